@@ -1,0 +1,58 @@
+/** One line of the bench's table (and of its JSON). Latencies in ms. */
+export interface Row {
+  scenario: string;
+  target: string;
+  /** Requests the latencies come from. */
+  count: number;
+  p50?: number;
+  p90?: number;
+  p99?: number;
+  /** p50 minus the direct call's p50. */
+  addedP50?: number;
+  /** addedP50 over the floor's addedP50. */
+  addedRatioToFloor?: number;
+  requestsPerSecond?: number;
+  cpuMicrosPerRequest?: number;
+  note?: string;
+}
+
+/** Nearest-rank percentile of unsorted values. */
+export function percentile(values: number[], rank: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((rank / 100) * sorted.length) - 1));
+  return sorted[index] as number;
+}
+
+const columns: Array<[string, (row: Row) => string]> = [
+  ["scenario", (row) => row.scenario],
+  ["target", (row) => row.target],
+  ["n", (row) => String(row.count)],
+  ["p50 ms", (row) => fixed(row.p50, 3)],
+  ["p90 ms", (row) => fixed(row.p90, 3)],
+  ["p99 ms", (row) => fixed(row.p99, 3)],
+  ["added p50 ms", (row) => fixed(row.addedP50, 3)],
+  ["x floor", (row) => fixed(row.addedRatioToFloor, 2)],
+  ["req/s", (row) => fixed(row.requestsPerSecond, 0)],
+  ["CPU us/req", (row) => fixed(row.cpuMicrosPerRequest, 0)],
+  ["note", (row) => row.note ?? ""],
+];
+
+/** The rows as a Markdown table, so the closing note can paste it. */
+export function formatTable(rows: Row[]): string {
+  const cells = rows.map((row) => columns.map(([, cell]) => cell(row)));
+  const widths = columns.map(([title], index) =>
+    Math.max(title.length, ...cells.map((line) => (line[index] ?? "").length)),
+  );
+  const line = (values: string[]) =>
+    `| ${values.map((value, index) => value.padEnd(widths[index] ?? 0)).join(" | ")} |`;
+  return [
+    line(columns.map(([title]) => title)),
+    line(widths.map((width) => "-".repeat(width))),
+    ...cells.map(line),
+  ].join("\n");
+}
+
+function fixed(value: number | undefined, digits: number): string {
+  return value === undefined || Number.isNaN(value) ? "" : value.toFixed(digits);
+}

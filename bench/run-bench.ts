@@ -1,0 +1,442 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type LoadResult, loadFor, sequentialLatencies, streamTimings, type Target } from "./bench-load.js";
+import { type BenchProcess, forkScript, rssBytes, spawnGateway } from "./bench-processes.js";
+import { formatTable, percentile, type Row } from "./bench-table.js";
+
+/*
+ * npm run bench: direct (client -> fake OpenAI), floor (client -> bare undici
+ * proxy -> fake) and the gateway (auth, usage booking to SQLite, info logs to
+ * a file) measured in one run, interleaved round by round, each proxy in its
+ * own process so its CPU is its own. See README "Benchmark".
+ */
+
+interface BenchOptions {
+  quick: boolean;
+  soak: number;
+  baseline?: string;
+  cpuProfile: boolean;
+  out?: string;
+}
+
+interface Plan {
+  rounds: number;
+  sequentialPerRound: number;
+  streamPerRound: number;
+  failoverPerRound: number;
+  loadSeconds: number;
+  connections: number;
+  warmup: number;
+}
+
+const fullPlan: Plan = {
+  rounds: 5,
+  sequentialPerRound: 1_000,
+  streamPerRound: 400,
+  // The primary-failing gateway opens its circuit after 1,000 consecutive failures (the most allowed).
+  failoverPerRound: 150,
+  loadSeconds: 2,
+  connections: 32,
+  warmup: 1_000,
+};
+const quickPlan: Plan = {
+  rounds: 1,
+  sequentialPerRound: 150,
+  streamPerRound: 50,
+  failoverPerRound: 50,
+  loadSeconds: 0.5,
+  connections: 16,
+  warmup: 100,
+};
+
+const root = resolve(import.meta.dirname, "..");
+const clientKey = "bench-client-key-0123456789abcdef";
+const messages = [{ role: "user", content: "Say hello to the benchmark." }];
+const chatBody = JSON.stringify({ model: "gpt-4.1", messages });
+const streamBody = JSON.stringify({
+  model: "gpt-4.1",
+  messages,
+  stream: true,
+  stream_options: { include_usage: true },
+});
+const mcpBody = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "tools/call",
+  params: {
+    name: "chat_completion",
+    arguments: { project_id: "bench", agent_id: "bench-agent", model: "gpt-4.1", messages },
+  },
+});
+const jsonHeaders = { "content-type": "application/json", authorization: `Bearer ${clientKey}` };
+const mcpHeaders = {
+  ...jsonHeaders,
+  accept: "application/json, text/event-stream",
+  "mcp-protocol-version": "2025-06-18",
+};
+
+function parseOptions(argv: string[]): BenchOptions {
+  const options: BenchOptions = { quick: false, soak: 100_000, cpuProfile: false };
+  let soakGiven = false;
+  for (let index = 0; index < argv.length; index++) {
+    const flag = argv[index];
+    const value = () => {
+      const next = argv[++index];
+      if (next === undefined) throw new Error(`${flag} needs a value`);
+      return next;
+    };
+    if (flag === "--quick") options.quick = true;
+    else if (flag === "--soak") {
+      options.soak = Number(value());
+      soakGiven = true;
+      if (!Number.isInteger(options.soak) || options.soak < 10) throw new Error("--soak takes a count >= 10");
+    } else if (flag === "--baseline") options.baseline = resolve(value());
+    else if (flag === "--cpu-prof") options.cpuProfile = true;
+    else if (flag === "--out") options.out = resolve(value());
+    else
+      throw new Error(
+        `unknown flag ${flag}; flags: --quick, --soak N, --baseline DIR, --cpu-prof, --out FILE`,
+      );
+  }
+  if (options.quick && !soakGiven) options.soak = 2_000;
+  return options;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const plan = options.quick ? quickPlan : fullPlan;
+  for (const checkout of [root, options.baseline]) {
+    if (checkout && !existsSync(join(checkout, "dist/main.js"))) {
+      throw new Error(`${checkout}/dist/main.js is missing: run npm run build there first`);
+    }
+  }
+  const startedAt = new Date();
+  const stamp = startedAt
+    .toISOString()
+    .replaceAll(":", "-")
+    .replace(/\.\d+Z$/, "Z");
+  const resultsDir = join(root, "bench-results");
+  const work = mkdtempSync(join(tmpdir(), "llmgw-bench-"));
+  const processes: BenchProcess[] = [];
+  try {
+    const fakes = await forkScript<{ openAiBaseUrl: string; anthropicBaseUrl: string }>(
+      join(root, "bench/fake-upstreams.ts"),
+    );
+    processes.push(fakes.process);
+    const primaryCalls = () =>
+      new Promise<number>((resolveCalls) => {
+        fakes.child.once("message", (message) =>
+          resolveCalls((message as { primaryCalls: number }).primaryCalls),
+        );
+        fakes.child.send("stats");
+      });
+    const floor = await forkScript<{ port: number }>(join(root, "bench/floor-proxy.ts"), [
+      new URL(fakes.ready.openAiBaseUrl).origin,
+    ]);
+    processes.push(floor.process);
+
+    const gatewayEnv = (name: string, extra: Record<string, string> = {}) => ({
+      LLM_GATEWAY_DATA_DIR: join(work, `${name}-data`),
+      LLM_GATEWAY_API_KEYS: `${clientKey}=bench`,
+      LLM_GATEWAY_LOG_LEVEL: "info",
+      OPENAI_API_KEY: "sk-bench-openai",
+      OPENAI_BASE_URL: fakes.ready.openAiBaseUrl,
+      ANTHROPIC_API_KEY: "sk-ant-bench",
+      ANTHROPIC_BASE_URL: fakes.ready.anthropicBaseUrl,
+      // The circuit-open row must not see a half-open trial in the middle of the run.
+      LLM_GATEWAY_CIRCUIT_COOLDOWN_SECONDS: "3600",
+      ...extra,
+    });
+    const profileDir = join(resultsDir, "profiles", stamp);
+    if (options.cpuProfile) mkdirSync(profileDir, { recursive: true });
+    const gateway = await spawnGateway({
+      root,
+      env: gatewayEnv("gateway"),
+      logPath: join(work, "gateway.log"),
+      ...(options.cpuProfile ? { cpuProfileDir: profileDir } : {}),
+    });
+    processes.push(gateway);
+    // Every request tries the failing primary: no retry, and a circuit that opens only after 1,000 failures.
+    const failing = await spawnGateway({
+      root,
+      env: gatewayEnv("failover", {
+        LLM_GATEWAY_MAX_RETRIES: "0",
+        LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD: "1000",
+      }),
+      logPath: join(work, "failover.log"),
+    });
+    processes.push(failing);
+    const baseline = options.baseline
+      ? await spawnGateway({
+          root: options.baseline,
+          env: gatewayEnv("baseline"),
+          logPath: join(work, "baseline.log"),
+        })
+      : undefined;
+    if (baseline) processes.push(baseline);
+
+    const direct = { url: `${fakes.ready.openAiBaseUrl}/chat/completions`, pid: fakes.process.pid };
+    const floorUrl = `http://127.0.0.1:${floor.ready.port}/v1/chat/completions`;
+    const gateways = { gateway, ...(baseline ? { baseline } : {}) };
+    const chatTargets = (body: string): Record<string, Target> => ({
+      direct: { ...direct, headers: jsonHeaders, body },
+      floor: { url: floorUrl, pid: floor.process.pid, headers: jsonHeaders, body },
+      ...Object.fromEntries(
+        Object.entries(gateways).map(([name, process]) => [
+          name,
+          { url: `${process.url}/v1/chat/completions`, pid: process.pid, headers: jsonHeaders, body },
+        ]),
+      ),
+    });
+    const chat = chatTargets(chatBody);
+    const stream = chatTargets(streamBody);
+    const mcp: Record<string, Target> = Object.fromEntries(
+      Object.entries(gateways).map(([name, process]) => [
+        name,
+        { url: `${process.url}/mcp`, pid: process.pid, headers: mcpHeaders, body: mcpBody },
+      ]),
+    );
+    const reasoningBody = JSON.stringify({ model: "reasoning", messages });
+    const failover: Record<string, Target> = {
+      "primary 500": {
+        url: `${failing.url}/v1/chat/completions`,
+        pid: failing.pid,
+        headers: jsonHeaders,
+        body: reasoningBody,
+      },
+      "circuit open": {
+        url: `${gateway.url}/v1/chat/completions`,
+        pid: gateway.pid,
+        headers: jsonHeaders,
+        body: reasoningBody,
+      },
+    };
+
+    log(`warming up (${plan.warmup} requests a target)`);
+    for (const target of [...Object.values(chat), ...Object.values(stream), ...Object.values(mcp)]) {
+      await loadFor(target, { connections: 8, amount: plan.warmup });
+    }
+    // Opens the primary's circuit on the main gateway (5 failures), and warms the failing path.
+    for (const target of Object.values(failover)) await sequentialLatencies(target, 20);
+
+    const samples = new Map<string, number[]>();
+    const add = (key: string, values: number[]) => samples.set(key, [...(samples.get(key) ?? []), ...values]);
+    let primaryCallsWithCircuitOpen = 0;
+    let primaryCallsFailing = 0;
+    for (let round = 0; round < plan.rounds; round++) {
+      log(`round ${round + 1}/${plan.rounds}: sequential latency`);
+      for (const [name, target] of rotate(Object.entries(chat), round)) {
+        add(`chat/${name}`, await sequentialLatencies(target, plan.sequentialPerRound));
+      }
+      for (const [name, target] of rotate(Object.entries(stream), round)) {
+        const timings = await streamTimings(target, plan.streamPerRound);
+        add(`stream first byte/${name}`, timings.firstByte);
+        add(`stream last byte/${name}`, timings.lastByte);
+      }
+      for (const [name, target] of rotate(Object.entries(mcp), round)) {
+        add(`mcp/${name}`, await sequentialLatencies(target, plan.sequentialPerRound));
+      }
+      for (const [name, target] of rotate(Object.entries(failover), round)) {
+        const before = await primaryCalls();
+        add(`failover/${name}`, await sequentialLatencies(target, plan.failoverPerRound));
+        const calls = (await primaryCalls()) - before;
+        if (name === "circuit open") primaryCallsWithCircuitOpen += calls;
+        else primaryCallsFailing += calls;
+      }
+    }
+
+    const loads = new Map<string, LoadResult>();
+    for (let round = 0; round < plan.rounds; round++) {
+      log(`round ${round + 1}/${plan.rounds}: throughput at ${plan.connections} connections`);
+      for (const [scenario, targets] of [
+        ["chat", chat],
+        ["stream last byte", stream],
+        ["mcp", mcp],
+      ] as const) {
+        for (const [name, target] of rotate(Object.entries(targets), round)) {
+          const result = await loadFor(target, { connections: plan.connections, seconds: plan.loadSeconds });
+          const sum = loads.get(`${scenario}/${name}`) ?? { requests: 0, seconds: 0, cpuSeconds: 0 };
+          loads.set(`${scenario}/${name}`, {
+            requests: sum.requests + result.requests,
+            seconds: sum.seconds + result.seconds,
+            cpuSeconds: sum.cpuSeconds + result.cpuSeconds,
+          });
+        }
+      }
+    }
+
+    log(`soak: ${options.soak} requests through the gateway`);
+    const soakStep = Math.max(1, Math.round(options.soak / 10));
+    const atStart = { requests: 0, rssMb: megabytes(rssBytes(gateway.pid)) };
+    const rss = [atStart];
+    for (let sent = 0; sent < options.soak; ) {
+      const amount = Math.min(soakStep, options.soak - sent);
+      // autocannon refuses more connections than requests.
+      await loadFor(chat.gateway as Target, { connections: Math.min(plan.connections, amount), amount });
+      sent += amount;
+      rss.push({ requests: sent, rssMb: megabytes(rssBytes(gateway.pid)) });
+    }
+
+    const calls = { primaryCallsWithCircuitOpen, primaryCallsFailing };
+    const soakRss: SoakRss = { first: rss[1] ?? atStart, last: rss[rss.length - 1] ?? atStart };
+    const rows = buildRows(samples, loads, calls, soakRss);
+    const targets = checkTargets(rows, calls, soakRss);
+    const report = {
+      date: startedAt.toISOString(),
+      command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+      machine: { cpus: availableParallelism(), model: cpus()[0]?.model, node: process.version },
+      plan,
+      soak: { requests: options.soak, rss },
+      baseline: options.baseline,
+      rows,
+      targets,
+    };
+    const out = options.out ?? join(resultsDir, `bench-${stamp}.json`);
+    mkdirSync(resolve(out, ".."), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`\n${formatTable(rows)}\n\n`);
+    for (const target of targets) {
+      process.stdout.write(`${target.met ? "met   " : "MISSED"}  ${target.name}: ${target.detail}\n`);
+    }
+    process.stdout.write(`\nwritten to ${out}\n`);
+    if (options.cpuProfile) process.stdout.write(`gateway CPU profile in ${profileDir} (written at exit)\n`);
+  } finally {
+    for (const child of processes.reverse()) await child.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface PrimaryCalls {
+  primaryCallsWithCircuitOpen: number;
+  primaryCallsFailing: number;
+}
+
+/** RSS after the first tenth of the soak (the heap has settled) and at its end. */
+interface SoakRss {
+  first: { requests: number; rssMb: number };
+  last: { requests: number; rssMb: number };
+}
+
+function buildRows(
+  samples: Map<string, number[]>,
+  loads: Map<string, LoadResult>,
+  calls: PrimaryCalls,
+  { first, last }: SoakRss,
+): Row[] {
+  const p50 = (key: string) => percentile(samples.get(key) ?? [], 50);
+  const rows: Row[] = [];
+  for (const [key, values] of samples) {
+    const [scenario = "", target = ""] = key.split("/");
+    // Added latency is measured from the direct call; failover rows from the gateway's own direct call.
+    const reference = scenario.startsWith("stream")
+      ? `${scenario}/direct`
+      : scenario === "failover"
+        ? "chat/gateway"
+        : "chat/direct";
+    const floorKey = scenario.startsWith("stream") ? `${scenario}/floor` : "chat/floor";
+    const added = target === "direct" ? undefined : p50(key) - p50(reference);
+    const floorAdded = p50(floorKey) - p50(reference);
+    const load = loads.get(key);
+    let note: string | undefined;
+    if (key === "failover/circuit open") note = `primary calls ${calls.primaryCallsWithCircuitOpen}`;
+    if (key === "failover/primary 500") note = `primary calls ${calls.primaryCallsFailing}`;
+    rows.push({
+      scenario,
+      target,
+      count: values.length,
+      p50: p50(key),
+      p90: percentile(values, 90),
+      p99: percentile(values, 99),
+      ...(added !== undefined ? { addedP50: added } : {}),
+      ...(added !== undefined && scenario !== "failover" && target !== "floor"
+        ? { addedRatioToFloor: added / floorAdded }
+        : {}),
+      ...(load
+        ? {
+            requestsPerSecond: load.requests / load.seconds,
+            cpuMicrosPerRequest: (load.cpuSeconds / load.requests) * 1e6,
+          }
+        : {}),
+      ...(note ? { note } : {}),
+    });
+  }
+  const order = ["chat", "stream first byte", "stream last byte", "mcp", "failover"];
+  rows.sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario));
+  rows.push({
+    scenario: "soak",
+    target: "gateway",
+    count: last.requests,
+    note: `RSS ${first.rssMb.toFixed(1)} MB after ${first.requests}, ${last.rssMb.toFixed(1)} MB after ${last.requests}`,
+  });
+  return rows;
+}
+
+function checkTargets(rows: Row[], calls: PrimaryCalls, { first, last }: SoakRss) {
+  const row = (scenario: string, target: string) =>
+    rows.find((candidate) => candidate.scenario === scenario && candidate.target === target);
+  const chatGateway = row("chat", "gateway");
+  const chatFloor = row("chat", "floor");
+  const ttfbGateway = row("stream first byte", "gateway");
+  const ttfbFloor = row("stream first byte", "floor");
+  const failing = row("failover", "primary 500");
+  const cpuRatio =
+    (chatGateway?.cpuMicrosPerRequest ?? Number.NaN) / (chatFloor?.cpuMicrosPerRequest ?? Number.NaN);
+  const ttfbOverFloor = (ttfbGateway?.addedP50 ?? Number.NaN) - (ttfbFloor?.addedP50 ?? Number.NaN);
+  const rssGrowth = last.rssMb - first.rssMb;
+  return [
+    {
+      name: "sequential added latency p50 <= 4x floor's",
+      met: (chatGateway?.addedRatioToFloor ?? Number.POSITIVE_INFINITY) <= 4,
+      detail: `${chatGateway?.addedRatioToFloor?.toFixed(2)}x (${ms(chatGateway?.addedP50)} vs ${ms(chatFloor?.addedP50)})`,
+    },
+    {
+      name: "CPU per request <= 4x floor's",
+      met: cpuRatio <= 4,
+      detail: `${cpuRatio.toFixed(2)}x (${chatGateway?.cpuMicrosPerRequest?.toFixed(0)} vs ${chatFloor?.cpuMicrosPerRequest?.toFixed(0)} us)`,
+    },
+    {
+      name: "streaming first byte added <= floor's + 0.5 ms at p50",
+      met: ttfbOverFloor <= 0.5,
+      detail: `+${ms(ttfbOverFloor)} over the floor`,
+    },
+    {
+      // A leak is growth; RSS shrinking once the heap settles is not one.
+      name: "soak RSS end at most 50 MB above RSS after the first tenth",
+      met: rssGrowth <= 50,
+      detail: `${rssGrowth >= 0 ? "+" : ""}${rssGrowth.toFixed(1)} MB`,
+    },
+    {
+      name: "failover to a fast-failing primary adds <= 5 ms at p50",
+      met: (failing?.addedP50 ?? Number.POSITIVE_INFINITY) <= 5,
+      detail: `+${ms(failing?.addedP50)}`,
+    },
+    {
+      name: "with the circuit open, the primary gets no calls",
+      met: calls.primaryCallsWithCircuitOpen === 0,
+      detail: `primary calls ${calls.primaryCallsWithCircuitOpen}`,
+    },
+  ];
+}
+
+function rotate<T>(items: T[], by: number): T[] {
+  const shift = by % Math.max(1, items.length);
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+function megabytes(bytes: number): number {
+  return bytes / 1024 / 1024;
+}
+
+function ms(value: number | undefined): string {
+  return value === undefined ? "?" : `${value.toFixed(3)} ms`;
+}
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});

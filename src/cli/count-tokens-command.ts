@@ -1,0 +1,18 @@
+import type { GatewayConfig } from "../config/gateway-config.js";
+import { countTokens } from "../gateway/count-tokens.js";
+import { TokenCounter } from "../gateway/token-counter.js";
+import { CliUsageError, parseFlags } from "./parse-flags.js";
+
+/** `llm-gateway count-tokens [--model M] <text>`, or the text on stdin with `-` or no argument. */
+export async function countTokensCommand(
+  args: string[],
+  config: GatewayConfig,
+  readStdin: () => Promise<string>,
+): Promise<string> {
+  const { flags, positional } = parseFlags(args, ["model"]);
+  if (positional.length > 1)
+    throw new CliUsageError("count-tokens takes one text argument; quote it, or pipe it in");
+  const text = positional[0] === undefined || positional[0] === "-" ? await readStdin() : positional[0];
+  const result = await countTokens({ text, model: flags.model }, config.catalog, new TokenCounter());
+  return `${result.tokens} tokens (${result.model}, ${result.encoding}${result.exact ? "" : ", estimate"})`;
+}

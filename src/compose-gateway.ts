@@ -1,0 +1,169 @@
+import { readFileSync } from "node:fs";
+import type { Logger } from "pino";
+import type { GatewayConfig } from "./config/gateway-config.js";
+import type { UsageStore } from "./core/usage-record.js";
+import { ClientKeys } from "./gateway/client-keys.js";
+import { Gateway } from "./gateway/gateway.js";
+import { type GatewayObserver, ObserverList } from "./gateway/request-observer.js";
+import { defaultReservationTtlMs } from "./governance/budget-guard.js";
+import { LocalBudgetGuard } from "./governance/local-budget-guard.js";
+import { LocalRateLimiter } from "./governance/local-rate-limiter.js";
+import { RedisBudgetGuard } from "./governance/redis-budget-guard.js";
+import { RedisRateLimiter } from "./governance/redis-rate-limiter.js";
+import { ActivityFeed } from "./observability/activity-feed.js";
+import { PrometheusObserver } from "./observability/prometheus-observer.js";
+import { RequestLogObserver } from "./observability/request-log-observer.js";
+import { createProviderAdapters } from "./providers/registry.js";
+import type { CircuitSettings } from "./routing/circuit-breaker.js";
+import { Deployments } from "./routing/deployments.js";
+import { LocalCircuitBreaker } from "./routing/local-circuit-breaker.js";
+import { RedisCircuitBreaker } from "./routing/redis-circuit-breaker.js";
+import {
+  createUsageRedisClient,
+  type UsageRedisClient,
+  waitUntilRedisReady,
+} from "./usage/create-usage-redis-client.js";
+import { createUsageStore } from "./usage/create-usage-store.js";
+import { floorToHour, hourMs } from "./usage/usage-period.js";
+
+/** The package version; package.json sits one level above both src/ and dist/. */
+export const version: string = JSON.parse(
+  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+).version;
+
+/** How long start-up waits for each Redis connection before serving without it. */
+const redisReadyTimeoutMs = 2_000;
+
+/** What main and the HTTP door are built from. */
+export interface Composition {
+  gateway: Gateway;
+  metrics: PrometheusObserver;
+  activity: ActivityFeed;
+}
+
+/** Builds every concrete part from the configuration: the one place that does. */
+export async function composeGateway(config: GatewayConfig, logger: Logger): Promise<Composition> {
+  // Bound late: the circuit breaker reports transitions before metrics exist.
+  const observers: GatewayObserver[] = [new RequestLogObserver(logger)];
+  const observer = new ObserverList(observers);
+  const deployments = new Deployments(config, createProviderAdapters(config.providers));
+  const circuitSettings: CircuitSettings = {
+    failureThreshold: config.circuit.failureThreshold,
+    cooldownMs: config.circuit.cooldownMs,
+    onTransition: (transition) => observer.circuitChanged(transition),
+  };
+  // Connected side by side (connectRedis never rejects): with Redis down, start-up waits out one timeout, not three.
+  const connecting = config.redisUrl
+    ? [
+        connectRedis(config.redisUrl, config.redisCluster, logger, "circuit breaker"),
+        connectRedis(config.redisUrl, config.redisCluster, logger, "budgets and rate limits"),
+      ]
+    : [];
+  const store = await createUsageStore({
+    dataDir: config.dataDir,
+    redisUrl: config.redisUrl,
+    redisCluster: config.redisCluster,
+    redisKeyPrefix: config.redisKeyPrefix,
+    logger,
+  }).catch(async (error: unknown) => {
+    for (const client of await Promise.all(connecting)) client.disconnect();
+    throw error;
+  });
+  const [breakerClient, governanceClient] = await Promise.all(connecting);
+  // With Redis every replica shares circuit state; the breaker owns (and closes) its own connections.
+  const circuits = breakerClient
+    ? new RedisCircuitBreaker({
+        ...circuitSettings,
+        client: breakerClient,
+        keyPrefix: config.redisKeyPrefix,
+        trialLeaseMs: config.requestTimeoutMs,
+        logger,
+      })
+    : new LocalCircuitBreaker(circuitSettings);
+  const governance = await composeGovernance(config, store, governanceClient, logger);
+  // Client keys live on only as digests: the config the gateway keeps has them removed.
+  const clientKeys = new ClientKeys(config.clientKeys);
+  const keptConfig = {
+    ...config,
+    clientKeys: config.clientKeys.map((entry) => ({ ...entry, key: "[hashed]" })),
+  };
+  const metrics = new PrometheusObserver({ deployments, circuits, store });
+  const activity = new ActivityFeed();
+  observers.push(metrics, activity);
+  const gateway = new Gateway({
+    config: keptConfig,
+    deployments,
+    circuits,
+    store,
+    logger,
+    version,
+    clientKeys,
+    observer,
+    ...governance,
+  });
+  return { gateway, metrics, activity };
+}
+
+/**
+ * Budgets and rate limits: shared through Redis by every replica when it is
+ * configured, else in this process (budgets seeded from the usage store, so
+ * a restart keeps the day's and month's spend).
+ */
+async function composeGovernance(
+  config: GatewayConfig,
+  store: UsageStore,
+  client: UsageRedisClient | undefined,
+  logger: Logger,
+) {
+  if (client) {
+    return {
+      budgetGuard: new RedisBudgetGuard({
+        client,
+        keyPrefix: config.redisKeyPrefix,
+        budgets: config.budgets,
+        failClosed: config.budgetsFailClosed,
+        reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
+        logger,
+      }),
+      rateLimiter: new RedisRateLimiter({
+        client,
+        keyPrefix: config.redisKeyPrefix,
+        config: config.rateLimits,
+        logger,
+      }),
+      release: async () => {
+        client.disconnect();
+      },
+    };
+  }
+  const budgetGuard = await LocalBudgetGuard.create({
+    budgets: config.budgets,
+    spentSince: async (projectId, agentId, fromMs) =>
+      (await store.summarize({ projectId, agentId, fromMs, toMs: floorToHour(Date.now()) + hourMs }))
+        .costNanoUsd,
+    reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
+  });
+  return { budgetGuard, rateLimiter: new LocalRateLimiter({ config: config.rateLimits }) };
+}
+
+/**
+ * A fail-fast client, connected before the gateway serves: budgets would
+ * otherwise admit the first requests unchecked (fail open) and breakers
+ * would miss other replicas' open circuits. Redis down at start-up is an
+ * outage like any other: logged, then served as the settings say.
+ */
+async function connectRedis(
+  redisUrl: string,
+  cluster: boolean,
+  logger: Logger,
+  name: string,
+): Promise<UsageRedisClient> {
+  const client = createUsageRedisClient(redisUrl, { cluster, logger, name });
+  if (!(await waitUntilRedisReady(client, redisReadyTimeoutMs))) {
+    logger.warn(
+      { timeoutMs: redisReadyTimeoutMs },
+      `${name}: Redis not reachable at start-up; serving without it`,
+    );
+  }
+  return client;
+}

@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { providerKinds } from "../core/provider-adapter.js";
+
+/** Project and agent ids: DESIGN.md's identifier pattern. */
+export const identifierPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+const identifier = z.string().regex(identifierPattern, "expected 1-128 characters of [A-Za-z0-9._:-]");
+
+const usd = z.number().nonnegative("must be zero or more").max(1_000_000_000);
+const pricePerMtok = z
+  .number()
+  .nonnegative("must be zero or more")
+  .refine((value) => Math.abs(value * 1e6 - Math.round(value * 1e6)) < 1e-6, "at most 6 decimal places");
+
+const budgetLimits = z.strictObject({ daily_usd: usd.optional(), monthly_usd: usd.optional() });
+
+/** The optional YAML file (`LLM_GATEWAY_CONFIG`). Unknown keys are errors, so typos are caught. */
+export const configFileSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).optional(),
+      port: z.number().int().min(0).max(65_535).optional(),
+      body_limit_bytes: z.number().int().min(1024).optional(),
+      allowed_origins: z.array(z.string().min(1)).optional(),
+      allowed_hosts: z.array(z.string().min(1)).optional(),
+      request_timeout_seconds: z.number().positive().max(3600).optional(),
+      shutdown_timeout_seconds: z.number().positive().max(600).optional(),
+    })
+    .optional(),
+  providers: z
+    .record(
+      identifier,
+      z.strictObject({
+        kind: z.enum(providerKinds).optional(),
+        api_key: z.string().optional(),
+        base_url: z.url().optional(),
+        connect_timeout_ms: z.number().int().positive().optional(),
+        first_byte_timeout_ms: z.number().int().positive().optional(),
+        idle_timeout_ms: z.number().int().positive().optional(),
+      }),
+    )
+    .optional(),
+  models: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        kind: z.enum(["chat", "embedding"]).default("chat"),
+        provider: identifier,
+        provider_model_id: z.string().min(1),
+        context_window: z.number().int().positive(),
+        max_output_tokens: z.number().int().nonnegative(),
+        uses_max_completion_tokens: z.boolean().optional(),
+        price_per_mtok: z.strictObject({
+          input: pricePerMtok,
+          output: pricePerMtok,
+          cached_input: pricePerMtok.optional(),
+          cache_write: pricePerMtok.optional(),
+        }),
+      }),
+    )
+    .optional(),
+  model_groups: z
+    .record(identifier, z.array(z.string().min(1)).min(1, "a group needs at least one model"))
+    .optional(),
+  circuit: z
+    .strictObject({
+      failure_threshold: z.number().int().min(1).optional(),
+      cooldown_seconds: z.number().positive().optional(),
+    })
+    .optional(),
+  retry: z
+    .strictObject({
+      max_retries: z.number().int().min(0).max(10).optional(),
+      retry_after_cap_seconds: z.number().min(0).max(600).optional(),
+      base_delay_ms: z.number().int().min(0).max(60_000).optional(),
+    })
+    .optional(),
+  budgets: z
+    .strictObject({
+      fail_closed: z.boolean().optional(),
+      projects: z.record(
+        identifier,
+        budgetLimits.extend({ agents: z.record(identifier, budgetLimits).optional() }),
+      ),
+    })
+    .optional(),
+  rate_limits: z
+    .strictObject({
+      default_project_rpm: z.number().int().positive().optional(),
+      default_agent_rpm: z.number().int().positive().optional(),
+      projects: z
+        .record(
+          identifier,
+          z.strictObject({
+            requests_per_minute: z.number().int().positive().optional(),
+            agent_requests_per_minute: z.number().int().positive().optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+  client_keys: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).optional(),
+        key: z.string().min(16, "client keys must be at least 16 characters"),
+        projects: z.union([z.literal("*"), z.array(identifier).min(1)]),
+      }),
+    )
+    .optional(),
+});
+
+export type ConfigFile = z.infer<typeof configFileSchema>;

@@ -1,0 +1,54 @@
+import { z } from "zod";
+
+const booleanString = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""], {
+    error: (issue) => `expected true or false, got ${JSON.stringify(issue.input)}`,
+  })
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+function integerString(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, {
+      error: (issue) => `expected a whole number from ${min} to ${max}, got ${JSON.stringify(issue.input)}`,
+    })
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+}
+
+const urlString = z.url({ error: (issue) => `expected an http(s) URL, got ${JSON.stringify(issue.input)}` });
+
+/** Environment variables of DESIGN.md and the README; every one optional. */
+export const envSchema = z.object({
+  LLM_GATEWAY_HOST: z.string().min(1).optional(),
+  LLM_GATEWAY_PORT: integerString(0, 65_535).optional(),
+  LLM_GATEWAY_DEBUG: booleanString.optional(),
+  LLM_GATEWAY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+  LLM_GATEWAY_DATA_DIR: z.string().min(1).optional(),
+  LLM_GATEWAY_REDIS_URL: z.string().min(1).optional(),
+  LLM_GATEWAY_REDIS_CLUSTER: booleanString.optional(),
+  LLM_GATEWAY_REDIS_KEY_PREFIX: z.string().min(1).optional(),
+  LLM_GATEWAY_CONFIG: z.string().min(1).optional(),
+  LLM_GATEWAY_API_KEYS: z.string().optional(),
+  LLM_GATEWAY_ALLOW_UNAUTHENTICATED: booleanString.optional(),
+  LLM_GATEWAY_BUDGETS_FAIL_CLOSED: booleanString.optional(),
+  LLM_GATEWAY_ALLOWED_ORIGINS: z.string().optional(),
+  LLM_GATEWAY_BODY_LIMIT_BYTES: integerString(1024, 1024 * 1024 * 1024).optional(),
+  LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS: integerString(1, 3600).optional(),
+  LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD: integerString(1, 1000).optional(),
+  LLM_GATEWAY_CIRCUIT_COOLDOWN_SECONDS: integerString(1, 86_400).optional(),
+  LLM_GATEWAY_MAX_RETRIES: integerString(0, 10).optional(),
+  LLM_GATEWAY_RETRY_AFTER_CAP_SECONDS: integerString(0, 600).optional(),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  OPENAI_API_KEY: z.string().optional(),
+  GOOGLE_API_KEY: z.string().optional(),
+  DEEPSEEK_API_KEY: z.string().optional(),
+  VOYAGE_API_KEY: z.string().optional(),
+  ANTHROPIC_BASE_URL: urlString.optional(),
+  OPENAI_BASE_URL: urlString.optional(),
+  GOOGLE_BASE_URL: urlString.optional(),
+  DEEPSEEK_BASE_URL: urlString.optional(),
+  VOYAGE_BASE_URL: urlString.optional(),
+});
+
+export type GatewayEnv = z.infer<typeof envSchema>;

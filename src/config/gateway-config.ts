@@ -1,0 +1,56 @@
+import type { ModelSpec } from "../core/model-catalog.js";
+import type { ProviderSettings } from "../core/provider-adapter.js";
+
+export interface BudgetLimits {
+  dailyUsd?: number;
+  monthlyUsd?: number;
+}
+
+export interface ProjectBudget extends BudgetLimits {
+  agents: Record<string, BudgetLimits>;
+}
+
+export interface RateLimitConfig {
+  /** Requests per minute for any project without its own limit; undefined means unlimited. */
+  defaultProjectRpm?: number;
+  defaultAgentRpm?: number;
+  projects: Record<string, { projectRpm?: number; agentRpm?: number }>;
+}
+
+export interface ClientKeyConfig {
+  /** A label for logs; the key itself is never logged. */
+  name: string;
+  key: string;
+  /** Projects the key may act for; `"*"` is an admin key. */
+  projects: string[] | "*";
+}
+
+/** The validated, effective configuration: the only input `main` builds from. */
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  debug: boolean;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  dataDir: string;
+  redisUrl: string | undefined;
+  redisCluster: boolean;
+  redisKeyPrefix: string;
+  bodyLimitBytes: number;
+  /** Hostnames an MCP `Origin` header may name (DNS-rebinding protection). */
+  allowedOrigins: string[];
+  /** Hostnames the MCP `Host` header may name. */
+  allowedHosts: string[];
+  allowUnauthenticated: boolean;
+  requestTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  retry: { maxRetries: number; retryAfterCapMs: number; baseDelayMs: number };
+  circuit: { failureThreshold: number; cooldownMs: number };
+  providers: Record<string, ProviderSettings>;
+  catalog: Record<string, ModelSpec>;
+  modelGroups: Record<string, string[]>;
+  budgets: Record<string, ProjectBudget>;
+  /** With Redis unreachable, refuse budgeted requests (true) or admit them with a warning (false, default). */
+  budgetsFailClosed: boolean;
+  rateLimits: RateLimitConfig;
+  clientKeys: ClientKeyConfig[];
+}

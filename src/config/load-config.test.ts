@@ -1,0 +1,154 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "./config-error.js";
+import { loadConfig } from "./load-config.js";
+
+function writeConfigFile(yaml: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), "llmgw-config-")), "gateway.yaml");
+  writeFileSync(path, yaml);
+  return path;
+}
+
+function configError(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected loadConfig to throw");
+}
+
+describe("loadConfig", () => {
+  it("applies DESIGN.md's defaults with an empty environment", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: "127.0.0.1",
+      port: 8001,
+      debug: false,
+      dataDir: "./data",
+      redisUrl: undefined,
+      circuit: { failureThreshold: 5, cooldownMs: 30_000 },
+      retry: { maxRetries: 1, retryAfterCapMs: 10_000 },
+    });
+    expect(config.modelGroups.reasoning).toEqual(["claude-opus-4-5", "gpt-4.1", "gemini-2.5-pro"]);
+    expect(config.modelGroups.embedding).toEqual(["text-embedding-3-large", "voyage-3"]);
+    expect(config.providers.anthropic).toMatchObject({
+      apiKey: undefined,
+      baseUrl: "https://api.anthropic.com",
+    });
+  });
+
+  it("reads provider keys, base URLs and circuit settings from the environment", () => {
+    const config = loadConfig({
+      ANTHROPIC_API_KEY: "sk-ant-test",
+      OPENAI_BASE_URL: "http://127.0.0.1:9999/v1/",
+      LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD: "3",
+      LLM_GATEWAY_CIRCUIT_COOLDOWN_SECONDS: "2",
+      LLM_GATEWAY_PORT: "9000",
+      LLM_GATEWAY_DEBUG: "true",
+    });
+    expect(config.providers.anthropic?.apiKey).toBe("sk-ant-test");
+    expect(config.providers.openai?.baseUrl).toBe("http://127.0.0.1:9999/v1");
+    expect(config.circuit).toEqual({ failureThreshold: 3, cooldownMs: 2_000 });
+    expect(config.port).toBe(9000);
+    expect(config.logLevel).toBe("debug");
+  });
+
+  it("names the field and what is allowed for a bad environment value", () => {
+    expect(configError({ LLM_GATEWAY_PORT: "eighty" })).toMatch(
+      /LLM_GATEWAY_PORT: expected a whole number from 0 to 65535/,
+    );
+    expect(configError({ LLM_GATEWAY_PORT: "70000" })).toMatch(/LLM_GATEWAY_PORT: must be at most 65535/);
+    expect(configError({ LLM_GATEWAY_DEBUG: "maybe" })).toMatch(/LLM_GATEWAY_DEBUG: expected true or false/);
+    expect(configError({ OPENAI_BASE_URL: "not a url" })).toMatch(
+      /OPENAI_BASE_URL: expected an http\(s\) URL/,
+    );
+    expect(configError({ LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD: "0" })).toMatch(
+      /LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD: must be at least 1/,
+    );
+  });
+
+  it("loads groups, custom models and providers, budgets and keys from the YAML file", () => {
+    const path = writeConfigFile(`
+providers:
+  local-vllm:
+    kind: openai-compatible
+    base_url: http://127.0.0.1:8000/v1
+models:
+  llama-3-70b:
+    provider: local-vllm
+    provider_model_id: meta-llama/Meta-Llama-3-70B-Instruct
+    context_window: 8192
+    max_output_tokens: 4096
+    price_per_mtok: { input: 0.59, output: 0.79 }
+model_groups:
+  fast: [llama-3-70b, gpt-4.1-mini]
+budgets:
+  projects:
+    team-a: { daily_usd: 10, monthly_usd: 200, agents: { bot-1: { daily_usd: 1 } } }
+rate_limits:
+  default_project_rpm: 600
+  projects:
+    team-a: { requests_per_minute: 60, agent_requests_per_minute: 10 }
+client_keys:
+  - { name: team-a-key, key: "gw-team-a-0123456789abcdef", projects: [team-a] }
+`);
+    const config = loadConfig({
+      LLM_GATEWAY_CONFIG: path,
+      LLM_GATEWAY_API_KEYS: "gw-admin-0123456789abcdef=*",
+    });
+    expect(config.modelGroups.fast).toEqual(["llama-3-70b", "gpt-4.1-mini"]);
+    expect(config.catalog["llama-3-70b"]).toMatchObject({
+      provider: "local-vllm",
+      pricing: {
+        inputMicroUsdPerMtok: 590_000,
+        outputMicroUsdPerMtok: 790_000,
+        cachedInputMicroUsdPerMtok: 590_000,
+      },
+    });
+    expect(config.providers["local-vllm"]).toMatchObject({ kind: "openai-compatible", apiKey: "" });
+    expect(config.budgets["team-a"]).toEqual({
+      dailyUsd: 10,
+      monthlyUsd: 200,
+      agents: { "bot-1": { dailyUsd: 1, monthlyUsd: undefined } },
+    });
+    expect(config.rateLimits).toMatchObject({
+      defaultProjectRpm: 600,
+      projects: { "team-a": { projectRpm: 60, agentRpm: 10 } },
+    });
+    expect(config.clientKeys).toEqual([
+      { name: "env-key-1", key: "gw-admin-0123456789abcdef", projects: "*" },
+      { name: "team-a-key", key: "gw-team-a-0123456789abcdef", projects: ["team-a"] },
+    ]);
+  });
+
+  it("stops on a bad file with the field path", () => {
+    const unknownModel = writeConfigFile("model_groups:\n  reasoning: [claude-opus-4-5, gpt-9]\n");
+    expect(configError({ LLM_GATEWAY_CONFIG: unknownModel })).toMatch(
+      /model_groups\.reasoning\.1 names "gpt-9", which is not in the model catalog/,
+    );
+    const typo = writeConfigFile("circuit:\n  failure_treshold: 3\n");
+    expect(configError({ LLM_GATEWAY_CONFIG: typo })).toMatch(
+      /circuit: Unrecognized key: "failure_treshold"/,
+    );
+    const wrongType = writeConfigFile("budgets:\n  projects:\n    team-a: { daily_usd: -5 }\n");
+    expect(configError({ LLM_GATEWAY_CONFIG: wrongType })).toMatch(
+      /budgets\.projects\.team-a\.daily_usd: must be zero or more/,
+    );
+    const badYaml = writeConfigFile("model_groups: [unclosed\n");
+    expect(configError({ LLM_GATEWAY_CONFIG: badYaml })).toMatch(/is not valid YAML/);
+    expect(configError({ LLM_GATEWAY_CONFIG: "/nonexistent/gateway.yaml" })).toMatch(
+      /cannot read \/nonexistent\/gateway.yaml \(ENOENT\)/,
+    );
+  });
+
+  it("refuses malformed LLM_GATEWAY_API_KEYS entries", () => {
+    expect(configError({ LLM_GATEWAY_API_KEYS: "short=team-a" })).toMatch(/entry 1: expected KEY=PROJECT/);
+    expect(configError({ LLM_GATEWAY_API_KEYS: "gw-0123456789abcdef=team a" })).toMatch(
+      /project ids must be/,
+    );
+  });
+});

@@ -1,0 +1,285 @@
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import type { ModelSpec } from "../core/model-catalog.js";
+import { type ProviderKind, type ProviderSettings, providerKinds } from "../core/provider-adapter.js";
+import { ConfigError, configErrorFromZod } from "./config-error.js";
+import { type ConfigFile, configFileSchema, identifierPattern } from "./config-file-schema.js";
+import {
+  defaultCatalog,
+  defaultModelGroups,
+  defaultProviderBaseUrls,
+  usdToMicroUsd,
+} from "./default-catalog.js";
+import { envSchema, type GatewayEnv } from "./env-schema.js";
+import type { ClientKeyConfig, GatewayConfig, ProjectBudget } from "./gateway-config.js";
+
+const builtInProviders = ["anthropic", "openai", "google", "deepseek", "voyage"] as const;
+
+const defaultTimeouts = { connectMs: 5_000, firstByteMs: 60_000, idleMs: 60_000 };
+
+const loopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
+
+/**
+ * Builds the effective configuration: defaults, then the YAML file, then the
+ * environment (env wins, so a deployment can override one value without
+ * editing the file). Throws `ConfigError` naming the bad field.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
+  const parsedEnv = envSchema.safeParse(pickKnown(env));
+  if (!parsedEnv.success) throw configErrorFromZod("the environment", parsedEnv.error);
+  const e = parsedEnv.data;
+  const file = e.LLM_GATEWAY_CONFIG ? readConfigFile(e.LLM_GATEWAY_CONFIG) : {};
+
+  const providers = buildProviders(e, file);
+  const catalog = buildCatalog(file);
+  const modelGroups = { ...defaultModelGroups, ...(file.model_groups ?? {}) };
+  checkReferences(catalog, modelGroups, providers);
+
+  const server = file.server ?? {};
+  const host = e.LLM_GATEWAY_HOST ?? server.host ?? "127.0.0.1";
+  const debug = e.LLM_GATEWAY_DEBUG ?? false;
+  return {
+    host,
+    port: e.LLM_GATEWAY_PORT ?? server.port ?? 8001,
+    debug,
+    logLevel: e.LLM_GATEWAY_LOG_LEVEL ?? (debug ? "debug" : "info"),
+    dataDir: e.LLM_GATEWAY_DATA_DIR ?? "./data",
+    redisUrl: e.LLM_GATEWAY_REDIS_URL,
+    redisCluster: e.LLM_GATEWAY_REDIS_CLUSTER ?? false,
+    redisKeyPrefix: e.LLM_GATEWAY_REDIS_KEY_PREFIX ?? "llmgw:",
+    bodyLimitBytes: e.LLM_GATEWAY_BODY_LIMIT_BYTES ?? server.body_limit_bytes ?? 10 * 1024 * 1024,
+    allowedOrigins: e.LLM_GATEWAY_ALLOWED_ORIGINS
+      ? splitList(e.LLM_GATEWAY_ALLOWED_ORIGINS)
+      : (server.allowed_origins ?? loopbackHosts),
+    allowedHosts: server.allowed_hosts ?? defaultAllowedHosts(host),
+    allowUnauthenticated: e.LLM_GATEWAY_ALLOW_UNAUTHENTICATED ?? false,
+    requestTimeoutMs: (e.LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS ?? server.request_timeout_seconds ?? 300) * 1000,
+    shutdownTimeoutMs: (server.shutdown_timeout_seconds ?? 25) * 1000,
+    retry: {
+      maxRetries: e.LLM_GATEWAY_MAX_RETRIES ?? file.retry?.max_retries ?? 1,
+      retryAfterCapMs:
+        (e.LLM_GATEWAY_RETRY_AFTER_CAP_SECONDS ?? file.retry?.retry_after_cap_seconds ?? 10) * 1000,
+      baseDelayMs: file.retry?.base_delay_ms ?? 200,
+    },
+    circuit: {
+      failureThreshold: e.LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD ?? file.circuit?.failure_threshold ?? 5,
+      cooldownMs: (e.LLM_GATEWAY_CIRCUIT_COOLDOWN_SECONDS ?? file.circuit?.cooldown_seconds ?? 30) * 1000,
+    },
+    providers,
+    catalog,
+    modelGroups,
+    budgets: buildBudgets(file),
+    budgetsFailClosed: e.LLM_GATEWAY_BUDGETS_FAIL_CLOSED ?? file.budgets?.fail_closed ?? false,
+    rateLimits: {
+      defaultProjectRpm: file.rate_limits?.default_project_rpm,
+      defaultAgentRpm: file.rate_limits?.default_agent_rpm,
+      projects: Object.fromEntries(
+        Object.entries(file.rate_limits?.projects ?? {}).map(([project, limits]) => [
+          project,
+          { projectRpm: limits.requests_per_minute, agentRpm: limits.agent_requests_per_minute },
+        ]),
+      ),
+    },
+    clientKeys: [...parseApiKeysEnv(e.LLM_GATEWAY_API_KEYS), ...fileClientKeys(file)],
+  };
+}
+
+function pickKnown(env: Record<string, string | undefined>): Record<string, string> {
+  const known: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    // An empty variable means unset, as shells and compose files produce them.
+    if (value !== undefined && value !== "") known[key] = value;
+  }
+  return known;
+}
+
+function readConfigFile(path: string): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(
+      `LLM_GATEWAY_CONFIG: cannot read ${path} (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new ConfigError(`LLM_GATEWAY_CONFIG: ${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  const parsed = configFileSchema.safeParse(raw);
+  if (!parsed.success) throw configErrorFromZod(path, parsed.error);
+  return parsed.data;
+}
+
+function buildProviders(e: GatewayEnv, file: ConfigFile): Record<string, ProviderSettings> {
+  const providers: Record<string, ProviderSettings> = {};
+  const envKeys: Record<(typeof builtInProviders)[number], [string | undefined, string | undefined]> = {
+    anthropic: [e.ANTHROPIC_API_KEY, e.ANTHROPIC_BASE_URL],
+    openai: [e.OPENAI_API_KEY, e.OPENAI_BASE_URL],
+    google: [e.GOOGLE_API_KEY, e.GOOGLE_BASE_URL],
+    deepseek: [e.DEEPSEEK_API_KEY, e.DEEPSEEK_BASE_URL],
+    voyage: [e.VOYAGE_API_KEY, e.VOYAGE_BASE_URL],
+  };
+  for (const name of builtInProviders) {
+    const fromFile = file.providers?.[name];
+    const [envKey, envUrl] = envKeys[name];
+    providers[name] = {
+      name,
+      kind: fromFile?.kind ?? name,
+      apiKey: envKey ?? fromFile?.api_key,
+      baseUrl: stripTrailingSlash(envUrl ?? fromFile?.base_url ?? defaultProviderBaseUrls[name]),
+      timeouts: timeoutsFrom(fromFile),
+    };
+  }
+  for (const [name, fromFile] of Object.entries(file.providers ?? {})) {
+    if (name in providers) continue;
+    if (!fromFile.kind) {
+      throw new ConfigError(
+        `Invalid configuration: providers.${name}.kind is required for a custom provider (one of ${providerKinds.join(", ")})`,
+      );
+    }
+    if (!fromFile.base_url) {
+      throw new ConfigError(
+        `Invalid configuration: providers.${name}.base_url is required for a custom provider`,
+      );
+    }
+    providers[name] = {
+      name,
+      kind: fromFile.kind as ProviderKind,
+      // Self-hosted OpenAI-compatible servers (vLLM, Ollama) often need no key.
+      apiKey: fromFile.api_key ?? (fromFile.kind === "openai-compatible" ? "" : undefined),
+      baseUrl: stripTrailingSlash(fromFile.base_url),
+      timeouts: timeoutsFrom(fromFile),
+    };
+  }
+  return providers;
+}
+
+function timeoutsFrom(fromFile: NonNullable<ConfigFile["providers"]>[string] | undefined) {
+  return {
+    connectMs: fromFile?.connect_timeout_ms ?? defaultTimeouts.connectMs,
+    firstByteMs: fromFile?.first_byte_timeout_ms ?? defaultTimeouts.firstByteMs,
+    idleMs: fromFile?.idle_timeout_ms ?? defaultTimeouts.idleMs,
+  };
+}
+
+function buildCatalog(file: ConfigFile): Record<string, ModelSpec> {
+  const catalog = defaultCatalog();
+  for (const [name, model] of Object.entries(file.models ?? {})) {
+    const price = model.price_per_mtok;
+    catalog[name] = {
+      name,
+      kind: model.kind,
+      provider: model.provider,
+      providerModelId: model.provider_model_id,
+      contextWindow: model.context_window,
+      maxOutputTokens: model.max_output_tokens,
+      usesMaxCompletionTokens: model.uses_max_completion_tokens,
+      pricing: {
+        inputMicroUsdPerMtok: usdToMicroUsd(price.input),
+        outputMicroUsdPerMtok: usdToMicroUsd(price.output),
+        cachedInputMicroUsdPerMtok: usdToMicroUsd(price.cached_input ?? price.input),
+        cacheWriteMicroUsdPerMtok: usdToMicroUsd(price.cache_write ?? price.input),
+      },
+    };
+  }
+  return catalog;
+}
+
+function checkReferences(
+  catalog: Record<string, ModelSpec>,
+  modelGroups: Record<string, string[]>,
+  providers: Record<string, ProviderSettings>,
+): void {
+  for (const model of Object.values(catalog)) {
+    if (!providers[model.provider]) {
+      throw new ConfigError(
+        `Invalid configuration: models.${model.name}.provider names "${model.provider}", which is not a configured provider (${Object.keys(providers).join(", ")})`,
+      );
+    }
+  }
+  for (const [group, chain] of Object.entries(modelGroups)) {
+    chain.forEach((name, index) => {
+      if (!catalog[name]) {
+        throw new ConfigError(
+          `Invalid configuration: model_groups.${group}.${index} names "${name}", which is not in the model catalog`,
+        );
+      }
+    });
+    const kinds = new Set(chain.map((name) => catalog[name]?.kind));
+    if (kinds.size > 1) {
+      throw new ConfigError(`Invalid configuration: model_groups.${group} mixes chat and embedding models`);
+    }
+  }
+}
+
+function buildBudgets(file: ConfigFile): Record<string, ProjectBudget> {
+  const budgets: Record<string, ProjectBudget> = {};
+  for (const [project, limits] of Object.entries(file.budgets?.projects ?? {})) {
+    budgets[project] = {
+      dailyUsd: limits.daily_usd,
+      monthlyUsd: limits.monthly_usd,
+      agents: Object.fromEntries(
+        Object.entries(limits.agents ?? {}).map(([agent, agentLimits]) => [
+          agent,
+          { dailyUsd: agentLimits.daily_usd, monthlyUsd: agentLimits.monthly_usd },
+        ]),
+      ),
+    };
+  }
+  return budgets;
+}
+
+/** `LLM_GATEWAY_API_KEYS="key1=project-a|project-b,key2=*"` */
+function parseApiKeysEnv(value: string | undefined): ClientKeyConfig[] {
+  if (!value) return [];
+  return splitList(value).map((entry, index) => {
+    const separator = entry.lastIndexOf("=");
+    const key = separator > 0 ? entry.slice(0, separator) : "";
+    const projects = separator > 0 ? entry.slice(separator + 1) : "";
+    const field = `LLM_GATEWAY_API_KEYS entry ${index + 1}`;
+    if (key.length < 16) {
+      throw new ConfigError(
+        `${field}: expected KEY=PROJECT[|PROJECT...] or KEY=* with a key of 16+ characters`,
+      );
+    }
+    if (projects === "*") return { name: `env-key-${index + 1}`, key, projects: "*" };
+    const list = projects.split("|").filter(Boolean);
+    const bad = list.find((project) => !identifierPattern.test(project));
+    if (list.length === 0 || bad !== undefined) {
+      throw new ConfigError(
+        `${field}: project ids must be 1-128 characters of [A-Za-z0-9._:-]${bad ? `, got "${bad}"` : ""}`,
+      );
+    }
+    return { name: `env-key-${index + 1}`, key, projects: list };
+  });
+}
+
+function fileClientKeys(file: ConfigFile): ClientKeyConfig[] {
+  return (file.client_keys ?? []).map((entry, index) => ({
+    name: entry.name ?? `file-key-${index + 1}`,
+    key: entry.key,
+    projects: entry.projects,
+  }));
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function stripTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+function defaultAllowedHosts(host: string): string[] {
+  const isWildcard = host === "0.0.0.0" || host === "::";
+  // Bound to every interface, the Host check cannot know the public name; the
+  // operator lists it in server.allowed_hosts. Loopback stays protected.
+  return isWildcard ? [] : [...new Set([...loopbackHosts, host.includes(":") ? `[${host}]` : host])];
+}

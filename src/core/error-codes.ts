@@ -1,0 +1,25 @@
+/**
+ * Every error the gateway reports, with the HTTP status the /v1 door gives it
+ * and the OpenAI error `type` it renders as. One catalog, as fastify's
+ * lib/errors.js: a code is a stable contract, the message may improve.
+ */
+export const errorCodes = {
+  GW_ERR_INVALID_REQUEST: { status: 400, type: "invalid_request_error" },
+  GW_ERR_UNKNOWN_MODEL_GROUP: { status: 404, type: "invalid_request_error" },
+  GW_ERR_UNKNOWN_MODEL: { status: 404, type: "invalid_request_error" },
+  GW_ERR_UNAUTHORIZED: { status: 401, type: "authentication_error" },
+  GW_ERR_FORBIDDEN_PROJECT: { status: 403, type: "permission_error" },
+  GW_ERR_FORBIDDEN_HOST: { status: 403, type: "permission_error" },
+  GW_ERR_BUDGET_EXCEEDED: { status: 429, type: "insufficient_quota" },
+  GW_ERR_RATE_LIMITED: { status: 429, type: "rate_limit_error" },
+  GW_ERR_NO_PROVIDER_CONFIGURED: { status: 503, type: "service_unavailable" },
+  GW_ERR_ALL_PROVIDERS_FAILED: { status: 502, type: "upstream_error" },
+  GW_ERR_UPSTREAM_REJECTED_REQUEST: { status: 400, type: "invalid_request_error" },
+  GW_ERR_STREAM_INTERRUPTED: { status: 502, type: "upstream_error" },
+  GW_ERR_DEADLINE_EXCEEDED: { status: 504, type: "timeout_error" },
+  GW_ERR_NOT_IMPLEMENTED: { status: 501, type: "not_implemented" },
+  GW_ERR_STORE_UNAVAILABLE: { status: 503, type: "service_unavailable" },
+  GW_ERR_INTERNAL: { status: 500, type: "server_error" },
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;

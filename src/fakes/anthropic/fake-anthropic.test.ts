@@ -1,0 +1,213 @@
+import Anthropic, {
+  APIError,
+  AuthenticationError,
+  BadRequestError,
+  InternalServerError,
+  OverloadedError,
+  RateLimitError,
+} from "@anthropic-ai/sdk";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createFakeAnthropic, type FakeAnthropic } from "./fake-anthropic.js";
+
+/**
+ * The official SDK pointed at the fake: if it accepts the fake's messages,
+ * streams and errors, the fake speaks Anthropic's wire format.
+ */
+
+let fake: FakeAnthropic;
+let client: Anthropic;
+
+beforeAll(async () => {
+  fake = await createFakeAnthropic();
+  client = new Anthropic({ apiKey: "sk-ant-test", baseURL: fake.baseUrl, maxRetries: 0 });
+});
+afterAll(() => fake.close());
+beforeEach(() => fake.server.reset());
+
+const params = {
+  model: "claude-sonnet-4-0",
+  max_tokens: 256,
+  messages: [{ role: "user" as const, content: "Hello" }],
+};
+
+async function sdkError(promise: Promise<unknown>): Promise<APIError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof APIError) return error;
+    throw error;
+  }
+  throw new Error("expected the SDK to throw");
+}
+
+describe("@anthropic-ai/sdk against the fake", () => {
+  it("accepts the default non-streamed answer, and sends what the fake checks", async () => {
+    const message = await client.messages.create(params);
+    expect(message.type).toBe("message");
+    expect(message.model).toBe("claude-sonnet-4-0");
+    expect(message.content).toEqual([{ type: "text", text: "Hello from fake claude-sonnet-4-0" }]);
+    expect(message.stop_reason).toBe("end_turn");
+    expect(message.usage.input_tokens).toBeGreaterThan(0);
+    expect(message.usage.output_tokens).toBeGreaterThan(0);
+    const [sent] = fake.chatCalls();
+    expect(sent?.headers.authorization).toBe("Bearer sk-ant-test");
+    expect(sent?.headers["anthropic-version"]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it("accepts scripted cache usage", async () => {
+    fake.enqueueChat(
+      fake.replies.text("Cached", {
+        inputTokens: 100,
+        cachedInputTokens: 60,
+        cacheWriteInputTokens: 30,
+        outputTokens: 2,
+      }),
+    );
+    const { usage } = await client.messages.create(params);
+    expect(usage).toMatchObject({
+      input_tokens: 10,
+      cache_read_input_tokens: 60,
+      cache_creation_input_tokens: 30,
+      output_tokens: 2,
+    });
+  });
+
+  it("iterates the default stream's raw events with stream: true", async () => {
+    const stream = await client.messages.create({ ...params, stream: true });
+    const types: string[] = [];
+    let text = "";
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === "content_block_delta" && event.delta.type === "text_delta") text += event.delta.text;
+    }
+    expect(text).toBe("Hello from fake claude-sonnet-4-0");
+    expect(types[0]).toBe("message_start");
+    expect(types.slice(-3)).toEqual(["content_block_stop", "message_delta", "message_stop"]);
+    expect(types).not.toContain("ping");
+  });
+
+  it("builds the final message and its combined usage with messages.stream", async () => {
+    fake.enqueueChat(
+      fake.replies.stream(["Bonjour", " le", " monde"], { usage: { inputTokens: 20, outputTokens: 3 } }),
+    );
+    const pieces: string[] = [];
+    const stream = client.messages.stream(params).on("text", (delta) => pieces.push(delta));
+    const message = await stream.finalMessage();
+    expect(pieces).toEqual(["Bonjour", " le", " monde"]);
+    expect(message.content).toEqual([{ type: "text", text: "Bonjour le monde" }]);
+    expect(message.stop_reason).toBe("end_turn");
+    expect(message.usage).toMatchObject({ input_tokens: 20, output_tokens: 3 });
+  });
+
+  it("accepts a non-streamed tool_use answer", async () => {
+    fake.enqueueChat(fake.replies.toolCall("get_weather", '{"location":"Paris"}'));
+    const message = await client.messages.create(params);
+    expect(message.stop_reason).toBe("tool_use");
+    expect(message.content).toEqual([
+      {
+        type: "tool_use",
+        id: expect.stringMatching(/^toolu_/),
+        name: "get_weather",
+        input: { location: "Paris" },
+      },
+    ]);
+  });
+
+  it("assembles streamed tool_use input from its JSON fragments", async () => {
+    fake.enqueueChat(
+      fake.replies.toolCallStream(
+        [
+          { name: "get_weather", argumentsJson: '{"location":"Paris","unit":"celsius"}' },
+          { name: "get_time", argumentsJson: '{"timezone":"Europe/Paris"}' },
+        ],
+        { text: "Checking." },
+      ),
+    );
+    const message = await client.messages.stream(params).finalMessage();
+    expect(message.stop_reason).toBe("tool_use");
+    expect(
+      message.content.map((block) => (block.type === "tool_use" ? [block.name, block.input] : block.type)),
+    ).toEqual([
+      "text",
+      ["get_weather", { location: "Paris", unit: "celsius" }],
+      ["get_time", { timezone: "Europe/Paris" }],
+    ]);
+  });
+
+  it.each([
+    [429, RateLimitError, "rate_limit_error"],
+    [500, InternalServerError, "api_error"],
+    [400, BadRequestError, "invalid_request_error"],
+    [401, AuthenticationError, "authentication_error"],
+    [529, OverloadedError, "overloaded_error"],
+  ] as const)("raises HTTP %i as the SDK's %o", async (status, errorClass, type) => {
+    fake.enqueueChat(fake.replies.error(status, "It failed", { retryAfterSeconds: 3 }));
+    const error = await sdkError(client.messages.create(params));
+    expect(error).toBeInstanceOf(errorClass);
+    expect(error.status).toBe(status);
+    expect(error.type).toBe(type);
+    expect(error.apiMessage).toBe("It failed");
+    expect(error.requestID).toMatch(/^req_/);
+    expect(error.headers?.get("retry-after")).toBe("3");
+    if (status === 529) expect(error).toBeInstanceOf(InternalServerError);
+  });
+
+  it("raises a streamed request's HTTP error before any event", async () => {
+    fake.enqueueChat(fake.replies.error(529, "Overloaded"));
+    const error = await sdkError(client.messages.stream(params).finalMessage());
+    expect(error).toBeInstanceOf(OverloadedError);
+  });
+
+  it("raises the in-band overloaded_error event as an APIError of that type", async () => {
+    fake.enqueueChat(fake.replies.streamError(["Once", " upon"]));
+    const pieces: string[] = [];
+    const error = await sdkError(
+      (async () => {
+        for await (const event of await client.messages.create({ ...params, stream: true })) {
+          if (event.type === "content_block_delta" && event.delta.type === "text_delta")
+            pieces.push(event.delta.text);
+        }
+      })(),
+    );
+    expect(pieces).toEqual(["Once", " upon"]);
+    expect(error.type).toBe("overloaded_error");
+    expect(error.apiMessage).toBe("Overloaded");
+  });
+});
+
+describe("fake default responder", () => {
+  const post = (headers: Record<string, string>, body: unknown) =>
+    fetch(`${fake.baseUrl}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
+
+  it("answers a missing key with 401 authentication_error, as the API does", async () => {
+    const response = await post({ "anthropic-version": "2023-06-01" }, params);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ type: "error", error: { type: "authentication_error" } });
+  });
+
+  it("answers a missing version header or max_tokens with 400 invalid_request_error", async () => {
+    const noVersion = await post({ "x-api-key": "k" }, params);
+    expect(noVersion.status).toBe(400);
+    const { max_tokens: _dropped, ...withoutMaxTokens } = params;
+    const noMaxTokens = await post({ "x-api-key": "k", "anthropic-version": "2023-06-01" }, withoutMaxTokens);
+    expect(noMaxTokens.status).toBe(400);
+    expect(await noMaxTokens.json()).toMatchObject({
+      error: { type: "invalid_request_error", message: "max_tokens: Field required" },
+    });
+  });
+
+  it("sizes its usage from the request, deterministically", async () => {
+    const short = await client.messages.create(params);
+    const again = await client.messages.create(params);
+    const long = await client.messages.create({
+      ...params,
+      messages: [{ role: "user", content: "Hello ".repeat(200) }],
+    });
+    expect(again.usage).toEqual(short.usage);
+    expect(long.usage.input_tokens).toBeGreaterThan(short.usage.input_tokens + 250);
+  });
+});

@@ -1,0 +1,275 @@
+import { type FakeProvider, type FakeReplies, type FakeUsage, retryAfterHeaders } from "../fake-provider.js";
+import {
+  type FakeResponse,
+  type FakeSseEvent,
+  FakeUpstreamServer,
+  type RecordedCall,
+} from "../fake-upstream-server.js";
+
+/**
+ * A fake Anthropic Messages API (POST /v1/messages), wire-exact as documented
+ * at https://docs.claude.com/en/api/messages, /streaming and /errors: message
+ * bodies, named SSE events with `ping`s, `{type: "error", error: {type, message}}`
+ * envelopes with `request-id` and `retry-after` headers.
+ */
+
+const messagesPath = "/v1/messages";
+const defaultModel = "claude-sonnet-4-20250514";
+
+/** Anthropic bills cache writes apart; `inputTokens` counts every input token. */
+export interface AnthropicFakeUsage extends FakeUsage {
+  cacheWriteInputTokens?: number;
+}
+
+export interface AnthropicFakeToolCall {
+  name: string;
+  argumentsJson: string;
+}
+
+export interface AnthropicFakeReplies extends FakeReplies {
+  text(content: string, usage?: AnthropicFakeUsage): FakeResponse;
+  /** A streamed answer: optional text, then one `tool_use` block per call, arguments in pieces. */
+  toolCallStream(
+    calls: AnthropicFakeToolCall[],
+    options?: { text?: string; usage?: AnthropicFakeUsage },
+  ): FakeResponse;
+  /** A non-streamed answer ending with this `stop_reason`. */
+  textWithStopReason(content: string, stopReason: string, usage?: AnthropicFakeUsage): FakeResponse;
+}
+
+export interface FakeAnthropic extends FakeProvider {
+  readonly replies: AnthropicFakeReplies;
+}
+
+export async function createFakeAnthropic(): Promise<FakeAnthropic> {
+  const nextId = createIdSource();
+  const server = await new FakeUpstreamServer([
+    { path: messagesPath, respond: (call) => respondByDefault(call, nextId) },
+  ]).listen();
+  return {
+    server,
+    baseUrl: server.url,
+    replies: createReplies(defaultModel, nextId),
+    enqueueChat: (...responses) => server.enqueue(messagesPath, ...responses),
+    chatCalls: () => server.callsTo(messagesPath),
+    close: () => server.close(),
+  };
+}
+
+/**
+ * Answers like the real API would when nothing is scripted: the checks it
+ * makes first (key, version header, required fields), then "Hello from fake
+ * <model>", streamed when the request says `stream: true`.
+ */
+function respondByDefault(call: RecordedCall, nextId: IdSource): FakeResponse {
+  const body = (typeof call.body === "object" && call.body !== null ? call.body : {}) as Record<
+    string,
+    unknown
+  >;
+  const replies = createReplies(typeof body.model === "string" ? body.model : defaultModel, nextId);
+  // The API takes the key as `x-api-key` or, as the official SDK now sends it, a bearer token.
+  if (!call.headers["x-api-key"] && !/^Bearer \S/.test(String(call.headers.authorization ?? ""))) {
+    return replies.error(401, "x-api-key header is required");
+  }
+  if (!call.headers["anthropic-version"]) return replies.error(400, "anthropic-version: header is required");
+  for (const field of ["model", "max_tokens", "messages"]) {
+    if (body[field] === undefined) return replies.error(400, `${field}: Field required`);
+  }
+  const answer = `Hello from fake ${String(body.model)}`;
+  const usage = {
+    inputTokens: estimateTokens(JSON.stringify([body.system ?? "", body.messages, body.tools ?? []])),
+    outputTokens: estimateTokens(answer),
+  };
+  if (body.stream === true) return replies.stream(answer.split(/(?= )/), { usage });
+  return replies.text(answer, usage);
+}
+
+/** Roughly four characters a token, as Anthropic's own rule of thumb. */
+function estimateTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+type IdSource = (prefix: string) => string;
+
+/** Ids shaped like Anthropic's (`msg_01...`, `toolu_01...`), counted per fake so runs repeat. */
+function createIdSource(): IdSource {
+  let sequence = 0;
+  return (prefix) => {
+    sequence += 1;
+    return `${prefix}_01Fake${String(sequence).padStart(18, "0")}`;
+  };
+}
+
+function createReplies(model: string, nextId: IdSource): AnthropicFakeReplies {
+  const message = (
+    content: unknown[],
+    stopReason: string,
+    usage: AnthropicFakeUsage | undefined,
+  ): FakeResponse => ({
+    type: "json",
+    headers: { "request-id": nextId("req") },
+    body: {
+      id: nextId("msg"),
+      type: "message",
+      role: "assistant",
+      model,
+      content,
+      stop_reason: stopReason,
+      stop_sequence: null,
+      usage: wireUsage(usage ?? { inputTokens: 12, outputTokens: 6 }),
+    },
+  });
+
+  const stream = (
+    blocks: StreamBlock[],
+    stopReason: string,
+    usage: AnthropicFakeUsage,
+    options: { chunkDelayMs?: number; delayMs?: number; cutAfter?: number; error?: boolean } = {},
+  ): FakeResponse => {
+    const { output_tokens, ...inputUsage } = wireUsage(usage);
+    const events: FakeSseEvent[] = [
+      sse("message_start", {
+        type: "message_start",
+        message: {
+          id: nextId("msg"),
+          type: "message",
+          role: "assistant",
+          model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { ...inputUsage, output_tokens: 1 },
+        },
+      }),
+    ];
+    for (const [index, block] of blocks.entries()) {
+      events.push(
+        sse("content_block_start", { type: "content_block_start", index, content_block: block.start }),
+      );
+      if (index === 0) events.push(sse("ping", { type: "ping" }));
+      for (const delta of block.deltas) {
+        events.push(sse("content_block_delta", { type: "content_block_delta", index, delta }));
+      }
+      if (!options.error) events.push(sse("content_block_stop", { type: "content_block_stop", index }));
+    }
+    if (options.error) {
+      events.push(
+        sse("error", { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }),
+      );
+    } else {
+      events.push(
+        sse("message_delta", {
+          type: "message_delta",
+          delta: { stop_reason: stopReason, stop_sequence: null },
+          usage: { output_tokens },
+        }),
+        sse("message_stop", { type: "message_stop" }),
+      );
+    }
+    return {
+      type: "sse",
+      headers: { "request-id": nextId("req") },
+      events,
+      chunkDelayMs: options.chunkDelayMs,
+      delayMs: options.delayMs,
+      cutAfter: options.cutAfter,
+    };
+  };
+
+  return {
+    text: (content, usage) => message([{ type: "text", text: content }], "end_turn", usage),
+    textWithStopReason: (content, stopReason, usage) =>
+      message([{ type: "text", text: content }], stopReason, usage),
+    toolCall: (name, argumentsJson, usage) =>
+      message(
+        [{ type: "tool_use", id: nextId("toolu"), name, input: JSON.parse(argumentsJson) }],
+        "tool_use",
+        usage,
+      ),
+    stream: (pieces, options = {}) =>
+      stream(
+        [textBlock(pieces)],
+        "end_turn",
+        options.usage ?? { inputTokens: 12, outputTokens: pieces.length },
+        options,
+      ),
+    streamError: (pieces, options = {}) =>
+      stream(
+        [textBlock(pieces)],
+        "end_turn",
+        { inputTokens: 12, outputTokens: 0 },
+        { ...options, error: true },
+      ),
+    toolCallStream: (calls, options = {}) =>
+      stream(
+        [
+          ...(options.text ? [textBlock([options.text])] : []),
+          ...calls.map((call) => toolUseBlock(call, nextId("toolu"))),
+        ],
+        "tool_use",
+        options.usage ?? { inputTokens: 40, outputTokens: 20 },
+      ),
+    error: (status, text, options = {}) => {
+      const requestId = nextId("req");
+      return {
+        type: "json",
+        status,
+        headers: { "request-id": requestId, ...retryAfterHeaders(options.retryAfterSeconds) },
+        body: { type: "error", error: { type: errorTypeFor(status), message: text }, request_id: requestId },
+      };
+    },
+  };
+}
+
+interface StreamBlock {
+  start: Record<string, unknown>;
+  deltas: Array<Record<string, unknown>>;
+}
+
+function textBlock(pieces: string[]): StreamBlock {
+  return { start: { type: "text", text: "" }, deltas: pieces.map((text) => ({ type: "text_delta", text })) };
+}
+
+/** Anthropic streams tool input as JSON fragments, starting with an empty one. */
+function toolUseBlock(call: AnthropicFakeToolCall, id: string): StreamBlock {
+  const third = Math.ceil(call.argumentsJson.length / 3);
+  const fragments = [0, 1, 2].map((part) => call.argumentsJson.slice(part * third, (part + 1) * third));
+  return {
+    start: { type: "tool_use", id, name: call.name, input: {} },
+    deltas: ["", ...fragments.filter(Boolean)].map((partial_json) => ({
+      type: "input_json_delta",
+      partial_json,
+    })),
+  };
+}
+
+function wireUsage(usage: AnthropicFakeUsage) {
+  const cacheRead = usage.cachedInputTokens ?? 0;
+  const cacheWrite = usage.cacheWriteInputTokens ?? 0;
+  return {
+    input_tokens: usage.inputTokens - cacheRead - cacheWrite,
+    cache_creation_input_tokens: cacheWrite,
+    cache_read_input_tokens: cacheRead,
+    output_tokens: usage.outputTokens,
+  };
+}
+
+/** https://docs.claude.com/en/api/errors: each status has its error type. */
+function errorTypeFor(status: number): string {
+  const types: Record<number, string> = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    504: "timeout_error",
+    529: "overloaded_error",
+  };
+  return types[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
+}
+
+function sse(event: string, data: unknown): FakeSseEvent {
+  return { event, data: JSON.stringify(data) };
+}

@@ -1,0 +1,167 @@
+import { ApiError, type GenerateContentResponse, GoogleGenAI } from "@google/genai";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { FakeProvider } from "../fake-provider.js";
+import { createFakeGoogle, googleEmbeddingsReply } from "./fake-google.js";
+
+// The official SDK pointed at the fake: what it accepts, the real API sends.
+let fake: FakeProvider;
+let sdk: GoogleGenAI;
+
+beforeAll(async () => {
+  fake = await createFakeGoogle();
+  sdk = new GoogleGenAI({ apiKey: "test-google-key", httpOptions: { baseUrl: fake.baseUrl } });
+});
+afterAll(() => fake.close());
+beforeEach(() => fake.server.reset());
+
+async function collect(stream: AsyncGenerator<GenerateContentResponse>): Promise<GenerateContentResponse[]> {
+  const chunks: GenerateContentResponse[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}
+
+describe("fake Google answered through @google/genai", () => {
+  it("answers generateContent by default from the request, with usage", async () => {
+    const response = await sdk.models.generateContent({ model: "gemini-2.5-flash", contents: "Say hello" });
+
+    expect(response.text).toBe("Hello from fake gemini-2.5-flash");
+    expect(response.candidates?.[0]?.finishReason).toBe("STOP");
+    expect(response.modelVersion).toBe("gemini-2.5-flash");
+    expect(response.usageMetadata?.promptTokenCount).toBeGreaterThan(0);
+    expect(response.usageMetadata?.candidatesTokenCount).toBe(8);
+    const [call] = fake.chatCalls();
+    expect(call?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
+    expect(call?.headers["x-goog-api-key"]).toBe("test-google-key");
+    expect(call?.body).toMatchObject({ contents: [{ role: "user", parts: [{ text: "Say hello" }] }] });
+  });
+
+  it("streams the default answer in pieces when the stream endpoint is called", async () => {
+    const chunks = await collect(
+      await sdk.models.generateContentStream({ model: "gemini-2.5-pro", contents: "Say hello" }),
+    );
+
+    expect(chunks.length).toBeGreaterThan(2);
+    expect(chunks.map((chunk) => chunk.text ?? "").join("")).toBe("Hello from fake gemini-2.5-pro");
+    expect(chunks.at(-1)?.candidates?.[0]?.finishReason).toBe("STOP");
+    expect(chunks.slice(0, -1).every((chunk) => chunk.candidates?.[0]?.finishReason === undefined)).toBe(
+      true,
+    );
+    expect(fake.chatCalls()[0]?.query.get("alt")).toBe("sse");
+  });
+
+  it("streams scripted pieces with the final usage on the last chunk", async () => {
+    fake.enqueueChat(
+      fake.replies.stream(["Bonjour", " le", " monde"], { usage: { inputTokens: 20, outputTokens: 3 } }),
+    );
+
+    const chunks = await collect(
+      await sdk.models.generateContentStream({ model: "gemini-2.5-flash", contents: "x" }),
+    );
+
+    expect(chunks.map((chunk) => chunk.text).join("")).toBe("Bonjour le monde");
+    expect(chunks.at(-1)?.usageMetadata).toMatchObject({
+      promptTokenCount: 20,
+      candidatesTokenCount: 3,
+      totalTokenCount: 23,
+    });
+  });
+
+  it("returns a function call the SDK exposes as functionCalls", async () => {
+    fake.enqueueChat(fake.replies.toolCall("get_weather", '{"city":"Paris"}'));
+
+    const response = await sdk.models.generateContent({ model: "gemini-2.5-flash", contents: "Weather?" });
+
+    expect(response.functionCalls).toEqual([{ name: "get_weather", args: { city: "Paris" } }]);
+  });
+
+  it("embeds a batch deterministically, honouring outputDimensionality", async () => {
+    const embed = () =>
+      sdk.models.embedContent({
+        model: "gemini-embedding-001",
+        contents: ["first text", "second text"],
+        config: { outputDimensionality: 8 },
+      });
+
+    const first = await embed();
+    const second = await embed();
+
+    const vectors = first.embeddings?.map((embedding) => embedding.values) ?? [];
+    expect(vectors).toHaveLength(2);
+    expect(vectors[0]).toHaveLength(8);
+    expect(vectors[0]).not.toEqual(vectors[1]);
+    expect(second.embeddings?.map((embedding) => embedding.values)).toEqual(vectors);
+    const norm = Math.hypot(...(vectors[0] ?? []));
+    expect(norm).toBeCloseTo(1, 5);
+    const [call] = fake.embeddingCalls?.() ?? [];
+    expect(call?.path).toBe("/v1beta/models/gemini-embedding-001:batchEmbedContents");
+    expect(call?.body).toMatchObject({
+      requests: [{ model: "models/gemini-embedding-001", content: { parts: [{ text: "first text" }] } }, {}],
+    });
+  });
+
+  it("serves scripted embeddings", async () => {
+    fake.enqueueEmbeddings?.(googleEmbeddingsReply([[0.5, -0.5]]));
+
+    const response = await sdk.models.embedContent({ model: "gemini-embedding-001", contents: "x" });
+
+    expect(response.embeddings?.[0]?.values).toEqual([0.5, -0.5]);
+  });
+
+  it("sends error envelopes the SDK raises as ApiError with the status", async () => {
+    fake.enqueueChat(fake.replies.error(429, "Quota exceeded for this model.", { retryAfterSeconds: 7 }));
+
+    const error = await sdk.models
+      .generateContent({ model: "gemini-2.5-flash", contents: "x" })
+      .catch((e) => e);
+
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.status).toBe(429);
+    const body = JSON.parse(error.message);
+    expect(body.error).toMatchObject({
+      code: 429,
+      status: "RESOURCE_EXHAUSTED",
+      message: "Quota exceeded for this model.",
+    });
+    expect(body.error.details[0]).toEqual({
+      "@type": "type.googleapis.com/google.rpc.RetryInfo",
+      retryDelay: "7s",
+    });
+  });
+
+  it("rejects a stream request with ApiError before any chunk on an HTTP error", async () => {
+    fake.enqueueChat(fake.replies.error(503, "The model is overloaded."));
+
+    const error = await sdk.models
+      .generateContentStream({ model: "gemini-2.5-flash", contents: "x" })
+      .catch((e) => e);
+
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.status).toBe(503);
+  });
+
+  it("sends an in-band stream error the SDK raises mid-iteration", async () => {
+    fake.enqueueChat(fake.replies.streamError(["Partial", " answer"]));
+    const texts: string[] = [];
+
+    const stream = await sdk.models.generateContentStream({ model: "gemini-2.5-flash", contents: "x" });
+    const error = await (async () => {
+      for await (const chunk of stream) texts.push(chunk.text ?? "");
+    })().catch((e) => e);
+
+    expect(texts).toEqual(["Partial", " answer"]);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.status).toBe(503);
+    expect(error.message).toContain("UNAVAILABLE");
+  });
+
+  it("answers an embeddings request without inputs with Gemini's 400", async () => {
+    const response = await fetch(`${fake.baseUrl}/v1beta/models/gemini-embedding-001:batchEmbedContents`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ requests: [] }),
+    });
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: 400, status: "INVALID_ARGUMENT" } });
+  });
+});

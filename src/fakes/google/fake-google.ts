@@ -1,0 +1,212 @@
+import { randomBytes } from "node:crypto";
+import { fakeEmbeddingVector } from "../fake-embedding-vector.js";
+import { type FakeProvider, type FakeReplies, type FakeUsage, retryAfterHeaders } from "../fake-provider.js";
+import { type FakeResponse, FakeUpstreamServer, type RecordedCall } from "../fake-upstream-server.js";
+
+/*
+ * A fake Gemini API (v1beta) speaking its wire format: GenerateContentResponse
+ * bodies, `streamGenerateContent?alt=sse` streams of whole responses with no
+ * [DONE], google.rpc.Status error envelopes, batchEmbedContents.
+ */
+
+const chatPath = /^\/v1beta\/models\/[^/]+:(generateContent|streamGenerateContent)$/;
+const embeddingsPath = /^\/v1beta\/models\/[^/]+:batchEmbedContents$/;
+/** The model version scripted replies report; default answers report the requested model. */
+const scriptedModelVersion = "gemini-2.5-flash";
+/** gemini-embedding-001 answers 3072 dimensions unless asked for fewer. */
+const defaultDimensions = 3072;
+
+export async function createFakeGoogle(): Promise<FakeProvider> {
+  const server = await new FakeUpstreamServer([
+    { path: chatPath, respond: answerChat },
+    { path: embeddingsPath, respond: answerEmbeddings },
+  ]).listen();
+  return {
+    server,
+    baseUrl: server.url,
+    replies: googleReplies,
+    enqueueChat: (...responses) => server.enqueue("/v1beta/models/fake:generateContent", ...responses),
+    enqueueEmbeddings: (...responses) =>
+      server.enqueue("/v1beta/models/fake:batchEmbedContents", ...responses),
+    chatCalls: () => server.callsTo(chatPath),
+    embeddingCalls: () => server.callsTo(embeddingsPath),
+    close: () => server.close(),
+  };
+}
+
+export const googleReplies: FakeReplies = {
+  text: (content, usage = defaultUsage) => ({
+    type: "json",
+    body: googleResponse([{ text: content }], { finishReason: "STOP", usage }),
+  }),
+
+  toolCall: (name, argumentsJson, usage = defaultUsage) => ({
+    type: "json",
+    body: googleResponse([{ functionCall: { name, args: JSON.parse(argumentsJson) } }], {
+      finishReason: "STOP",
+      usage,
+    }),
+  }),
+
+  stream: (pieces, options = {}) => ({
+    type: "sse",
+    events: streamEvents(pieces, options.usage ?? defaultUsage, scriptedModelVersion),
+    chunkDelayMs: options.chunkDelayMs,
+    delayMs: options.delayMs,
+    cutAfter: options.cutAfter,
+  }),
+
+  streamError: (pieces, options = {}) => {
+    const responseId = newResponseId();
+    return {
+      type: "sse",
+      events: [
+        ...pieces.map((text) => ({
+          data: JSON.stringify(googleResponse([{ text }], { usage: defaultUsage, responseId })),
+        })),
+        { data: JSON.stringify(googleErrorBody(503, "The model is overloaded. Please try again later.")) },
+      ],
+      chunkDelayMs: options.chunkDelayMs,
+    };
+  },
+
+  /** With `retryAfterSeconds`, both the header and the RetryInfo detail Gemini really sends. */
+  error: (status, message, options = {}) => ({
+    type: "json",
+    status,
+    headers: retryAfterHeaders(options.retryAfterSeconds),
+    body: googleErrorBody(status, message, options.retryAfterSeconds),
+  }),
+};
+
+/** A batchEmbedContents answer with these vectors, one per input. */
+export function googleEmbeddingsReply(vectors: number[][]): FakeResponse {
+  return { type: "json", body: { embeddings: vectors.map((values) => ({ values })) } };
+}
+
+const defaultUsage: FakeUsage = { inputTokens: 12, outputTokens: 6 };
+
+function answerChat(call: RecordedCall): FakeResponse {
+  const model = /^\/v1beta\/models\/([^/:]+):/.exec(call.path)?.[1] ?? scriptedModelVersion;
+  const answer = `Hello from fake ${model}`;
+  const usage = { inputTokens: estimateTokens(promptText(call.body)), outputTokens: estimateTokens(answer) };
+  if (call.path.endsWith(":streamGenerateContent")) {
+    return { type: "sse", events: streamEvents(splitIntoPieces(answer), usage, model) };
+  }
+  return { type: "json", body: googleResponse([{ text: answer }], { finishReason: "STOP", usage, model }) };
+}
+
+function answerEmbeddings(call: RecordedCall): FakeResponse {
+  const requests = (call.body as { requests?: EmbedRequest[] } | undefined)?.requests;
+  if (!Array.isArray(requests) || requests.length === 0) {
+    return googleReplies.error(400, "* BatchEmbedContentsRequest.requests: contents is not specified");
+  }
+  return googleEmbeddingsReply(
+    requests.map((request) =>
+      fakeEmbeddingVector(
+        (request.content?.parts ?? []).map((part) => part.text ?? "").join(""),
+        request.outputDimensionality ?? defaultDimensions,
+      ),
+    ),
+  );
+}
+
+interface EmbedRequest {
+  content?: { parts?: Array<{ text?: string }> };
+  outputDimensionality?: number;
+}
+
+function streamEvents(pieces: string[], usage: FakeUsage, model: string): Array<{ data: string }> {
+  const responseId = newResponseId();
+  const texts = pieces.length > 0 ? pieces : [""];
+  return texts.map((text, index) => {
+    const isLast = index === texts.length - 1;
+    // Gemini repeats usage on every chunk, counting output so far; the last is final.
+    const outputSoFar = Math.round((usage.outputTokens * (index + 1)) / texts.length);
+    const chunk = googleResponse([{ text }], {
+      finishReason: isLast ? "STOP" : undefined,
+      usage: { ...usage, outputTokens: outputSoFar },
+      model,
+      responseId,
+    });
+    return { data: JSON.stringify(chunk) };
+  });
+}
+
+function googleResponse(
+  parts: unknown[],
+  options: { finishReason?: string; usage: FakeUsage; model?: string; responseId?: string },
+): unknown {
+  const { usage } = options;
+  return {
+    candidates: [
+      {
+        content: { parts, role: "model" },
+        ...(options.finishReason ? { finishReason: options.finishReason } : {}),
+        index: 0,
+      },
+    ],
+    usageMetadata: {
+      promptTokenCount: usage.inputTokens,
+      candidatesTokenCount: usage.outputTokens,
+      totalTokenCount: usage.inputTokens + usage.outputTokens,
+      ...(usage.cachedInputTokens ? { cachedContentTokenCount: usage.cachedInputTokens } : {}),
+      promptTokensDetails: [{ modality: "TEXT", tokenCount: usage.inputTokens }],
+    },
+    modelVersion: options.model ?? scriptedModelVersion,
+    responseId: options.responseId ?? newResponseId(),
+  };
+}
+
+const googleStatusNames: Record<number, string> = {
+  400: "INVALID_ARGUMENT",
+  401: "UNAUTHENTICATED",
+  403: "PERMISSION_DENIED",
+  404: "NOT_FOUND",
+  409: "ABORTED",
+  429: "RESOURCE_EXHAUSTED",
+  499: "CANCELLED",
+  500: "INTERNAL",
+  501: "NOT_IMPLEMENTED",
+  503: "UNAVAILABLE",
+  504: "DEADLINE_EXCEEDED",
+};
+
+function googleErrorBody(code: number, message: string, retryAfterSeconds?: number): unknown {
+  const details =
+    retryAfterSeconds !== undefined
+      ? [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: `${retryAfterSeconds}s` }]
+      : undefined;
+  return {
+    error: { code, message, status: googleStatusNames[code] ?? "UNKNOWN", ...(details ? { details } : {}) },
+  };
+}
+
+function promptText(body: unknown): string {
+  const request = body as
+    | { contents?: Array<{ parts?: unknown[] }>; systemInstruction?: { parts?: unknown[] } }
+    | undefined;
+  const parts = [
+    ...(request?.systemInstruction?.parts ?? []),
+    ...(request?.contents ?? []).flatMap((c) => c.parts ?? []),
+  ];
+  return parts
+    .map((part) => {
+      const text = (part as { text?: unknown }).text;
+      return typeof text === "string" ? text : JSON.stringify(part);
+    })
+    .join("");
+}
+
+function splitIntoPieces(text: string): string[] {
+  return text.split(/(?= )/);
+}
+
+function estimateTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+/** Gemini response ids are short URL-safe base64 strings. */
+function newResponseId(): string {
+  return randomBytes(16).toString("base64url");
+}

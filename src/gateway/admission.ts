@@ -1,0 +1,55 @@
+import type { ProjectBudget } from "../config/gateway-config.js";
+import {
+  type BudgetGuard,
+  type BudgetReservation,
+  unlimitedReservation,
+} from "../governance/budget-guard.js";
+import { applicableBudgetLimits } from "../governance/budget-limits.js";
+import { estimateMaxCostNanoUsd } from "../governance/estimate-max-cost-nano-usd.js";
+import type { RateLimiter } from "../governance/rate-limiter.js";
+import type { Deployment } from "../routing/deployments.js";
+import type { Caller } from "./caller.js";
+import { assertMayActFor } from "./principal.js";
+
+/**
+ * What a spending request passes before any provider is called, in order:
+ * the client key may act for the project, the rate limits admit it, and its
+ * estimated maximum fits every budget (held until the real cost is known).
+ */
+export class Admission {
+  constructor(
+    private readonly budgets: Readonly<Record<string, ProjectBudget>>,
+    private readonly budgetGuard: BudgetGuard,
+    private readonly rateLimiter: RateLimiter,
+  ) {}
+
+  async admit(
+    caller: Caller,
+    targets: Deployment[],
+    estimate: { promptTokens: () => Promise<number>; maxOutputTokens: (deployment: Deployment) => number },
+  ): Promise<BudgetReservation> {
+    assertMayActFor(caller.principal, caller.projectId);
+    await this.rateLimiter.check({ projectId: caller.projectId, agentId: caller.agentId });
+    // Counting prompt tokens costs CPU: only requests a budget applies to pay for it.
+    if (applicableBudgetLimits(this.budgets, caller.projectId, caller.agentId).length === 0) {
+      return unlimitedReservation(caller.requestId);
+    }
+    const promptTokens = await estimate.promptTokens();
+    // Failover may land on any deployment of the chain: hold for the dearest.
+    const maxCostNanoUsd = Math.max(
+      ...targets.map((deployment) =>
+        estimateMaxCostNanoUsd(promptTokens, estimate.maxOutputTokens(deployment), deployment.model.pricing),
+      ),
+    );
+    return this.budgetGuard.reserve({
+      projectId: caller.projectId,
+      agentId: caller.agentId,
+      maxCostNanoUsd,
+      requestId: caller.requestId,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.budgetGuard.close();
+  }
+}

@@ -1,0 +1,50 @@
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatRequest,
+  FinishReason,
+  ToolCall,
+} from "../core/chat.js";
+import type { Attempt } from "../routing/attempt.js";
+
+/** A chat call as both doors hand it over: the OpenAI request plus where to route it. */
+export interface ChatInput extends ChatRequest {
+  modelGroup?: string;
+  model?: string;
+  fallbacks?: string[];
+}
+
+export interface ChatCallOptions {
+  /** Aborted when the caller goes away: the upstream request is cancelled at once. */
+  signal: AbortSignal;
+  /**
+   * Streams the answer: called with each chunk as soon as it is translated,
+   * and awaited, so a slow reader slows the upstream read (backpressure).
+   */
+  onChunk?: (chunk: ChatCompletionChunk) => void | Promise<void>;
+  /** Streams only: called once a deployment is answering, before its first chunk (for response headers). */
+  onCommit?: (answering: { provider: string; model: string; attempts: number }) => void;
+}
+
+/** The chat_completion result of DESIGN.md (snake_case: a public contract). */
+export interface ChatResult {
+  id: string;
+  model: string;
+  provider: string;
+  content: string | null;
+  tool_calls: ToolCall[];
+  finish_reason: FinishReason | null;
+  usage: { input_tokens: number; output_tokens: number; cached_input_tokens: number; total_tokens: number };
+  cost_usd: number;
+  latency_ms: number;
+  attempts: Attempt[];
+}
+
+export interface ChatOutcome {
+  result: ChatResult;
+  /** The same answer in OpenAI's shape, for the OpenAI-compatible door. */
+  completion: ChatCompletion;
+  estimated: boolean;
+  /** Streams only: from the request to the first chunk the caller received. */
+  timeToFirstTokenMs?: number;
+}

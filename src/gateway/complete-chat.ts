@@ -1,0 +1,312 @@
+import type { Logger } from "pino";
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatUsage } from "../core/chat.js";
+import { GatewayError } from "../core/gateway-error.js";
+import { tokenUsageFromChatUsage } from "../core/token-usage.js";
+import type { UsageOutcome } from "../core/usage-record.js";
+import type { BudgetReservation } from "../governance/budget-guard.js";
+import type { Deployment, Deployments } from "../routing/deployments.js";
+import type { FailoverRouter } from "../routing/failover-router.js";
+import { nanoUsdToUsd } from "../usage/compute-cost.js";
+import type { Admission } from "./admission.js";
+import type { Caller } from "./caller.js";
+import { ChatStreamAccumulator, chunkCarriesContent } from "./chat-stream-accumulator.js";
+import type { ChatCallOptions, ChatInput, ChatOutcome } from "./chat-types.js";
+import { recordUsage } from "./record-usage.js";
+import { type EncodingName, TokenCounter } from "./token-counter.js";
+import type { UsageBooker } from "./usage-booker.js";
+
+export interface ChatContext {
+  deployments: Deployments;
+  admission: Admission;
+  router: FailoverRouter;
+  booker: UsageBooker;
+  tokenCounter: TokenCounter;
+  requestTimeoutMs: number;
+  logger: Logger;
+}
+
+interface OpenedStream {
+  /** Chunks read up to and including the first one with content. */
+  head: ChatCompletionChunk[];
+  rest: AsyncIterator<ChatCompletionChunk>;
+}
+
+/**
+ * chat_completion for both doors: route with failover, stream or not, book
+ * exactly one usage record, return DESIGN.md's result shape.
+ */
+export async function completeChat(
+  context: ChatContext,
+  input: ChatInput,
+  caller: Caller,
+  options: ChatCallOptions,
+): Promise<ChatOutcome> {
+  if (input.model && input.modelGroup) {
+    throw new GatewayError("GW_ERR_INVALID_REQUEST", "Give either `model` or `model_group`, not both.", {
+      param: "model_group",
+    });
+  }
+  if (input.fallbacks?.length && !input.model) {
+    throw new GatewayError("GW_ERR_INVALID_REQUEST", "`fallbacks` only applies with `model`.", {
+      param: "fallbacks",
+    });
+  }
+  const targets = context.deployments.targetsFor(input, "chat");
+  const request = toChatRequest(input);
+  const reservation = await context.admission.admit(caller, targets, {
+    promptTokens: async () =>
+      (await context.tokenCounter.countMessages(request.messages, "o200k_base")).tokens,
+    maxOutputTokens: (deployment) => request.max_tokens ?? deployment.model.maxOutputTokens,
+  });
+  try {
+    return await answerChat(context, input, request, targets, caller, options, reservation);
+  } finally {
+    // A no-op once the answer settled the hold; frees it when no provider answered.
+    await reservation.release();
+  }
+}
+
+async function answerChat(
+  context: ChatContext,
+  input: ChatInput,
+  request: ChatRequest,
+  targets: Deployment[],
+  caller: Caller,
+  options: ChatCallOptions,
+  reservation: BudgetReservation,
+): Promise<ChatOutcome> {
+  if (!options.onChunk) {
+    const started = performance.now();
+    const routeOptions = { signal: options.signal, deadlineAt: Date.now() + context.requestTimeoutMs };
+    const routed = await context.router.route(
+      targets,
+      (deployment, signal) => deployment.adapter.chat(deployment.model, request, { signal }),
+      routeOptions,
+    );
+    const completion = routed.value;
+    const usage =
+      completion.usage ??
+      (await estimateUsage(context.tokenCounter, routed.deployment, request, completionText(completion)));
+    return finish(context, caller, input, reservation, routed.deployment, routed.attempts, started, {
+      completion,
+      usage,
+      estimated: completion.usage === undefined,
+      outcome: "success",
+    });
+  }
+
+  return answerStreaming(
+    context,
+    input,
+    request,
+    targets,
+    caller,
+    { ...options, onChunk: options.onChunk },
+    reservation,
+  );
+}
+
+/** The streamed answer: failover until the first content chunk, then every chunk forwarded as it comes. */
+async function answerStreaming(
+  context: ChatContext,
+  input: ChatInput,
+  request: ChatRequest,
+  targets: Deployment[],
+  caller: Caller,
+  options: ChatCallOptions & { onChunk: NonNullable<ChatCallOptions["onChunk"]> },
+  reservation: BudgetReservation,
+): Promise<ChatOutcome> {
+  const started = performance.now();
+  const routeOptions = { signal: options.signal, deadlineAt: Date.now() + context.requestTimeoutMs };
+  const { onChunk } = options;
+  const routed = await context.router.route(
+    targets,
+    (deployment, signal) => openStream(deployment, request, signal),
+    { ...routeOptions, deferSettle: true },
+  );
+  const { deployment, permit } = routed;
+  const timeToFirstTokenMs = Math.round(performance.now() - started);
+  options.onCommit?.({
+    provider: deployment.provider.name,
+    model: deployment.model.name,
+    attempts: routed.attempts.length,
+  });
+  const accumulator = new ChatStreamAccumulator();
+  const id = `chatcmpl-${caller.requestId}`;
+  const forward = async (chunk: ChatCompletionChunk) => {
+    accumulator.add(chunk);
+    chunk.id = id;
+    chunk.model = deployment.model.name;
+    await onChunk(chunk);
+  };
+  let failure: unknown;
+  try {
+    for (const chunk of routed.value.head) await forward(chunk);
+    for (let next = await routed.value.rest.next(); !next.done; next = await routed.value.rest.next()) {
+      await forward(next.value);
+    }
+    permit?.success();
+  } catch (error) {
+    failure = error;
+    if (options.signal.aborted) permit?.release();
+    else permit?.failure(error instanceof Error ? error.message : String(error));
+    await routed.value.rest.return?.().catch(() => undefined);
+  }
+  const usage =
+    accumulator.usage ??
+    (await estimateUsage(context.tokenCounter, deployment, request, accumulator.deliveredText));
+  const outcome = finish(context, caller, input, reservation, deployment, routed.attempts, started, {
+    completion: completionFrom(accumulator, id, deployment, usage),
+    usage,
+    estimated: accumulator.usage === undefined,
+    outcome: failure === undefined ? "success" : "partial",
+  });
+  outcome.timeToFirstTokenMs = timeToFirstTokenMs;
+  if (failure === undefined) return outcome;
+  if (options.signal.aborted) throw options.signal.reason;
+  const reason = failure instanceof Error ? failure.message : String(failure);
+  throw new GatewayError(
+    "GW_ERR_STREAM_INTERRUPTED",
+    `${deployment.key} failed after the answer had started streaming (${reason}); what was delivered is booked. Retry the request.`,
+    { details: { attempts: routed.attempts, partial: outcome.result }, cause: failure },
+  );
+}
+
+/**
+ * Opens the upstream stream and reads until the first chunk the caller would
+ * see. Failures before that point throw, so the router fails over invisibly.
+ */
+async function openStream(
+  deployment: Deployment & { adapter: NonNullable<Deployment["adapter"]> },
+  request: ChatRequest,
+  signal: AbortSignal,
+): Promise<OpenedStream> {
+  const stream = await deployment.adapter.streamChat(deployment.model, request, { signal });
+  const rest = stream[Symbol.asyncIterator]();
+  const head: ChatCompletionChunk[] = [];
+  try {
+    for (let next = await rest.next(); !next.done; next = await rest.next()) {
+      head.push(next.value);
+      if (chunkCarriesContent(next.value)) break;
+    }
+  } catch (error) {
+    await rest.return?.().catch(() => undefined);
+    throw error;
+  }
+  return { head, rest };
+}
+
+function finish(
+  context: ChatContext,
+  caller: Caller,
+  input: ChatInput,
+  reservation: BudgetReservation,
+  deployment: Deployment,
+  attempts: ChatOutcome["result"]["attempts"],
+  started: number,
+  answer: { completion: ChatCompletion; usage: ChatUsage; estimated: boolean; outcome: UsageOutcome },
+): ChatOutcome {
+  const latencyMs = Math.round(performance.now() - started);
+  const tokens = tokenUsageFromChatUsage(answer.usage);
+  const costNanoUsd = recordUsage(
+    context.booker,
+    {
+      caller,
+      modelGroup: input.model ? null : (input.modelGroup ?? "reasoning"),
+      deployment,
+      tokens,
+      latencyMs,
+      outcome: answer.outcome,
+      estimated: answer.estimated,
+    },
+    reservation,
+  );
+  const choice = answer.completion.choices[0];
+  const completion: ChatCompletion = {
+    ...answer.completion,
+    id: `chatcmpl-${caller.requestId}`,
+    model: deployment.model.name,
+    usage: answer.usage,
+  };
+  return {
+    completion,
+    estimated: answer.estimated,
+    result: {
+      id: completion.id,
+      model: deployment.model.name,
+      provider: deployment.provider.name,
+      content: choice?.message.content ?? null,
+      tool_calls: choice?.message.tool_calls ?? [],
+      finish_reason: choice?.finish_reason ?? null,
+      usage: {
+        input_tokens: tokens.inputTokens,
+        output_tokens: tokens.outputTokens,
+        cached_input_tokens: tokens.cachedInputTokens,
+        total_tokens: tokens.inputTokens + tokens.outputTokens,
+      },
+      cost_usd: nanoUsdToUsd(costNanoUsd),
+      latency_ms: latencyMs,
+      attempts,
+    },
+  };
+}
+
+function toChatRequest(input: ChatInput): ChatRequest {
+  const { modelGroup: _group, model: _model, fallbacks: _fallbacks, ...request } = input;
+  return request;
+}
+
+function completionText(completion: ChatCompletion): string {
+  const message = completion.choices[0]?.message;
+  return (
+    (message?.content ?? "") +
+    (message?.tool_calls ?? []).map((call) => call.function.name + call.function.arguments).join("")
+  );
+}
+
+function completionFrom(
+  accumulator: ChatStreamAccumulator,
+  id: string,
+  deployment: Deployment,
+  usage: ChatUsage,
+): ChatCompletion {
+  const toolCalls = accumulator.toolCalls;
+  return {
+    id,
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: deployment.model.name,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: "assistant",
+          content: accumulator.content.length > 0 || toolCalls.length === 0 ? accumulator.content : null,
+          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+        },
+        finish_reason: accumulator.finishReason,
+      },
+    ],
+    usage,
+  };
+}
+
+/** When a provider reports no usage (a cut stream), count it ourselves; the record is marked estimated. */
+async function estimateUsage(
+  counter: TokenCounter,
+  deployment: Deployment,
+  request: ChatRequest,
+  outputText: string,
+): Promise<ChatUsage> {
+  const encoding: EncodingName =
+    (deployment.provider.kind === "openai"
+      ? TokenCounter.openAiEncodingFor(deployment.model.providerModelId)
+      : undefined) ?? "o200k_base";
+  const prompt = await counter.countMessages(request.messages, encoding);
+  const completionTokens = outputText ? (await counter.countText(outputText, encoding)).tokens : 0;
+  return {
+    prompt_tokens: prompt.tokens,
+    completion_tokens: completionTokens,
+    total_tokens: prompt.tokens + completionTokens,
+  };
+}

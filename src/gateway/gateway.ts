@@ -1,0 +1,174 @@
+import type { Logger } from "pino";
+import type { GatewayConfig } from "../config/gateway-config.js";
+import type { UsageStore } from "../core/usage-record.js";
+import type { BudgetGuard } from "../governance/budget-guard.js";
+import type { RateLimiter } from "../governance/rate-limiter.js";
+import type { CircuitBreaker } from "../routing/circuit-breaker.js";
+import type { Deployments } from "../routing/deployments.js";
+import { FailoverRouter } from "../routing/failover-router.js";
+import { Admission } from "./admission.js";
+import type { Caller } from "./caller.js";
+import type { ChatCallOptions, ChatInput, ChatOutcome } from "./chat-types.js";
+import type { ClientKeys } from "./client-keys.js";
+import { type ChatContext, completeChat } from "./complete-chat.js";
+import { type CountTokensInput, type CountTokensResult, countTokens } from "./count-tokens.js";
+import { createEmbeddings, type EmbeddingsInput, type EmbeddingsResult } from "./create-embeddings.js";
+import { finishedWithError, finishedWithResult } from "./finished-request.js";
+import { getUsage, type UsageReport, type UsageRequest } from "./get-usage.js";
+import { checkHealth, type HealthReport } from "./health.js";
+import { listModels, type ModelListing } from "./list-models.js";
+import { listProjects } from "./list-projects.js";
+import { assertMayActFor, type Principal } from "./principal.js";
+import type { GatewayObserver } from "./request-observer.js";
+import { TokenCounter } from "./token-counter.js";
+import { UsageBooker } from "./usage-booker.js";
+
+export interface GatewayDependencies {
+  config: GatewayConfig;
+  deployments: Deployments;
+  circuits: CircuitBreaker;
+  store: UsageStore;
+  budgetGuard: BudgetGuard;
+  rateLimiter: RateLimiter;
+  /** Client keys as digests; the config the gateway keeps has the keys themselves removed. */
+  clientKeys: ClientKeys;
+  /** Told of every finished request (logs, metrics, the dashboard's feed). */
+  observer: GatewayObserver;
+  logger: Logger;
+  version: string;
+  /** Releases what composition opened besides the parts above (shared connections), last on close. */
+  release?: () => Promise<void>;
+}
+
+/**
+ * The use cases both doors share (route -> book usage -> return). HTTP and
+ * MCP only translate their wire shapes to these calls and back.
+ */
+export class Gateway {
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly clientKeys: ClientKeys;
+  private readonly startedAt = Date.now();
+  private readonly tokenCounter = new TokenCounter();
+  private readonly booker: UsageBooker;
+  private readonly chatContext: ChatContext;
+  private readonly admission: Admission;
+  private readonly observer: GatewayObserver;
+
+  constructor(private readonly dependencies: GatewayDependencies) {
+    this.config = dependencies.config;
+    this.logger = dependencies.logger;
+    this.version = dependencies.version;
+    this.clientKeys = dependencies.clientKeys;
+    this.observer = dependencies.observer;
+    this.booker = new UsageBooker(dependencies.store, dependencies.logger);
+    this.admission = new Admission(
+      dependencies.config.budgets,
+      dependencies.budgetGuard,
+      dependencies.rateLimiter,
+    );
+    this.chatContext = {
+      deployments: dependencies.deployments,
+      admission: this.admission,
+      router: new FailoverRouter(dependencies.circuits, dependencies.config.retry, dependencies.logger),
+      booker: this.booker,
+      tokenCounter: this.tokenCounter,
+      requestTimeoutMs: dependencies.config.requestTimeoutMs,
+      logger: dependencies.logger,
+    };
+  }
+
+  async completeChat(input: ChatInput, caller: Caller, options: ChatCallOptions): Promise<ChatOutcome> {
+    const shape = {
+      kind: "chat" as const,
+      modelGroup: input.model ? null : (input.modelGroup ?? "reasoning"),
+      stream: options.onChunk !== undefined,
+    };
+    const started = performance.now();
+    try {
+      const outcome = await completeChat(this.chatContext, input, caller, options);
+      this.observer.requestFinished(
+        finishedWithResult(caller, shape, outcome.result, outcome.result.latency_ms, {
+          estimated: outcome.estimated,
+          timeToFirstTokenMs: outcome.timeToFirstTokenMs,
+        }),
+      );
+      return outcome;
+    } catch (error) {
+      this.observer.requestFinished(
+        finishedWithError(caller, shape, error, Math.round(performance.now() - started)),
+      );
+      throw error;
+    }
+  }
+
+  async embed(input: EmbeddingsInput, caller: Caller, signal: AbortSignal): Promise<EmbeddingsResult> {
+    const shape = {
+      kind: "embedding" as const,
+      modelGroup: input.model ? null : (input.modelGroup ?? "embedding"),
+      stream: false,
+    };
+    const started = performance.now();
+    try {
+      const result = await createEmbeddings(this.chatContext, input, caller, signal);
+      this.observer.requestFinished(
+        finishedWithResult(caller, shape, result, result.latency_ms, { estimated: false }),
+      );
+      return result;
+    } catch (error) {
+      this.observer.requestFinished(
+        finishedWithError(caller, shape, error, Math.round(performance.now() - started)),
+      );
+      throw error;
+    }
+  }
+
+  countTokens(input: CountTokensInput): Promise<CountTokensResult> {
+    return countTokens(input, this.config.catalog, this.tokenCounter);
+  }
+
+  /** OpenAI's `model` field: a group name or a catalog model. */
+  resolveModel(name: string): { modelGroup: string } | { model: string } {
+    return this.dependencies.deployments.selectorFor(name);
+  }
+
+  /** Groups and catalog models, for GET /v1/models. */
+  modelIds(): Array<{ id: string; ownedBy: string }> {
+    const { deployments } = this.dependencies;
+    return [
+      ...deployments.groupNames().map((id) => ({ id, ownedBy: "llm-gateway" })),
+      ...deployments
+        .all()
+        .map((deployment) => ({ id: deployment.model.name, ownedBy: deployment.provider.name })),
+    ];
+  }
+
+  listModels(group?: string): Promise<ModelListing> {
+    return listModels(this.dependencies.deployments, this.dependencies.circuits, group);
+  }
+
+  /** A project's usage; a client key may only read its own projects'. */
+  getUsage(request: UsageRequest, principal: Principal | undefined): Promise<UsageReport> {
+    assertMayActFor(principal, request.projectId);
+    return getUsage(this.dependencies.store, () => this.booker.flush(), request);
+  }
+
+  health(): Promise<HealthReport> {
+    return checkHealth({ ...this.dependencies, startedAt: this.startedAt });
+  }
+
+  /** The projects a client key may read the usage of (the dashboard's picker). */
+  listProjects(principal: Principal | undefined): Promise<string[]> {
+    return listProjects(this.dependencies.store, () => this.booker.flush(), principal);
+  }
+
+  /** Waits for every pending booking, then releases the store and the breaker. */
+  async close(): Promise<void> {
+    await this.booker.flush();
+    await this.admission.close();
+    await this.dependencies.circuits.close();
+    await this.dependencies.store.close();
+    await this.dependencies.release?.();
+  }
+}

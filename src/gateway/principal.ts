@@ -1,0 +1,33 @@
+import { GatewayError } from "../core/gateway-error.js";
+
+/**
+ * Who holds the client key a request came with. Undefined when the gateway
+ * runs without client keys (loopback only, or explicitly allowed).
+ */
+export interface Principal {
+  /** The key's label from configuration; never the key. */
+  keyName: string;
+  projects: ReadonlySet<string> | "*";
+}
+
+/** Whether the key's holder may act for (spend for, read about) a project. */
+export function mayActFor(principal: Principal | undefined, projectId: string): boolean {
+  return !principal || principal.projects === "*" || principal.projects.has(projectId);
+}
+
+/** A key for project A can neither spend for, nor read the usage of, project B. */
+export function assertMayActFor(principal: Principal | undefined, projectId: string): void {
+  if (!principal || mayActFor(principal, projectId)) return;
+  throw new GatewayError(
+    "GW_ERR_FORBIDDEN_PROJECT",
+    `This client key may not act for project "${projectId}"; it may act for: ${[...principal.projects].join(", ")}.`,
+    { param: "project_id" },
+  );
+}
+
+/** The project a request is for when it names none: the key's only project, if it has exactly one. */
+export function defaultProjectOf(principal: Principal | undefined): string | undefined {
+  if (!principal) return "default";
+  if (principal.projects !== "*" && principal.projects.size === 1) return [...principal.projects][0];
+  return undefined;
+}

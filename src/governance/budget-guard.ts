@@ -1,0 +1,82 @@
+import { assertNanoUsd } from "./budget-limits.js";
+
+/** What the caller knows before any provider is called. */
+export interface BudgetReservationRequest {
+  projectId: string;
+  agentId: string;
+  /** The most this request can cost, integer nano-USD (`estimateMaxCostNanoUsd`). */
+  maxCostNanoUsd: number;
+  /** Unique per request; makes settling idempotent. */
+  requestId: string;
+}
+
+/**
+ * Budget held for one request in flight. Report exactly one outcome: the
+ * first of `settle`/`release` on this object wins and later calls do
+ * nothing. Neither rejects because the budget store is unreachable (that is
+ * logged and, for `settle`, retried); they reject only on a bad amount.
+ */
+export interface BudgetReservation {
+  readonly requestId: string;
+  /** Nano-USD held against the budgets; 0 when no budget applies. */
+  readonly heldNanoUsd: number;
+  /**
+   * Replaces the hold by the real cost, booked into the UTC day and month in
+   * which it is settled. Idempotent per request id, across replicas too: a
+   * request id settled once (by anyone) is never counted again.
+   */
+  settle(actualCostNanoUsd: number): Promise<void>;
+  /** Drops the hold: the request failed before it cost anything. */
+  release(): Promise<void>;
+}
+
+/**
+ * Refuses a request before any provider is called when its estimated maximum
+ * would not fit a budget: spent + held by requests in flight + this request
+ * must fit every limit that applies (project day and month, agent day and
+ * month). A refusal is a `GatewayError("GW_ERR_BUDGET_EXCEEDED")` naming
+ * the budget, its limit, what is spent and held, and when it resets.
+ *
+ * Reserving an id that is already held returns a reservation for it without
+ * holding twice. Reserving an id already settled (a replay) is checked and
+ * held like any request, but its settle counts nothing, as the usage store
+ * books a request id once. Holds expire on their own after the reservation
+ * TTL, so a crashed process never keeps budget held.
+ */
+export interface BudgetGuard {
+  reserve(request: BudgetReservationRequest): Promise<BudgetReservation>;
+  /** Sends what is still pending (settles queued while the store was down), best effort. */
+  close(): Promise<void>;
+}
+
+/** Default hold lifetime: beyond any request the gateway lets run (its request timeout is far shorter). */
+export const defaultReservationTtlMs = 15 * 60_000;
+
+/** The reservation of a request no budget applies to: nothing held, nothing to report. */
+export function unlimitedReservation(requestId: string): BudgetReservation {
+  return { requestId, heldNanoUsd: 0, settle: async () => {}, release: async () => {} };
+}
+
+/** Wraps the two outcome calls so only the first one reaches the store. */
+export function onceReservation(
+  requestId: string,
+  heldNanoUsd: number,
+  outcome: { settle(actualCostNanoUsd: number): Promise<void>; release(): Promise<void> },
+): BudgetReservation {
+  let reported = false;
+  return {
+    requestId,
+    heldNanoUsd,
+    async settle(actualCostNanoUsd) {
+      assertNanoUsd(actualCostNanoUsd, "actualCostNanoUsd");
+      if (reported) return;
+      reported = true;
+      await outcome.settle(actualCostNanoUsd);
+    },
+    async release() {
+      if (reported) return;
+      reported = true;
+      await outcome.release();
+    },
+  };
+}

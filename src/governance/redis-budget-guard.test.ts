@@ -1,0 +1,248 @@
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { ProjectBudget } from "../config/gateway-config.js";
+import { createUsageRedisClient } from "../usage/create-usage-redis-client.js";
+import { type RedisTestServer, startRedisTestServer } from "../usage/redis-test-server.js";
+import {
+  budgetRequest,
+  raceFixedCost,
+  raceToExhaustion,
+  refusal,
+  runBudgetGuardContract,
+  usd,
+} from "./budget-guard.contract.js";
+import type { BudgetGuard } from "./budget-guard.js";
+import { RedisBudgetGuard, type RedisBudgetGuardOptions } from "./redis-budget-guard.js";
+import {
+  deleteKeysUnder,
+  expectClusterSafeKeys,
+  sharedRedisUrl,
+  uniqueKeyPrefix,
+} from "./redis-keys.contract.js";
+
+/** Each guard gets its own connection: a replica of its own. */
+function redisHarness(url: string) {
+  return async () => {
+    const keyPrefix = uniqueKeyPrefix();
+    const clients: Redis[] = [];
+    return {
+      open: async (options: Omit<RedisBudgetGuardOptions, "client" | "keyPrefix">) => {
+        const client = new Redis(url);
+        clients.push(client);
+        return new RedisBudgetGuard({ client, keyPrefix, ...options });
+      },
+      cleanup: async () => {
+        await deleteKeysUnder(clients[0] ?? new Redis(url), keyPrefix);
+        await Promise.all(clients.map((client) => client.quit()));
+      },
+    };
+  };
+}
+
+runBudgetGuardContract("redis", redisHarness(sharedRedisUrl));
+
+describe("RedisBudgetGuard across replicas", () => {
+  const harnesses: Array<{ cleanup(): Promise<void> }> = [];
+  let nowMs = Date.UTC(2026, 2, 14, 12);
+  const replicas = async (count: number, budgets: Record<string, ProjectBudget>): Promise<BudgetGuard[]> => {
+    const harness = await redisHarness(sharedRedisUrl)();
+    harnesses.push(harness);
+    return Promise.all(Array.from({ length: count }, () => harness.open({ budgets, now: () => nowMs })));
+  };
+
+  afterEach(async () => {
+    nowMs = Date.UTC(2026, 2, 14, 12);
+    await Promise.all(harnesses.splice(0).map((harness) => harness.cleanup()));
+  });
+
+  it("shares holds and spend: what one replica holds or settles, another sees", async () => {
+    const guards = await replicas(2, { acme: { dailyUsd: 10, agents: { planner: { dailyUsd: 6 } } } });
+    const [a, b] = guards as [BudgetGuard, BudgetGuard];
+    const held = await a.reserve(budgetRequest({ maxCostNanoUsd: usd(5) }));
+    const seenHeld = await refusal(b, budgetRequest({ maxCostNanoUsd: usd(1) + 1 }));
+    expect(seenHeld.details).toMatchObject({ budget: "agent_daily", reserved_nano_usd: usd(5) });
+    await held.settle(usd(4));
+    const seenSpent = await refusal(b, budgetRequest({ agentId: "coder", maxCostNanoUsd: usd(6) + 1 }));
+    expect(seenSpent.details).toMatchObject({ budget: "project_daily", spent_nano_usd: usd(4) });
+    // Replica b replaying the request id replica a settled counts nothing.
+    const replay = await b.reserve(budgetRequest({ requestId: held.requestId, maxCostNanoUsd: usd(1) }));
+    await replay.settle(usd(4));
+    const after = await refusal(a, budgetRequest({ agentId: "coder", maxCostNanoUsd: usd(6) + 1 }));
+    expect(after.details).toMatchObject({ spent_nano_usd: usd(4), reserved_nano_usd: 0 });
+  });
+
+  it("keeps every key in its project's hash slot, with a TTL past its window", async () => {
+    const keyPrefix = uniqueKeyPrefix();
+    const client = new Redis(sharedRedisUrl);
+    try {
+      const guard = new RedisBudgetGuard({
+        client,
+        keyPrefix,
+        budgets: {
+          acme: { dailyUsd: 10, monthlyUsd: 100, agents: { planner: { dailyUsd: 5, monthlyUsd: 50 } } },
+        },
+        now: () => nowMs,
+        reservationTtlMs: 120_000,
+      });
+      const settled = await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(1) }));
+      await settled.settle(usd(1));
+      await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(1) }));
+      const keys = await expectClusterSafeKeys(client, keyPrefix);
+      const base = `${keyPrefix}{p:acme}:budget`;
+      expect(keys.sort()).toEqual(
+        [
+          `${base}:held`,
+          `${base}:reservation-expiry`,
+          `${base}:reservations`,
+          `${base}:settled:${settled.requestId}`,
+          `${base}:spent:agent:planner:day:2026-03-14`,
+          `${base}:spent:agent:planner:month:2026-03`,
+          `${base}:spent:project:day:2026-03-14`,
+          `${base}:spent:project:month:2026-03`,
+        ].sort(),
+      );
+      // A day counter lives one day past its window: 12 h left today + 24 h.
+      expect(await client.pttl(`${base}:spent:project:day:2026-03-14`)).toBeGreaterThan(
+        36 * 3600_000 - 5_000,
+      );
+      expect(await client.pttl(`${base}:spent:project:month:2026-03`)).toBeLessThanOrEqual(
+        Date.UTC(2026, 3, 2) - nowMs,
+      );
+      // Holds vanish a minute after the last one lapses, even if no replica ever sweeps them.
+      expect(await client.pttl(`${base}:reservations`)).toBeGreaterThan(170_000);
+      expect(await client.pttl(`${base}:reservations`)).toBeLessThanOrEqual(180_000);
+    } finally {
+      await deleteKeysUnder(client, keyPrefix);
+      await client.quit();
+    }
+  });
+
+  it("never lets three replicas racing one budget overspend it: exactly floor(limit / cost) admitted", async () => {
+    const guards = await replicas(3, { acme: { dailyUsd: 1, agents: {} } });
+    const { admitted, settledNanoUsd } = await raceFixedCost(guards, {
+      attemptsPerGuard: 60,
+      costNanoUsd: usd(0.03),
+    });
+    expect(admitted).toBe(33); // 33 x $0.03 = $0.99; a 34th would pass $1
+    expect(settledNanoUsd).toBe(usd(0.99));
+    const error = await refusal(guards[0] as BudgetGuard, budgetRequest({ maxCostNanoUsd: usd(0.01) + 1 }));
+    expect(error.details).toMatchObject({ spent_nano_usd: usd(0.99), reserved_nano_usd: 0 });
+  });
+
+  it("lands within one request of the limit, never above it, when racing replicas settle below their estimate", async () => {
+    const guards = await replicas(3, { acme: { monthlyUsd: 2, agents: { planner: { monthlyUsd: 1.5 } } } });
+    const maxCostNanoUsd = usd(0.04);
+    const { settledNanoUsd, refusals } = await raceToExhaustion(guards, {
+      workersPerGuard: 8,
+      maxCostNanoUsd,
+      agents: ["planner", "coder"],
+    });
+    expect(refusals).toBeGreaterThan(0);
+    expect(settledNanoUsd).toBeLessThanOrEqual(usd(2));
+    expect(settledNanoUsd).toBeGreaterThan(usd(2) - maxCostNanoUsd);
+    const error = await refusal(
+      guards[1] as BudgetGuard,
+      budgetRequest({ agentId: "coder", maxCostNanoUsd }),
+    );
+    expect(error.details).toMatchObject({ budget: "project_monthly", spent_nano_usd: settledNanoUsd });
+  });
+});
+
+describe("RedisBudgetGuard when Redis is unreachable", () => {
+  let server: RedisTestServer;
+  const nowMs = Date.UTC(2026, 2, 14, 12);
+  const budgets = { acme: { dailyUsd: 10, agents: {} } };
+  const cleanups: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    server = await startRedisTestServer();
+  });
+  afterAll(() => server?.stop());
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+
+  /** The gateway's fail-fast client (no offline queue), or plain ioredis defaults (queues while down). */
+  const openGuard = async (options: { failClosed?: boolean; failFastClient?: boolean } = {}) => {
+    const client =
+      options.failFastClient === false ? new Redis(server.url) : createUsageRedisClient(server.url);
+    client.on("error", () => {}); // ioredis prints unhandled connection errors; the guard's warnings are under test
+    await new Promise((resolve) => client.once("ready", resolve));
+    cleanups.push(async () => client.disconnect());
+    const warnings: string[] = [];
+    const guard = new RedisBudgetGuard({
+      client,
+      keyPrefix: uniqueKeyPrefix(),
+      budgets,
+      now: () => nowMs,
+      operationTimeoutMs: 300,
+      logger: { warn: (_details, message) => warnings.push(message) },
+      ...(options.failClosed ? { failClosed: true } : {}),
+    });
+    return { client, guard, warnings };
+  };
+
+  it("fails OPEN by default: admits with a logged warning, and books the settle once Redis is back", async () => {
+    const { client, guard, warnings } = await openGuard();
+    await server.kill();
+    const reservation = await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(4) }));
+    expect(reservation.heldNanoUsd).toBe(0);
+    await reservation.settle(usd(4));
+    expect(guard.pendingSettles).toBe(1);
+    expect(warnings).toEqual([
+      "budgets: Redis unreachable; admitting requests without a budget check (fail open)",
+    ]);
+    await server.restart();
+    await new Promise((resolve) => client.once("ready", resolve));
+    // The first call that gets through sends the settle that waited.
+    await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(1) }));
+    await guard.close();
+    expect(guard.pendingSettles).toBe(0);
+    const error = await refusal(guard, budgetRequest({ maxCostNanoUsd: usd(5) + 1 }));
+    expect(error.details).toMatchObject({ spent_nano_usd: usd(4), reserved_nano_usd: usd(1) });
+  });
+
+  it("fails CLOSED when the operator opts in, still without any round trip for unlimited projects", async () => {
+    const { guard, warnings } = await openGuard({ failClosed: true });
+    await server.kill();
+    try {
+      const error = await refusal(guard, budgetRequest());
+      expect(error.code).toBe("GW_ERR_STORE_UNAVAILABLE");
+      expect(error.status).toBe(503);
+      expect(error.message).toContain("Budget check unavailable");
+      expect(error.message).toContain("refuses spending for projects with a budget");
+      expect(error.retryAfterSeconds).toBe(5);
+      expect(warnings).toEqual([
+        "budgets: Redis unreachable; refusing requests that have a budget (fail closed)",
+      ]);
+      // A project without a budget never asks Redis, so the outage cannot touch it.
+      const free = await guard.reserve(budgetRequest({ projectId: "no-budget" }));
+      await free.settle(usd(3));
+      expect(warnings).toHaveLength(1);
+      expect(guard.pendingSettles).toBe(0);
+    } finally {
+      await server.restart();
+    }
+  });
+
+  it("bounds the wait on a hung Redis or a client that queues while disconnected", async () => {
+    const { guard } = await openGuard({ failFastClient: false });
+    server.pause(); // accepts connections, answers nothing
+    try {
+      const startedAt = performance.now();
+      const reservation = await guard.reserve(budgetRequest());
+      expect(reservation.heldNanoUsd).toBe(0);
+      expect(performance.now() - startedAt).toBeLessThan(1_000);
+    } finally {
+      server.resume();
+    }
+    await server.kill();
+    try {
+      const startedAt = performance.now();
+      await guard.reserve(budgetRequest());
+      expect(performance.now() - startedAt).toBeLessThan(1_000);
+    } finally {
+      await server.restart();
+    }
+  });
+});

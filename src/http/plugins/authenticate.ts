@@ -1,0 +1,58 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ClientKeys } from "../../gateway/client-keys.js";
+import type { Principal } from "../../gateway/principal.js";
+import { openAiErrorBody } from "../openai/openai-error.js";
+
+/** Paths anyone may read: liveness, the static tool list, metrics and the dashboard's page (its data needs a key). */
+const publicPaths = [/^\/health$/, /^\/metrics$/, /^\/mcp\/tools$/, /^\/dashboard(\/|$)/];
+
+/**
+ * With client keys configured, every other request needs one: `Authorization:
+ * Bearer <key>` (what the OpenAI SDK and MCP clients send) or `x-api-key`.
+ * The key's holder becomes `request.principal`; for MCP it also travels as
+ * the SDK's `authInfo`, so tools can check it.
+ */
+export function registerAuthentication(app: FastifyInstance, keys: ClientKeys): void {
+  if (!keys.enabled) return;
+  app.addHook("onRequest", async (request, reply) => {
+    const path = request.url.split("?")[0] ?? "";
+    if (publicPaths.some((pattern) => pattern.test(path))) return;
+    const presented = presentedKey(request);
+    const principal = presented === undefined ? undefined : keys.authenticate(presented);
+    if (!principal) return refuse(request, reply, presented === undefined);
+    request.principal = principal;
+    (request.raw as { auth?: unknown }).auth = {
+      token: "[client key]",
+      clientId: principal.keyName,
+      scopes: [],
+      extra: { principal },
+    };
+  });
+}
+
+/** The principal an MCP server instance acts for, as the authentication hook attached it. */
+export function principalFromAuthInfo(
+  authInfo: { extra?: Record<string, unknown> } | undefined,
+): Principal | undefined {
+  return authInfo?.extra?.principal as Principal | undefined;
+}
+
+function presentedKey(request: FastifyRequest): string | undefined {
+  const authorization = request.headers.authorization;
+  if (typeof authorization === "string" && /^bearer\s+/i.test(authorization)) {
+    return authorization.replace(/^bearer\s+/i, "").trim();
+  }
+  const apiKey = request.headers["x-api-key"];
+  return typeof apiKey === "string" && apiKey.length > 0 ? apiKey : undefined;
+}
+
+function refuse(request: FastifyRequest, reply: FastifyReply, missing: boolean) {
+  const message = missing
+    ? "A client key is required: send it as 'Authorization: Bearer <key>'."
+    : "The client key is not valid.";
+  reply.code(401).header("www-authenticate", 'Bearer realm="llm-gateway"');
+  if (request.url.startsWith("/mcp")) {
+    return reply.send({ jsonrpc: "2.0", error: { code: -32001, message }, id: null });
+  }
+  return reply.send(openAiErrorBody("GW_ERR_UNAUTHORIZED", message));
+}

@@ -1,0 +1,82 @@
+import type { FastifyInstance } from "fastify";
+import type { ChatCompletionChunk } from "../../core/chat.js";
+import type { ChatOutcome } from "../../gateway/chat-types.js";
+import type { Gateway } from "../../gateway/gateway.js";
+import { abortOnClientClose } from "../abort-on-client-close.js";
+import { callerFromRequest } from "../openai/caller-from-request.js";
+import { renderOpenAiError } from "../openai/openai-error.js";
+import { openAiChatRequestSchema } from "../openai/openai-request-schemas.js";
+import { parseBody } from "../openai/parse-body.js";
+import { SseWriter } from "../openai/sse-writer.js";
+
+/** POST /v1/chat/completions: OpenAI's API over the shared chat use case. */
+export function registerOpenAiChatRoute(app: FastifyInstance, gateway: Gateway): void {
+  app.post("/v1/chat/completions", async (request, reply) => {
+    const body = parseBody(openAiChatRequestSchema, request.body);
+    const caller = callerFromRequest(request);
+    const { model, stream, stream_options, max_completion_tokens, n: _n, user, ...chat } = body;
+    const input = {
+      ...chat,
+      ...gateway.resolveModel(model),
+      max_tokens: max_completion_tokens ?? chat.max_tokens,
+      ...(user ? { user } : {}),
+    };
+    const signal = abortOnClientClose(request.raw, reply.raw);
+
+    if (!stream) {
+      const outcome = await gateway.completeChat(input, caller, { signal });
+      return reply.headers(gatewayHeaders(outcome)).send(outcome.completion);
+    }
+
+    const sse = new SseWriter(reply.raw);
+    const includeUsage = stream_options?.include_usage === true;
+    reply.hijack();
+    try {
+      await gateway.completeChat(input, caller, {
+        signal,
+        // Which provider answers is known once routing commits; cost only at the end (the final usage chunk).
+        onCommit: (answering) =>
+          sse.start({
+            "x-request-id": request.id,
+            "x-llm-gateway-provider": answering.provider,
+            "x-llm-gateway-model": answering.model,
+            "x-llm-gateway-attempts": String(answering.attempts),
+          }),
+        onChunk: async (chunk: ChatCompletionChunk) => {
+          if (chunk.usage && !includeUsage) {
+            if (chunk.choices.length === 0) return;
+            chunk.usage = undefined;
+          }
+          await sse.data(JSON.stringify(chunk));
+        },
+      });
+      await sse.data("[DONE]");
+    } catch (error) {
+      if (signal.aborted) return sse.end();
+      const rendered = renderOpenAiError(error);
+      if (!sse.started) {
+        reply.raw.writeHead(rendered.status, {
+          "content-type": "application/json; charset=utf-8",
+          "x-request-id": request.id,
+          ...(rendered.retryAfterSeconds !== undefined
+            ? { "retry-after": String(rendered.retryAfterSeconds) }
+            : {}),
+        });
+        reply.raw.end(JSON.stringify(rendered.body));
+        return;
+      }
+      // OpenAI's own streams end a failure with an error event; its SDK raises it as an APIError.
+      await sse.data(JSON.stringify(rendered.body));
+    }
+    sse.end();
+  });
+}
+
+function gatewayHeaders(outcome: ChatOutcome): Record<string, string> {
+  return {
+    "x-llm-gateway-provider": outcome.result.provider,
+    "x-llm-gateway-model": outcome.result.model,
+    "x-llm-gateway-attempts": String(outcome.result.attempts.length),
+    "x-llm-gateway-cost-usd": String(outcome.result.cost_usd),
+  };
+}

@@ -1,0 +1,55 @@
+import type { FastifyError, FastifyInstance } from "fastify";
+import type { Gateway } from "../../gateway/gateway.js";
+import { openAiErrorBody, renderOpenAiError } from "../openai/openai-error.js";
+import { registerOpenAiChatRoute } from "./openai-chat-route.js";
+import { registerOpenAiEmbeddingsRoute } from "./openai-embeddings-route.js";
+import { registerOpenAiModelsRoute } from "./openai-models-route.js";
+import { registerProjectsRoute } from "./projects-route.js";
+import { registerUsageRoute } from "./usage-route.js";
+
+/** The OpenAI-compatible API under /v1, with OpenAI's error envelope for every failure in this scope. */
+export async function registerOpenAiRoutes(app: FastifyInstance, gateway: Gateway): Promise<void> {
+  await app.register(
+    async (scope) => {
+      scope.setErrorHandler((error: FastifyError, request, reply) => {
+        // Fastify's own 4xx (malformed JSON, body too large, wrong content type) keep their status.
+        if (error.statusCode && error.statusCode < 500 && error.code?.startsWith("FST_")) {
+          return reply
+            .code(error.statusCode)
+            .send(openAiErrorBody("GW_ERR_INVALID_REQUEST", fastifyMessage(error)));
+        }
+        const rendered = renderOpenAiError(error);
+        if (rendered.status >= 500) request.log.error({ err: error }, "request failed");
+        if (rendered.retryAfterSeconds !== undefined)
+          reply.header("retry-after", String(rendered.retryAfterSeconds));
+        return reply.code(rendered.status).send(rendered.body);
+      });
+      scope.setNotFoundHandler((request, reply) =>
+        reply
+          .code(404)
+          .send(
+            openAiErrorBody(
+              "GW_ERR_INVALID_REQUEST",
+              `Unknown endpoint: ${request.method} ${request.url.split("?")[0]}`,
+            ),
+          ),
+      );
+      registerOpenAiChatRoute(scope, gateway);
+      registerOpenAiEmbeddingsRoute(scope, gateway);
+      registerOpenAiModelsRoute(scope, gateway);
+      registerUsageRoute(scope, gateway);
+      registerProjectsRoute(scope, gateway);
+    },
+    { prefix: "" },
+  );
+}
+
+function fastifyMessage(error: FastifyError): string {
+  if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE")
+    return "The request body is larger than the gateway accepts.";
+  if (error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
+    return `The request body is not valid JSON: ${error.message}`;
+  }
+  if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return "Send the body as application/json.";
+  return error.message;
+}

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from "fastify";
+import type { Gateway } from "../../gateway/gateway.js";
+import { mayActFor } from "../../gateway/principal.js";
+import type { ActivityFeed } from "../../observability/activity-feed.js";
+
+/**
+ * GET /v1/status: what the dashboard shows besides usage: every group's
+ * chain with circuit states, and this replica's recent failovers and circuit
+ * transitions. Behind client-key auth like the rest of /v1.
+ */
+export function registerStatusRoute(app: FastifyInstance, gateway: Gateway, activity: ActivityFeed): void {
+  app.get("/v1/status", async (request) => {
+    const [health, models] = await Promise.all([gateway.health(), gateway.listModels()]);
+    const { failovers, circuitTransitions } = activity.recent();
+    return {
+      version: gateway.version,
+      uptime_s: health.uptime_s,
+      store: health.store,
+      groups: models.groups,
+      // A project key sees its own projects' failovers only; circuits are shared by all and name no project.
+      failovers: failovers.filter((failover) => mayActFor(request.principal, failover.projectId)),
+      circuitTransitions,
+    };
+  });
+}

@@ -1,0 +1,49 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { identifierSchema } from "../core/chat-schema.js";
+import type { Caller } from "../gateway/caller.js";
+import type { Principal } from "../gateway/principal.js";
+
+/** Every tool identifies its caller (DESIGN.md): project and agent. */
+export const callerShape = {
+  project_id: identifierSchema.describe("The project this call is booked to."),
+  agent_id: identifierSchema.describe("The calling agent, for per-agent usage."),
+};
+
+export const attemptSchema = z.object({
+  provider: z.string(),
+  model: z.string(),
+  outcome: z.enum(["success", "failed", "skipped_circuit_open", "rejected"]),
+  error: z.string().optional(),
+  latency_ms: z.number(),
+});
+
+export const usageTotalsSchema = z.object({
+  requests: z.number(),
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  cached_input_tokens: z.number(),
+  cost_usd: z.number(),
+});
+
+/** Tools that call a provider and spend: neither read-only nor idempotent, and they reach outside. */
+export const spendingToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: true,
+} as const;
+
+/** The caller of one MCP tool call: a fresh request id per call (the usage record's id). */
+export function mcpCaller(
+  args: { project_id: string; agent_id: string },
+  principal: Principal | undefined,
+): Caller {
+  return {
+    projectId: args.project_id,
+    agentId: args.agent_id,
+    door: "mcp",
+    requestId: randomUUID(),
+    principal,
+  };
+}

@@ -1,0 +1,112 @@
+import type { McpServer } from "@modelcontextprotocol/server";
+import { z } from "zod";
+import type { ChatCompletionChunk } from "../../core/chat.js";
+import { chatOptionsShape, identifierSchema } from "../../core/chat-schema.js";
+import type { ChatResult } from "../../gateway/chat-types.js";
+import type { Gateway } from "../../gateway/gateway.js";
+import type { Principal } from "../../gateway/principal.js";
+import { memoizeJsonSchema } from "../memoize-json-schema.js";
+import { toolFailure, toolSuccess } from "../tool-result.js";
+import { attemptSchema, callerShape, mcpCaller, spendingToolAnnotations } from "../tool-schemas.js";
+
+const inputSchema = memoizeJsonSchema(
+  z.object({
+    ...callerShape,
+    ...chatOptionsShape,
+    model_group: identifierSchema.optional().describe("Model group to route to (default reasoning)."),
+    model: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe("A concrete catalog model instead of a group; no failover unless `fallbacks` is given."),
+    fallbacks: z
+      .array(z.string().min(1).max(128))
+      .max(8)
+      .optional()
+      .describe("Models to fail over to after `model`."),
+    stream: z
+      .boolean()
+      .optional()
+      .describe("Send token deltas as progress notifications (needs a progressToken)."),
+  }),
+);
+
+const outputSchema = memoizeJsonSchema(
+  z.object({
+    id: z.string(),
+    model: z.string(),
+    provider: z.string(),
+    content: z.string().nullable(),
+    tool_calls: z.array(
+      z.object({
+        id: z.string(),
+        type: z.literal("function"),
+        function: z.object({ name: z.string(), arguments: z.string() }),
+      }),
+    ),
+    finish_reason: z.string().nullable(),
+    usage: z.object({
+      input_tokens: z.number(),
+      output_tokens: z.number(),
+      cached_input_tokens: z.number(),
+      total_tokens: z.number(),
+    }),
+    cost_usd: z.number(),
+    latency_ms: z.number(),
+    attempts: z.array(attemptSchema),
+  }),
+);
+
+export function registerChatCompletionTool(
+  server: McpServer,
+  gateway: Gateway,
+  principal: Principal | undefined,
+): void {
+  server.registerTool(
+    "chat_completion",
+    {
+      title: "Chat completion",
+      description:
+        "Runs a chat completion on the first healthy model of a model group (reasoning, code, fast, vision), failing over down the chain. Messages, tools and response_format use the OpenAI chat shape. Usage and cost are booked to project_id/agent_id.",
+      inputSchema,
+      outputSchema,
+      annotations: spendingToolAnnotations,
+    },
+    async (args, ctx) => {
+      const { project_id: _project, agent_id: _agent, model_group, stream, ...request } = args;
+      const caller = mcpCaller(args, principal);
+      const progressToken = ctx.mcpReq._meta?.progressToken;
+      let progress = 0;
+      const onChunk =
+        stream && progressToken !== undefined
+          ? async (chunk: ChatCompletionChunk) => {
+              const text = chunk.choices[0]?.delta.content;
+              if (!text) return;
+              progress += 1;
+              await ctx.mcpReq.notify({
+                method: "notifications/progress",
+                params: { progressToken, progress, message: text },
+              });
+            }
+          : undefined;
+      try {
+        const { result } = await gateway.completeChat({ ...request, modelGroup: model_group }, caller, {
+          signal: ctx.mcpReq.signal,
+          onChunk,
+        });
+        return toolSuccess(result, renderChatResult(result));
+      } catch (error) {
+        return toolFailure(error, gateway.logger);
+      }
+    },
+  );
+}
+
+function renderChatResult(result: ChatResult): string {
+  const calls = result.tool_calls.map(
+    (call) => `tool call ${call.function.name}(${call.function.arguments})`,
+  );
+  const body = [result.content ?? "", ...calls].filter(Boolean).join("\n");
+  return `${body}\n\n[${result.model} via ${result.provider}, ${result.usage.total_tokens} tokens, $${result.cost_usd}]`;
+}

@@ -1,0 +1,61 @@
+import type { McpServer } from "@modelcontextprotocol/server";
+import { z } from "zod";
+import { chatMessageSchema, maxMessages } from "../../core/chat-schema.js";
+import type { Gateway } from "../../gateway/gateway.js";
+import { memoizeJsonSchema } from "../memoize-json-schema.js";
+import { toolFailure, toolSuccess } from "../tool-result.js";
+import { callerShape } from "../tool-schemas.js";
+
+const inputSchema = memoizeJsonSchema(
+  z.object({
+    ...callerShape,
+    text: z.string().max(10_000_000).optional().describe("Text to count. Give this or `messages`."),
+    messages: z
+      .array(chatMessageSchema)
+      .min(1)
+      .max(maxMessages)
+      .optional()
+      .describe("Chat messages (OpenAI shape) to count."),
+    model: z.string().min(1).max(128).optional().describe("Model whose tokenizer to use (default gpt-4)."),
+  }),
+);
+
+const outputSchema = memoizeJsonSchema(
+  z.object({
+    tokens: z.number().int(),
+    model: z.string(),
+    encoding: z.string(),
+    exact: z
+      .boolean()
+      .describe("false when the count is an estimate (non-OpenAI models, images, tool calls)"),
+  }),
+);
+
+export function registerCountTokensTool(server: McpServer, gateway: Gateway): void {
+  server.registerTool(
+    "count_tokens",
+    {
+      title: "Count tokens",
+      description:
+        "Counts the tokens of a text or chat messages for a model: exact tiktoken counts for OpenAI models (cl100k_base, o200k_base), an estimate flagged exact=false for other providers' models.",
+      inputSchema,
+      outputSchema,
+      annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
+    },
+    async (args) => {
+      try {
+        const result = await gateway.countTokens({
+          text: args.text,
+          messages: args.messages,
+          model: args.model,
+        });
+        return toolSuccess(
+          result,
+          `${result.tokens} tokens for ${result.model} (${result.encoding}${result.exact ? "" : ", estimate"})`,
+        );
+      } catch (error) {
+        return toolFailure(error, gateway.logger);
+      }
+    },
+  );
+}

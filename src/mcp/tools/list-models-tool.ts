@@ -1,0 +1,63 @@
+import type { McpServer } from "@modelcontextprotocol/server";
+import { z } from "zod";
+import { identifierSchema } from "../../core/chat-schema.js";
+import type { Gateway } from "../../gateway/gateway.js";
+import { memoizeJsonSchema } from "../memoize-json-schema.js";
+import { toolFailure, toolSuccess } from "../tool-result.js";
+import { callerShape } from "../tool-schemas.js";
+
+const inputSchema = memoizeJsonSchema(
+  z.object({
+    ...callerShape,
+    model_group: identifierSchema
+      .optional()
+      .describe("Only this group (reasoning, code, fast, vision, embedding, ...)."),
+  }),
+);
+
+const listedModelSchema = z.object({
+  model: z.string(),
+  provider: z.string(),
+  available: z.boolean().describe("the provider's API key is configured"),
+  circuit: z.enum(["closed", "open", "half_open"]),
+  context_window: z.number(),
+  max_output_tokens: z.number(),
+  price_per_mtok: z.object({ input: z.number(), output: z.number(), cached_input: z.number() }),
+});
+
+const outputSchema = memoizeJsonSchema(
+  z.object({
+    groups: z.array(z.object({ name: z.string(), models: z.array(listedModelSchema) })),
+  }),
+);
+
+export function registerListModelsTool(server: McpServer, gateway: Gateway): void {
+  server.registerTool(
+    "list_models",
+    {
+      title: "List model groups",
+      description:
+        "Lists every model group with its failover chain: each model's provider, whether its key is configured, circuit state, context window, max output and price per million tokens (USD).",
+      inputSchema,
+      outputSchema,
+      annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
+    },
+    async (args) => {
+      try {
+        const listing = await gateway.listModels(args.model_group);
+        const lines = listing.groups.map(
+          (group) =>
+            `${group.name}: ${group.models
+              .map(
+                (m) =>
+                  `${m.model} (${m.provider}${m.available ? "" : ", no key"}${m.circuit === "closed" ? "" : `, ${m.circuit}`})`,
+              )
+              .join(" -> ")}`,
+        );
+        return toolSuccess(listing, lines.join("\n"));
+      } catch (error) {
+        return toolFailure(error, gateway.logger);
+      }
+    },
+  );
+}

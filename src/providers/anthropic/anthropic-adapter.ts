@@ -1,0 +1,61 @@
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../../core/chat.js";
+import type { ModelSpec } from "../../core/model-catalog.js";
+import type { ProviderAdapter, ProviderCallOptions, ProviderSettings } from "../../core/provider-adapter.js";
+import { createUpstreamDispatcher } from "../shared/create-upstream-dispatcher.js";
+import { parseUpstreamBody } from "../shared/parse-upstream-body.js";
+import { postForEvents, postJson, type UpstreamRequest } from "../shared/post-json.js";
+import { anthropicApiVersion, anthropicMessageResponseSchema } from "./anthropic-api.js";
+import { extractAnthropicErrorMessage } from "./anthropic-error.js";
+import { convertAnthropicStream } from "./anthropic-stream.js";
+import { convertAnthropicMessage } from "./convert-anthropic-message.js";
+import { convertToAnthropicRequest } from "./convert-to-anthropic-request.js";
+
+/**
+ * The Anthropic Messages API behind the internal OpenAI shape. `baseUrl` is
+ * what the official SDK takes (default https://api.anthropic.com), without `/v1`.
+ */
+export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdapter {
+  const provider = settings.name;
+  const dispatcher = createUpstreamDispatcher(settings.timeouts);
+  const url = `${settings.baseUrl.replace(/\/+$/, "")}/v1/messages`;
+  const headers: Record<string, string> = { "anthropic-version": anthropicApiVersion };
+  if (settings.apiKey) headers["x-api-key"] = settings.apiKey;
+
+  const upstreamRequest = (body: unknown, options: ProviderCallOptions): UpstreamRequest => ({
+    provider,
+    url,
+    headers,
+    body,
+    dispatcher,
+    signal: options.signal,
+    extractErrorMessage: extractAnthropicErrorMessage,
+  });
+
+  return {
+    name: provider,
+
+    async chat(
+      model: ModelSpec,
+      request: ChatRequest,
+      options: ProviderCallOptions,
+    ): Promise<ChatCompletion> {
+      const body = convertToAnthropicRequest(provider, model, request);
+      const response = await postJson(upstreamRequest(body, options));
+      return convertAnthropicMessage(
+        parseUpstreamBody(anthropicMessageResponseSchema, response, { provider, url }),
+      );
+    },
+
+    async streamChat(
+      model: ModelSpec,
+      request: ChatRequest,
+      options: ProviderCallOptions,
+    ): Promise<AsyncIterable<ChatCompletionChunk>> {
+      const body = { ...convertToAnthropicRequest(provider, model, request), stream: true };
+      // Leaving the loop early returns parseSse's read of the body, which
+      // destroys it and with it the upstream request.
+      const events = await postForEvents(upstreamRequest(body, options));
+      return convertAnthropicStream(events, { provider, url, model: model.providerModelId });
+    },
+  };
+}

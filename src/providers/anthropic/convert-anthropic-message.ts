@@ -1,0 +1,44 @@
+import type { ChatCompletion, ToolCall } from "../../core/chat.js";
+import type { AnthropicMessageResponse } from "./anthropic-api.js";
+import { anthropicJsonToolName } from "./anthropic-json-response.js";
+import { convertAnthropicUsage } from "./convert-anthropic-usage.js";
+import { mapAnthropicStopReason } from "./map-anthropic-stop-reason.js";
+
+/** A Messages API answer -> an OpenAI chat completion. */
+export function convertAnthropicMessage(
+  message: AnthropicMessageResponse,
+  created: number = Math.floor(Date.now() / 1000),
+): ChatCompletion {
+  let content = "";
+  const toolCalls: ToolCall[] = [];
+  for (const block of message.content) {
+    if (block.type === "text") content += block.text;
+    else if (block.type === "tool_use" && block.name === anthropicJsonToolName) {
+      content += JSON.stringify(block.input ?? {});
+    } else if (block.type === "tool_use") {
+      toolCalls.push({
+        id: block.id,
+        type: "function",
+        function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
+      });
+    }
+  }
+  return {
+    id: message.id,
+    object: "chat.completion",
+    created,
+    model: message.model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: "assistant",
+          content: content === "" && toolCalls.length > 0 ? null : content,
+          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+        },
+        finish_reason: mapAnthropicStopReason(message.stop_reason, toolCalls.length > 0),
+      },
+    ],
+    usage: convertAnthropicUsage(message.usage),
+  };
+}

@@ -1,0 +1,117 @@
+import type { ChatMessage, ContentPart, ToolCall } from "../../core/chat.js";
+import type {
+  AnthropicContentBlock,
+  AnthropicImageBlock,
+  AnthropicMessage,
+  AnthropicTextBlock,
+} from "./anthropic-api.js";
+import { createAnthropicRequestError } from "./anthropic-error.js";
+
+export interface AnthropicPrompt {
+  system: AnthropicTextBlock[] | undefined;
+  messages: AnthropicMessage[];
+}
+
+/**
+ * OpenAI messages -> Anthropic's `system` and alternating user/assistant turns.
+ * System and developer messages, wherever they stand, go to `system`; tool
+ * results become `tool_result` blocks of a user turn; consecutive turns of one
+ * role merge, since Anthropic wants roles to alternate (parallel tool results
+ * must share one user turn, tool results first).
+ */
+export function convertToAnthropicMessages(provider: string, messages: ChatMessage[]): AnthropicPrompt {
+  const system: AnthropicTextBlock[] = [];
+  const turns: AnthropicMessage[] = [];
+  const append = (role: AnthropicMessage["role"], content: AnthropicContentBlock[]): void => {
+    const last = turns.at(-1);
+    if (last?.role === role) last.content.push(...content);
+    else turns.push({ role, content });
+  };
+
+  for (const [index, message] of messages.entries()) {
+    const where = `messages[${index}]`;
+    switch (message.role) {
+      case "system":
+      case "developer":
+        system.push(...textBlocks(message.content));
+        break;
+      case "user":
+        append("user", userBlocks(provider, where, message.content));
+        break;
+      case "assistant":
+        append("assistant", [
+          ...textBlocks(message.content),
+          ...(message.tool_calls ?? []).map((call, callIndex) =>
+            toolUseBlock(provider, `${where}.tool_calls[${callIndex}]`, call),
+          ),
+        ]);
+        break;
+      case "tool": {
+        const content = textBlocks(message.content);
+        append("user", [
+          {
+            type: "tool_result",
+            tool_use_id: message.tool_call_id ?? "",
+            ...(content.length > 0 ? { content } : {}),
+          },
+        ]);
+        break;
+      }
+    }
+  }
+  return { system: system.length > 0 ? system : undefined, messages: turns };
+}
+
+/** Anthropic rejects empty text blocks, so empty text is dropped. */
+function textBlocks(content: ChatMessage["content"]): AnthropicTextBlock[] {
+  const texts =
+    typeof content === "string"
+      ? [content]
+      : (content ?? []).flatMap((part) => (part.type === "text" ? [part.text] : []));
+  return texts.filter((text) => text.length > 0).map((text) => ({ type: "text", text }));
+}
+
+function userBlocks(
+  provider: string,
+  where: string,
+  content: ChatMessage["content"],
+): AnthropicContentBlock[] {
+  if (typeof content === "string" || content === null) return textBlocks(content);
+  return content.flatMap((part, partIndex): AnthropicContentBlock[] =>
+    part.type === "text"
+      ? textBlocks([part])
+      : [imageBlock(provider, `${where}.content[${partIndex}]`, part)],
+  );
+}
+
+const dataUrlPattern = /^data:([^;,]+);base64,(.*)$/s;
+
+function imageBlock(
+  provider: string,
+  where: string,
+  part: Extract<ContentPart, { type: "image_url" }>,
+): AnthropicImageBlock {
+  const url = part.image_url.url;
+  const data = dataUrlPattern.exec(url);
+  if (data)
+    return { type: "image", source: { type: "base64", media_type: data[1] ?? "", data: data[2] ?? "" } };
+  if (/^https?:\/\//i.test(url)) return { type: "image", source: { type: "url", url } };
+  throw createAnthropicRequestError(
+    provider,
+    `${where}.image_url.url must be a base64 data: URL or an http(s) URL`,
+  );
+}
+
+/** Anthropic takes tool input as a JSON object, OpenAI as a string of JSON. */
+function toolUseBlock(provider: string, where: string, call: ToolCall): AnthropicContentBlock {
+  let input: unknown;
+  try {
+    input = call.function.arguments.trim() === "" ? {} : JSON.parse(call.function.arguments);
+  } catch {
+    input = undefined;
+  }
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw createAnthropicRequestError(provider, `${where}.function.arguments must be a JSON object`);
+  }
+  return { type: "tool_use", id: call.id, name: call.function.name, input };
+}

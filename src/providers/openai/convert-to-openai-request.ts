@@ -1,0 +1,57 @@
+import type { ChatMessage, ChatRequest } from "../../core/chat.js";
+import type { ModelSpec } from "../../core/model-catalog.js";
+import type { OpenAiChatRequestBody } from "./openai-api.js";
+
+export interface OpenAiRequestOptions {
+  model: ModelSpec;
+  stream: boolean;
+  supportsDeveloperRole: boolean;
+}
+
+/**
+ * Our request is already OpenAI's; what changes per model and upstream is
+ * which token-limit field it takes, which sampling knobs it accepts and
+ * whether it knows the `developer` role.
+ */
+export function convertToOpenAiRequest(
+  request: ChatRequest,
+  options: OpenAiRequestOptions,
+): OpenAiChatRequestBody {
+  const { model } = options;
+  // Reasoning-era models (o-series, gpt-5) reject `max_tokens` and any
+  // temperature/top_p but the default with a 400; dropping them keeps one
+  // request valid across a chain that mixes model families.
+  const isReasoningModel = model.usesMaxCompletionTokens === true;
+  const body: OpenAiChatRequestBody = {
+    model: model.providerModelId,
+    messages: request.messages.map((message) => convertMessage(message, options.supportsDeveloperRole)),
+  };
+  if (request.max_tokens !== undefined) {
+    if (isReasoningModel) body.max_completion_tokens = request.max_tokens;
+    else body.max_tokens = request.max_tokens;
+  }
+  if (request.temperature !== undefined && !isReasoningModel) body.temperature = request.temperature;
+  if (request.top_p !== undefined && !isReasoningModel) body.top_p = request.top_p;
+  if (request.stop !== undefined) body.stop = request.stop;
+  if (request.tools?.length) body.tools = request.tools;
+  if (request.tool_choice !== undefined) body.tool_choice = request.tool_choice;
+  if (request.response_format !== undefined) body.response_format = request.response_format;
+  if (request.user !== undefined) body.user = request.user;
+  if (options.stream) {
+    body.stream = true;
+    // Without it OpenAI streams no usage at all and we could not book the call.
+    body.stream_options = { include_usage: true };
+  }
+  return body;
+}
+
+function convertMessage(message: ChatMessage, supportsDeveloperRole: boolean): ChatMessage {
+  const converted: ChatMessage = {
+    role: message.role === "developer" && !supportsDeveloperRole ? "system" : message.role,
+    content: message.content,
+  };
+  if (message.name !== undefined) converted.name = message.name;
+  if (message.tool_calls?.length) converted.tool_calls = message.tool_calls;
+  if (message.tool_call_id !== undefined) converted.tool_call_id = message.tool_call_id;
+  return converted;
+}

@@ -1,0 +1,105 @@
+import type { ModelSpec } from "../../core/model-catalog.js";
+import type { ProviderAdapter, ProviderSettings } from "../../core/provider-adapter.js";
+import { UpstreamError } from "../../core/upstream-error.js";
+import { createUpstreamDispatcher } from "../shared/create-upstream-dispatcher.js";
+import { parseUpstreamBody } from "../shared/parse-upstream-body.js";
+import { postForEvents, postJson, type UpstreamRequest } from "../shared/post-json.js";
+import { convertOpenAiResponse, type OpenAiResponseContext } from "./convert-openai-response.js";
+import { convertToOpenAiRequest } from "./convert-to-openai-request.js";
+import {
+  type OpenAiEmbeddingRequestBody,
+  openAiChatResponseSchema,
+  openAiEmbeddingResponseSchema,
+} from "./openai-api.js";
+import type { OpenAiDialect } from "./openai-dialect.js";
+import { extractOpenAiErrorMessage } from "./openai-error.js";
+import { convertOpenAiStream } from "./openai-stream.js";
+
+/**
+ * The one Chat Completions (+ Embeddings) implementation behind OpenAI,
+ * DeepSeek and every `openai-compatible` upstream; the dialect says how they differ.
+ * URLs append to the base URL as the official SDK does (`{baseUrl}/chat/completions`).
+ */
+export function createOpenAiFamilyAdapter(
+  settings: ProviderSettings,
+  dialect: OpenAiDialect,
+): ProviderAdapter {
+  const provider = settings.name;
+  const baseUrl = (settings.baseUrl || dialect.defaultBaseUrl).replace(/\/+$/, "");
+  const chatUrl = `${baseUrl}/chat/completions`;
+  const dispatcher = createUpstreamDispatcher(settings.timeouts);
+  // Local servers (vLLM, Ollama) run without a key; an empty one must not become "Bearer ".
+  const headers: Record<string, string> = settings.apiKey
+    ? { authorization: `Bearer ${settings.apiKey}` }
+    : {};
+  const upstream = (url: string, body: unknown, signal: AbortSignal): UpstreamRequest => ({
+    provider,
+    url,
+    headers,
+    body,
+    dispatcher,
+    signal,
+    extractErrorMessage: extractOpenAiErrorMessage,
+  });
+  const responseContext = (model: ModelSpec): OpenAiResponseContext => ({
+    provider,
+    url: chatUrl,
+    modelId: model.providerModelId,
+    convertUsage: dialect.convertUsage,
+  });
+  const requestOptions = (model: ModelSpec, stream: boolean) => ({
+    model,
+    stream,
+    supportsDeveloperRole: dialect.supportsDeveloperRole,
+  });
+
+  const adapter: ProviderAdapter = {
+    name: provider,
+
+    async chat(model, request, options) {
+      const body = convertToOpenAiRequest(request, requestOptions(model, false));
+      const json = await postJson(upstream(chatUrl, body, options.signal));
+      const response = parseUpstreamBody(openAiChatResponseSchema, json, { provider, url: chatUrl });
+      return convertOpenAiResponse(response, responseContext(model));
+    },
+
+    async streamChat(model, request, options) {
+      const body = convertToOpenAiRequest(request, requestOptions(model, true));
+      const events = await postForEvents(upstream(chatUrl, body, options.signal));
+      return convertOpenAiStream(events, responseContext(model));
+    },
+  };
+  if (!dialect.hasEmbeddings) return adapter;
+
+  const embeddingsUrl = `${baseUrl}/embeddings`;
+  adapter.embed = async (model, request, options) => {
+    const body: OpenAiEmbeddingRequestBody = { model: model.providerModelId, input: request.input };
+    if (request.dimensions !== undefined) body.dimensions = request.dimensions;
+    if (request.user !== undefined) body.user = request.user;
+    const json = await postJson(upstream(embeddingsUrl, body, options.signal));
+    const response = parseUpstreamBody(openAiEmbeddingResponseSchema, json, { provider, url: embeddingsUrl });
+    if (response.data.length !== request.input.length) {
+      throw new UpstreamError({
+        provider,
+        kind: "invalid_response",
+        message: `${provider} returned ${response.data.length} embeddings for ${request.input.length} inputs`,
+        url: embeddingsUrl,
+        body: JSON.stringify(json),
+      });
+    }
+    const embeddings = response.data
+      .map((item, position) => ({ index: item.index ?? position, embedding: item.embedding }))
+      .sort((a, b) => a.index - b.index)
+      .map((item) => item.embedding);
+    const reported = response.usage?.prompt_tokens;
+    // Some compatible servers report no usage; about four characters a token is the usual estimate.
+    const promptTokens = reported ?? request.input.reduce((sum, text) => sum + Math.ceil(text.length / 4), 0);
+    return {
+      model: response.model ?? model.providerModelId,
+      embeddings,
+      usage: { prompt_tokens: promptTokens, total_tokens: response.usage?.total_tokens ?? promptTokens },
+      ...(reported == null ? { usageEstimated: true } : {}),
+    };
+  };
+  return adapter;
+}

@@ -1,0 +1,27 @@
+import type { ProviderAdapter, ProviderKind, ProviderSettings } from "../core/provider-adapter.js";
+import { createAnthropicAdapter } from "./anthropic/anthropic-adapter.js";
+import { createGoogleAdapter } from "./google/google-adapter.js";
+import { createDeepSeekAdapter } from "./openai/deepseek-adapter.js";
+import { createOpenAiAdapter } from "./openai/openai-adapter.js";
+import { createOpenAiCompatibleAdapter } from "./openai/openai-compatible-adapter.js";
+import { createVoyageAdapter } from "./voyage/voyage-adapter.js";
+
+const factories: Record<ProviderKind, (settings: ProviderSettings) => ProviderAdapter> = {
+  anthropic: createAnthropicAdapter,
+  openai: createOpenAiAdapter,
+  google: createGoogleAdapter,
+  deepseek: createDeepSeekAdapter,
+  voyage: createVoyageAdapter,
+  "openai-compatible": createOpenAiCompatibleAdapter,
+};
+
+/** One adapter per configured provider that has a key (an empty key is allowed for self-hosted servers). */
+export function createProviderAdapters(
+  providers: Record<string, ProviderSettings>,
+): Map<string, ProviderAdapter> {
+  const adapters = new Map<string, ProviderAdapter>();
+  for (const settings of Object.values(providers)) {
+    if (settings.apiKey !== undefined) adapters.set(settings.name, factories[settings.kind](settings));
+  }
+  return adapters;
+}

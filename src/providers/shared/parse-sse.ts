@@ -1,0 +1,40 @@
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { mapNetworkError } from "./map-network-error.js";
+import { redactCredentials } from "./redact-credentials.js";
+
+export interface SseSource {
+  provider: string;
+  url: string;
+  body: AsyncIterable<Uint8Array | string>;
+  signal: AbortSignal;
+  /** The keys the request sent (`credentialsIn`): an in-band error event may repeat one. */
+  credentials?: readonly string[];
+}
+
+/**
+ * Yields the server-sent events of an upstream body as they arrive. Socket
+ * failures mid-stream become UpstreamErrors (kind `timeout`/`connection`).
+ */
+export async function* parseSse(source: SseSource): AsyncGenerator<EventSourceMessage> {
+  const pending: EventSourceMessage[] = [];
+  const credentials = source.credentials ?? [];
+  // Redacted per whole event, so a key split across network chunks is still found.
+  const parser = createParser({
+    onEvent: (event) =>
+      pending.push(
+        credentials.length > 0 ? { ...event, data: redactCredentials(event.data, credentials) } : event,
+      ),
+  });
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of source.body) {
+      parser.feed(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
+      while (pending.length > 0) yield pending.shift() as EventSourceMessage;
+    }
+  } catch (error) {
+    throw mapNetworkError(source.provider, source.url, error, source.signal);
+  }
+  parser.feed(decoder.decode());
+  parser.reset({ consume: true });
+  while (pending.length > 0) yield pending.shift() as EventSourceMessage;
+}

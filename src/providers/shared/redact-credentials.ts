@@ -1,0 +1,27 @@
+/** Request headers that carry a provider key: bearer tokens, Anthropic's `x-api-key`, Google's `x-goog-api-key`, Azure's `api-key`. */
+const credentialHeaders = new Set(["authorization", "x-api-key", "x-goog-api-key", "api-key"]);
+
+/** Shorter values are placeholders (vLLM's "EMPTY"), not secrets; redacting them would only mangle messages. */
+const minCredentialLength = 8;
+
+/** The keys a request sends, e.g. `<key>` of `Authorization: Bearer <key>`. */
+export function credentialsIn(headers: Record<string, string>): string[] {
+  const credentials: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (!credentialHeaders.has(name.toLowerCase())) continue;
+    const credential = value.replace(/^bearer\s+/i, "").trim();
+    if (credential.length >= minCredentialLength) credentials.push(credential);
+  }
+  return credentials;
+}
+
+/**
+ * Some providers repeat the key they were sent in their error body
+ * ("Incorrect API key provided: sk-..."); that text becomes error messages,
+ * attempts and log lines, so every occurrence is replaced first.
+ */
+export function redactCredentials(text: string, credentials: readonly string[]): string {
+  let redacted = text;
+  for (const credential of credentials) redacted = redacted.replaceAll(credential, "[redacted]");
+  return redacted;
+}

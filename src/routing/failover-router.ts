@@ -1,0 +1,217 @@
+import type { Logger } from "pino";
+import { GatewayError } from "../core/gateway-error.js";
+import { isUpstreamError, UpstreamError } from "../core/upstream-error.js";
+import { type Attempt, describeAttempts } from "./attempt.js";
+import type { CircuitBreaker, CircuitPermit } from "./circuit-breaker.js";
+import { type Deployment, isAvailable } from "./deployments.js";
+
+export interface RetrySettings {
+  /** Retries on the same deployment after a retryable failure (DESIGN.md default 1). */
+  maxRetries: number;
+  /** A `retry-after` longer than this fails over instead of waiting. */
+  retryAfterCapMs: number;
+  /** Backoff base; the n-th retry waits about base x 2^n, jittered. */
+  baseDelayMs: number;
+}
+
+export interface RouteOptions {
+  /** The caller's signal: aborting it stops everything and is not a provider failure. */
+  signal: AbortSignal;
+  /** Epoch ms by which the whole request must be done. */
+  deadlineAt: number;
+  /**
+   * Hand the winning permit to the caller instead of settling it as a success:
+   * a stream settles it when it ends, so a stream cut mid-way counts against
+   * the deployment.
+   */
+  deferSettle?: boolean;
+}
+
+export interface Routed<T> {
+  value: T;
+  deployment: Deployment;
+  attempts: Attempt[];
+  /** Present with `deferSettle`: settle exactly once. */
+  permit?: CircuitPermit;
+}
+
+export type DeploymentCall<T> = (
+  deployment: Deployment & { adapter: NonNullable<Deployment["adapter"]> },
+  signal: AbortSignal,
+) => Promise<T>;
+
+/** Retry on the same deployment only when waiting can help. */
+const retryableOnSameDeployment = new Set([
+  "rate_limited",
+  "overloaded",
+  "server",
+  "timeout",
+  "connection",
+  "stream",
+]);
+
+/**
+ * Tries deployments in order (DESIGN.md "Failover, retries, circuit
+ * breaker"): skips open circuits without calling them, retries retryable
+ * failures on the same deployment with jittered backoff honouring
+ * `retry-after` up to a cap, fails over on retryable and misconfiguration
+ * errors, and returns the caller's own request errors at once.
+ */
+export class FailoverRouter {
+  constructor(
+    private readonly circuits: CircuitBreaker,
+    private readonly retry: RetrySettings,
+    private readonly logger: Logger,
+    private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void> = abortableSleep,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  async route<T>(targets: Deployment[], call: DeploymentCall<T>, options: RouteOptions): Promise<Routed<T>> {
+    const attempts: Attempt[] = [];
+    // One controller for the whole request, every attempt included: the caller's abort or the deadline fires it.
+    const controller = new AbortController();
+    const { signal } = controller;
+    let deadlinePassed = false;
+    const timer = setTimeout(
+      () => {
+        deadlinePassed = true;
+        controller.abort(new Error("the request deadline passed"));
+      },
+      Math.max(0, options.deadlineAt - Date.now()),
+    );
+    const onCallerAbort = () => controller.abort(options.signal.reason);
+    if (options.signal.aborted) onCallerAbort();
+    else options.signal.addEventListener("abort", onCallerAbort, { once: true });
+    try {
+      for (const deployment of targets.filter(isAvailable)) {
+        for (let retry = 0; retry <= this.retry.maxRetries; retry++) {
+          const permit = await this.circuits.tryAcquire(deployment.key);
+          if (!permit) {
+            attempts.push(attemptOf(deployment, "skipped_circuit_open", 0, "circuit open"));
+            break;
+          }
+          const started = performance.now();
+          try {
+            const value = await call(deployment, signal);
+            attempts.push(attemptOf(deployment, "success", performance.now() - started));
+            if (!options.deferSettle) permit.success();
+            return { value, deployment, attempts, ...(options.deferSettle ? { permit } : {}) };
+          } catch (error) {
+            const latency = performance.now() - started;
+            if (options.signal.aborted) {
+              permit.release();
+              throw options.signal.reason;
+            }
+            if (deadlinePassed) {
+              permit.failure("deadline passed");
+              attempts.push(attemptOf(deployment, "failed", latency, "request deadline passed"));
+              throw deadlineExceeded(attempts);
+            }
+            const upstream = asUpstreamError(error, deployment);
+            if (!upstream.isRetryable) {
+              permit.release();
+              attempts.push(attemptOf(deployment, "rejected", latency, upstream.message));
+              throw new GatewayError(
+                "GW_ERR_UPSTREAM_REJECTED_REQUEST",
+                `${upstream.message}. The request itself was refused, so no other model was tried.`,
+                { details: { attempts, upstreamStatus: upstream.status }, cause: upstream },
+              );
+            }
+            permit.failure(upstream.message);
+            attempts.push(attemptOf(deployment, "failed", latency, upstream.message));
+            this.logFailure(deployment, upstream);
+            const delay = this.retryDelay(upstream, retry, options.deadlineAt);
+            if (delay === undefined) break;
+            await this.sleep(delay, signal).catch(() => undefined);
+            if (options.signal.aborted) throw options.signal.reason;
+            if (deadlinePassed) throw deadlineExceeded(attempts);
+          }
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      // A deferred stream keeps reading with the signal after routing: the caller's abort must still reach it.
+      if (!options.deferSettle) options.signal.removeEventListener("abort", onCallerAbort);
+    }
+    throw new GatewayError(
+      "GW_ERR_ALL_PROVIDERS_FAILED",
+      `Every provider failed. ${describeAttempts(attempts)}. Retry later, or pick another model_group.`,
+      { details: { attempts } },
+    );
+  }
+
+  /** Milliseconds to wait before retrying the same deployment, or undefined to fail over now. */
+  private retryDelay(error: UpstreamError, retry: number, deadlineAt: number): number | undefined {
+    if (retry >= this.retry.maxRetries || !retryableOnSameDeployment.has(error.kind)) return undefined;
+    let delay: number;
+    if (error.retryAfterMs !== undefined) {
+      if (error.retryAfterMs > this.retry.retryAfterCapMs) return undefined;
+      delay = error.retryAfterMs;
+    } else {
+      const ceiling = this.retry.baseDelayMs * 2 ** retry;
+      delay = ceiling / 2 + this.random() * (ceiling / 2);
+    }
+    return Date.now() + delay < deadlineAt ? delay : undefined;
+  }
+
+  private logFailure(deployment: Deployment, error: UpstreamError): void {
+    const fields = { deployment: deployment.key, kind: error.kind, status: error.status };
+    if (error.kind === "misconfigured") {
+      this.logger.error(
+        fields,
+        `Deployment ${deployment.key} looks misconfigured (${error.message}): check its API key, model id and base URL. Failing over.`,
+      );
+    } else {
+      this.logger.warn(fields, `Deployment ${deployment.key} failed: ${error.message}`);
+    }
+  }
+}
+
+function deadlineExceeded(attempts: Attempt[]): GatewayError {
+  return new GatewayError(
+    "GW_ERR_DEADLINE_EXCEEDED",
+    `The request deadline passed before any provider answered. Attempts: ${describeAttempts(attempts)}`,
+    { details: { attempts } },
+  );
+}
+
+function attemptOf(
+  deployment: Deployment,
+  outcome: Attempt["outcome"],
+  latencyMs: number,
+  error?: string,
+): Attempt {
+  return {
+    provider: deployment.provider.name,
+    model: deployment.model.name,
+    outcome,
+    ...(error ? { error } : {}),
+    latency_ms: Math.round(latencyMs * 10) / 10,
+  };
+}
+
+/** An adapter bug (a TypeError, say) is still this deployment's failure: fail over, never crash. */
+function asUpstreamError(error: unknown, deployment: Deployment): UpstreamError {
+  if (isUpstreamError(error)) return error;
+  return new UpstreamError({
+    provider: deployment.provider.name,
+    kind: "invalid_response",
+    message: `${deployment.provider.name} adapter failed unexpectedly: ${(error as Error)?.message ?? String(error)}`,
+    cause: error,
+  });
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

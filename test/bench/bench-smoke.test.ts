@@ -1,0 +1,42 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "../..");
+
+describe("npm run bench", () => {
+  const dir = mkdtempSync(join(tmpdir(), "llmgw-bench-smoke-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("runs --quick against the built gateway and writes its table as JSON", () => {
+    const out = join(dir, "bench.json");
+    const run = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "bench/run-bench.ts", "--quick", "--soak", "500", "--out", out],
+      { cwd: root, encoding: "utf8", timeout: 60_000 },
+    );
+    expect(run.stderr).not.toMatch(/bench failed/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/\| chat +\| gateway +\|/);
+    const report = JSON.parse(readFileSync(out, "utf8"));
+    const scenarios = new Set(report.rows.map((row: { scenario: string }) => row.scenario));
+    expect([...scenarios]).toEqual([
+      "chat",
+      "stream first byte",
+      "stream last byte",
+      "mcp",
+      "failover",
+      "soak",
+    ]);
+    const gateway = report.rows.find(
+      (row: { scenario: string; target: string }) => row.scenario === "chat" && row.target === "gateway",
+    );
+    expect(gateway.p50).toBeGreaterThan(0);
+    expect(gateway.requestsPerSecond).toBeGreaterThan(0);
+    expect(gateway.cpuMicrosPerRequest).toBeGreaterThan(0);
+    expect(report.soak.rss).toHaveLength(11);
+    expect(report.targets).toHaveLength(6);
+  }, 90_000);
+});

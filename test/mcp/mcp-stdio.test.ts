@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/client";
+import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FakeProvider } from "../../src/fakes/fake-provider.js";
+import { createFakeOpenAi } from "../../src/fakes/openai/fake-openai.js";
+
+/** The built entry point, as `llm-gateway --stdio` runs it (npm test builds before testing). */
+const mainJs = new URL("../../dist/main.js", import.meta.url).pathname;
+
+describe("llm-gateway --stdio", () => {
+  let openai: FakeProvider;
+  let dataDir: string;
+  beforeAll(async () => {
+    openai = await createFakeOpenAi();
+    dataDir = mkdtempSync(join(tmpdir(), "llmgw-stdio-"));
+  });
+  afterAll(async () => {
+    await openai.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  for (const era of ["legacy", "auto"] as const) {
+    it(`serves the same tools to a ${era} client over stdio`, async () => {
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: [mainJs, "--stdio"],
+        env: {
+          ...getDefaultEnvironment(),
+          LLM_GATEWAY_DATA_DIR: dataDir,
+          OPENAI_API_KEY: "sk-stdio-test",
+          OPENAI_BASE_URL: openai.baseUrl,
+        },
+        stderr: "pipe",
+      });
+      const client = new Client(
+        { name: "stdio-test", version: "1.0.0" },
+        { versionNegotiation: { mode: era } },
+      );
+      await client.connect(transport);
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name).sort()).toEqual([
+        "chat_completion",
+        "count_tokens",
+        "create_embeddings",
+        "get_usage",
+        "list_models",
+      ]);
+      const counted = await client.callTool({
+        name: "count_tokens",
+        arguments: { project_id: "p", agent_id: "a", text: "Hello, world!" },
+      });
+      expect(counted.structuredContent).toEqual({
+        tokens: 4,
+        model: "gpt-4",
+        encoding: "cl100k_base",
+        exact: true,
+      });
+      await client.close();
+    });
+  }
+});
