@@ -63,6 +63,14 @@ describe.skipIf(!hasChromium)(
         fake.enqueueChat(fake.replies.text("ok", { inputTokens, outputTokens }));
       // Prices per million tokens (input, output): claude-haiku 1/5, claude-opus-4-5 5/25,
       // claude-sonnet-4 3/15, gpt-4.1 2/8, gpt-4.1-mini 0.4/1.6.
+      // A second of the demo's own background traffic first, for the other projects' rows. It runs
+      // before any circuit opens, so it adds no failover rows: how many requests fit in that second
+      // varies with the machine, and the page lists only the newest 15 failovers.
+      const traffic = startDemoTraffic({ url: demo.url, intervalMs: 20, apiKey: adminKey });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await traffic.stop();
+      expect(traffic.counts.failed).toBe(0);
+
       await book("other-team", "lead", "fast", () => answer(anthropic, 400, 100)); // $0.0009
       await book("browser-test", "planner", "reasoning", () => answer(anthropic, 1_200, 300)); // $0.0135
       await book("browser-test", "planner", "reasoning", () => {
@@ -76,10 +84,8 @@ describe.skipIf(!hasChromium)(
           answer(openai, 100, 50); // gpt-4.1-mini: $0.00012
         });
       }
-      // A second of the demo's own background traffic, for the other projects' rows.
-      const traffic = startDemoTraffic({ url: demo.url, intervalMs: 20, apiKey: adminKey });
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      await traffic.stop();
+      // claude-haiku's circuit is open now: this one skips it without calling it.
+      await book("web-shop", "support-bot", "fast", () => answer(openai, 100, 50));
 
       userDataDir = mkdtempSync(join(tmpdir(), "llmgw-chromium-"));
       browser = await chromium.launchPersistentContext(userDataDir, {
@@ -176,8 +182,14 @@ describe.skipIf(!hasChromium)(
             row.endsWith("openai/gpt-4.1"),
         ),
       ).toBe(true);
-      // Traffic after the circuit opened skipped claude-haiku at no cost.
-      expect(failovers.some((row) => row.includes("anthropic/claude-haiku skipped circuit open"))).toBe(true);
+      // The request after the circuit opened skipped claude-haiku at no cost.
+      expect(
+        failovers.some(
+          (row) => row.includes("web-shop") && row.includes("anthropic/claude-haiku skipped circuit open"),
+        ),
+      ).toBe(true);
+      // Newest first: the skip, the two `fast` failovers that opened the circuit, the opus one.
+      expect(failovers).toHaveLength(4);
       const transitions = await page.locator("#transitions tbody tr").allTextContents();
       expect(
         transitions.some((row) => row.includes("anthropic/claude-haiku") && row.includes("closed → open")),
