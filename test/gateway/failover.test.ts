@@ -241,9 +241,10 @@ describe("failover through the MCP door", () => {
         });
       }
 
-      // After the cooldown: 20 concurrent requests, exactly one trial reaches the primary.
+      // After the cooldown: 20 concurrent requests, exactly one trial reaches the primary. The trial
+      // answers slowly so that all 20 reach the breaker while it is still half-open, even on a slow machine.
       await new Promise((resolve) => setTimeout(resolve, 1_050));
-      anthropic.enqueueChat({ ...anthropic.replies.text("trial ok"), delayMs: 200 } as ReturnType<
+      anthropic.enqueueChat({ ...anthropic.replies.text("trial ok"), delayMs: 1_000 } as ReturnType<
         typeof anthropic.replies.text
       >);
       const afterCooldown = await Promise.all(

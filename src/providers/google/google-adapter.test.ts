@@ -140,7 +140,8 @@ describe("google adapter: streamChat", () => {
   });
 
   it("yields each chunk as it arrives, before the upstream finished", async () => {
-    fake.enqueueChat(fake.replies.stream(["one", " two", " three"], { chunkDelayMs: 300 }));
+    // The fake sends "one" at once, the rest 500 ms apart: the stream ends no sooner than 1 s in.
+    fake.enqueueChat(fake.replies.stream(["one", " two", " three"], { chunkDelayMs: 500 }));
     const started = Date.now();
 
     const iterator = (await adapter.streamChat(flash, hello, options()))[Symbol.asyncIterator]();
@@ -148,7 +149,7 @@ describe("google adapter: streamChat", () => {
     const first = await iterator.next();
 
     expect(first.value?.choices[0]?.delta.content).toBe("one");
-    expect(Date.now() - started).toBeLessThan(300);
+    expect(Date.now() - started).toBeLessThan(900);
     await iterator.return?.();
   });
 });
