@@ -38,6 +38,9 @@ export interface FakeProvider {
   enqueueEmbeddings?(...responses: FakeResponse[]): void;
   chatCalls(): RecordedCall[];
   embeddingCalls?(): RecordedCall[];
+  /** Queue responses for the next token-counting calls (providers with a counting endpoint). */
+  enqueueCountTokens?(...responses: FakeResponse[]): void;
+  countTokensCalls?(): RecordedCall[];
   close(): Promise<void>;
 }
 

@@ -210,4 +210,26 @@ describe("fake default responder", () => {
     expect(again.usage).toEqual(short.usage);
     expect(long.usage.input_tokens).toBeGreaterThan(short.usage.input_tokens + 250);
   });
+
+  it("counts a prompt through messages.countTokens as a message on it would bill", async () => {
+    const prompt = {
+      model: params.model,
+      system: "Answer in French.",
+      messages: [{ role: "user" as const, content: "Hello ".repeat(40) }],
+    };
+    const counted = await client.messages.countTokens(prompt);
+    const billed = await client.messages.create({ ...prompt, max_tokens: 64 });
+    expect(counted).toEqual({ input_tokens: billed.usage.input_tokens });
+    const [call] = fake.countTokensCalls();
+    expect(call?.path).toBe("/v1/messages/count_tokens");
+    expect(call?.body).toEqual(prompt);
+  });
+
+  it("refuses generation fields on count_tokens, as the API does", async () => {
+    const error = await sdkError(
+      client.messages.countTokens({ ...params } as Parameters<typeof client.messages.countTokens>[0]),
+    );
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error.message).toContain("max_tokens: Extra inputs are not permitted");
+  });
 });

@@ -14,6 +14,17 @@ import {
  */
 
 const messagesPath = "/v1/messages";
+const countTokensPath = "/v1/messages/count_tokens";
+/** Messages fields that generate rather than describe the prompt: count_tokens refuses them. */
+const generationFields = [
+  "max_tokens",
+  "stream",
+  "temperature",
+  "top_p",
+  "top_k",
+  "stop_sequences",
+  "metadata",
+];
 const defaultModel = "claude-sonnet-4-20250514";
 
 /** Anthropic bills cache writes apart; `inputTokens` counts every input token. */
@@ -39,12 +50,15 @@ export interface AnthropicFakeReplies extends FakeReplies {
 
 export interface FakeAnthropic extends FakeProvider {
   readonly replies: AnthropicFakeReplies;
+  enqueueCountTokens(...responses: FakeResponse[]): void;
+  countTokensCalls(): RecordedCall[];
 }
 
 export async function createFakeAnthropic(): Promise<FakeAnthropic> {
   const nextId = createIdSource();
   const server = await new FakeUpstreamServer([
     { path: messagesPath, respond: (call) => respondByDefault(call, nextId) },
+    { path: countTokensPath, respond: (call) => countByDefault(call, nextId) },
   ]).listen();
   return {
     server,
@@ -52,6 +66,8 @@ export async function createFakeAnthropic(): Promise<FakeAnthropic> {
     replies: createReplies(defaultModel, nextId),
     enqueueChat: (...responses) => server.enqueue(messagesPath, ...responses),
     chatCalls: () => server.callsTo(messagesPath),
+    enqueueCountTokens: (...responses) => server.enqueue(countTokensPath, ...responses),
+    countTokensCalls: () => server.callsTo(countTokensPath),
     close: () => server.close(),
   };
 }
@@ -62,26 +78,51 @@ export async function createFakeAnthropic(): Promise<FakeAnthropic> {
  * <model>", streamed when the request says `stream: true`.
  */
 function respondByDefault(call: RecordedCall, nextId: IdSource): FakeResponse {
+  const { body, replies, refusal } = checkRequest(call, nextId, ["model", "max_tokens", "messages"]);
+  if (refusal) return refusal;
+  const answer = `Hello from fake ${String(body.model)}`;
+  const usage = { inputTokens: promptTokens(body), outputTokens: estimateTokens(answer) };
+  if (body.stream === true) return replies.stream(answer.split(/(?= )/), { usage });
+  return replies.text(answer, usage);
+}
+
+/** Counts the prompt as a default answer bills it: the same request costs what it counted. */
+function countByDefault(call: RecordedCall, nextId: IdSource): FakeResponse {
+  const { body, replies, refusal } = checkRequest(call, nextId, ["model", "messages"]);
+  if (refusal) return refusal;
+  const extra = generationFields.find((field) => body[field] !== undefined);
+  if (extra) return replies.error(400, `${extra}: Extra inputs are not permitted`);
+  return { type: "json", body: { input_tokens: promptTokens(body) } };
+}
+
+/** The checks the API makes first: key, version header, required fields. */
+function checkRequest(
+  call: RecordedCall,
+  nextId: IdSource,
+  required: string[],
+): { body: Record<string, unknown>; replies: AnthropicFakeReplies; refusal?: FakeResponse } {
   const body = (typeof call.body === "object" && call.body !== null ? call.body : {}) as Record<
     string,
     unknown
   >;
   const replies = createReplies(typeof body.model === "string" ? body.model : defaultModel, nextId);
+  const refuse = (status: number, message: string) => ({
+    body,
+    replies,
+    refusal: replies.error(status, message),
+  });
   // The API takes the key as `x-api-key` or, as the official SDK now sends it, a bearer token.
   if (!call.headers["x-api-key"] && !/^Bearer \S/.test(String(call.headers.authorization ?? ""))) {
-    return replies.error(401, "x-api-key header is required");
+    return refuse(401, "x-api-key header is required");
   }
-  if (!call.headers["anthropic-version"]) return replies.error(400, "anthropic-version: header is required");
-  for (const field of ["model", "max_tokens", "messages"]) {
-    if (body[field] === undefined) return replies.error(400, `${field}: Field required`);
-  }
-  const answer = `Hello from fake ${String(body.model)}`;
-  const usage = {
-    inputTokens: estimateTokens(JSON.stringify([body.system ?? "", body.messages, body.tools ?? []])),
-    outputTokens: estimateTokens(answer),
-  };
-  if (body.stream === true) return replies.stream(answer.split(/(?= )/), { usage });
-  return replies.text(answer, usage);
+  if (!call.headers["anthropic-version"]) return refuse(400, "anthropic-version: header is required");
+  const missing = required.find((field) => body[field] === undefined);
+  if (missing) return refuse(400, `${missing}: Field required`);
+  return { body, replies };
+}
+
+function promptTokens(body: Record<string, unknown>): number {
+  return estimateTokens(JSON.stringify([body.system ?? "", body.messages, body.tools ?? []]));
 }
 
 /** Roughly four characters a token, as Anthropic's own rule of thumb. */

@@ -164,4 +164,39 @@ describe("fake Google answered through @google/genai", () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { code: 400, status: "INVALID_ARGUMENT" } });
   });
+
+  it("counts a prompt through models.countTokens as generateContent would bill it", async () => {
+    const contents = "Count these words, please. ".repeat(20);
+    const counted = await sdk.models.countTokens({ model: "gemini-2.5-pro", contents });
+    const billed = await sdk.models.generateContent({ model: "gemini-2.5-pro", contents });
+    expect(counted.totalTokens).toBe(billed.usageMetadata?.promptTokenCount);
+    expect(fake.countTokensCalls?.()[0]?.path).toBe("/v1beta/models/gemini-2.5-pro:countTokens");
+  });
+
+  it("counts a whole generateContentRequest, system instruction included, and refuses both forms at once", async () => {
+    const url = `${fake.baseUrl}/v1beta/models/gemini-2.5-pro:countTokens`;
+    const post = (body: unknown) =>
+      fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const contents = [{ role: "user", parts: [{ text: "Hello there" }] }];
+    const bare = (await (await post({ contents })).json()) as { totalTokens: number };
+    const withSystem = (await (
+      await post({
+        generateContentRequest: {
+          model: "models/gemini-2.5-pro",
+          contents,
+          systemInstruction: { parts: [{ text: "Answer in French, briefly and politely." }] },
+        },
+      })
+    ).json()) as { totalTokens: number };
+    expect(withSystem.totalTokens).toBeGreaterThan(bare.totalTokens);
+    const both = await post({
+      contents,
+      generateContentRequest: { model: "models/gemini-2.5-pro", contents },
+    });
+    expect(both.status).toBe(400);
+  });
 });

@@ -11,6 +11,7 @@ import { type FakeResponse, FakeUpstreamServer, type RecordedCall } from "../fak
 
 const chatPath = /^\/v1beta\/models\/[^/]+:(generateContent|streamGenerateContent)$/;
 const embeddingsPath = /^\/v1beta\/models\/[^/]+:batchEmbedContents$/;
+const countTokensPath = /^\/v1beta\/models\/[^/]+:countTokens$/;
 /** The model version scripted replies report; default answers report the requested model. */
 const scriptedModelVersion = "gemini-2.5-flash";
 /** gemini-embedding-001 answers 3072 dimensions unless asked for fewer. */
@@ -20,6 +21,7 @@ export async function createFakeGoogle(): Promise<FakeProvider> {
   const server = await new FakeUpstreamServer([
     { path: chatPath, respond: answerChat },
     { path: embeddingsPath, respond: answerEmbeddings },
+    { path: countTokensPath, respond: answerCountTokens },
   ]).listen();
   return {
     server,
@@ -30,6 +32,8 @@ export async function createFakeGoogle(): Promise<FakeProvider> {
       server.enqueue("/v1beta/models/fake:batchEmbedContents", ...responses),
     chatCalls: () => server.callsTo(chatPath),
     embeddingCalls: () => server.callsTo(embeddingsPath),
+    enqueueCountTokens: (...responses) => server.enqueue("/v1beta/models/fake:countTokens", ...responses),
+    countTokensCalls: () => server.callsTo(countTokensPath),
     close: () => server.close(),
   };
 }
@@ -109,6 +113,26 @@ function answerEmbeddings(call: RecordedCall): FakeResponse {
       ),
     ),
   );
+}
+
+/**
+ * Counts as a default answer bills the same prompt. The API takes `contents`
+ * (what the SDK sends) or a whole `generateContentRequest`, never both.
+ */
+function answerCountTokens(call: RecordedCall): FakeResponse {
+  const request = (call.body ?? {}) as { contents?: unknown; generateContentRequest?: { model?: unknown } };
+  if (request.contents !== undefined && request.generateContentRequest !== undefined) {
+    return googleReplies.error(400, "contents and generateContentRequest are mutually exclusive");
+  }
+  const prompt = request.generateContentRequest ?? request;
+  if (request.generateContentRequest && typeof request.generateContentRequest.model !== "string") {
+    return googleReplies.error(400, "* GenerateContentRequest.model: unexpected model name format");
+  }
+  const totalTokens = estimateTokens(promptText(prompt));
+  return {
+    type: "json",
+    body: { totalTokens, promptTokensDetails: [{ modality: "TEXT", tokenCount: totalTokens }] },
+  };
 }
 
 interface EmbedRequest {
