@@ -32,6 +32,13 @@ export interface ProviderAdapter {
 
   /** Present on providers with an embeddings API. */
   embed?(model: ModelSpec, request: EmbeddingRequest, options: ProviderCallOptions): Promise<EmbeddingResult>;
+
+  /**
+   * Present on providers with a token-counting endpoint (Anthropic, Gemini):
+   * the input tokens the provider would bill for `request`, counted by the
+   * provider itself. Free of charge upstream; nothing is generated.
+   */
+  countInputTokens?(model: ModelSpec, request: ChatRequest, options: ProviderCallOptions): Promise<number>;
 }
 
 /** What an adapter factory receives from configuration. */

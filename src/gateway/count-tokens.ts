@@ -1,6 +1,8 @@
+import type { Logger } from "pino";
 import type { ChatMessage } from "../core/chat.js";
 import { GatewayError } from "../core/gateway-error.js";
 import type { ModelSpec } from "../core/model-catalog.js";
+import type { Deployments } from "../routing/deployments.js";
 import { type EncodingName, TokenCounter } from "./token-counter.js";
 
 export interface CountTokensInput {
@@ -12,18 +14,37 @@ export interface CountTokensInput {
 export interface CountTokensResult {
   tokens: number;
   model: string;
-  encoding: EncodingName;
+  /** A tiktoken encoding, or `provider:<name>` when the provider's own endpoint counted. */
+  encoding: EncodingName | `provider:${string}`;
   exact: boolean;
 }
 
 /**
- * Exact counts for OpenAI models (their tiktoken encoding); for other
- * providers' models an o200k_base estimate flagged `exact: false`.
+ * How long count_tokens waits for a provider's counting endpoint before it
+ * answers with its own estimate: a count is a quick question, not worth the
+ * minute a generation may take to start.
+ */
+const defaultProviderCountTimeoutMs = 3_000;
+
+/** Counting with the providers' own endpoints (Anthropic, Gemini) where a key is configured. */
+export interface ProviderCounting {
+  deployments: Pick<Deployments, "model">;
+  logger: Logger;
+  /** A counting call slower than this is abandoned for the local estimate. */
+  timeoutMs?: number;
+}
+
+/**
+ * Exact counts for OpenAI models (their tiktoken encoding). Other providers'
+ * models are counted by the provider's own endpoint when it has one and a
+ * key is configured (`providerCounting`); otherwise, or when that call fails,
+ * an o200k_base estimate flagged `exact: false`.
  */
 export async function countTokens(
   input: CountTokensInput,
   catalog: Record<string, ModelSpec>,
   counter: TokenCounter,
+  providerCounting?: ProviderCounting,
 ): Promise<CountTokensResult> {
   const model = input.model ?? "gpt-4";
   const { encoding, exact: exactModel } = encodingFor(model, catalog);
@@ -37,12 +58,46 @@ export async function countTokens(
       param: "messages",
     });
   }
+  const spec = catalog[model];
+  if (!exactModel && spec && providerCounting) {
+    // A text is counted as the one user message it would be sent as.
+    const messages = input.messages ?? [{ role: "user" as const, content: input.text ?? "" }];
+    const counted = await countWithProvider(spec, messages, providerCounting);
+    if (counted) return { ...counted, model, exact: true };
+  }
   if (input.text !== undefined) {
     const counted = await counter.countText(input.text, encoding);
     return { tokens: counted.tokens, model, encoding, exact: exactModel && counted.exact };
   }
   const counted = await counter.countMessages(input.messages ?? [], encoding);
   return { tokens: counted.tokens, model, encoding, exact: exactModel && counted.exact };
+}
+
+async function countWithProvider(
+  spec: ModelSpec,
+  messages: ChatMessage[],
+  { deployments, logger, timeoutMs = defaultProviderCountTimeoutMs }: ProviderCounting,
+): Promise<Pick<CountTokensResult, "tokens" | "encoding"> | undefined> {
+  const adapter = deployments.model(spec.name)?.adapter;
+  if (!adapter?.countInputTokens) return undefined;
+  try {
+    const tokens = await adapter.countInputTokens(
+      spec,
+      { messages },
+      { signal: AbortSignal.timeout(timeoutMs) },
+    );
+    return { tokens, encoding: `provider:${adapter.name}` };
+  } catch (error) {
+    logger.warn(
+      {
+        provider: adapter.name,
+        model: spec.name,
+        error: error instanceof Error ? error.message : String(error),
+      },
+      "count_tokens: the provider's counting endpoint failed; answering with an estimate",
+    );
+    return undefined;
+  }
 }
 
 function encodingFor(

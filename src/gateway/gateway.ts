@@ -125,7 +125,10 @@ export class Gateway {
   }
 
   countTokens(input: CountTokensInput): Promise<CountTokensResult> {
-    return countTokens(input, this.config.catalog, this.tokenCounter);
+    return countTokens(input, this.config.catalog, this.tokenCounter, {
+      deployments: this.dependencies.deployments,
+      logger: this.logger,
+    });
   }
 
   /** OpenAI's `model` field: a group name or a catalog model. */

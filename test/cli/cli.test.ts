@@ -1,5 +1,6 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFakeAnthropic } from "../../src/fakes/anthropic/fake-anthropic.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { runCli } from "../helpers/run-cli.js";
 
@@ -53,6 +54,25 @@ describe("the llm-gateway CLI", () => {
     );
     const piped = await runCli(["count-tokens", "--model", "claude-haiku", "-"], {}, "Hello, world!");
     expect(piped.stdout.trim()).toMatch(/^\d+ tokens \(claude-haiku, o200k_base, estimate\)$/);
+  });
+
+  it("count-tokens asks Anthropic's counting endpoint when its key is configured, and exits", async () => {
+    const anthropic = await createFakeAnthropic();
+    try {
+      const env = { ANTHROPIC_API_KEY: "sk-ant-cli-count", ANTHROPIC_BASE_URL: anthropic.baseUrl };
+      const counted = await runCli(["count-tokens", "--model", "claude-haiku", "Hello, world!"], env);
+      expect(counted.code).toBe(0);
+      expect(counted.stdout.trim()).toMatch(/^\d+ tokens \(claude-haiku, provider:anthropic\)$/);
+      expect(anthropic.countTokensCalls()).toHaveLength(1);
+
+      anthropic.enqueueCountTokens(anthropic.replies.error(500, "Internal server error"));
+      const estimated = await runCli(["count-tokens", "--model", "claude-haiku", "Hello, world!"], env);
+      expect(estimated.stdout.trim()).toMatch(/^\d+ tokens \(claude-haiku, o200k_base, estimate\)$/);
+      expect(estimated.stderr).toContain("counting endpoint failed");
+      expect(estimated.stderr).not.toContain("sk-ant-cli-count");
+    } finally {
+      await anthropic.close();
+    }
   });
 
   it("check-config validates and prints the effective config with every secret masked", async () => {

@@ -58,6 +58,23 @@ describe("MCP over Streamable HTTP", () => {
         await client.close();
       });
 
+      it("counts a Claude model with Anthropic's own endpoint, exactly", async () => {
+        const client = await connect(harness.url, era);
+        const before = harness.fakes.anthropic.countTokensCalls?.().length ?? 0;
+        const result = await client.callTool({
+          name: "count_tokens",
+          arguments: { ...caller, messages: [{ role: "user", content: "Bonjour!" }], model: "claude-haiku" },
+        });
+        expect(result.isError).toBeFalsy();
+        expect(result.structuredContent).toMatchObject({
+          model: "claude-haiku",
+          encoding: "provider:anthropic",
+          exact: true,
+        });
+        expect(harness.fakes.anthropic.countTokensCalls?.()).toHaveLength(before + 1);
+        await client.close();
+      });
+
       it("lists every group's chain with availability and circuit state", async () => {
         const client = await connect(harness.url, era);
         const result = await client.callTool({ name: "list_models", arguments: caller });

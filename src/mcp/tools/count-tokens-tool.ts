@@ -24,10 +24,14 @@ const outputSchema = memoizeJsonSchema(
   z.object({
     tokens: z.number().int(),
     model: z.string(),
-    encoding: z.string(),
+    encoding: z
+      .string()
+      .describe("the tiktoken encoding, or provider:<name> when the provider's own endpoint counted"),
     exact: z
       .boolean()
-      .describe("false when the count is an estimate (non-OpenAI models, images, tool calls)"),
+      .describe(
+        "false when the count is an estimate (other providers' models without a reachable counting endpoint, images, tool calls)",
+      ),
   }),
 );
 
@@ -37,7 +41,7 @@ export function registerCountTokensTool(server: McpServer, gateway: Gateway): vo
     {
       title: "Count tokens",
       description:
-        "Counts the tokens of a text or chat messages for a model: exact tiktoken counts for OpenAI models (cl100k_base, o200k_base), an estimate flagged exact=false for other providers' models.",
+        "Counts the tokens of a text or chat messages for a model: exact tiktoken counts for OpenAI models (cl100k_base, o200k_base); Anthropic and Gemini models counted by the provider's own endpoint when its key is configured (a text as one user message); otherwise an estimate flagged exact=false.",
       inputSchema,
       outputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },

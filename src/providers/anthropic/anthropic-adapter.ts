@@ -4,7 +4,12 @@ import type { ProviderAdapter, ProviderCallOptions, ProviderSettings } from "../
 import { createUpstreamDispatcher } from "../shared/create-upstream-dispatcher.js";
 import { parseUpstreamBody } from "../shared/parse-upstream-body.js";
 import { postForEvents, postJson, type UpstreamRequest } from "../shared/post-json.js";
-import { anthropicApiVersion, anthropicMessageResponseSchema } from "./anthropic-api.js";
+import {
+  type AnthropicCountTokensRequestBody,
+  anthropicApiVersion,
+  anthropicCountTokensResponseSchema,
+  anthropicMessageResponseSchema,
+} from "./anthropic-api.js";
 import { extractAnthropicErrorMessage } from "./anthropic-error.js";
 import { convertAnthropicStream } from "./anthropic-stream.js";
 import { convertAnthropicMessage } from "./convert-anthropic-message.js";
@@ -18,12 +23,13 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
   const provider = settings.name;
   const dispatcher = createUpstreamDispatcher(settings.timeouts);
   const url = `${settings.baseUrl.replace(/\/+$/, "")}/v1/messages`;
+  const countTokensUrl = `${url}/count_tokens`;
   const headers: Record<string, string> = { "anthropic-version": anthropicApiVersion };
   if (settings.apiKey) headers["x-api-key"] = settings.apiKey;
 
-  const upstreamRequest = (body: unknown, options: ProviderCallOptions): UpstreamRequest => ({
+  const upstreamRequest = (body: unknown, options: ProviderCallOptions, to = url): UpstreamRequest => ({
     provider,
-    url,
+    url: to,
     headers,
     body,
     dispatcher,
@@ -56,6 +62,22 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
       // destroys it and with it the upstream request.
       const events = await postForEvents(upstreamRequest(body, options));
       return convertAnthropicStream(events, { provider, url, model: model.providerModelId });
+    },
+
+    async countInputTokens(model: ModelSpec, request: ChatRequest, options: ProviderCallOptions) {
+      const prompt = convertToAnthropicRequest(provider, model, request);
+      const body: AnthropicCountTokensRequestBody = {
+        model: prompt.model,
+        messages: prompt.messages,
+        ...(prompt.system ? { system: prompt.system } : {}),
+        ...(prompt.tools ? { tools: prompt.tools } : {}),
+        ...(prompt.tool_choice ? { tool_choice: prompt.tool_choice } : {}),
+      };
+      const response = await postJson(upstreamRequest(body, options, countTokensUrl));
+      return parseUpstreamBody(anthropicCountTokensResponseSchema, response, {
+        provider,
+        url: countTokensUrl,
+      }).input_tokens;
     },
   };
 }

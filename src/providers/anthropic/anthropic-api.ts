@@ -72,6 +72,20 @@ export interface AnthropicRequestBody {
   stream?: boolean;
 }
 
+/**
+ * POST /v1/messages/count_tokens (docs.claude.com/en/api/messages-count-tokens):
+ * the prompt part of a Messages request; generation fields such as
+ * `max_tokens` are refused as "Extra inputs are not permitted".
+ */
+export type AnthropicCountTokensRequestBody = Pick<
+  AnthropicRequestBody,
+  "model" | "messages" | "system" | "tools" | "tool_choice"
+>;
+
+export const anthropicCountTokensResponseSchema = z.object({
+  input_tokens: z.number().int().nonnegative(),
+});
+
 export const anthropicUsageSchema = z.object({
   input_tokens: z.number().nullish(),
   output_tokens: z.number().nullish(),

@@ -9,7 +9,9 @@ import { convertGoogleResponse } from "./convert-google-response.js";
 import { convertToGoogleRequest } from "./convert-to-google-request.js";
 import {
   type GoogleBatchEmbedRequest,
+  type GoogleCountTokensRequest,
   googleBatchEmbedResponseSchema,
+  googleCountTokensResponseSchema,
   googleGenerateContentResponseSchema,
 } from "./google-api.js";
 import { extractGoogleErrorMessage, withGoogleRetryDelay } from "./google-error.js";
@@ -55,6 +57,16 @@ export function createGoogleAdapter(settings: ProviderSettings): ProviderAdapter
       const body = requestBody(model, request);
       const events = await withGoogleRetryDelay(postForEvents(upstream(url, body, options.signal)));
       return convertGoogleStream(events, { provider, url, modelId: model.providerModelId });
+    },
+
+    async countInputTokens(model, request, options) {
+      const url = urlFor(model, "countTokens");
+      const { generationConfig: _generation, ...prompt } = requestBody(model, request);
+      const body: GoogleCountTokensRequest = {
+        generateContentRequest: { model: googleModelName(model.providerModelId), ...prompt },
+      };
+      const json = await withGoogleRetryDelay(postJson(upstream(url, body, options.signal)));
+      return parseUpstreamBody(googleCountTokensResponseSchema, json, { provider, url }).totalTokens;
     },
 
     async embed(model, request, options) {

@@ -91,6 +91,19 @@ export const googleGenerateContentResponseSchema = z.object({
 export type GoogleGenerateContentResponse = z.infer<typeof googleGenerateContentResponseSchema>;
 export type GoogleResponsePart = z.infer<typeof googlePartSchema>;
 
+/**
+ * models.countTokens (ai.google.dev/api/tokens): a whole generateContent
+ * request, so the system instruction and tools count too. Its `model` is
+ * required there, as `models/...`.
+ */
+export interface GoogleCountTokensRequest {
+  generateContentRequest: Omit<GoogleGenerateContentRequest, "generationConfig"> & { model: string };
+}
+
+export const googleCountTokensResponseSchema = z.object({
+  totalTokens: z.number().int().nonnegative(),
+});
+
 export interface GoogleBatchEmbedRequest {
   requests: Array<{
     model: string;
