@@ -7,6 +7,7 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { composeGateway } from "./compose-gateway.js";
 import { loadConfig } from "./config/load-config.js";
+import { createFakeOpenAi } from "./fakes/openai/fake-openai.js";
 import type { Gateway } from "./gateway/gateway.js";
 import { deleteKeysUnder, sharedRedisUrl, uniqueKeyPrefix } from "./governance/redis-keys.contract.js";
 
@@ -20,10 +21,13 @@ describe("composeGateway with Redis", () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function compose(redisUrl: string) {
+  async function compose(
+    redisUrl: string,
+    options: { yaml?: string; keyPrefix?: string; openAiBaseUrl?: string } = {},
+  ) {
     const dataDir = mkdtempSync(join(tmpdir(), "llmgw-compose-"));
-    writeFileSync(join(dataDir, "gateway.yaml"), budgetsYaml);
-    const keyPrefix = uniqueKeyPrefix();
+    writeFileSync(join(dataDir, "gateway.yaml"), options.yaml ?? budgetsYaml);
+    const keyPrefix = options.keyPrefix ?? uniqueKeyPrefix();
     const logs: Array<{ msg: string }> = [];
     const logger = pino({ level: "warn" }, { write: (line: string) => logs.push(JSON.parse(line)) });
     const config = loadConfig({
@@ -31,9 +35,9 @@ describe("composeGateway with Redis", () => {
       LLM_GATEWAY_CONFIG: join(dataDir, "gateway.yaml"),
       LLM_GATEWAY_REDIS_URL: redisUrl,
       LLM_GATEWAY_REDIS_KEY_PREFIX: keyPrefix,
-      // Never called: every request of these tests is refused or admitted before routing fails fast.
       OPENAI_API_KEY: "sk-compose-test",
-      OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+      // Unless a test passes a fake: never called, every request is refused or fails fast at routing.
+      OPENAI_BASE_URL: options.openAiBaseUrl ?? "http://127.0.0.1:9/v1",
     });
     const started = performance.now();
     const { gateway } = await composeGateway(config, logger);
@@ -81,4 +85,30 @@ describe("composeGateway with Redis", () => {
     // Budgets fail open by default: the request is admitted and fails only at the (unreachable) provider.
     await expect(chatNow(gateway)).rejects.toMatchObject({ code: "GW_ERR_ALL_PROVIDERS_FAILED" });
   }, 20_000);
+
+  it("counts the spend booked before a budget was configured (the Redis counters are seeded from usage)", async () => {
+    const openai = await createFakeOpenAi();
+    cleanups.push(() => openai.close());
+    const keyPrefix = uniqueKeyPrefix();
+    const spend = (gateway: Gateway, requestId: string) =>
+      gateway.completeChat(
+        { model: "gpt-4.1-mini", messages: chat.messages, max_tokens: 1 },
+        { ...caller, projectId: "proj-late-budget", requestId },
+        { signal: new AbortController().signal },
+      );
+    // gpt-4.1-mini at $0.40 / $1.60 per million tokens: 12 in and 6 out cost $0.0000144.
+    openai.enqueueChat(openai.replies.text("ok", { inputTokens: 12, outputTokens: 6 }));
+    const before = await compose(sharedRedisUrl, { yaml: "{}\n", keyPrefix, openAiBaseUrl: openai.baseUrl });
+    expect((await spend(before.gateway, "req-before")).result.cost_usd).toBe(0.0000144);
+    await before.gateway.close();
+
+    // The same project, now with a daily budget of exactly what it spent: nothing more fits.
+    const yaml = "budgets:\n  projects:\n    proj-late-budget: { daily_usd: 0.0000144 }\n";
+    const after = await compose(sharedRedisUrl, { yaml, keyPrefix, openAiBaseUrl: openai.baseUrl });
+    await expect(spend(after.gateway, "req-after")).rejects.toMatchObject({
+      code: "GW_ERR_BUDGET_EXCEEDED",
+      details: { budget: "project_daily", spent_nano_usd: 14_400 },
+    });
+    expect(openai.chatCalls()).toHaveLength(1);
+  });
 });

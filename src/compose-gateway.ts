@@ -5,7 +5,7 @@ import type { UsageStore } from "./core/usage-record.js";
 import { ClientKeys } from "./gateway/client-keys.js";
 import { Gateway } from "./gateway/gateway.js";
 import { type GatewayObserver, ObserverList } from "./gateway/request-observer.js";
-import { defaultReservationTtlMs } from "./governance/budget-guard.js";
+import { defaultReservationTtlMs, type SpentSince } from "./governance/budget-guard.js";
 import { LocalBudgetGuard } from "./governance/local-budget-guard.js";
 import { LocalRateLimiter } from "./governance/local-rate-limiter.js";
 import { RedisBudgetGuard } from "./governance/redis-budget-guard.js";
@@ -106,8 +106,9 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
 
 /**
  * Budgets and rate limits: shared through Redis by every replica when it is
- * configured, else in this process (budgets seeded from the usage store, so
- * a restart keeps the day's and month's spend).
+ * configured, else in this process. Either way budgets are seeded from the
+ * usage store, so a restart, or a budget added mid-month, counts the spend
+ * already booked in the day and month.
  */
 async function composeGovernance(
   config: GatewayConfig,
@@ -115,6 +116,9 @@ async function composeGovernance(
   client: UsageRedisClient | undefined,
   logger: Logger,
 ) {
+  const spentSince: SpentSince = async (projectId, agentId, fromMs) =>
+    (await store.summarize({ projectId, agentId, fromMs, toMs: floorToHour(Date.now()) + hourMs }))
+      .costNanoUsd;
   if (client) {
     return {
       budgetGuard: new RedisBudgetGuard({
@@ -124,6 +128,7 @@ async function composeGovernance(
         failClosed: config.budgetsFailClosed,
         reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
         logger,
+        spentSince,
       }),
       rateLimiter: new RedisRateLimiter({
         client,
@@ -138,9 +143,7 @@ async function composeGovernance(
   }
   const budgetGuard = await LocalBudgetGuard.create({
     budgets: config.budgets,
-    spentSince: async (projectId, agentId, fromMs) =>
-      (await store.summarize({ projectId, agentId, fromMs, toMs: floorToHour(Date.now()) + hourMs }))
-        .costNanoUsd,
+    spentSince,
     reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
   });
   return { budgetGuard, rateLimiter: new LocalRateLimiter({ config: config.rateLimits }) };

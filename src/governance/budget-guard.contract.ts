@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ProjectBudget } from "../config/gateway-config.js";
 import { GatewayError } from "../core/gateway-error.js";
-import type { BudgetGuard, BudgetReservationRequest } from "./budget-guard.js";
+import type { BudgetGuard, BudgetReservationRequest, SpentSince } from "./budget-guard.js";
 
 export interface BudgetGuardSetup {
   budgets: Record<string, ProjectBudget>;
   now: () => number;
   reservationTtlMs?: number;
+  /** The usage store's spend; none booked when absent. */
+  spentSince?: SpentSince;
 }
 
 /** Fresh shared state (a key prefix) on which guards ("replicas") can be opened, more than once. */
@@ -142,8 +144,17 @@ export function runBudgetGuardContract(name: string, createHarness: () => Promis
     // 2026-03-14T12:00:00Z, a Saturday in the middle of a month.
     let nowMs = Date.UTC(2026, 2, 14, 12);
     const now = () => nowMs;
-    const open = async (budgets: Record<string, ProjectBudget>, reservationTtlMs?: number) => {
-      const guard = await harness.open({ budgets, now, ...(reservationTtlMs ? { reservationTtlMs } : {}) });
+    const open = async (
+      budgets: Record<string, ProjectBudget>,
+      reservationTtlMs?: number,
+      spentSince?: SpentSince,
+    ) => {
+      const guard = await harness.open({
+        budgets,
+        now,
+        ...(reservationTtlMs ? { reservationTtlMs } : {}),
+        ...(spentSince ? { spentSince } : {}),
+      });
       opened.push(guard);
       return guard;
     };
@@ -292,6 +303,31 @@ export function runBudgetGuardContract(name: string, createHarness: () => Promis
       expect(monthly.retryAfterSeconds).toBe(30 * 86_400);
       nowMs = Date.UTC(2026, 3, 1); // April
       expect((await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(5) }))).heldNanoUsd).toBe(usd(5));
+    });
+
+    it("counts what the usage store booked earlier in the window: after a restart, or a budget added mid-month", async () => {
+      const dayStart = Date.UTC(2026, 2, 14);
+      const monthStart = Date.UTC(2026, 2, 1);
+      const booked: Record<string, number> = {
+        [`acme|*|${dayStart}`]: usd(1.5),
+        [`acme|*|${monthStart}`]: usd(40),
+        [`acme|planner|${monthStart}`]: usd(9.5),
+      };
+      const guard = await open(
+        { acme: { dailyUsd: 2, monthlyUsd: 50, agents: { planner: { monthlyUsd: 10 } } } },
+        undefined,
+        async (projectId, agentId, fromMs) => booked[`${projectId}|${agentId ?? "*"}|${fromMs}`] ?? 0,
+      );
+      const planner = await refusal(guard, budgetRequest({ maxCostNanoUsd: usd(0.5) + 1 }));
+      expect(planner.details).toMatchObject({ budget: "agent_monthly", spent_nano_usd: usd(9.5) });
+      const daily = await refusal(guard, budgetRequest({ agentId: "coder", maxCostNanoUsd: usd(0.5) + 1 }));
+      expect(daily.details).toMatchObject({ budget: "project_daily", spent_nano_usd: usd(1.5) });
+      // Settles add to what was booked before.
+      await (await guard.reserve(budgetRequest({ agentId: "coder", maxCostNanoUsd: usd(0.5) }))).settle(
+        usd(0.5),
+      );
+      const spentOut = await refusal(guard, budgetRequest({ agentId: "coder", maxCostNanoUsd: 1 }));
+      expect(spentOut.details).toMatchObject({ budget: "project_daily", spent_nano_usd: usd(2) });
     });
 
     it("names the budget that blocks longest when a day and a month are both used up", async () => {

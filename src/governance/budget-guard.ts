@@ -49,6 +49,9 @@ export interface BudgetGuard {
   close(): Promise<void>;
 }
 
+/** Nano-USD booked for the project (or one of its agents) since `fromMs`: the usage store's answer. */
+export type SpentSince = (projectId: string, agentId: string | undefined, fromMs: number) => Promise<number>;
+
 /** Default hold lifetime: beyond any request the gateway lets run (its request timeout is far shorter). */
 export const defaultReservationTtlMs = 15 * 60_000;
 

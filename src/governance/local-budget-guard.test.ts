@@ -1,13 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { budgetRequest, refusal, runBudgetGuardContract, usd } from "./budget-guard.contract.js";
-import { LocalBudgetGuard, type SpentSince } from "./local-budget-guard.js";
+import type { SpentSince } from "./budget-guard.js";
+import { LocalBudgetGuard } from "./local-budget-guard.js";
 
 runBudgetGuardContract("local", async () => ({
-  open: ({ budgets, now, reservationTtlMs }) =>
+  open: ({ budgets, now, reservationTtlMs, spentSince }) =>
     LocalBudgetGuard.create({
       budgets,
       now,
-      spentSince: async () => 0,
+      spentSince: spentSince ?? (async () => 0),
       ...(reservationTtlMs ? { reservationTtlMs } : {}),
     }),
   cleanup: async () => {},

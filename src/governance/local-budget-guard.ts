@@ -6,6 +6,7 @@ import {
   type BudgetReservationRequest,
   defaultReservationTtlMs,
   onceReservation,
+  type SpentSince,
   unlimitedReservation,
 } from "./budget-guard.js";
 import {
@@ -15,9 +16,6 @@ import {
   budgetWindow,
   scopeBudgetLimits,
 } from "./budget-limits.js";
-
-/** Nano-USD booked for the project (or one of its agents) since `fromMs`: the usage store's answer. */
-export type SpentSince = (projectId: string, agentId: string | undefined, fromMs: number) => Promise<number>;
 
 export interface LocalBudgetGuardOptions {
   budgets: Readonly<Record<string, ProjectBudget>>;

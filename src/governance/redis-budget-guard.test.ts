@@ -11,7 +11,7 @@ import {
   runBudgetGuardContract,
   usd,
 } from "./budget-guard.contract.js";
-import type { BudgetGuard } from "./budget-guard.js";
+import type { BudgetGuard, SpentSince } from "./budget-guard.js";
 import { RedisBudgetGuard, type RedisBudgetGuardOptions } from "./redis-budget-guard.js";
 import {
   deleteKeysUnder,
@@ -44,10 +44,16 @@ runBudgetGuardContract("redis", redisHarness(sharedRedisUrl));
 describe("RedisBudgetGuard across replicas", () => {
   const harnesses: Array<{ cleanup(): Promise<void> }> = [];
   let nowMs = Date.UTC(2026, 2, 14, 12);
-  const replicas = async (count: number, budgets: Record<string, ProjectBudget>): Promise<BudgetGuard[]> => {
+  const replicas = async (
+    count: number,
+    budgets: Record<string, ProjectBudget>,
+    spentSince?: SpentSince,
+  ): Promise<BudgetGuard[]> => {
     const harness = await redisHarness(sharedRedisUrl)();
     harnesses.push(harness);
-    return Promise.all(Array.from({ length: count }, () => harness.open({ budgets, now: () => nowMs })));
+    return Promise.all(
+      Array.from({ length: count }, () => harness.open({ budgets, now: () => nowMs, spentSince })),
+    );
   };
 
   afterEach(async () => {
@@ -69,6 +75,52 @@ describe("RedisBudgetGuard across replicas", () => {
     await replay.settle(usd(4));
     const after = await refusal(a, budgetRequest({ agentId: "coder", maxCostNanoUsd: usd(6) + 1 }));
     expect(after.details).toMatchObject({ spent_nano_usd: usd(4), reserved_nano_usd: 0 });
+  });
+
+  it("seeds a counter only where Redis has none: another replica's reading never resets what was settled", async () => {
+    let storeSays = usd(3);
+    const [a, b] = (await replicas(2, { acme: { dailyUsd: 10, agents: {} } }, async () => storeSays)) as [
+      BudgetGuard,
+      BudgetGuard,
+    ];
+    await (await a.reserve(budgetRequest({ maxCostNanoUsd: usd(2) }))).settle(usd(2));
+    // b starts later and reads a store that lags behind (or is ahead): Redis keeps the counter it has.
+    storeSays = usd(1);
+    const seen = await refusal(b, budgetRequest({ maxCostNanoUsd: usd(5) + 1 }));
+    expect(seen.details).toMatchObject({ budget: "project_daily", spent_nano_usd: usd(5) });
+  });
+
+  it("reads the usage store once per counter and window, and again for a new day", async () => {
+    const reads: Array<[string | undefined, number]> = [];
+    const [guard] = (await replicas(
+      1,
+      { acme: { dailyUsd: 10, monthlyUsd: 100, agents: { planner: { dailyUsd: 5 } } } },
+      async (_projectId, agentId, fromMs) => {
+        reads.push([agentId, fromMs]);
+        return 0;
+      },
+    )) as [BudgetGuard];
+    for (let index = 0; index < 5; index++) {
+      await (await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(0.1) }))).settle(usd(0.1));
+    }
+    const today = Date.UTC(2026, 2, 14);
+    const month = Date.UTC(2026, 2, 1);
+    expect(reads.sort()).toEqual(
+      [
+        [undefined, today],
+        [undefined, month],
+        ["planner", today],
+      ].sort(),
+    );
+    nowMs = Date.UTC(2026, 2, 15, 0, 0, 1);
+    reads.length = 0;
+    await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(0.1) }));
+    expect(reads.sort()).toEqual(
+      [
+        [undefined, Date.UTC(2026, 2, 15)],
+        ["planner", Date.UTC(2026, 2, 15)],
+      ].sort(),
+    );
   });
 
   it("keeps every key in its project's hash slot, with a TTL past its window", async () => {

@@ -7,6 +7,7 @@ import {
   type BudgetReservationRequest,
   defaultReservationTtlMs,
   onceReservation,
+  type SpentSince,
   unlimitedReservation,
 } from "./budget-guard.js";
 import { applicableBudgetLimits, assertNanoUsd, type BudgetLimit, budgetWindow } from "./budget-limits.js";
@@ -44,6 +45,11 @@ export interface RedisBudgetGuardOptions {
   /** Settles kept in memory while Redis is down, oldest dropped first. Default 10,000. */
   maxPendingSettles?: number;
   logger?: GovernanceLogger;
+  /**
+   * The usage store's spend, to seed a spent counter Redis does not have yet
+   * (a budget configured mid-month, say) the first time this process needs it.
+   */
+  spentSince?: SpentSince;
   /** Epoch ms; windows, holds and TTLs follow it. Replicas should run NTP-synced clocks. */
   now?: () => number;
 }
@@ -87,6 +93,9 @@ export class RedisBudgetGuard implements BudgetGuard {
   readonly #settle: RedisScript;
   readonly #release: RedisScript;
   readonly #warnUnreachable: (details: object) => void;
+  readonly #spentSince: SpentSince | undefined;
+  /** Spent counters this process made sure of (seeded, or found in Redis), to the end of their window. */
+  readonly #seeded = new Map<string, number>();
   #pending: PendingSettle[] = [];
   #flushing: Promise<void> | undefined;
 
@@ -102,6 +111,7 @@ export class RedisBudgetGuard implements BudgetGuard {
     this.#maxPendingSettles = options.maxPendingSettles ?? 10_000;
     this.#logger = options.logger ?? silentGovernanceLogger;
     this.#now = options.now ?? Date.now;
+    this.#spentSince = options.spentSince;
     this.#reserve = defineRedisScript(this.#client, "llmGatewayReserveBudget", reserveBudgetScript);
     this.#settle = defineRedisScript(this.#client, "llmGatewaySettleBudget", settleBudgetScript);
     this.#release = defineRedisScript(this.#client, "llmGatewayReleaseBudget", releaseBudgetScript);
@@ -132,6 +142,7 @@ export class RedisBudgetGuard implements BudgetGuard {
     for (const limit of limits) args.push(heldField(limit, agentId), limit.limitNanoUsd);
     let reply: unknown;
     try {
+      await this.#seedOnce(keys, limits, request, nowMs);
       // A reserve that times out here but still lands in Redis holds budget until its TTL lapses.
       reply = await this.#run(
         this.#reserve,
@@ -175,6 +186,47 @@ export class RedisBudgetGuard implements BudgetGuard {
         "budgets: Redis unreachable at shutdown; these settled costs are not counted in the shared budgets",
       );
     }
+  }
+
+  /**
+   * Sets each spent counter Redis lacks to what the usage store booked in its
+   * window (SET NX: a counter already there, seeded or settled into by any
+   * replica, is never overwritten). Settles into a counter only ever follow a
+   * reserve, which seeds first, so the store's earlier spend is not lost. A
+   * request booked between the store read and its settle may count twice:
+   * an error on the safe side, of one request's cost at most.
+   */
+  async #seedOnce(
+    keys: ReturnType<typeof redisBudgetKeys>,
+    limits: BudgetLimit[],
+    { projectId, agentId }: BudgetReservationRequest,
+    nowMs: number,
+  ): Promise<void> {
+    const spentSince = this.#spentSince;
+    if (!spentSince) return;
+    const unseeded = limits
+      .map((limit) => ({ limit, key: keys.spent(limit, agentId, nowMs) }))
+      .filter(({ key }) => !this.#seeded.has(key));
+    if (unseeded.length === 0) return;
+    for (const [key, windowEndMs] of this.#seeded) if (windowEndMs <= nowMs) this.#seeded.delete(key);
+    await Promise.all(
+      unseeded.map(async ({ limit, key }) => {
+        const window = budgetWindow(limit.period, nowMs);
+        const spent = await spentSince(
+          projectId,
+          limit.scope === "agent" ? agentId : undefined,
+          window.fromMs,
+        );
+        assertNanoUsd(spent, "spentSince");
+        const ttlMs = window.toMs - nowMs + dayMs;
+        await withTimeout(
+          this.#client.set(key, String(spent), "PX", ttlMs, "NX"),
+          this.#timeoutMs,
+          "budget seed",
+        );
+        this.#seeded.set(key, window.toMs);
+      }),
+    );
   }
 
   #unreachable(request: BudgetReservationRequest, error: unknown): BudgetReservation {
