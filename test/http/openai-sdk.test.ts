@@ -86,7 +86,56 @@ describe("the official openai SDK against the gateway", () => {
     }
     expect(pieces.join("")).toBe("Hello there");
     expect(finish).toBe("stop");
-    expect(usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 });
+    // claude-opus-4-5 at $5 / $25 per million tokens: the booked cost rides along, as headers cannot.
+    expect(usage).toMatchObject({
+      prompt_tokens: 9,
+      completion_tokens: 3,
+      total_tokens: 12,
+      cost_usd: 0.00012,
+    });
+  });
+
+  it("ends a stream whose provider reported no usage with the gateway's own count, as booked", async () => {
+    const { openai } = harness.fakes;
+    const chunk = (delta: object, finish: string | null = null) => ({
+      data: JSON.stringify({
+        id: "chatcmpl-upstream",
+        object: "chat.completion.chunk",
+        created: 1_700_000_000,
+        model: "gpt-4.1-mini",
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      }),
+    });
+    // An OpenAI-compatible server that ignores stream_options.include_usage.
+    openai.enqueueChat({
+      type: "sse",
+      events: [chunk({ role: "assistant", content: "Short" }), chunk({}, "stop"), { data: "[DONE]" }],
+    });
+    const stream = await client.chat.completions.create(
+      {
+        model: "gpt-4.1-mini",
+        messages: [{ role: "user", content: "Hi" }],
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+      { headers: { "x-project-id": "proj-stream-estimate" } },
+    );
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const received of stream) chunks.push(received);
+    const last = chunks.at(-1);
+    expect(last?.choices).toEqual([]);
+    const usage = last?.usage as (OpenAI.CompletionUsage & { cost_usd: number }) | undefined;
+    expect(usage?.completion_tokens).toBe(1); // "Short" is one o200k_base token
+    expect(usage?.prompt_tokens).toBeGreaterThan(0);
+    const report = (await (
+      await fetch(`${harness.url}/v1/usage?project_id=proj-stream-estimate&period=all`)
+    ).json()) as { input_tokens: number; output_tokens: number; cost_usd: number };
+    expect(report).toMatchObject({
+      input_tokens: usage?.prompt_tokens,
+      output_tokens: 1,
+      cost_usd: usage?.cost_usd,
+    });
+    expect(usage?.cost_usd).toBeGreaterThan(0);
   });
 
   it("streams without a usage chunk when the caller did not ask, but still asks upstream", async () => {

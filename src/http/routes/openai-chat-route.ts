@@ -30,11 +30,12 @@ export function registerOpenAiChatRoute(app: FastifyInstance, gateway: Gateway):
 
     const sse = new SseWriter(reply.raw);
     const includeUsage = stream_options?.include_usage === true;
+    let usageChunk: ChatCompletionChunk | undefined;
     reply.hijack();
     try {
-      await gateway.completeChat(input, caller, {
+      const outcome = await gateway.completeChat(input, caller, {
         signal,
-        // Which provider answers is known once routing commits; cost only at the end (the final usage chunk).
+        // Which provider answers is known once routing commits; cost only once booked, at the end.
         onCommit: (answering) =>
           sse.start({
             "x-request-id": request.id,
@@ -43,13 +44,15 @@ export function registerOpenAiChatRoute(app: FastifyInstance, gateway: Gateway):
             "x-llm-gateway-attempts": String(answering.attempts),
           }),
         onChunk: async (chunk: ChatCompletionChunk) => {
-          if (chunk.usage && !includeUsage) {
-            if (chunk.choices.length === 0) return;
-            chunk.usage = undefined;
+          if (chunk.usage && chunk.choices.length === 0) {
+            usageChunk = chunk; // the last chunk: sent below, with the booked cost
+            return;
           }
+          if (chunk.usage && !includeUsage) chunk.usage = undefined;
           await sse.data(JSON.stringify(chunk));
         },
       });
+      if (includeUsage) await sse.data(JSON.stringify(finalUsageChunk(outcome, usageChunk)));
       await sse.data("[DONE]");
     } catch (error) {
       if (signal.aborted) return sse.end();
@@ -70,6 +73,26 @@ export function registerOpenAiChatRoute(app: FastifyInstance, gateway: Gateway):
     }
     sse.end();
   });
+}
+
+/**
+ * OpenAI's last chunk when `stream_options.include_usage` is set: no choices,
+ * the usage, and (our extension, as OpenRouter adds `usage.cost`) the booked
+ * `cost_usd`, which the headers of a stream cannot carry. When the provider
+ * reported no usage, the gateway's own count, as booked.
+ */
+function finalUsageChunk(outcome: ChatOutcome, usageChunk: ChatCompletionChunk | undefined) {
+  const { completion, result } = outcome;
+  return {
+    ...(usageChunk ?? {
+      id: completion.id,
+      object: "chat.completion.chunk",
+      created: completion.created,
+      model: completion.model,
+    }),
+    choices: [],
+    usage: { ...completion.usage, cost_usd: result.cost_usd },
+  };
 }
 
 function gatewayHeaders(outcome: ChatOutcome): Record<string, string> {
