@@ -148,7 +148,6 @@ describe("countTokens with the providers' own counting endpoints", () => {
     counting = {
       deployments: new Deployments(config, createProviderAdapters(config.providers)),
       logger,
-      timeoutMs: 300,
     };
   });
   afterAll(async () => {
@@ -227,11 +226,14 @@ describe("countTokens with the providers' own counting endpoints", () => {
 
   it("gives up on an endpoint that does not answer within the timeout", async () => {
     google.enqueueCountTokens?.({ type: "hang" });
-    const started = performance.now();
-    const counted = await countTokens({ text: "Hello", model: "gemini-flash" }, catalog, counter, counting);
+    const counted = await countTokens({ text: "Hello", model: "gemini-flash" }, catalog, counter, {
+      ...counting,
+      timeoutMs: 300,
+    });
     expect(counted).toMatchObject({ exact: false, encoding: "o200k_base" });
-    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
-    expect(warnings).toHaveLength(1);
+    expect(warnings).toEqual([
+      expect.objectContaining({ provider: "google", error: expect.stringMatching(/abort|time/i) }),
+    ]);
     expect(google.countTokensCalls?.()).toHaveLength(1);
   });
 

@@ -102,7 +102,9 @@ export function runCircuitBreakerContract(
       );
       const started = performance.now();
       for (const replica of replicas) expect(await replica.tryAcquire(key)).toBeUndefined();
-      expect(performance.now() - started).toBeLessThan(5 * replicas.length);
+      // No waiting on anything: well under a network timeout even with a GC pause (round trips are
+      // counted exactly in redis-circuit-breaker.test.ts).
+      expect(performance.now() - started).toBeLessThan(50 * replicas.length);
       expect(transitions).toEqual([
         { key, from: "closed", to: "open", reason: "5 consecutive failures, last: 529 overloaded" },
       ]);

@@ -184,9 +184,10 @@ describe("RedisCircuitBreaker on one Redis", () => {
     (await stuck.tryAcquire(key))?.failure("529 overloaded");
     await stuck.settled();
     await waitAtLeast(contractCooldownMs + 20);
+    // Taken before the call: the lease starts when Redis runs the script, before its answer is read.
+    const leased = performance.now();
     const orphan = await stuck.tryAcquire(key);
     expect(orphan?.isTrial).toBe(true);
-    const leased = performance.now();
 
     await eventually(async () => expect((await taker.snapshot(key)).state).toBe("half_open"));
     expect(await taker.tryAcquire(key)).toBeUndefined();
@@ -379,7 +380,8 @@ describe("RedisCircuitBreaker when Redis fails (fails open to per-process circui
     expect((await late.tryAcquire("fake/healthy"))?.isTrial).toBe(false);
     await failTimes(a, "fake/opened-during", 2);
     await a.settled();
-    expect(performance.now() - started).toBeLessThan(200);
+    // Far below the 2 s command timeout: nothing waited for the dead server.
+    expect(performance.now() - started).toBeLessThan(1_000);
     expect(a.shared).toBe(false);
     // Per-process now: a's failures opened its own circuit only, and a reported it.
     expect(await a.tryAcquire("fake/opened-during")).toBeUndefined();

@@ -164,15 +164,16 @@ describe("UsageJournal", () => {
   });
 
   it("keeps a live process's journal out of reach while it renews its lease, and frees it when it stops", async () => {
-    const owner = openJournal({ leaseRefreshMs: 20, staleAfterMs: 150 });
-    const other = openJournal({ leaseRefreshMs: 20, staleAfterMs: 150 });
+    // A renewal every 20 ms against a 600 ms staleness: only a stall of over half a second breaks it.
+    const owner = openJournal({ leaseRefreshMs: 20, staleAfterMs: 600 });
+    const other = openJournal({ leaseRefreshMs: 20, staleAfterMs: 600 });
     await owner.append(makeUsageRecord());
-    await sleep(350);
+    await sleep(800);
     const { book, counts } = recordingBook();
     expect(await other.replay(book)).toBe(0);
     expect(await files()).toEqual([`live.${owner.instanceId}.ndjson`]);
     await owner.close();
-    await sleep(350);
+    await sleep(800);
     expect(await other.replay(book)).toBe(1);
     expect(counts.size).toBe(1);
   });

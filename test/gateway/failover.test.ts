@@ -196,7 +196,8 @@ describe("failover through the MCP door", () => {
     let client: Client;
     beforeAll(async () => {
       harness = await startHarness({
-        env: { LLM_GATEWAY_MAX_RETRIES: "0", LLM_GATEWAY_CIRCUIT_COOLDOWN_SECONDS: "1" },
+        // Long enough for the "while open" checks on a slow machine, short enough to wait out.
+        env: { LLM_GATEWAY_MAX_RETRIES: "0", LLM_GATEWAY_CIRCUIT_COOLDOWN_SECONDS: "2" },
       });
       client = await connectMcp(harness.url);
     });
@@ -243,7 +244,7 @@ describe("failover through the MCP door", () => {
 
       // After the cooldown: 20 concurrent requests, exactly one trial reaches the primary. The trial
       // answers slowly so that all 20 reach the breaker while it is still half-open, even on a slow machine.
-      await new Promise((resolve) => setTimeout(resolve, 1_050));
+      await new Promise((resolve) => setTimeout(resolve, 2_050));
       anthropic.enqueueChat({ ...anthropic.replies.text("trial ok"), delayMs: 1_000 } as ReturnType<
         typeof anthropic.replies.text
       >);

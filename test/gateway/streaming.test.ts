@@ -35,7 +35,7 @@ describe("streaming end to end", () => {
       signal,
     });
   const usageOf = async (project: string) =>
-    (await (await fetch(`${harness.url}/v1/usage?project_id=${project}&period=day`)).json()) as UsageReport;
+    (await (await fetch(`${harness.url}/v1/usage?project_id=${project}&period=all`)).json()) as UsageReport;
 
   beforeAll(async () => {
     harness = await startHarness({

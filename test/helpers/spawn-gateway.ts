@@ -37,7 +37,8 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
     stderr += chunk;
     logFile.append(String(chunk));
   });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // "close", not "exit": the child's last output may still be unread when it exits.
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on("line", (line) => {

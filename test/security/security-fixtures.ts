@@ -30,7 +30,7 @@ export async function usageOf(
   projectId: string,
   key: string = clientKeys.admin,
 ): Promise<UsageReport> {
-  const response = await fetch(`${harness.url}/v1/usage?project_id=${projectId}&period=day`, {
+  const response = await fetch(`${harness.url}/v1/usage?project_id=${projectId}&period=all`, {
     headers: { authorization: `Bearer ${key}` },
   });
   if (response.status !== 200) throw new Error(`GET /v1/usage answered ${response.status}`);

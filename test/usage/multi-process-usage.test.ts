@@ -10,7 +10,7 @@ import { runChatLoad } from "../helpers/chat-load.js";
 import { type GatewayProcess, spawnGateway } from "../helpers/spawn-gateway.js";
 
 async function usageOf(url: string, projectId: string): Promise<UsageReport> {
-  const response = await fetch(`${url}/v1/usage?project_id=${projectId}&period=day`);
+  const response = await fetch(`${url}/v1/usage?project_id=${projectId}&period=all`);
   return (await response.json()) as UsageReport;
 }
 

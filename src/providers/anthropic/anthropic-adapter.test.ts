@@ -201,13 +201,19 @@ describe("createAnthropicAdapter: streamChat", () => {
   });
 
   it("yields each chunk as its event arrives, not at the end", async () => {
-    fake.enqueueChat(fake.replies.stream(["one", "two", "three"], { chunkDelayMs: 60 }));
-    const arrivals: number[] = [];
+    // Events 200 ms apart: "one" is the 4th of 9 (about 600 ms in); the stream ends no sooner than 1.6 s in.
+    fake.enqueueChat(fake.replies.stream(["one", "two", "three"], { chunkDelayMs: 200 }));
+    const started = Date.now();
+    let firstContentAfterMs: number | undefined;
+    const texts: string[] = [];
     for await (const chunk of await adapter.streamChat(model, request, call())) {
-      if (chunk.choices[0]?.delta.content) arrivals.push(Date.now());
+      const content = chunk.choices[0]?.delta.content;
+      if (!content) continue;
+      firstContentAfterMs ??= Date.now() - started;
+      texts.push(content);
     }
-    expect(arrivals).toHaveLength(3);
-    expect((arrivals[2] ?? 0) - (arrivals[0] ?? 0)).toBeGreaterThanOrEqual(80);
+    expect(texts).toEqual(["one", "two", "three"]);
+    expect(firstContentAfterMs).toBeLessThan(1_400);
   });
 
   it("aborts the upstream request when the caller breaks out early", async () => {
