@@ -192,9 +192,11 @@ export class RedisBudgetGuard implements BudgetGuard {
    * Sets each spent counter Redis lacks to what the usage store booked in its
    * window (SET NX: a counter already there, seeded or settled into by any
    * replica, is never overwritten). Settles into a counter only ever follow a
-   * reserve, which seeds first, so the store's earlier spend is not lost. A
-   * request booked between the store read and its settle may count twice:
-   * an error on the safe side, of one request's cost at most.
+   * reserve, which seeds first, so the store's earlier spend is not lost;
+   * except when Redis (or the store) could not be reached for that first
+   * reserve: it fails open unseeded, and its queued settle may create the
+   * counter first. A request booked between the store read and its settle
+   * may count twice: an error on the safe side, of one request's cost at most.
    */
   async #seedOnce(
     keys: ReturnType<typeof redisBudgetKeys>,

@@ -44,7 +44,8 @@ export function registerCountTokensTool(server: McpServer, gateway: Gateway): vo
         "Counts the tokens of a text or chat messages for a model: exact tiktoken counts for OpenAI models (cl100k_base, o200k_base); Anthropic and Gemini models counted by the provider's own endpoint when its key is configured (a text as one user message); otherwise an estimate flagged exact=false.",
       inputSchema,
       outputSchema,
-      annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
+      // Open world: Anthropic and Gemini models are counted by the provider's own endpoint.
+      annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
     },
     async (args) => {
       try {
