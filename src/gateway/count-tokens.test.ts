@@ -224,6 +224,17 @@ describe("countTokens with the providers' own counting endpoints", () => {
     ]);
   });
 
+  it.each([
+    ["a garbage body", { type: "raw", body: "<html>502 Bad Gateway</html>" }],
+    ["a connection reset", { type: "reset" }],
+  ] as const)("answers with the estimate when the endpoint sends %s", async (_label, failure) => {
+    anthropic.enqueueCountTokens(failure);
+    const counted = await countTokens({ text: "Hello", model: "claude-haiku" }, catalog, counter, counting);
+    expect(counted).toMatchObject({ exact: false, encoding: "o200k_base" });
+    expect(warnings).toEqual([expect.objectContaining({ provider: "anthropic", model: "claude-haiku" })]);
+    expect(anthropic.countTokensCalls()).toHaveLength(1);
+  });
+
   it("gives up on an endpoint that does not answer within the timeout", async () => {
     google.enqueueCountTokens?.({ type: "hang" });
     const counted = await countTokens({ text: "Hello", model: "gemini-flash" }, catalog, counter, {

@@ -90,6 +90,19 @@ describe("RedisBudgetGuard across replicas", () => {
     expect(seen.details).toMatchObject({ budget: "project_daily", spent_nano_usd: usd(5) });
   });
 
+  it("a usage store that cannot be read fails open like Redis, and the counter is seeded once it answers", async () => {
+    let storeUp = false;
+    const [guard] = (await replicas(1, { acme: { dailyUsd: 10, agents: {} } }, async () => {
+      if (!storeUp) throw new Error("usage store unreachable");
+      return usd(9.5);
+    })) as [BudgetGuard];
+    // Fail open (the default): admitted without a hold, as when Redis is down.
+    expect((await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(1) }))).heldNanoUsd).toBe(0);
+    storeUp = true;
+    const seeded = await refusal(guard, budgetRequest({ maxCostNanoUsd: usd(1) }));
+    expect(seeded.details).toMatchObject({ budget: "project_daily", spent_nano_usd: usd(9.5) });
+  });
+
   it("reads the usage store once per counter and window, and again for a new day", async () => {
     const reads: Array<[string | undefined, number]> = [];
     const [guard] = (await replicas(

@@ -96,6 +96,8 @@ export class RedisBudgetGuard implements BudgetGuard {
   readonly #spentSince: SpentSince | undefined;
   /** Spent counters this process made sure of (seeded, or found in Redis), to the end of their window. */
   readonly #seeded = new Map<string, number>();
+  /** The earliest window end in `#seeded`: entries are dropped once then, not looked over per request. */
+  #pruneSeededAt = Number.POSITIVE_INFINITY;
   #pending: PendingSettle[] = [];
   #flushing: Promise<void> | undefined;
 
@@ -140,13 +142,14 @@ export class RedisBudgetGuard implements BudgetGuard {
       this.#reservationTtlMs + 60_000,
     ];
     for (const limit of limits) args.push(heldField(limit, agentId), limit.limitNanoUsd);
+    const spent = spentKeys(keys, limits, agentId, nowMs);
     let reply: unknown;
     try {
-      await this.#seedOnce(keys, limits, request, nowMs);
+      await this.#seedOnce(limits, spent, request, nowMs);
       // A reserve that times out here but still lands in Redis holds budget until its TTL lapses.
       reply = await this.#run(
         this.#reserve,
-        [keys.reservations, keys.reservationExpiry, keys.held, ...spentKeys(keys, limits, agentId, nowMs)],
+        [keys.reservations, keys.reservationExpiry, keys.held, ...spent],
         args,
         "budget reserve",
       );
@@ -199,18 +202,18 @@ export class RedisBudgetGuard implements BudgetGuard {
    * may count twice: an error on the safe side, of one request's cost at most.
    */
   async #seedOnce(
-    keys: ReturnType<typeof redisBudgetKeys>,
     limits: BudgetLimit[],
+    spentKeys: string[],
     { projectId, agentId }: BudgetReservationRequest,
     nowMs: number,
   ): Promise<void> {
     const spentSince = this.#spentSince;
     if (!spentSince) return;
+    if (nowMs >= this.#pruneSeededAt) this.#pruneSeeded(nowMs);
     const unseeded = limits
-      .map((limit) => ({ limit, key: keys.spent(limit, agentId, nowMs) }))
+      .map((limit, index) => ({ limit, key: spentKeys[index] as string }))
       .filter(({ key }) => !this.#seeded.has(key));
     if (unseeded.length === 0) return;
-    for (const [key, windowEndMs] of this.#seeded) if (windowEndMs <= nowMs) this.#seeded.delete(key);
     await Promise.all(
       unseeded.map(async ({ limit, key }) => {
         const window = budgetWindow(limit.period, nowMs);
@@ -227,8 +230,17 @@ export class RedisBudgetGuard implements BudgetGuard {
           "budget seed",
         );
         this.#seeded.set(key, window.toMs);
+        this.#pruneSeededAt = Math.min(this.#pruneSeededAt, window.toMs);
       }),
     );
+  }
+
+  #pruneSeeded(nowMs: number): void {
+    this.#pruneSeededAt = Number.POSITIVE_INFINITY;
+    for (const [key, windowEndMs] of this.#seeded) {
+      if (windowEndMs <= nowMs) this.#seeded.delete(key);
+      else this.#pruneSeededAt = Math.min(this.#pruneSeededAt, windowEndMs);
+    }
   }
 
   #unreachable(request: BudgetReservationRequest, error: unknown): BudgetReservation {

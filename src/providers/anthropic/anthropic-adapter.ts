@@ -65,14 +65,15 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
     },
 
     async countInputTokens(model: ModelSpec, request: ChatRequest, options: ProviderCallOptions) {
-      const prompt = convertToAnthropicRequest(provider, model, request);
-      const body: AnthropicCountTokensRequestBody = {
-        model: prompt.model,
-        messages: prompt.messages,
-        ...(prompt.system ? { system: prompt.system } : {}),
-        ...(prompt.tools ? { tools: prompt.tools } : {}),
-        ...(prompt.tool_choice ? { tool_choice: prompt.tool_choice } : {}),
-      };
+      const {
+        model: modelId,
+        messages,
+        system,
+        tools,
+        tool_choice,
+      } = convertToAnthropicRequest(provider, model, request);
+      // Fields left undefined are not serialised.
+      const body: AnthropicCountTokensRequestBody = { model: modelId, messages, system, tools, tool_choice };
       const response = await postJson(upstreamRequest(body, options, countTokensUrl));
       return parseUpstreamBody(anthropicCountTokensResponseSchema, response, {
         provider,
