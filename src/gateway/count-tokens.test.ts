@@ -103,6 +103,14 @@ describe("countTokens", () => {
     });
   });
 
+  it("treats a model named like an Object.prototype property as unknown", async () => {
+    for (const model of ["constructor", "valueOf", "__proto__"]) {
+      await expect(countTokens({ text: "x", model }, catalog, counter)).rejects.toMatchObject({
+        code: "GW_ERR_UNKNOWN_MODEL",
+      });
+    }
+  });
+
   it("needs exactly one of text and messages", async () => {
     await expect(countTokens({}, catalog, counter)).rejects.toMatchObject({ code: "GW_ERR_INVALID_REQUEST" });
     await expect(

@@ -47,7 +47,9 @@ export async function countTokens(
   providerCounting?: ProviderCounting,
 ): Promise<CountTokensResult> {
   const model = input.model ?? "gpt-4";
-  const { encoding, exact: exactModel } = encodingFor(model, catalog);
+  // Own keys only: a model named "constructor" is unknown, not Object.prototype's.
+  const spec = Object.hasOwn(catalog, model) ? catalog[model] : undefined;
+  const { encoding, exact: exactModel } = encodingFor(model, spec, catalog);
   if (input.text === undefined && input.messages === undefined) {
     throw new GatewayError("GW_ERR_INVALID_REQUEST", "count_tokens needs `text` or `messages`.", {
       param: "text",
@@ -58,7 +60,6 @@ export async function countTokens(
       param: "messages",
     });
   }
-  const spec = catalog[model];
   if (!exactModel && spec && providerCounting) {
     // A text is counted as the one user message it would be sent as.
     const messages = input.messages ?? [{ role: "user" as const, content: input.text ?? "" }];
@@ -102,9 +103,9 @@ async function countWithProvider(
 
 function encodingFor(
   model: string,
+  spec: ModelSpec | undefined,
   catalog: Record<string, ModelSpec>,
 ): { encoding: EncodingName; exact: boolean } {
-  const spec = catalog[model];
   const openAiId = spec ? (spec.provider === "openai" ? spec.providerModelId : undefined) : model;
   const openAiEncoding = openAiId ? TokenCounter.openAiEncodingFor(openAiId) : undefined;
   if (openAiEncoding) return { encoding: openAiEncoding, exact: true };

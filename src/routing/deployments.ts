@@ -47,20 +47,25 @@ export class Deployments {
 
   /** The whole chain of a group, available or not (for list_models). */
   chainOf(group: string): Deployment[] {
-    const chain = this.config.modelGroups[group];
+    const chain = this.groupChain(group);
     if (!chain) throw this.unknownGroup(group);
     return chain.map((name) => this.byModel.get(name) as Deployment);
   }
 
   /** OpenAI's `model` field may name a group or a catalog model. */
   selectorFor(name: string): { modelGroup: string } | { model: string } {
-    if (this.config.modelGroups[name]) return { modelGroup: name };
+    if (this.groupChain(name)) return { modelGroup: name };
     if (this.byModel.has(name)) return { model: name };
     throw new GatewayError(
       "GW_ERR_UNKNOWN_MODEL",
       `Unknown model "${name}". Use a model group (${this.groupNames().join(", ")}) or a catalog model (GET /v1/models lists them).`,
       { param: "model" },
     );
+  }
+
+  /** Own keys only: a group named "valueOf" is unknown, not Object.prototype's method. */
+  private groupChain(name: string): string[] | undefined {
+    return Object.hasOwn(this.config.modelGroups, name) ? this.config.modelGroups[name] : undefined;
   }
 
   model(name: string): Deployment | undefined {

@@ -57,17 +57,26 @@ export function assertHourAlignedQuery(query: UsageQuery): void {
 
 /** Folds hourly buckets into totals, `byAgent`, `byModel` and `byHour` (oldest first). */
 export function summarizeUsageBuckets(buckets: Iterable<UsageBucket>): UsageSummary {
-  const summary: UsageSummary = { ...emptyTotals(), byAgent: {}, byModel: {}, byHour: [] };
+  const totals = emptyTotals();
+  // Maps, not plain objects: agent ids are the callers' own ("__proto__" and "constructor" are
+  // valid), and indexing `{}` with them reaches Object.prototype.
+  const byAgent = new Map<string, UsageTotals>();
+  const byModel = new Map<string, UsageTotals>();
   const byHour = new Map<number, { hourStartMs: number } & UsageTotals>();
   for (const bucket of buckets) {
-    addTotals(summary, bucket);
-    summary.byAgent[bucket.agentId] = addTotals(summary.byAgent[bucket.agentId] ?? emptyTotals(), bucket);
-    summary.byModel[bucket.model] = addTotals(summary.byModel[bucket.model] ?? emptyTotals(), bucket);
+    addTotals(totals, bucket);
+    byAgent.set(bucket.agentId, addTotals(byAgent.get(bucket.agentId) ?? emptyTotals(), bucket));
+    byModel.set(bucket.model, addTotals(byModel.get(bucket.model) ?? emptyTotals(), bucket));
     const hour = byHour.get(bucket.hourStartMs) ?? { hourStartMs: bucket.hourStartMs, ...emptyTotals() };
     byHour.set(bucket.hourStartMs, addTotals(hour, bucket));
   }
-  summary.byHour = [...byHour.values()].sort((a, b) => a.hourStartMs - b.hourStartMs);
-  return summary;
+  return {
+    ...totals,
+    // Object.fromEntries defines own properties, so even "__proto__" is an ordinary key.
+    byAgent: Object.fromEntries(byAgent),
+    byModel: Object.fromEntries(byModel),
+    byHour: [...byHour.values()].sort((a, b) => a.hourStartMs - b.hourStartMs),
+  };
 }
 
 function addTotals<T extends UsageTotals>(target: T, source: UsageTotals): T {

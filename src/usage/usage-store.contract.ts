@@ -116,6 +116,22 @@ export function runUsageStoreContract(name: string, createHarness: () => Promise
       });
     });
 
+    it("keeps agents named like Object.prototype properties apart, polluting nothing", async () => {
+      const records = ["__proto__", "constructor", "toString"].map((agentId, index) =>
+        makeUsageRecord({ agentId, inputTokens: 10 * (index + 1), costNanoUsd: 7 * (index + 1) }),
+      );
+      await Promise.all(records.map((record) => store.book(record)));
+      const summary = await store.summarize(day);
+      expect(Object.keys(summary.byAgent).sort()).toEqual(["__proto__", "constructor", "toString"]);
+      for (const record of records) {
+        expect(Object.getOwnPropertyDescriptor(summary.byAgent, record.agentId)?.value).toEqual(
+          totalsOf([record]),
+        );
+      }
+      expect(Object.hasOwn(Object.prototype, "requests")).toBe(false);
+      expect(({} as Record<string, unknown>).costNanoUsd).toBeUndefined();
+    });
+
     it("lists usage per UTC hour that has any, oldest first", async () => {
       const late = makeUsageRecord({ timestamp: contractEpochMs + 3 * hourMs + 5 });
       const early = makeUsageRecord({ timestamp: contractEpochMs - 2 * hourMs + 59 * 60_000 });
