@@ -26,7 +26,16 @@ export class Admission {
   async admit(
     caller: Caller,
     targets: Deployment[],
-    estimate: { promptTokens: () => Promise<number>; maxOutputTokens: (deployment: Deployment) => number },
+    estimate: {
+      /**
+       * An upper bound of the input tokens; counting may stop at `stopAt`, the
+       * largest context window of the chain (Infinity unless `withinContextWindow`).
+       */
+      promptTokens: (stopAt: number) => Promise<number>;
+      /** A chat prompt is billed at most up to the deployment's context window; an embedding batch is not. */
+      withinContextWindow: boolean;
+      maxOutputTokens: (deployment: Deployment) => number;
+    },
   ): Promise<BudgetReservation> {
     assertMayActFor(caller.principal, caller.projectId);
     await this.rateLimiter.check({ projectId: caller.projectId, agentId: caller.agentId });
@@ -34,11 +43,17 @@ export class Admission {
     if (applicableBudgetLimits(this.budgets, caller.projectId, caller.agentId).length === 0) {
       return unlimitedReservation(caller.requestId);
     }
-    const promptTokens = await estimate.promptTokens();
+    const inputCap = (deployment: Deployment) =>
+      estimate.withinContextWindow ? deployment.model.contextWindow : Infinity;
+    const promptTokens = await estimate.promptTokens(Math.max(...targets.map(inputCap)));
     // Failover may land on any deployment of the chain: hold for the dearest.
     const maxCostNanoUsd = Math.max(
       ...targets.map((deployment) =>
-        estimateMaxCostNanoUsd(promptTokens, estimate.maxOutputTokens(deployment), deployment.model.pricing),
+        estimateMaxCostNanoUsd(
+          Math.min(promptTokens, inputCap(deployment)),
+          estimate.maxOutputTokens(deployment),
+          deployment.model.pricing,
+        ),
       ),
     );
     return this.budgetGuard.reserve({
@@ -47,6 +62,15 @@ export class Admission {
       maxCostNanoUsd,
       requestId: caller.requestId,
     });
+  }
+
+  /**
+   * For calls that spend no provider money but cost the gateway work
+   * (count_tokens): the key may act for the project and the rate limits admit it.
+   */
+  async admitUnbilled(caller: Caller): Promise<void> {
+    assertMayActFor(caller.principal, caller.projectId);
+    await this.rateLimiter.check({ projectId: caller.projectId, agentId: caller.agentId });
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,7 @@ import type { Admission } from "./admission.js";
 import type { Caller } from "./caller.js";
 import { ChatStreamAccumulator, chunkCarriesContent } from "./chat-stream-accumulator.js";
 import type { ChatCallOptions, ChatInput, ChatOutcome } from "./chat-types.js";
+import { promptTokenBound } from "./prompt-token-bound.js";
 import { recordUsage } from "./record-usage.js";
 import { type EncodingName, TokenCounter } from "./token-counter.js";
 import type { UsageBooker } from "./usage-booker.js";
@@ -54,8 +55,8 @@ export async function completeChat(
   const targets = context.deployments.targetsFor(input, "chat");
   const request = toChatRequest(input);
   const reservation = await context.admission.admit(caller, targets, {
-    promptTokens: async () =>
-      (await context.tokenCounter.countMessages(request.messages, "o200k_base")).tokens,
+    promptTokens: (stopAt) => promptTokenBound(context.tokenCounter, request, stopAt),
+    withinContextWindow: true,
     maxOutputTokens: (deployment) => request.max_tokens ?? deployment.model.maxOutputTokens,
   });
   try {
@@ -86,7 +87,7 @@ async function answerChat(
     const completion = routed.value;
     const usage =
       completion.usage ??
-      (await estimateUsage(context.tokenCounter, routed.deployment, request, completionText(completion)));
+      (await estimateUsage(context, routed.deployment, request, completionText(completion)));
     return finish(context, caller, input, reservation, routed.deployment, routed.attempts, started, {
       completion,
       usage,
@@ -153,8 +154,7 @@ async function answerStreaming(
     await routed.value.rest.return?.().catch(() => undefined);
   }
   const usage =
-    accumulator.usage ??
-    (await estimateUsage(context.tokenCounter, deployment, request, accumulator.deliveredText));
+    accumulator.usage ?? (await estimateUsage(context, deployment, request, accumulator.deliveredText));
   const outcome = finish(context, caller, input, reservation, deployment, routed.attempts, started, {
     completion: completionFrom(accumulator, id, deployment, usage),
     usage,
@@ -291,9 +291,13 @@ function completionFrom(
   };
 }
 
-/** When a provider reports no usage (a cut stream), count it ourselves; the record is marked estimated. */
+/**
+ * When a provider reports no usage (a cut stream), count it ourselves; the
+ * record is marked estimated. Booking depends on it, so it never throws: if
+ * counting fails, UTF-8 lengths bound the counts (no token is shorter than a byte).
+ */
 async function estimateUsage(
-  counter: TokenCounter,
+  context: ChatContext,
   deployment: Deployment,
   request: ChatRequest,
   outputText: string,
@@ -302,11 +306,22 @@ async function estimateUsage(
     (deployment.provider.kind === "openai"
       ? TokenCounter.openAiEncodingFor(deployment.model.providerModelId)
       : undefined) ?? "o200k_base";
-  const prompt = await counter.countMessages(request.messages, encoding);
-  const completionTokens = outputText ? (await counter.countText(outputText, encoding)).tokens : 0;
+  let promptTokens: number;
+  let completionTokens: number;
+  try {
+    promptTokens = (await context.tokenCounter.countMessages(request.messages, encoding)).tokens;
+    completionTokens = outputText ? (await context.tokenCounter.countText(outputText, encoding)).tokens : 0;
+  } catch (error) {
+    context.logger.error(
+      { err: error, deployment: deployment.key },
+      "usage estimate failed; booking UTF-8 lengths as an upper bound",
+    );
+    promptTokens = Buffer.byteLength(JSON.stringify(request.messages), "utf8");
+    completionTokens = Buffer.byteLength(outputText, "utf8");
+  }
   return {
-    prompt_tokens: prompt.tokens,
+    prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
-    total_tokens: prompt.tokens + completionTokens,
+    total_tokens: promptTokens + completionTokens,
   };
 }

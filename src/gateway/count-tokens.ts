@@ -20,6 +20,16 @@ export interface CountTokensResult {
 }
 
 /**
+ * The longest text count_tokens counts locally: about a million tokens, the
+ * largest context window in the catalog. Counting it takes seconds of CPU,
+ * which the counter spends in slices so that other requests keep being served.
+ */
+export const maxCountableCharacters = 4_000_000;
+
+/** Past this, the rest of a text is bounded by its UTF-8 length instead of counted (flagged inexact). */
+const countTimeBudgetMs = 10_000;
+
+/**
  * How long count_tokens waits for a provider's counting endpoint before it
  * answers with its own estimate: a count is a quick question, not worth the
  * minute a generation may take to start.
@@ -60,6 +70,16 @@ export async function countTokens(
       param: "messages",
     });
   }
+  const characters =
+    input.text?.length ??
+    (input.messages ?? []).reduce((sum, message) => sum + JSON.stringify(message.content ?? "").length, 0);
+  if (characters > maxCountableCharacters) {
+    throw new GatewayError(
+      "GW_ERR_INVALID_REQUEST",
+      `count_tokens counts at most ${maxCountableCharacters.toLocaleString("en-US")} characters (about the largest context window); this input has ${characters.toLocaleString("en-US")}. Count it in parts.`,
+      { param: input.text === undefined ? "messages" : "text" },
+    );
+  }
   if (!exactModel && spec && providerCounting) {
     // A text is counted as the one user message it would be sent as.
     const messages = input.messages ?? [{ role: "user" as const, content: input.text ?? "" }];
@@ -67,10 +87,12 @@ export async function countTokens(
     if (counted) return { ...counted, model, exact: true };
   }
   if (input.text !== undefined) {
-    const counted = await counter.countText(input.text, encoding);
+    const counted = await counter.countText(input.text, encoding, { timeBudgetMs: countTimeBudgetMs });
     return { tokens: counted.tokens, model, encoding, exact: exactModel && counted.exact };
   }
-  const counted = await counter.countMessages(input.messages ?? [], encoding);
+  const counted = await counter.countMessages(input.messages ?? [], encoding, {
+    timeBudgetMs: countTimeBudgetMs,
+  });
   return { tokens: counted.tokens, model, encoding, exact: exactModel && counted.exact };
 }
 

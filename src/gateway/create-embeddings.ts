@@ -7,6 +7,7 @@ import type { FailoverRouter } from "../routing/failover-router.js";
 import { nanoUsdToUsd } from "../usage/compute-cost.js";
 import type { Admission } from "./admission.js";
 import type { Caller } from "./caller.js";
+import { embeddingTokenBound } from "./prompt-token-bound.js";
 import { recordUsage } from "./record-usage.js";
 import type { TokenCounter } from "./token-counter.js";
 import type { UsageBooker } from "./usage-booker.js";
@@ -51,8 +52,8 @@ export async function createEmbeddings(
   const targets = context.deployments.targetsFor(input, "embedding");
   const request: EmbeddingRequest = { input: input.input, dimensions: input.dimensions, user: input.user };
   const reservation = await context.admission.admit(caller, targets, {
-    promptTokens: async () =>
-      (await context.tokenCounter.countText(request.input.join("\n"), "cl100k_base")).tokens,
+    promptTokens: () => embeddingTokenBound(context.tokenCounter, request.input),
+    withinContextWindow: false,
     maxOutputTokens: () => 0,
   });
   try {

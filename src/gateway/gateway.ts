@@ -124,7 +124,9 @@ export class Gateway {
     }
   }
 
-  countTokens(input: CountTokensInput): Promise<CountTokensResult> {
+  /** Rate-limited like the spending calls: counting a long text costs the gateway CPU. */
+  async countTokens(input: CountTokensInput, caller: Caller): Promise<CountTokensResult> {
+    await this.admission.admitUnbilled(caller);
     return countTokens(input, this.config.catalog, this.tokenCounter, {
       deployments: this.dependencies.deployments,
       logger: this.logger,

@@ -21,7 +21,7 @@ export function createMcpServer(gateway: Gateway, principal?: Principal): McpSer
     },
   );
   registerChatCompletionTool(server, gateway, principal);
-  registerCountTokensTool(server, gateway);
+  registerCountTokensTool(server, gateway, principal);
   registerListModelsTool(server, gateway);
   registerGetUsageTool(server, gateway, principal);
   registerCreateEmbeddingsTool(server, gateway, principal);

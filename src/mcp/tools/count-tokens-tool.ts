@@ -1,15 +1,21 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { chatMessageSchema, maxMessages } from "../../core/chat-schema.js";
+import { maxCountableCharacters } from "../../gateway/count-tokens.js";
 import type { Gateway } from "../../gateway/gateway.js";
+import type { Principal } from "../../gateway/principal.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure, toolSuccess } from "../tool-result.js";
-import { callerShape } from "../tool-schemas.js";
+import { callerShape, mcpCaller } from "../tool-schemas.js";
 
 const inputSchema = memoizeJsonSchema(
   z.object({
     ...callerShape,
-    text: z.string().max(10_000_000).optional().describe("Text to count. Give this or `messages`."),
+    text: z
+      .string()
+      .max(maxCountableCharacters)
+      .optional()
+      .describe("Text to count. Give this or `messages`."),
     messages: z
       .array(chatMessageSchema)
       .min(1)
@@ -35,7 +41,11 @@ const outputSchema = memoizeJsonSchema(
   }),
 );
 
-export function registerCountTokensTool(server: McpServer, gateway: Gateway): void {
+export function registerCountTokensTool(
+  server: McpServer,
+  gateway: Gateway,
+  principal: Principal | undefined,
+): void {
   server.registerTool(
     "count_tokens",
     {
@@ -49,11 +59,10 @@ export function registerCountTokensTool(server: McpServer, gateway: Gateway): vo
     },
     async (args) => {
       try {
-        const result = await gateway.countTokens({
-          text: args.text,
-          messages: args.messages,
-          model: args.model,
-        });
+        const result = await gateway.countTokens(
+          { text: args.text, messages: args.messages, model: args.model },
+          mcpCaller(args, principal),
+        );
         return toolSuccess(
           result,
           `${result.tokens} tokens for ${result.model} (${result.encoding}${result.exact ? "" : ", estimate"})`,
