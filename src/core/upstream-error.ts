@@ -31,6 +31,12 @@ export interface UpstreamErrorOptions {
   isRetryable?: boolean;
   /** From `retry-after` / `retry-after-ms`, already converted. */
   retryAfterMs?: number;
+  /**
+   * The failure is explained by the request itself (a long non-streamed
+   * generation outlasting the first-byte timeout), not by the provider's
+   * health: it fails over, but never counts against the deployment's circuit.
+   */
+  explainedByRequest?: boolean;
 }
 
 /**
@@ -47,6 +53,7 @@ export class UpstreamError extends Error {
   readonly body: string | undefined;
   readonly isRetryable: boolean;
   readonly retryAfterMs: number | undefined;
+  readonly explainedByRequest: boolean;
 
   constructor(options: UpstreamErrorOptions) {
     super(options.message, { cause: options.cause });
@@ -58,11 +65,12 @@ export class UpstreamError extends Error {
     this.body = options.body;
     this.isRetryable = options.isRetryable ?? options.kind !== "request";
     this.retryAfterMs = options.retryAfterMs;
+    this.explainedByRequest = options.explainedByRequest === true;
   }
 
   /** Whether this failure says the deployment is unwell (counts against its circuit). */
   get isDeploymentFailure(): boolean {
-    return this.kind !== "request";
+    return this.kind !== "request" && !this.explainedByRequest;
   }
 }
 

@@ -103,7 +103,8 @@ export class FailoverRouter {
               throw options.signal.reason;
             }
             if (deadlinePassed) {
-              permit.failure("deadline passed");
+              // The deadline is this request's own budget of time, not a sign of the provider's health.
+              permit.release();
               attempts.push(attemptOf(deployment, "failed", latency, "request deadline passed"));
               throw deadlineExceeded(attempts);
             }
@@ -117,7 +118,8 @@ export class FailoverRouter {
                 { details: { attempts, upstreamStatus: upstream.status }, cause: upstream },
               );
             }
-            permit.failure(upstream.message);
+            if (upstream.isDeploymentFailure) permit.failure(upstream.message);
+            else permit.release();
             attempts.push(attemptOf(deployment, "failed", latency, upstream.message));
             this.logFailure(deployment, upstream);
             const delay = this.retryDelay(upstream, retry, options.deadlineAt);
@@ -143,6 +145,8 @@ export class FailoverRouter {
   /** Milliseconds to wait before retrying the same deployment, or undefined to fail over now. */
   private retryDelay(error: UpstreamError, retry: number, deadlineAt: number): number | undefined {
     if (retry >= this.retry.maxRetries || !retryableOnSameDeployment.has(error.kind)) return undefined;
+    // The same request would take as long again.
+    if (error.explainedByRequest) return undefined;
     let delay: number;
     if (error.retryAfterMs !== undefined) {
       if (error.retryAfterMs > this.retry.retryAfterCapMs) return undefined;

@@ -14,6 +14,15 @@ const hello = {
 /** reasoning = anthropic (claude-opus-4-5) -> openai (gpt-4.1) -> google (gemini-2.5-pro) */
 const anthropicTimeouts = "providers:\n  anthropic: { first_byte_timeout_ms: 300 }\n";
 
+/** A streamed request to the `reasoning` group through /v1 (the MCP tool streams only with a progress token). */
+function streamedChat(baseUrl: string): Promise<Response> {
+  return fetch(new URL("/v1/chat/completions", baseUrl), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "reasoning", stream: true, messages: hello.messages }),
+  });
+}
+
 describe("failover through the MCP door", () => {
   describe("with retries off", () => {
     let harness: Harness;
@@ -164,7 +173,7 @@ describe("failover through the MCP door", () => {
       expect(openai.chatCalls()).toHaveLength(0);
     });
 
-    it("a timeout on the primary (twice, with its retry) -> the next model", async () => {
+    it("a non-streamed timeout on the primary -> the next model at once: a retry would take as long again", async () => {
       const { anthropic, openai } = harness.fakes;
       anthropic.server.reset();
       openai.server.reset();
@@ -173,10 +182,22 @@ describe("failover through the MCP door", () => {
       expect(structured.provider).toBe("openai");
       expect(structured.attempts.map((a) => `${a.provider}:${a.outcome}`)).toEqual([
         "anthropic:failed",
-        "anthropic:failed",
         "openai:success",
       ]);
       expect(structured.attempts[0]?.error).toMatch(/did not answer in time/);
+    });
+
+    it("a streamed first-byte timeout (twice, with its retry) -> the next model", async () => {
+      const { anthropic, openai } = harness.fakes;
+      anthropic.server.reset();
+      openai.server.reset();
+      anthropic.enqueueChat({ type: "hang" }, { type: "hang" });
+      openai.enqueueChat(openai.replies.stream(["Hello"]));
+      const response = await streamedChat(harness.url);
+      expect(response.headers.get("x-llm-gateway-provider")).toBe("openai");
+      expect(response.headers.get("x-llm-gateway-attempts")).toBe("3");
+      expect(await response.text()).toContain("Hello");
+      expect(anthropic.chatCalls()).toHaveLength(2);
     });
 
     it("a retry-after beyond the cap fails over at once instead of waiting", async () => {
@@ -188,6 +209,77 @@ describe("failover through the MCP door", () => {
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(structured.provider).toBe("openai");
       expect(anthropic.chatCalls()).toHaveLength(1);
+    });
+  });
+
+  describe("timeouts a request explains do not open a circuit for every tenant", () => {
+    let harness: Harness;
+    let client: Client;
+    beforeAll(async () => {
+      harness = await startHarness({
+        configYaml: anthropicTimeouts,
+        env: { LLM_GATEWAY_MAX_RETRIES: "0", LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS: "1" },
+      });
+      client = await connectMcp(harness.url);
+    });
+    afterEach(() => {
+      for (const fake of Object.values(harness.fakes)) fake.server.reset();
+    });
+    afterAll(async () => {
+      await client.close();
+      await harness.close();
+    });
+
+    const primaryCircuit = async () => {
+      const models = await callTool<{ groups: Array<{ models: Array<{ circuit: string }> }> }>(
+        client,
+        "list_models",
+        {
+          project_id: "p",
+          agent_id: "a",
+          model_group: "reasoning",
+        },
+      );
+      return models.structured.groups[0]?.models[0]?.circuit;
+    };
+
+    it("six long non-streamed generations timing out leave the primary's circuit closed", async () => {
+      const { anthropic } = harness.fakes;
+      for (let i = 0; i < 6; i++) anthropic.enqueueChat({ type: "hang" });
+      for (let i = 0; i < 6; i++) {
+        const { structured } = await callTool<ChatResult>(client, "chat_completion", {
+          ...hello,
+          max_tokens: 64_000,
+        });
+        expect(structured.provider).toBe("openai");
+      }
+      expect(anthropic.chatCalls()).toHaveLength(6);
+      expect(await primaryCircuit()).toBe("closed");
+    });
+
+    it("six requests whose own deadline passes leave the circuit closed", async () => {
+      const { anthropic } = harness.fakes;
+      // Streamed headers after 250 ms (inside the first-byte timeout), the first token only after the 1 s deadline.
+      for (let i = 0; i < 6; i++) {
+        anthropic.enqueueChat(anthropic.replies.stream(["late"], { delayMs: 250, chunkDelayMs: 1_500 }));
+      }
+      for (let i = 0; i < 6; i++) {
+        const response = await streamedChat(harness.url);
+        expect(response.status).toBe(504);
+        expect(await response.text()).toContain("deadline");
+      }
+      expect(await primaryCircuit()).toBe("closed");
+    });
+
+    it("five streamed first-byte timeouts (the provider is not answering) open it", async () => {
+      const { anthropic } = harness.fakes;
+      for (let i = 0; i < 5; i++) anthropic.enqueueChat({ type: "hang" });
+      for (let i = 0; i < 5; i++) {
+        const response = await streamedChat(harness.url);
+        expect(response.headers.get("x-llm-gateway-provider")).toBe("openai");
+        await response.text();
+      }
+      expect(await primaryCircuit()).toBe("open");
     });
   });
 

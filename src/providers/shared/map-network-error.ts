@@ -12,7 +12,13 @@ const timeoutCodes = new Set([
  * caller's own signal aborted, the abort reason is returned unchanged: the
  * caller left (or its deadline passed), which says nothing about the provider.
  */
-export function mapNetworkError(provider: string, url: string, error: unknown, signal: AbortSignal): unknown {
+export function mapNetworkError(
+  provider: string,
+  url: string,
+  error: unknown,
+  signal: AbortSignal,
+  options: { awaitingWholeAnswer?: boolean } = {},
+): unknown {
   if (error instanceof UpstreamError) return error;
   if (signal.aborted) return signal.reason;
   const code = (error as { code?: string } | null)?.code ?? "";
@@ -21,6 +27,9 @@ export function mapNetworkError(provider: string, url: string, error: unknown, s
   return new UpstreamError({
     provider,
     kind: isTimeout ? "timeout" : "connection",
+    // A non-streamed answer's first byte comes when the whole answer is written: a long
+    // generation explains its timeout, and says nothing about the provider's health.
+    explainedByRequest: isTimeout && code !== "UND_ERR_CONNECT_TIMEOUT" && options.awaitingWholeAnswer === true,
     message: isTimeout
       ? `${provider} did not answer in time (${code}): ${message}`
       : `${provider} could not be reached${code ? ` (${code})` : ""}: ${message}`,

@@ -18,12 +18,13 @@ export interface UpstreamRequest {
 
 /** POSTs JSON and returns the parsed 2xx body; every failure is an UpstreamError. */
 export async function postJson(upstream: UpstreamRequest): Promise<unknown> {
-  const response = await openUpstream(upstream);
+  const wholeAnswer = { awaitingWholeAnswer: true };
+  const response = await openUpstream(upstream, wholeAnswer);
   let text: string;
   try {
     text = await response.body.text();
   } catch (error) {
-    throw mapNetworkError(upstream.provider, upstream.url, error, upstream.signal);
+    throw mapNetworkError(upstream.provider, upstream.url, error, upstream.signal, wholeAnswer);
   }
   try {
     return JSON.parse(text);
@@ -58,7 +59,10 @@ export async function postForEvents(upstream: UpstreamRequest): Promise<AsyncGen
   });
 }
 
-async function openUpstream(upstream: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+async function openUpstream(
+  upstream: UpstreamRequest,
+  timeouts: { awaitingWholeAnswer?: boolean } = {},
+): Promise<Dispatcher.ResponseData> {
   let response: Dispatcher.ResponseData;
   try {
     response = await request(upstream.url, {
@@ -69,7 +73,7 @@ async function openUpstream(upstream: UpstreamRequest): Promise<Dispatcher.Respo
       signal: upstream.signal,
     });
   } catch (error) {
-    throw mapNetworkError(upstream.provider, upstream.url, error, upstream.signal);
+    throw mapNetworkError(upstream.provider, upstream.url, error, upstream.signal, timeouts);
   }
   if (response.statusCode >= 200 && response.statusCode < 300) return response;
   let bodyText = "";
