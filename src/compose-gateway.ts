@@ -17,6 +17,7 @@ import { createProviderAdapters } from "./providers/registry.js";
 import type { CircuitSettings } from "./routing/circuit-breaker.js";
 import { Deployments } from "./routing/deployments.js";
 import { LocalCircuitBreaker } from "./routing/local-circuit-breaker.js";
+import { RedisCancellationBus } from "./routing/redis-cancellation-bus.js";
 import { RedisCircuitBreaker } from "./routing/redis-circuit-breaker.js";
 import {
   createUsageRedisClient,
@@ -90,8 +91,12 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
   const metrics = new PrometheusObserver({ deployments, circuits, store });
   const activity = new ActivityFeed();
   observers.push(metrics, activity);
+  const cancellationBus = governanceClient
+    ? new RedisCancellationBus(governanceClient, config.redisKeyPrefix, logger)
+    : undefined;
   const gateway = new Gateway({
     config: keptConfig,
+    cancellationBus,
     deployments,
     circuits,
     store,

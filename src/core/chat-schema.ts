@@ -21,7 +21,7 @@ export const identifierSchema = z
 export const maxJsonSchemaDepth = 64;
 
 /** Iterative, so checking a hostile value cannot overflow the stack either. */
-function nestsWithin(value: unknown, maxDepth: number): boolean {
+export function nestsWithin(value: unknown, maxDepth: number): boolean {
   const pending: Array<[unknown, number]> = [[value, 0]];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const [node, depth] = next;

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/gateway-config.js";
+import type { CancellationBus } from "../core/cancellation-bus.js";
 import type { UsageStore } from "../core/usage-record.js";
 import type { BudgetGuard } from "../governance/budget-guard.js";
 import type { RateLimiter } from "../governance/rate-limiter.js";
@@ -16,6 +17,7 @@ import { createEmbeddings, type EmbeddingsInput, type EmbeddingsResult } from ".
 import { finishedWithError, finishedWithResult } from "./finished-request.js";
 import { getUsage, type UsageReport, type UsageRequest } from "./get-usage.js";
 import { checkHealth, type HealthReport } from "./health.js";
+import { InFlightCalls } from "./in-flight-calls.js";
 import { listModels, type ModelListing } from "./list-models.js";
 import { listProjects } from "./list-projects.js";
 import { assertMayActFor, type Principal } from "./principal.js";
@@ -36,6 +38,8 @@ export interface GatewayDependencies {
   observer: GatewayObserver;
   logger: Logger;
   version: string;
+  /** Carries cancellations to the replica holding the call (Redis pub/sub); this process only without it. */
+  cancellationBus?: CancellationBus;
   /** Releases what composition opened besides the parts above (shared connections), last on close. */
   release?: () => Promise<void>;
 }
@@ -49,6 +53,8 @@ export class Gateway {
   readonly logger: Logger;
   readonly version: string;
   readonly clientKeys: ClientKeys;
+  /** Calls a later message may cancel (MCP notifications/cancelled), across replicas with Redis. */
+  readonly inFlight: InFlightCalls;
   private readonly startedAt = Date.now();
   private readonly tokenCounter = new TokenCounter();
   private readonly booker: UsageBooker;
@@ -62,6 +68,7 @@ export class Gateway {
     this.version = dependencies.version;
     this.clientKeys = dependencies.clientKeys;
     this.observer = dependencies.observer;
+    this.inFlight = new InFlightCalls(dependencies.cancellationBus);
     this.booker = new UsageBooker(dependencies.store, dependencies.logger);
     this.admission = new Admission(
       dependencies.config.budgets,
@@ -174,6 +181,7 @@ export class Gateway {
     await this.admission.close();
     await this.dependencies.circuits.close();
     await this.dependencies.store.close();
+    await this.dependencies.cancellationBus?.close();
     await this.dependencies.release?.();
   }
 }

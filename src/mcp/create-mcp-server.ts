@@ -9,9 +9,14 @@ import { registerListModelsTool } from "./tools/list-models-tool.js";
 
 /**
  * The MCP server with the gateway's five tools, no transport: HTTP and stdio
- * both serve it. `principal` is the client key's holder (HTTP with keys).
+ * both serve it. `principal` is the client key's holder (HTTP with keys);
+ * `callSignal` aborts the call when the client cancels it (HTTP).
  */
-export function createMcpServer(gateway: Gateway, principal?: Principal): McpServer {
+export function createMcpServer(
+  gateway: Gateway,
+  principal?: Principal,
+  callSignal?: AbortSignal,
+): McpServer {
   const server = new McpServer(
     { name: "llm-gateway", version: gateway.version },
     {
@@ -20,10 +25,10 @@ export function createMcpServer(gateway: Gateway, principal?: Principal): McpSer
         "One door to every LLM: call chat_completion with a model_group (reasoning, code, fast, vision) and your project_id/agent_id; the gateway fails over between providers and books usage. list_models shows the chains, get_usage the spend.",
     },
   );
-  registerChatCompletionTool(server, gateway, principal);
+  registerChatCompletionTool(server, gateway, principal, callSignal);
   registerCountTokensTool(server, gateway, principal);
   registerListModelsTool(server, gateway);
   registerGetUsageTool(server, gateway, principal);
-  registerCreateEmbeddingsTool(server, gateway, principal);
+  registerCreateEmbeddingsTool(server, gateway, principal, callSignal);
   return server;
 }

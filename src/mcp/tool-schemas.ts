@@ -47,3 +47,11 @@ export function mcpCaller(
     principal,
   };
 }
+
+/** The SDK's signal for one tool call, joined with the door's cancellation of it (HTTP), when there is one. */
+export function callAbortSignal(
+  requestSignal: AbortSignal,
+  callSignal: AbortSignal | undefined,
+): AbortSignal {
+  return callSignal ? AbortSignal.any([requestSignal, callSignal]) : requestSignal;
+}

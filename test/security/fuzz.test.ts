@@ -29,25 +29,8 @@ const gatewayFailure = /GW_ERR_(INTERNAL|ALL_PROVIDERS_FAILED|STREAM_INTERRUPTED
 /** What a JSON-RPC answer reports as a failure of the server, if anything. */
 function serverFailureIn(answer: Record<string, unknown>): string | undefined {
   const error = answer.error as { code?: unknown; message?: unknown } | undefined;
-  if (error?.code === -32603 && !isKnownSdkInvalidParams(String(error.message)))
-    return `-32603 ${String(error.message)}`;
+  if (error?.code === -32603) return `-32603 ${String(error.message)}`;
   return gatewayFailure.exec(JSON.stringify(answer.result ?? null))?.[0];
-}
-
-/**
- * The official MCP SDK answers schema-invalid params of spec methods it
- * validates itself (initialize, tools/list) with -32603 and the zod issues as
- * the message, instead of -32602 (modelcontextprotocol/typescript-sdk#2284,
- * fix proposed in PR #2492). Tolerated in exactly that shape; the `it.fails`
- * test below turns red once an SDK upgrade fixes it, and then this goes.
- */
-function isKnownSdkInvalidParams(message: string): boolean {
-  const issues = parseOrUndefined(message);
-  return (
-    Array.isArray(issues) &&
-    issues.length > 0 &&
-    issues.every((issue) => typeof issue?.code === "string" && Array.isArray(issue?.path))
-  );
 }
 
 /** Any JSON-ish value, kept small so a case stays a few milliseconds. */
@@ -421,7 +404,8 @@ describe("fuzzing the running server", () => {
     });
   }
 
-  it.fails("answers schema-invalid params of spec methods with -32602 (typescript-sdk#2284, open)", async () => {
+  // The SDK answers these with -32603 and a zod dump (modelcontextprotocol/typescript-sdk#2284); the door checks them first.
+  it("answers schema-invalid params of spec methods with -32602", async () => {
     for (const invalid of [
       { method: "initialize", params: { protocolVersion: 5, capabilities: {}, clientInfo: {} } },
       { method: "tools/list", params: { cursor: 5 } },

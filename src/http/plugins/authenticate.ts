@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ClientKeys } from "../../gateway/client-keys.js";
 import type { Principal } from "../../gateway/principal.js";
@@ -28,6 +29,28 @@ export function registerAuthentication(app: FastifyInstance, keys: ClientKeys): 
       extra: { principal },
     };
   });
+}
+
+interface AuthInfoCarrier {
+  auth?: { token: string; clientId: string; scopes: string[]; extra?: Record<string, unknown> };
+}
+
+/**
+ * Hands an MCP call its cancellation signal the way the SDK hands tools the
+ * principal: in the request's `authInfo.extra` (the server is built per request).
+ */
+export function withCallSignal(request: IncomingMessage, signal: AbortSignal): void {
+  const carrier = request as AuthInfoCarrier;
+  carrier.auth = {
+    ...(carrier.auth ?? { token: "", clientId: "", scopes: [] }),
+    extra: { ...carrier.auth?.extra, callSignal: signal },
+  };
+}
+
+export function callSignalFromAuthInfo(
+  authInfo: { extra?: Record<string, unknown> } | undefined,
+): AbortSignal | undefined {
+  return authInfo?.extra?.callSignal as AbortSignal | undefined;
 }
 
 /** The principal an MCP server instance acts for, as the authentication hook attached it. */

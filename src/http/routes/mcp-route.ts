@@ -1,10 +1,14 @@
+import type { ServerResponse } from "node:http";
 import { hostHeaderValidation, originValidation, toNodeHandler } from "@modelcontextprotocol/node";
-import { createMcpHandler, type Tool } from "@modelcontextprotocol/server";
-import type { FastifyInstance } from "fastify";
+import { createMcpHandler, isJsonContentType, type Tool } from "@modelcontextprotocol/server";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Gateway } from "../../gateway/gateway.js";
 import { createMcpServer } from "../../mcp/create-mcp-server.js";
 import { listToolDefinitions } from "../../mcp/list-tool-definitions.js";
-import { principalFromAuthInfo } from "../plugins/authenticate.js";
+import { answerRpcError } from "../mcp/answer-rpc-error.js";
+import { invalidMcpParams } from "../mcp/check-mcp-params.js";
+import { readJsonBody } from "../mcp/read-json-body.js";
+import { callSignalFromAuthInfo, principalFromAuthInfo, withCallSignal } from "../plugins/authenticate.js";
 
 /**
  * `/mcp`: MCP Streamable HTTP through the official SDK, which serves spec
@@ -16,7 +20,12 @@ import { principalFromAuthInfo } from "../plugins/authenticate.js";
 export async function registerMcpRoutes(app: FastifyInstance, gateway: Gateway): Promise<void> {
   const { config } = gateway;
   const handler = createMcpHandler(
-    (context) => createMcpServer(gateway, principalFromAuthInfo(context.authInfo)),
+    (context) =>
+      createMcpServer(
+        gateway,
+        principalFromAuthInfo(context.authInfo),
+        callSignalFromAuthInfo(context.authInfo),
+      ),
     {
       maxRequestBodySize: config.bodyLimitBytes,
       onerror: (error) => gateway.logger.warn({ err: error }, "MCP request rejected"),
@@ -36,6 +45,80 @@ export async function registerMcpRoutes(app: FastifyInstance, gateway: Gateway):
     return { tools: await toolList };
   });
 
+  /** One MCP HTTP request: checked and, for tools/call, registered for cancellation, then handed to the SDK. */
+  async function serveMcp(request: FastifyRequest, response: ServerResponse): Promise<void> {
+    if (!validateHost(request.raw, response) || !validateOrigin(request.raw, response)) return;
+    // Only JSON bodies are read here; the SDK answers the rest (415, 405) as the spec says.
+    if (request.method !== "POST" || !isJsonContentType(request.headers["content-type"])) {
+      return serve(request.raw, response);
+    }
+    const body = await readJsonBody(request.raw, config.bodyLimitBytes);
+    if (body.kind === "too_large")
+      return answerRpcError(response, 413, null, -32600, "Request body too large");
+    if (body.kind === "not_json")
+      return answerRpcError(response, 400, null, -32700, `Parse error: ${body.reason}`);
+    if (Array.isArray(body.value)) return serveBatch(request, response, body.value);
+    if (typeof body.value !== "object" || body.value === null)
+      return serve(request.raw, response, body.value);
+    const message = body.value as { id?: unknown; method?: unknown; params?: { requestId?: unknown } };
+    const invalid = invalidMcpParams(message);
+    if (invalid) return answerRpcError(response, 200, rpcIdOf(message.id), -32602, invalid);
+    const owner = request.principal?.keyName ?? "";
+    if (message.method === "notifications/cancelled") {
+      const requestId = message.params?.requestId;
+      if (typeof requestId === "string" || typeof requestId === "number") {
+        const outcome = await gateway.inFlight.cancel(owner, requestId);
+        if (outcome === "ambiguous") {
+          gateway.logger.warn(
+            { requestId },
+            "MCP cancellation matches several calls of one client key; none was cancelled",
+          );
+        }
+      }
+      return serve(request.raw, response, message);
+    }
+    const id = rpcIdOf(message.id);
+    if (message.method !== "tools/call" || id === null) return serve(request.raw, response, message);
+    // Registered so that a later notifications/cancelled, or the response stream closing
+    // (the cancellation of the 2026-07-28 protocol), stops the call.
+    const call = gateway.inFlight.start(owner, id);
+    const onClose = () => {
+      if (!response.writableFinished) call.abort();
+    };
+    response.once("close", onClose);
+    withCallSignal(request.raw, call.signal);
+    try {
+      await serve(request.raw, response, message);
+    } finally {
+      call.finish();
+      response.off("close", onClose);
+    }
+  }
+
+  /**
+   * A JSON-RPC batch (2025-03-26 clients): if any member's params are invalid,
+   * none is run and each member with an id gets an error, as the SDK would
+   * answer a batch it cannot take.
+   */
+  async function serveBatch(
+    request: FastifyRequest,
+    response: ServerResponse,
+    batch: unknown[],
+  ): Promise<void> {
+    const problems = batch.map(invalidMcpParams);
+    const firstProblem = problems.find((problem) => problem !== undefined);
+    if (firstProblem === undefined) return serve(request.raw, response, batch);
+    const answers = batch.flatMap((member, index) => {
+      const id = rpcIdOf((member as { id?: unknown } | null)?.id);
+      if (id === null) return [];
+      const message =
+        problems[index] ?? `Not run: another message of this batch is invalid (${firstProblem})`;
+      return [{ jsonrpc: "2.0", id, error: { code: -32602, message } }];
+    });
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(JSON.stringify(answers));
+  }
+
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined));
@@ -45,12 +128,23 @@ export async function registerMcpRoutes(app: FastifyInstance, gateway: Gateway):
       handler: async (request, reply) => {
         reply.hijack();
         reply.raw.setHeader("x-request-id", request.id);
-        if (!validateHost(request.raw, reply.raw) || !validateOrigin(request.raw, reply.raw)) return;
-        await serve(request.raw, reply.raw);
+        try {
+          await serveMcp(request, reply.raw);
+        } catch (error) {
+          // Past hijack nothing answers for us: a request must never be left hanging.
+          gateway.logger.error({ err: error }, "MCP request failed in the door");
+          if (!reply.raw.headersSent) answerRpcError(reply.raw, 500, null, -32603, "Internal error");
+          else reply.raw.end();
+        }
       },
     });
   });
   app.addHook("onClose", async () => {
     await handler.close();
   });
+}
+
+/** A JSON-RPC id as the spec allows it (a string or a number), else null. */
+function rpcIdOf(id: unknown): string | number | null {
+  return typeof id === "string" || typeof id === "number" ? id : null;
 }

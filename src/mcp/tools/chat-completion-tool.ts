@@ -7,7 +7,13 @@ import type { Gateway } from "../../gateway/gateway.js";
 import type { Principal } from "../../gateway/principal.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure, toolSuccess } from "../tool-result.js";
-import { attemptSchema, callerShape, mcpCaller, spendingToolAnnotations } from "../tool-schemas.js";
+import {
+  attemptSchema,
+  callAbortSignal,
+  callerShape,
+  mcpCaller,
+  spendingToolAnnotations,
+} from "../tool-schemas.js";
 
 const inputSchema = memoizeJsonSchema(
   z.object({
@@ -62,6 +68,7 @@ export function registerChatCompletionTool(
   server: McpServer,
   gateway: Gateway,
   principal: Principal | undefined,
+  callSignal?: AbortSignal,
 ): void {
   server.registerTool(
     "chat_completion",
@@ -92,7 +99,7 @@ export function registerChatCompletionTool(
           : undefined;
       try {
         const { result } = await gateway.completeChat({ ...request, modelGroup: model_group }, caller, {
-          signal: ctx.mcpReq.signal,
+          signal: callAbortSignal(ctx.mcpReq.signal, callSignal),
           onChunk,
         });
         return toolSuccess(result, renderChatResult(result));

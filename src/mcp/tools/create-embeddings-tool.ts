@@ -5,7 +5,13 @@ import type { Gateway } from "../../gateway/gateway.js";
 import type { Principal } from "../../gateway/principal.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure, toolSuccess } from "../tool-result.js";
-import { attemptSchema, callerShape, mcpCaller, spendingToolAnnotations } from "../tool-schemas.js";
+import {
+  attemptSchema,
+  callAbortSignal,
+  callerShape,
+  mcpCaller,
+  spendingToolAnnotations,
+} from "../tool-schemas.js";
 
 const inputSchema = memoizeJsonSchema(
   z.object({
@@ -35,6 +41,7 @@ export function registerCreateEmbeddingsTool(
   server: McpServer,
   gateway: Gateway,
   principal: Principal | undefined,
+  callSignal?: AbortSignal,
 ): void {
   server.registerTool(
     "create_embeddings",
@@ -57,7 +64,7 @@ export function registerCreateEmbeddingsTool(
             dimensions: args.dimensions,
           },
           caller,
-          ctx.mcpReq.signal,
+          callAbortSignal(ctx.mcpReq.signal, callSignal),
         );
         return toolSuccess(
           result,

@@ -29,7 +29,8 @@ export function mapNetworkError(
     kind: isTimeout ? "timeout" : "connection",
     // A non-streamed answer's first byte comes when the whole answer is written: a long
     // generation explains its timeout, and says nothing about the provider's health.
-    explainedByRequest: isTimeout && code !== "UND_ERR_CONNECT_TIMEOUT" && options.awaitingWholeAnswer === true,
+    explainedByRequest:
+      isTimeout && code !== "UND_ERR_CONNECT_TIMEOUT" && options.awaitingWholeAnswer === true,
     message: isTimeout
       ? `${provider} did not answer in time (${code}): ${message}`
       : `${provider} could not be reached${code ? ` (${code})` : ""}: ${message}`,
