@@ -140,8 +140,8 @@ describe.skipIf(!claudeBinary)("Claude Code through the Messages door", () => {
     const calls = openai.chatCalls();
     expect(calls).toHaveLength(2);
     // The tool call went out as OpenAI's, and its result came back as a `tool` message.
-    const secondMessages = (calls[1]?.body as { messages: Array<{ role: string; content: unknown }> })
-      .messages;
+    const second = calls[1]?.body as { messages: Array<{ role: string; content: unknown }> } | undefined;
+    const secondMessages = second?.messages ?? [];
     expect(secondMessages.find((message) => message.role === "tool")?.content).toContain("PERSIMMON-42");
 
     const usage = await usageOf("proj-claude-code-failover");
