@@ -1,5 +1,4 @@
 import type { ChatCompletionChunk, ChatUsage, FinishReason } from "../../core/chat.js";
-import type { SseWriter } from "../openai/sse-writer.js";
 import { convertUsage, mapFinishReason } from "./convert-messages-response.js";
 
 /**
@@ -14,6 +13,11 @@ import { convertUsage, mapFinishReason } from "./convert-messages-response.js";
  * not sent: a thinking block without Anthropic's signature could not be sent
  * back to Anthropic on the next turn.
  */
+/** Where named events go: the response's SseWriter. */
+export interface EventSink {
+  event(name: string, payload: string): Promise<void>;
+}
+
 export class MessagesStreamWriter {
   private started = false;
   private openBlock: { index: number; kind: "text" | "tool_use"; toolIndex?: number } | undefined;
@@ -21,7 +25,7 @@ export class MessagesStreamWriter {
   private finishReason: FinishReason | null = null;
 
   constructor(
-    private readonly sse: SseWriter,
+    private readonly sse: EventSink,
     private readonly id: string,
     private readonly model: string,
   ) {}
