@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatUsage } from "../core/chat.js";
 import { GatewayError } from "../core/gateway-error.js";
+import type { NativeStreamPart } from "../core/provider-adapter.js";
 import { tokenUsageFromChatUsage } from "../core/token-usage.js";
 import type { UsageOutcome } from "../core/usage-record.js";
 import type { BudgetReservation } from "../governance/budget-guard.js";
@@ -10,7 +11,7 @@ import { nanoUsdToUsd } from "../usage/compute-cost.js";
 import type { Admission } from "./admission.js";
 import type { Caller } from "./caller.js";
 import { ChatStreamAccumulator, chunkCarriesContent } from "./chat-stream-accumulator.js";
-import type { ChatCallOptions, ChatInput, ChatOutcome } from "./chat-types.js";
+import type { ChatCallOptions, ChatInput, ChatOutcome, NativeChatInput } from "./chat-types.js";
 import { recordUsage } from "./record-usage.js";
 import { type EncodingName, TokenCounter } from "./token-counter.js";
 import type { UsageBooker } from "./usage-booker.js";
@@ -25,11 +26,20 @@ export interface ChatContext {
   logger: Logger;
 }
 
+/** A step of an upstream stream: a translated chunk, or a native step (its events and their chunk). */
+type StreamStep = {
+  chunk?: ChatCompletionChunk;
+  native?: NativeStreamPart["events"];
+  carriesContent: boolean;
+};
+
 interface OpenedStream {
-  /** Chunks read up to and including the first one with content. */
-  head: ChatCompletionChunk[];
-  rest: AsyncIterator<ChatCompletionChunk>;
+  /** Steps read up to and including the first one with content. */
+  head: StreamStep[];
+  rest: AsyncIterator<StreamStep>;
 }
+
+type RoutableDeployment = Deployment & { adapter: NonNullable<Deployment["adapter"]> };
 
 /**
  * chat_completion for both doors: route with failover, stream or not, book
@@ -52,6 +62,7 @@ export async function completeChat(
     });
   }
   const targets = context.deployments.targetsFor(input, "chat");
+  refuseWhenNoneCanCarry(input.native, targets);
   const request = toChatRequest(input);
   const reservation = await context.admission.admit(caller, targets, {
     promptTokens: async () =>
@@ -80,19 +91,23 @@ async function answerChat(
     const routeOptions = { signal: options.signal, deadlineAt: Date.now() + context.requestTimeoutMs };
     const routed = await context.router.route(
       targets,
-      (deployment, signal) => deployment.adapter.chat(deployment.model, request, { signal }),
-      routeOptions,
+      (deployment, signal) =>
+        nativeCallFor(deployment, input.native)?.chat({ signal }) ??
+        deployment.adapter.chat(deployment.model, request, { signal }).then((completion) => ({ completion })),
+      { ...routeOptions, unsupportedBy: unsupportedBy(input.native) },
     );
-    const completion = routed.value;
+    const { completion } = routed.value;
     const usage =
       completion.usage ??
       (await estimateUsage(context.tokenCounter, routed.deployment, request, completionText(completion)));
-    return finish(context, caller, input, reservation, routed.deployment, routed.attempts, started, {
+    const outcome = finish(context, caller, input, reservation, routed.deployment, routed.attempts, started, {
       completion,
       usage,
       estimated: completion.usage === undefined,
       outcome: "success",
     });
+    if ("body" in routed.value) outcome.nativeBody = routed.value.body;
+    return outcome;
   }
 
   return answerStreaming(
@@ -121,8 +136,8 @@ async function answerStreaming(
   const { onChunk } = options;
   const routed = await context.router.route(
     targets,
-    (deployment, signal) => openStream(deployment, request, signal),
-    { ...routeOptions, deferSettle: true },
+    (deployment, signal) => openStream(deployment, request, input.native, signal),
+    { ...routeOptions, deferSettle: true, unsupportedBy: unsupportedBy(input.native) },
   );
   const { deployment, permit } = routed;
   const timeToFirstTokenMs = Math.round(performance.now() - started);
@@ -130,11 +145,17 @@ async function answerStreaming(
     provider: deployment.provider.name,
     model: deployment.model.name,
     attempts: routed.attempts.length,
+    native: takesNatively(deployment, input.native),
   });
   const accumulator = new ChatStreamAccumulator();
   const id = `chatcmpl-${caller.requestId}`;
-  const forward = async (chunk: ChatCompletionChunk) => {
-    accumulator.add(chunk);
+  const forward = async ({ chunk, native }: StreamStep) => {
+    if (chunk) accumulator.add(chunk);
+    if (native) {
+      await options.onNativeEvents?.(native);
+      return;
+    }
+    if (!chunk) return;
     chunk.id = id;
     chunk.model = deployment.model.name;
     await onChunk(chunk);
@@ -177,23 +198,83 @@ async function answerStreaming(
  * see. Failures before that point throw, so the router fails over invisibly.
  */
 async function openStream(
-  deployment: Deployment & { adapter: NonNullable<Deployment["adapter"]> },
+  deployment: RoutableDeployment,
   request: ChatRequest,
+  native: NativeChatInput | undefined,
   signal: AbortSignal,
 ): Promise<OpenedStream> {
-  const stream = await deployment.adapter.streamChat(deployment.model, request, { signal });
-  const rest = stream[Symbol.asyncIterator]();
-  const head: ChatCompletionChunk[] = [];
+  const nativeCall = nativeCallFor(deployment, native);
+  const rest = (
+    nativeCall
+      ? nativeSteps(await nativeCall.stream({ signal }))
+      : translatedSteps(await deployment.adapter.streamChat(deployment.model, request, { signal }))
+  )[Symbol.asyncIterator]();
+  const head: StreamStep[] = [];
   try {
     for (let next = await rest.next(); !next.done; next = await rest.next()) {
       head.push(next.value);
-      if (chunkCarriesContent(next.value)) break;
+      if (next.value.carriesContent) break;
     }
   } catch (error) {
-    await rest.return?.().catch(() => undefined);
+    await rest.return?.(undefined).catch(() => undefined);
     throw error;
   }
   return { head, rest };
+}
+
+async function* translatedSteps(chunks: AsyncIterable<ChatCompletionChunk>): AsyncGenerator<StreamStep> {
+  for await (const chunk of chunks) yield { chunk, carriesContent: chunkCarriesContent(chunk) };
+}
+
+async function* nativeSteps(parts: AsyncIterable<NativeStreamPart>): AsyncGenerator<StreamStep> {
+  for await (const part of parts) {
+    yield {
+      ...(part.chunk ? { chunk: part.chunk } : {}),
+      native: part.events,
+      carriesContent: part.carriesContent,
+    };
+  }
+}
+
+/** The native call for this deployment, when it speaks the door's protocol: it gets the request whole. */
+function nativeCallFor(deployment: Deployment, native: NativeChatInput | undefined) {
+  const adapter = deployment.adapter;
+  if (!native || adapter?.nativeProtocol !== native.request.protocol) return undefined;
+  const { chatNative, streamNative } = adapter;
+  if (!chatNative || !streamNative) return undefined;
+  const request = native.request;
+  return {
+    chat: (options: { signal: AbortSignal }) => chatNative.call(adapter, deployment.model, request, options),
+    stream: (options: { signal: AbortSignal }) =>
+      streamNative.call(adapter, deployment.model, request, options),
+  };
+}
+
+function takesNatively(deployment: Deployment, native: NativeChatInput | undefined): boolean {
+  return nativeCallFor(deployment, native) !== undefined;
+}
+
+/** With a field only the native protocol carries, the other deployments are skipped, the field named. */
+function unsupportedBy(
+  native: NativeChatInput | undefined,
+): ((deployment: Deployment) => string | undefined) | undefined {
+  const untranslatable = native?.untranslatable;
+  if (!untranslatable) return undefined;
+  return (deployment) =>
+    takesNatively(deployment, native)
+      ? undefined
+      : `${deployment.provider.name} cannot carry ${untranslatable.param}: ${untranslatable.message}`;
+}
+
+/** When no deployment of the chain can carry the request, a 400 naming the field, before anything is spent. */
+function refuseWhenNoneCanCarry(native: NativeChatInput | undefined, targets: Deployment[]): void {
+  const untranslatable = native?.untranslatable;
+  if (!untranslatable || targets.some((deployment) => takesNatively(deployment, native))) return;
+  throw new GatewayError(
+    "GW_ERR_INVALID_REQUEST",
+    `Invalid request: ${untranslatable.param}: ${untranslatable.message}, and no deployment for this model speaks the request's protocol natively.`,
+    { param: untranslatable.param },
+  );
 }
 
 function finish(
@@ -252,7 +333,7 @@ function finish(
 }
 
 function toChatRequest(input: ChatInput): ChatRequest {
-  const { modelGroup: _group, model: _model, fallbacks: _fallbacks, ...request } = input;
+  const { modelGroup: _group, model: _model, fallbacks: _fallbacks, native: _native, ...request } = input;
   return request;
 }
 

@@ -32,58 +32,69 @@ describe("the official @anthropic-ai/sdk against the gateway's Messages door", (
   });
   afterAll(async () => harness.close());
 
-  it("messages.create on a group: Anthropic's Message back, the prompt translated and re-sent", async () => {
+  it("messages.create on a group: Anthropic gets the client's body whole, the answer is Anthropic's own", async () => {
     const { anthropic } = harness.fakes;
     anthropic.enqueueChat(anthropic.replies.text("Hello from Claude", { inputTokens: 10, outputTokens: 4 }));
+    const params = {
+      model: "reasoning",
+      max_tokens: 100,
+      system: [{ type: "text" as const, text: "Be brief", cache_control: { type: "ephemeral" as const } }],
+      messages: [
+        {
+          role: "user" as const,
+          content: [
+            { type: "text" as const, text: "Hi", cache_control: { type: "ephemeral" as const } },
+            {
+              type: "document" as const,
+              source: { type: "text" as const, media_type: "text/plain" as const, data: "A note" },
+              citations: { enabled: true },
+            },
+          ],
+        },
+      ],
+      thinking: { type: "enabled" as const, budget_tokens: 2048 },
+      stop_sequences: ["END"],
+      metadata: { user_id: "user-7" },
+      // A field this gateway has never heard of still reaches Anthropic.
+      ...({ some_future_field: { on: true } } as object),
+    };
     const { data, response } = await client.messages
-      .create({
-        model: "reasoning",
-        max_tokens: 100,
-        system: [{ type: "text", text: "Be brief", cache_control: { type: "ephemeral" } }],
-        messages: [{ role: "user", content: [{ type: "text", text: "Hi" }] }],
-        // Sampling fields the SDK's newest types no longer list; the API still takes them.
-        ...({ temperature: 0.5 } as object),
-        stop_sequences: ["END"],
-        metadata: { user_id: "user-7" },
-      })
+      .create(params, { headers: { "anthropic-beta": "interleaved-thinking-2025-05-14" } })
       .withResponse();
     expect(data).toMatchObject({
       type: "message",
       role: "assistant",
-      model: "claude-opus-4-5",
       content: [{ type: "text", text: "Hello from Claude" }],
       stop_reason: "end_turn",
       usage: { input_tokens: 10, output_tokens: 4 },
     });
-    expect(data.id).toMatch(/^msg_/);
+    expect(data.id).toMatch(/^msg_01Fake/);
     expect(response.headers.get("x-llm-gateway-provider")).toBe("anthropic");
+    expect(response.headers.get("x-llm-gateway-model")).toBe("claude-opus-4-5");
+    // 10 x $5 + 4 x $25 per million tokens
     expect(response.headers.get("x-llm-gateway-cost-usd")).toBe("0.00015");
-    expect(anthropic.chatCalls()[0]?.body).toMatchObject({
-      model: "claude-opus-4-5",
-      max_tokens: 100,
-      system: [{ type: "text", text: "Be brief" }],
-      messages: [{ role: "user", content: [{ type: "text", text: "Hi" }] }],
-      temperature: 0.5,
-      stop_sequences: ["END"],
-    });
+    const sent = anthropic.chatCalls()[0];
+    expect(sent?.body).toEqual({ ...params, model: "claude-opus-4-5", stream: false });
+    expect(sent?.headers["anthropic-beta"]).toBe("interleaved-thinking-2025-05-14");
+    expect(sent?.headers["x-api-key"]).not.toBe("unused-without-client-keys");
   });
 
   it("a dated Claude id the catalog does not know goes to its family's group (sonnet -> code)", async () => {
     const { openai } = harness.fakes;
-    const message = await client.messages.create({
-      model: "claude-sonnet-4-5-20250929",
-      max_tokens: 50,
-      messages: [{ role: "user", content: "Hi" }],
-    });
+    const sonnet = await client.messages
+      .create({
+        model: "claude-sonnet-4-5-20250929",
+        max_tokens: 50,
+        messages: [{ role: "user", content: "Hi" }],
+      })
+      .withResponse();
     // code = claude-sonnet-4 -> gpt-4.1 -> deepseek-coder; the fake Anthropic answered.
-    expect(message.model).toBe("claude-sonnet-4");
+    expect(sonnet.response.headers.get("x-llm-gateway-model")).toBe("claude-sonnet-4");
     expect(openai.chatCalls()).toHaveLength(0);
-    const opus = await client.messages.create({
-      model: "claude-opus-4-8",
-      max_tokens: 50,
-      messages: [{ role: "user", content: "Hi" }],
-    });
-    expect(opus.model).toBe("claude-opus-4-5");
+    const opus = await client.messages
+      .create({ model: "claude-opus-4-8", max_tokens: 50, messages: [{ role: "user", content: "Hi" }] })
+      .withResponse();
+    expect(opus.response.headers.get("x-llm-gateway-model")).toBe("claude-opus-4-5");
   });
 
   it("messages.stream: the exact event sequence, text assembled, usage in message_delta", async () => {
@@ -157,9 +168,10 @@ describe("the official @anthropic-ai/sdk against the gateway's Messages door", (
       ],
     });
     expect(second.content).toEqual([{ type: "text", text: "It is sunny in Paris." }]);
+    // Natively to Anthropic: the conversation exactly as the client sent it.
     const resent = anthropic.chatCalls()[1]?.body as { messages: unknown[]; tools: unknown[] };
     expect(resent.messages).toEqual([
-      { role: "user", content: [{ type: "text", text: "Weather in Paris?" }] },
+      { role: "user", content: "Weather in Paris?" },
       {
         role: "assistant",
         content: [
@@ -169,13 +181,7 @@ describe("the official @anthropic-ai/sdk against the gateway's Messages door", (
       },
       {
         role: "user",
-        content: [
-          {
-            type: "tool_result",
-            tool_use_id: toolUse.id,
-            content: [{ type: "text", text: "sunny, 21C" }],
-          },
-        ],
+        content: [{ type: "tool_result", tool_use_id: toolUse.id, content: "sunny, 21C" }],
       },
     ]);
     expect(resent.tools).toEqual([expect.objectContaining({ name: "get_weather" })]);
@@ -239,37 +245,107 @@ describe("the official @anthropic-ai/sdk against the gateway's Messages door", (
     expect((allDown as APIError).error).toMatchObject({ error: { type: "overloaded_error" } });
   });
 
-  it("a server tool or a document is refused with a 400 naming it, before any provider is called", async () => {
-    const { anthropic } = harness.fakes;
-    const serverTool = await client.messages
-      .create({
-        model: "reasoning",
-        max_tokens: 10,
-        tools: [{ type: "web_search_20250305", name: "web_search" }],
-        messages: [{ role: "user", content: "Hi" }],
-      })
+  it("what only Anthropic can carry: other deployments skipped with the reason, or a 400 naming it", async () => {
+    const { anthropic, openai } = harness.fakes;
+    const withServerTool = (model: string) => ({
+      model,
+      max_tokens: 10,
+      tools: [{ type: "web_search_20250305" as const, name: "web_search" as const }],
+      messages: [{ role: "user" as const, content: "Hi" }],
+    });
+    const onlyOpenAi = await client.messages
+      .create(withServerTool("gpt-4.1"))
       .catch((error: unknown) => error);
-    expect(serverTool).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((serverTool as APIError).message).toContain("tools.0.type");
+    expect(onlyOpenAi).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((onlyOpenAi as APIError).message).toContain("tools.0.type");
+    expect(openai.chatCalls()).toHaveLength(0);
 
-    const document = await client.messages
-      .create({
-        model: "reasoning",
-        max_tokens: 10,
-        messages: [
-          {
-            role: "user",
-            content: [
-              { type: "document", source: { type: "text", media_type: "text/plain", data: "A" } },
-              { type: "text", text: "Summarise" },
-            ],
-          },
-        ],
-      })
+    anthropic.enqueueChat(anthropic.replies.error(529, "Overloaded"));
+    const anthropicDown = await client.messages
+      .create(withServerTool("reasoning"))
       .catch((error: unknown) => error);
-    expect(document).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((document as APIError).message).toContain("messages.0.content.0.type");
-    expect(anthropic.chatCalls()).toHaveLength(0);
+    expect(anthropicDown).toBeInstanceOf(Anthropic.OverloadedError);
+    const message = (anthropicDown as APIError).message;
+    expect(message).toContain("openai/gpt-4.1: skipped unsupported (openai cannot carry tools.0.type");
+    expect(message).toContain("google/gemini-2.5-pro: skipped unsupported");
+    expect(openai.chatCalls()).toHaveLength(0);
+
+    const answered = await client.messages.create(withServerTool("reasoning"));
+    expect(answered.content[0]).toMatchObject({ type: "text" });
+    expect(anthropic.chatCalls().at(-1)?.body).toMatchObject({ tools: [{ type: "web_search_20250305" }] });
+  });
+
+  it("a native stream passes thinking and signature deltas through, and is booked from its usage", async () => {
+    const anthropic = harness.fakes.anthropic as FakeAnthropic;
+    const project = "proj-anthropic-thinking";
+    const event = (data: Record<string, unknown>) => ({
+      event: String(data.type),
+      data: JSON.stringify(data),
+    });
+    anthropic.enqueueChat({
+      type: "sse",
+      events: [
+        event({
+          type: "message_start",
+          message: {
+            id: "msg_01Thinking",
+            type: "message",
+            role: "assistant",
+            model: "claude-opus-4-5",
+            content: [],
+            stop_reason: null,
+            stop_sequence: null,
+            usage: {
+              input_tokens: 20,
+              cache_read_input_tokens: 100,
+              cache_creation_input_tokens: 0,
+              output_tokens: 1,
+            },
+          },
+        }),
+        event({
+          type: "content_block_start",
+          index: 0,
+          content_block: { type: "thinking", thinking: "", signature: "" },
+        }),
+        event({
+          type: "content_block_delta",
+          index: 0,
+          delta: { type: "thinking_delta", thinking: "Two plus two." },
+        }),
+        event({
+          type: "content_block_delta",
+          index: 0,
+          delta: { type: "signature_delta", signature: "c2lnbmF0dXJl" },
+        }),
+        event({ type: "content_block_stop", index: 0 }),
+        event({ type: "content_block_start", index: 1, content_block: { type: "text", text: "" } }),
+        event({ type: "content_block_delta", index: 1, delta: { type: "text_delta", text: "4" } }),
+        event({ type: "content_block_stop", index: 1 }),
+        event({
+          type: "message_delta",
+          delta: { stop_reason: "end_turn", stop_sequence: null },
+          usage: { output_tokens: 30 },
+        }),
+        event({ type: "message_stop" }),
+      ],
+    });
+    const final = await clientFor(project)
+      .messages.stream({
+        model: "claude-opus-4-8",
+        max_tokens: 2000,
+        thinking: { type: "enabled", budget_tokens: 1024 },
+        messages: [{ role: "user", content: "2+2?" }],
+      })
+      .finalMessage();
+    expect(final.content).toEqual([
+      { type: "thinking", thinking: "Two plus two.", signature: "c2lnbmF0dXJl" },
+      { type: "text", text: "4" },
+    ]);
+    expect(final.usage).toMatchObject({ input_tokens: 20, cache_read_input_tokens: 100, output_tokens: 30 });
+    const usage = await usageOf(project);
+    // 120 input tokens, 100 of them cache reads: 20 x $5 + 100 x $0.5 + 30 x $25 per million tokens
+    expect(usage).toMatchObject({ requests: 1, input_tokens: 120, output_tokens: 30, cost_usd: 0.0009 });
   });
 
   it("a stream that fails after it started ends with an `error` event the SDK raises", async () => {

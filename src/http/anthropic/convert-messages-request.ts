@@ -20,7 +20,7 @@ import type {
  * A Messages request as the internal chat shape (OpenAI Chat Completions).
  *
  * What it carries, and what it does with what it cannot (README, "Anthropic
- * Messages door"):
+ * Messages API"):
  * - translated: system (string or text blocks), text, image (base64 or url),
  *   tool_use, tool_result, client tools, tool_choice, stop_sequences,
  *   temperature, top_p, max_tokens, metadata.user_id (as `user`),
@@ -29,18 +29,56 @@ import type {
  *   translated path: cache_control, thinking, output_config.effort,
  *   context_management, service_tier, and thinking blocks of earlier turns
  *   (Anthropic itself drops those from the context);
- * - refused with a 400 naming the field: documents, server tools and their
- *   result blocks, top_k, disable_parallel_tool_use, mcp_servers, container,
- *   any other block type.
+ * - untranslatable, named: documents, server tools and their result blocks,
+ *   top_k, disable_parallel_tool_use, mcp_servers, container, any other
+ *   block type. Only an Anthropic deployment, which gets the request
+ *   natively, can take a request carrying one.
  */
 export function convertMessagesRequest(body: AnthropicMessagesRequest): ChatRequest {
-  refuseUntranslatable(body);
-  const format = body.output_config?.format;
+  const { request, untranslatable } = translateMessagesRequest(body);
+  if (untranslatable) throw refusal(untranslatable.param, untranslatable.message);
+  return request;
+}
+
+/** A field the internal shape cannot carry, and why. */
+export interface Untranslatable {
+  param: string;
+  message: string;
+}
+
+/**
+ * The translation with whatever it cannot carry left out, the first such
+ * field named: enough for admission's estimates while the request itself
+ * goes natively to a deployment that speaks the Messages API.
+ */
+export function translateMessagesRequest(body: AnthropicMessagesRequest): {
+  request: ChatRequest;
+  untranslatable?: Untranslatable;
+} {
+  const losses: Untranslatable[] = [];
+  const lose: Lose = (param, message) => losses.push({ param, message });
+  const request = translate(body, lose);
+  return losses[0] ? { request, untranslatable: losses[0] } : { request };
+}
+
+/** The prompt part, for count_tokens: what cannot be translated is left out of the count. */
+export function convertPrompt(
+  body: AnthropicCountTokensRequest,
+): Pick<ChatRequest, "messages" | "tools" | "tool_choice"> {
+  return translatePrompt(body, () => undefined);
+}
+
+type Lose = (param: string, message: string) => void;
+
+function translate(body: AnthropicMessagesRequest, lose: Lose): ChatRequest {
+  noteUntranslatableOptions(body, lose);
+  let format = body.output_config?.format;
   if (format && format.type !== "json_schema") {
-    throw refusal("output_config.format.type", `"${format.type}" output formats cannot be translated`);
+    lose("output_config.format.type", `"${format.type}" output formats cannot be translated`);
+    format = undefined;
   }
   return {
-    ...convertPrompt(body),
+    ...translatePrompt(body, lose),
     max_tokens: body.max_tokens,
     ...(body.temperature != null ? { temperature: body.temperature } : {}),
     ...(body.top_p != null ? { top_p: body.top_p } : {}),
@@ -61,17 +99,17 @@ export function convertMessagesRequest(body: AnthropicMessagesRequest): ChatRequ
   };
 }
 
-/** The prompt part shared with count_tokens: system, messages, tools and tool_choice. */
-export function convertPrompt(
+function translatePrompt(
   body: AnthropicCountTokensRequest,
+  lose: Lose,
 ): Pick<ChatRequest, "messages" | "tools" | "tool_choice"> {
   const messages: ChatMessage[] = [];
-  const system = systemText(body.system);
+  const system = systemText(body.system, lose);
   if (system !== undefined) messages.push({ role: "system", content: system });
   for (const [index, message] of body.messages.entries()) {
-    messages.push(...convertMessage(message, `messages.${index}`));
+    messages.push(...convertMessage(message, `messages.${index}`, lose));
   }
-  const tools = body.tools?.map((tool, index) => convertTool(tool, `tools.${index}`));
+  const tools = body.tools?.flatMap((tool, index) => convertTool(tool, `tools.${index}`, lose) ?? []);
   const toolChoice = body.tool_choice ? convertToolChoice(body.tool_choice) : undefined;
   return {
     messages,
@@ -80,39 +118,39 @@ export function convertPrompt(
   };
 }
 
-function refuseUntranslatable(body: AnthropicMessagesRequest): void {
-  if (body.top_k != null) throw refusal("top_k", "top_k has no equivalent on the other providers");
-  if (body.mcp_servers?.length) throw refusal("mcp_servers", "remote MCP servers cannot be translated");
-  if (body.container != null) throw refusal("container", "containers cannot be translated");
+function noteUntranslatableOptions(body: AnthropicMessagesRequest, lose: Lose): void {
+  if (body.top_k != null) lose("top_k", "top_k has no equivalent on the other providers");
+  if (body.mcp_servers?.length) lose("mcp_servers", "remote MCP servers cannot be translated");
+  if (body.container != null) lose("container", "containers cannot be translated");
   const choice = body.tool_choice;
   if (choice && "disable_parallel_tool_use" in choice && choice.disable_parallel_tool_use) {
-    throw refusal("tool_choice.disable_parallel_tool_use", "disable_parallel_tool_use cannot be translated");
+    lose("tool_choice.disable_parallel_tool_use", "disable_parallel_tool_use cannot be translated");
   }
 }
 
-function systemText(system: AnthropicMessagesRequest["system"]): string | undefined {
+function systemText(system: AnthropicMessagesRequest["system"], lose: Lose): string | undefined {
   if (system == null) return undefined;
   if (typeof system === "string") return system.length > 0 ? system : undefined;
-  const texts = system.map((block, index) => {
-    if (block.type !== "text") throw unsupportedBlock(block, `system.${index}`);
-    return (block as { text: string }).text;
+  const texts = system.flatMap((block, index) => {
+    if (block.type === "text") return [(block as { text: string }).text];
+    loseBlock(block, `system.${index}`, lose);
+    return [];
   });
   return texts.length > 0 ? texts.join("\n\n") : undefined;
 }
 
-function convertMessage(message: AnthropicMessage, path: string): ChatMessage[] {
+function convertMessage(message: AnthropicMessage, path: string, lose: Lose): ChatMessage[] {
   if (typeof message.content === "string") return [{ role: message.role, content: message.content }];
   return message.role === "assistant"
-    ? [convertAssistantMessage(message.content, path)]
-    : convertUserMessage(message.content, path);
+    ? [convertAssistantMessage(message.content, path, lose)]
+    : convertUserMessage(message.content, path, lose);
 }
 
 /** Text blocks become the content, tool_use blocks the tool calls; earlier thinking is not context. */
-function convertAssistantMessage(blocks: AnthropicContentBlock[], path: string): ChatMessage {
+function convertAssistantMessage(blocks: AnthropicContentBlock[], path: string, lose: Lose): ChatMessage {
   const texts: string[] = [];
   const toolCalls: ToolCall[] = [];
   for (const [index, block] of blocks.entries()) {
-    const blockPath = `${path}.content.${index}`;
     if (block.type === "text") texts.push((block as { text: string }).text);
     else if (block.type === "tool_use") {
       const toolUse = block as { id: string; name: string; input: unknown };
@@ -122,7 +160,7 @@ function convertAssistantMessage(blocks: AnthropicContentBlock[], path: string):
         function: { name: toolUse.name, arguments: JSON.stringify(toolUse.input ?? {}) },
       });
     } else if (block.type !== "thinking" && block.type !== "redacted_thinking") {
-      throw unsupportedBlock(block, blockPath);
+      loseBlock(block, `${path}.content.${index}`, lose);
     }
   }
   return {
@@ -136,13 +174,18 @@ function convertAssistantMessage(blocks: AnthropicContentBlock[], path: string):
  * tool_result blocks become `tool` messages, which must directly follow the
  * assistant's tool calls; the rest of the user turn comes after them.
  */
-function convertUserMessage(blocks: AnthropicContentBlock[], path: string): ChatMessage[] {
+function convertUserMessage(blocks: AnthropicContentBlock[], path: string, lose: Lose): ChatMessage[] {
   const toolMessages: ChatMessage[] = [];
   const parts: ContentPart[] = [];
   for (const [index, block] of blocks.entries()) {
     const blockPath = `${path}.content.${index}`;
-    if (block.type === "tool_result") toolMessages.push(convertToolResult(block, blockPath));
-    else parts.push(convertUserPart(block, blockPath));
+    if (block.type === "tool_result") {
+      toolMessages.push(convertToolResult(block, blockPath, lose));
+      continue;
+    }
+    const part = convertUserPart(block);
+    if (part) parts.push(part);
+    else loseBlock(block, blockPath, lose);
   }
   if (parts.length === 0) return toolMessages;
   const onlyText = parts.every((part) => part.type === "text");
@@ -150,7 +193,7 @@ function convertUserMessage(blocks: AnthropicContentBlock[], path: string): Chat
   return [...toolMessages, { role: "user", content }];
 }
 
-function convertUserPart(block: AnthropicContentBlock, path: string): ContentPart {
+function convertUserPart(block: AnthropicContentBlock): ContentPart | undefined {
   if (block.type === "text") return { type: "text", text: (block as { text: string }).text };
   if (block.type === "image") {
     const { source } = block as {
@@ -159,10 +202,10 @@ function convertUserPart(block: AnthropicContentBlock, path: string): ContentPar
     const url = source.type === "url" ? source.url : `data:${source.media_type};base64,${source.data}`;
     return { type: "image_url", image_url: { url } };
   }
-  throw unsupportedBlock(block, path);
+  return undefined;
 }
 
-function convertToolResult(block: AnthropicContentBlock, path: string): ChatMessage {
+function convertToolResult(block: AnthropicContentBlock, path: string, lose: Lose): ChatMessage {
   const result = block as {
     tool_use_id: string;
     content?: string | Array<{ type: string; text?: unknown }>;
@@ -173,15 +216,14 @@ function convertToolResult(block: AnthropicContentBlock, path: string): ChatMess
     typeof content === "string"
       ? content
       : content
-          .map((part, index) => {
+          .flatMap((part, index) => {
+            if (part.type === "text" && typeof part.text === "string") return [part.text];
             // Chat Completions tool messages carry text only.
-            if (part.type !== "text" || typeof part.text !== "string") {
-              throw refusal(
-                `${path}.content.${index}`,
-                `"${part.type}" blocks inside tool_result cannot be translated (tool messages carry text only)`,
-              );
-            }
-            return part.text;
+            lose(
+              `${path}.content.${index}`,
+              `"${part.type}" blocks inside tool_result cannot be translated (tool messages carry text only)`,
+            );
+            return [];
           })
           .join("\n\n");
   // The other protocols have no error flag on a tool result: the model reads it from the text.
@@ -192,15 +234,14 @@ function convertToolResult(block: AnthropicContentBlock, path: string): ChatMess
   };
 }
 
-function convertTool(tool: AnthropicTool, path: string): FunctionTool {
+function convertTool(tool: AnthropicTool, path: string, lose: Lose): FunctionTool | undefined {
   if (tool.type != null && tool.type !== "custom") {
-    throw refusal(
-      `${path}.type`,
-      `the server tool "${tool.type}" runs only on Anthropic and cannot be translated`,
-    );
+    lose(`${path}.type`, `the server tool "${tool.type}" runs only on Anthropic and cannot be translated`);
+    return undefined;
   }
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(tool.name)) {
-    throw refusal(`${path}.name`, "tool names are 1-64 characters of letters, digits, '_' or '-'");
+    lose(`${path}.name`, "tool names are 1-64 characters of letters, digits, '_' or '-'");
+    return undefined;
   }
   return {
     type: "function",
@@ -225,8 +266,8 @@ function convertToolChoice(choice: AnthropicToolChoice): ToolChoice {
   }
 }
 
-function unsupportedBlock(block: AnthropicContentBlock, path: string): GatewayError {
-  return refusal(`${path}.type`, `"${block.type}" blocks cannot be translated to the internal chat shape`);
+function loseBlock(block: AnthropicContentBlock, path: string, lose: Lose): void {
+  lose(`${path}.type`, `"${block.type}" blocks cannot be translated to the internal chat shape`);
 }
 
 function refusal(param: string, reason: string): GatewayError {

@@ -69,11 +69,6 @@ export class MessagesStreamWriter {
     await this.sse.event("message_stop", JSON.stringify({ type: "message_stop" }));
   }
 
-  /** A failure after the stream began, as Anthropic reports one (the SDK raises it). */
-  async error(body: { type: "error"; error: { type: string; message: string } }): Promise<void> {
-    await this.sse.event("error", JSON.stringify(body));
-  }
-
   private async start(): Promise<void> {
     if (this.started) return;
     this.started = true;

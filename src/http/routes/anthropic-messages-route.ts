@@ -4,8 +4,8 @@ import type { Gateway } from "../../gateway/gateway.js";
 import { abortOnClientClose } from "../abort-on-client-close.js";
 import { renderAnthropicError } from "../anthropic/anthropic-error.js";
 import { anthropicMessagesRequestSchema } from "../anthropic/anthropic-messages-schema.js";
-import { convertMessagesRequest } from "../anthropic/convert-messages-request.js";
 import { convertMessagesResponse } from "../anthropic/convert-messages-response.js";
+import { toMessagesChatInput } from "../anthropic/messages-chat-input.js";
 import { MessagesStreamWriter } from "../anthropic/messages-stream-writer.js";
 import { callerFromRequest } from "../openai/caller-from-request.js";
 import { parseBody } from "../openai/parse-body.js";
@@ -19,7 +19,10 @@ export function registerAnthropicMessagesRoute(app: FastifyInstance, gateway: Ga
   app.post("/v1/messages", async (request, reply) => {
     const body = parseBody(anthropicMessagesRequestSchema, request.body);
     const caller = callerFromRequest(request, "anthropic");
-    const input = { ...convertMessagesRequest(body), ...gateway.resolveModel(body.model) };
+    const input = {
+      ...toMessagesChatInput(body, request.body as Record<string, unknown>, request.headers),
+      ...gateway.resolveModel(body.model),
+    };
     const signal = abortOnClientClose(request.raw, reply.raw);
     const messageId = `msg_${caller.requestId.replaceAll("-", "")}`;
 
@@ -27,7 +30,7 @@ export function registerAnthropicMessagesRoute(app: FastifyInstance, gateway: Ga
       const outcome = await gateway.completeChat(input, caller, { signal });
       return reply
         .headers({ "request-id": request.id, ...gatewayHeaders(outcome) })
-        .send(convertMessagesResponse(outcome.completion, messageId));
+        .send(outcome.nativeBody ?? convertMessagesResponse(outcome.completion, messageId));
     }
     return streamMessage(request, reply, gateway, { input, caller, signal, messageId });
   });
@@ -59,9 +62,13 @@ async function streamMessage(
           "x-llm-gateway-model": answering.model,
           "x-llm-gateway-attempts": String(answering.attempts),
         });
-        writer = new MessagesStreamWriter(sse, call.messageId, answering.model);
+        // A natively answered stream is Anthropic's own, event for event; only a translated one is written.
+        if (!answering.native) writer = new MessagesStreamWriter(sse, call.messageId, answering.model);
       },
       onChunk: async (chunk) => writer?.chunk(chunk),
+      onNativeEvents: async (events) => {
+        for (const { event, data } of events) await (event ? sse.event(event, data) : sse.data(data));
+      },
     });
     await writer?.finish(outcome.completion.usage);
   } catch (error) {
@@ -81,7 +88,7 @@ async function streamMessage(
       return;
     }
     // After the first event the status is sent: Anthropic's streams end a failure with an `error` event.
-    await writer?.error(rendered.body);
+    await sse.event("error", JSON.stringify(rendered.body));
   }
   sse.end();
 }
