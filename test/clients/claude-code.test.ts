@@ -99,6 +99,14 @@ describe.skipIf(!claudeBinary)("Claude Code through the Messages door", () => {
     for (const call of calls) expect(call.body).toMatchObject({ model: "claude-opus-4-5", stream: true });
     // The second turn carries the tool result Claude Code produced by reading the file.
     expect(JSON.stringify(calls[1]?.body)).toContain("PERSIMMON-42");
+    // Natively to Anthropic, nothing lost: prompt-cache marks, the tool list and Claude Code's betas.
+    const first = calls[0]?.body as {
+      system: Array<{ cache_control?: unknown }>;
+      tools: Array<{ name: string }>;
+    };
+    expect(first.system.some((block) => block.cache_control !== undefined)).toBe(true);
+    expect(first.tools.map((tool) => tool.name)).toEqual(["Read"]);
+    expect(calls[0]?.headers["anthropic-beta"]).toContain("claude-code-20250219");
 
     const usage = await usageOf("proj-claude-code");
     // claude-opus-4-5 at $5 / $25 per million tokens: (6100 x 5 + 52 x 25) / 1e6
