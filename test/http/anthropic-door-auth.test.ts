@@ -25,7 +25,11 @@ describe("the Messages door with client keys: as Anthropic clients send them", (
   beforeAll(async () => {
     harness = await startHarness({
       providers: ["openai"],
-      env: { LLM_GATEWAY_API_KEYS: apiKeysEnv, LLM_GATEWAY_MAX_RETRIES: "0" },
+      env: {
+        LLM_GATEWAY_API_KEYS: apiKeysEnv,
+        LLM_GATEWAY_MAX_RETRIES: "0",
+        LLM_GATEWAY_BODY_LIMIT_BYTES: "65536",
+      },
       configYaml: "rate_limits:\n  projects:\n    proj-limited: { requests_per_minute: 1 }\n",
     });
   });
@@ -88,6 +92,18 @@ describe("the Messages door with client keys: as Anthropic clients send them", (
     expect(limited).toBeInstanceOf(Anthropic.RateLimitError);
     expect(limited?.error).toMatchObject({ error: { type: "rate_limit_error" } });
     expect(Number(limited?.headers?.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  it("a body over the limit is a 413 request_too_large the SDK raises as ContentTooLargeError", async () => {
+    const tooLarge = await failureOf(
+      anthropicWith({ apiKey: clientKeys.projectA }).messages.create({
+        ...hello,
+        messages: [{ role: "user", content: "x".repeat(100_000) }],
+      }),
+    );
+    expect(tooLarge).toBeInstanceOf(Anthropic.ContentTooLargeError);
+    expect(tooLarge?.error).toMatchObject({ type: "error", error: { type: "request_too_large" } });
+    expect(upstreamCalls(harness)).toBe(0);
   });
 
   it("HEAD / answers without a key (Claude Code's preconnect); nothing else does", async () => {
