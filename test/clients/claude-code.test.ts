@@ -157,6 +157,45 @@ describe.skipIf(!claudeBinary)("Claude Code through the Messages door", () => {
     expect(usage).toMatchObject({ requests: 2, input_tokens: 4100, output_tokens: 40, cost_usd: 0.00852 });
     expect(Object.keys(usage.by_model)).toEqual(["gpt-4.1"]);
   }, 150_000);
+
+  it("Anthropic answers the tool call, then goes down: OpenAI finishes the same conversation, translated", async () => {
+    const anthropic = harness.fakes.anthropic as FakeAnthropic;
+    const { openai } = harness.fakes;
+    anthropic.enqueueChat(
+      anthropic.replies.toolCallStream(
+        [{ name: "Read", argumentsJson: JSON.stringify({ file_path: notesPath }) }],
+        { usage: { inputTokens: 3000, outputTokens: 40 } },
+      ),
+      anthropic.replies.error(529, "Overloaded"),
+    );
+    openai.enqueueChat(
+      streamReply(openAiFlavor, {
+        pieces: ["Mid-way failover: ", "PERSIMMON-42."],
+        usage: { inputTokens: 2100, outputTokens: 10 },
+      }),
+    );
+    const run = await runClaude("proj-claude-code-midway");
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      is_error: false,
+      result: "Mid-way failover: PERSIMMON-42.",
+    });
+    // Anthropic's tool_use came back to OpenAI as its own tool call and tool message.
+    const messages = (openai.chatCalls()[0]?.body as { messages: Array<Record<string, unknown>> }).messages;
+    const assistant = messages.find((message) => message.role === "assistant");
+    expect(assistant?.tool_calls).toEqual([
+      expect.objectContaining({ type: "function", function: expect.objectContaining({ name: "Read" }) }),
+    ]);
+    expect(messages.find((message) => message.role === "tool")?.content).toContain("PERSIMMON-42");
+
+    const usage = await usageOf("proj-claude-code-midway");
+    expect(usage.by_model).toMatchObject({
+      "claude-opus-4-5": { requests: 1, input_tokens: 3000, output_tokens: 40 },
+      "gpt-4.1": { requests: 1, input_tokens: 2100, output_tokens: 10 },
+    });
+    // (3000 x 5 + 40 x 25) / 1e6 + (2100 x 2 + 10 x 8) / 1e6
+    expect(usage).toMatchObject({ requests: 2, input_tokens: 5100, output_tokens: 50, cost_usd: 0.02028 });
+  }, 150_000);
 });
 
 if (!claudeBinary) {
