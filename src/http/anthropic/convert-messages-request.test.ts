@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../core/gateway-error.js";
 import { anthropicMessagesRequestSchema } from "./anthropic-messages-schema.js";
@@ -124,51 +125,16 @@ describe("convertMessagesRequest", () => {
     });
   });
 
-  it.each([
-    [{ top_k: 5 }, "top_k"],
-    [{ mcp_servers: [{ type: "url", url: "https://x", name: "x" }] }, "mcp_servers"],
-    [
-      { tool_choice: { type: "auto", disable_parallel_tool_use: true } },
-      "tool_choice.disable_parallel_tool_use",
-    ],
-    [{ tools: [{ type: "web_search_20250305", name: "web_search" }] }, "tools.0.type"],
-    [
-      {
-        messages: [
-          {
-            role: "user",
-            content: [
-              { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBE" } },
-            ],
-          },
-        ],
-      },
-      "messages.0.content.0.type",
-    ],
-    [
-      {
-        messages: [
-          {
-            role: "user",
-            content: [
-              {
-                type: "tool_result",
-                tool_use_id: "t1",
-                content: [
-                  { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBOR" } },
-                ],
-              },
-            ],
-          },
-        ],
-      },
-      "messages.0.content.0.content.0",
-    ],
-    [{ output_config: { format: { type: "grammar" } } }, "output_config.format.type"],
-  ])("refuses %j with a 400 naming %s", (body, param) => {
+  it.each(untranslatable())("refuses %j with a 400 naming %s", (body, param) => {
     const refusal = refusalOf({ messages: [{ role: "user", content: "Hi" }], ...body });
     expect(refusal.param).toBe(param);
     expect(refusal.message).toContain(param);
+  });
+
+  it("the README's table names everything the translation cannot carry", () => {
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    const row = readme.split("\n").find((line) => line.includes("| cannot: those deployments are skipped"));
+    for (const [, , readmeName] of untranslatable()) expect(row).toContain(readmeName);
   });
 
   it("a known block type with a malformed body is refused by the schema, not taken as another type", () => {
@@ -180,3 +146,42 @@ describe("convertMessagesRequest", () => {
     expect(parsed.success).toBe(false);
   });
 });
+
+/** Each field the translation cannot carry: a body carrying it, the param named, the README's name for it. */
+function untranslatable(): Array<[Record<string, unknown>, string, string]> {
+  const userBlocks = (content: unknown[]) => ({ messages: [{ role: "user", content }] });
+  return [
+    [{ top_k: 5 }, "top_k", "`top_k`"],
+    [{ mcp_servers: [{ type: "url", url: "https://x", name: "x" }] }, "mcp_servers", "`mcp_servers`"],
+    [{ container: "container_1" }, "container", "`container`"],
+    [
+      { tool_choice: { type: "auto", disable_parallel_tool_use: true } },
+      "tool_choice.disable_parallel_tool_use",
+      "`disable_parallel_tool_use`",
+    ],
+    [{ tools: [{ type: "web_search_20250305", name: "web_search" }] }, "tools.0.type", "server tools"],
+    [
+      userBlocks([
+        { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBE" } },
+      ]),
+      "messages.0.content.0.type",
+      "`document`",
+    ],
+    [
+      userBlocks([
+        {
+          type: "tool_result",
+          tool_use_id: "t1",
+          content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "iVBOR" } }],
+        },
+      ]),
+      "messages.0.content.0.content.0",
+      "images inside `tool_result`",
+    ],
+    [
+      { output_config: { format: { type: "grammar" } } },
+      "output_config.format.type",
+      "an `output_config.format` other than a JSON schema",
+    ],
+  ];
+}
