@@ -181,7 +181,8 @@ describe.skipIf(!claudeBinary)("Claude Code through the Messages door", () => {
       result: "Mid-way failover: PERSIMMON-42.",
     });
     // Anthropic's tool_use came back to OpenAI as its own tool call and tool message.
-    const messages = (openai.chatCalls()[0]?.body as { messages: Array<Record<string, unknown>> }).messages;
+    const sent = openai.chatCalls()[0]?.body as { messages: Array<Record<string, unknown>> } | undefined;
+    const messages = sent?.messages ?? [];
     const assistant = messages.find((message) => message.role === "assistant");
     expect(assistant?.tool_calls).toEqual([
       expect.objectContaining({ type: "function", function: expect.objectContaining({ name: "Read" }) }),
