@@ -12,6 +12,7 @@ import type { Admission } from "./admission.js";
 import type { Caller } from "./caller.js";
 import { ChatStreamAccumulator, chunkCarriesContent } from "./chat-stream-accumulator.js";
 import type { ChatCallOptions, ChatInput, ChatOutcome, NativeChatInput } from "./chat-types.js";
+import { nativeCallFor, refuseWhenNoneCanCarry, takesNatively, unsupportedBy } from "./native-routing.js";
 import { recordUsage } from "./record-usage.js";
 import { type EncodingName, TokenCounter } from "./token-counter.js";
 import type { UsageBooker } from "./usage-booker.js";
@@ -234,47 +235,6 @@ async function* nativeSteps(parts: AsyncIterable<NativeStreamPart>): AsyncGenera
       carriesContent: part.carriesContent,
     };
   }
-}
-
-/** The native call for this deployment, when it speaks the door's protocol: it gets the request whole. */
-function nativeCallFor(deployment: Deployment, native: NativeChatInput | undefined) {
-  const adapter = deployment.adapter;
-  if (!native || adapter?.nativeProtocol !== native.request.protocol) return undefined;
-  const { chatNative, streamNative } = adapter;
-  if (!chatNative || !streamNative) return undefined;
-  const request = native.request;
-  return {
-    chat: (options: { signal: AbortSignal }) => chatNative.call(adapter, deployment.model, request, options),
-    stream: (options: { signal: AbortSignal }) =>
-      streamNative.call(adapter, deployment.model, request, options),
-  };
-}
-
-function takesNatively(deployment: Deployment, native: NativeChatInput | undefined): boolean {
-  return nativeCallFor(deployment, native) !== undefined;
-}
-
-/** With a field only the native protocol carries, the other deployments are skipped, the field named. */
-function unsupportedBy(
-  native: NativeChatInput | undefined,
-): ((deployment: Deployment) => string | undefined) | undefined {
-  const untranslatable = native?.untranslatable;
-  if (!untranslatable) return undefined;
-  return (deployment) =>
-    takesNatively(deployment, native)
-      ? undefined
-      : `${deployment.provider.name} cannot carry ${untranslatable.param}: ${untranslatable.message}`;
-}
-
-/** When no deployment of the chain can carry the request, a 400 naming the field, before anything is spent. */
-function refuseWhenNoneCanCarry(native: NativeChatInput | undefined, targets: Deployment[]): void {
-  const untranslatable = native?.untranslatable;
-  if (!untranslatable || targets.some((deployment) => takesNatively(deployment, native))) return;
-  throw new GatewayError(
-    "GW_ERR_INVALID_REQUEST",
-    `Invalid request: ${untranslatable.param}: ${untranslatable.message}, and no deployment for this model speaks the request's protocol natively.`,
-    { param: untranslatable.param },
-  );
 }
 
 function finish(
