@@ -30,7 +30,10 @@ describe("the Messages door with client keys: as Anthropic clients send them", (
         LLM_GATEWAY_MAX_RETRIES: "0",
         LLM_GATEWAY_BODY_LIMIT_BYTES: "65536",
       },
-      configYaml: "rate_limits:\n  projects:\n    proj-limited: { requests_per_minute: 1 }\n",
+      configYaml: [
+        "rate_limits:\n  projects:\n    proj-limited: { requests_per_minute: 1 }",
+        "budgets:\n  projects:\n    proj-broke: { daily_usd: 0.000001 }",
+      ].join("\n"),
     });
   });
   afterEach(() => {
@@ -103,6 +106,16 @@ describe("the Messages door with client keys: as Anthropic clients send them", (
     );
     expect(tooLarge).toBeInstanceOf(Anthropic.ContentTooLargeError);
     expect(tooLarge?.error).toMatchObject({ type: "error", error: { type: "request_too_large" } });
+    expect(upstreamCalls(harness)).toBe(0);
+  });
+
+  it("a spent budget is a 402 billing_error, which clients do not retry, with retry-after as information", async () => {
+    const client = anthropicWith({ apiKey: clientKeys.admin, headers: { "x-project-id": "proj-broke" } });
+    const broke = await failureOf(client.messages.create(hello));
+    expect(broke).toBeInstanceOf(Anthropic.PaymentRequiredError);
+    expect(broke?.error).toMatchObject({
+      error: { type: "billing_error", message: expect.stringContaining("GW_ERR_BUDGET_EXCEEDED") },
+    });
     expect(upstreamCalls(harness)).toBe(0);
   });
 

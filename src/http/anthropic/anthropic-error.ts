@@ -17,6 +17,9 @@ export interface RenderedAnthropicError {
  * (https://docs.claude.com/en/api/errors), so the official SDK raises the
  * matching class and Claude Code retries what Anthropic would let it retry:
  * "every provider failed" is 529 overloaded_error, which clients back off on.
+ * A spent budget is 402 billing_error, not 429: it lasts until the period
+ * resets (hours), and clients retry a 429 within seconds, so Claude Code
+ * would only spin.
  */
 const statusByCode: Record<ErrorCode, number> = {
   GW_ERR_INVALID_REQUEST: 400,
@@ -25,7 +28,7 @@ const statusByCode: Record<ErrorCode, number> = {
   GW_ERR_UNAUTHORIZED: 401,
   GW_ERR_FORBIDDEN_PROJECT: 403,
   GW_ERR_FORBIDDEN_HOST: 403,
-  GW_ERR_BUDGET_EXCEEDED: 429,
+  GW_ERR_BUDGET_EXCEEDED: 402,
   GW_ERR_RATE_LIMITED: 429,
   GW_ERR_NO_PROVIDER_CONFIGURED: 500,
   GW_ERR_ALL_PROVIDERS_FAILED: 529,
