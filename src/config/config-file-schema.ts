@@ -61,6 +61,19 @@ export const configFileSchema = z.strictObject({
   model_groups: z
     .record(identifier, z.array(z.string().min(1)).min(1, "a group needs at least one model"))
     .optional(),
+  /**
+   * Model names a client may send that are neither a group nor a catalog model
+   * (Claude Code's dated Claude ids): glob patterns (`*`, `?`) tried in order,
+   * each naming a group or a catalog model. Replaces the default list.
+   */
+  model_aliases: z
+    .array(
+      z.strictObject({
+        pattern: z.string().min(1).max(256),
+        target: z.string().min(1),
+      }),
+    )
+    .optional(),
   circuit: z
     .strictObject({
       failure_threshold: z.number().int().min(1).optional(),

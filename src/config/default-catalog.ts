@@ -151,6 +151,18 @@ export const defaultModelGroups: Record<string, string[]> = {
   embedding: ["text-embedding-3-large", "voyage-3"],
 };
 
+/**
+ * Claude ids clients send unchanged (Claude Code's default is a current Opus
+ * id no fixed catalog knows): each family goes to the group of its kind, so
+ * it gets that group's failover chain.
+ */
+export const defaultModelAliases = [
+  { pattern: "claude-opus-*", target: "reasoning" },
+  { pattern: "claude-sonnet-*", target: "code" },
+  { pattern: "claude-haiku-*", target: "fast" },
+  { pattern: "claude-*", target: "reasoning" },
+];
+
 export const defaultProviderBaseUrls = {
   anthropic: "https://api.anthropic.com",
   openai: "https://api.openai.com/v1",

@@ -25,6 +25,13 @@ export interface ClientKeyConfig {
   projects: string[] | "*";
 }
 
+export interface ModelAlias {
+  /** A glob over the requested name: `*` any run of characters, `?` one. */
+  pattern: string;
+  /** A model group or a catalog model. */
+  target: string;
+}
+
 /** The validated, effective configuration: the only input `main` builds from. */
 export interface GatewayConfig {
   host: string;
@@ -48,6 +55,8 @@ export interface GatewayConfig {
   providers: Record<string, ProviderSettings>;
   catalog: Record<string, ModelSpec>;
   modelGroups: Record<string, string[]>;
+  /** Glob patterns for model names that are neither a group nor a catalog model, first match wins. */
+  modelAliases: ModelAlias[];
   budgets: Record<string, ProjectBudget>;
   /** With Redis unreachable, refuse budgeted requests (true) or admit them with a warning (false, default). */
   budgetsFailClosed: boolean;

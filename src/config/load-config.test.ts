@@ -145,6 +145,18 @@ client_keys:
     );
   });
 
+  it("takes model aliases from the file in place of the default Claude ones, and checks their targets", () => {
+    expect(loadConfig({}).modelAliases[0]).toEqual({ pattern: "claude-opus-*", target: "reasoning" });
+    const own = writeConfigFile('model_aliases:\n  - { pattern: "claude-*", target: claude-haiku }\n');
+    expect(loadConfig({ LLM_GATEWAY_CONFIG: own }).modelAliases).toEqual([
+      { pattern: "claude-*", target: "claude-haiku" },
+    ]);
+    const dangling = writeConfigFile('model_aliases:\n  - { pattern: "claude-*", target: poetry }\n');
+    expect(configError({ LLM_GATEWAY_CONFIG: dangling })).toMatch(
+      /model_aliases\.0\.target names "poetry", which is neither a model group nor a catalog model/,
+    );
+  });
+
   it("refuses malformed LLM_GATEWAY_API_KEYS entries", () => {
     expect(configError({ LLM_GATEWAY_API_KEYS: "short=team-a" })).toMatch(/entry 1: expected KEY=PROJECT/);
     expect(configError({ LLM_GATEWAY_API_KEYS: "gw-0123456789abcdef=team a" })).toMatch(

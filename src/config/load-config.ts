@@ -6,6 +6,7 @@ import { ConfigError, configErrorFromZod } from "./config-error.js";
 import { type ConfigFile, configFileSchema, identifierPattern } from "./config-file-schema.js";
 import {
   defaultCatalog,
+  defaultModelAliases,
   defaultModelGroups,
   defaultProviderBaseUrls,
   usdToMicroUsd,
@@ -34,6 +35,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const catalog = buildCatalog(file);
   const modelGroups = { ...defaultModelGroups, ...(file.model_groups ?? {}) };
   checkReferences(catalog, modelGroups, providers);
+  const modelAliases = file.model_aliases ?? defaultModelAliases;
+  checkAliasTargets(modelAliases, catalog, modelGroups);
 
   const server = file.server ?? {};
   const host = e.LLM_GATEWAY_HOST ?? server.host ?? "127.0.0.1";
@@ -68,6 +71,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     providers,
     catalog,
     modelGroups,
+    modelAliases,
     budgets: buildBudgets(file),
     budgetsFailClosed: e.LLM_GATEWAY_BUDGETS_FAIL_CLOSED ?? file.budgets?.fail_closed ?? false,
     rateLimits: {
@@ -214,6 +218,20 @@ function checkReferences(
       throw new ConfigError(`Invalid configuration: model_groups.${group} mixes chat and embedding models`);
     }
   }
+}
+
+function checkAliasTargets(
+  aliases: Array<{ pattern: string; target: string }>,
+  catalog: Record<string, ModelSpec>,
+  modelGroups: Record<string, string[]>,
+): void {
+  aliases.forEach(({ target }, index) => {
+    if (!Object.hasOwn(modelGroups, target) && !Object.hasOwn(catalog, target)) {
+      throw new ConfigError(
+        `Invalid configuration: model_aliases.${index}.target names "${target}", which is neither a model group nor a catalog model`,
+      );
+    }
+  });
 }
 
 function buildBudgets(file: ConfigFile): Record<string, ProjectBudget> {

@@ -2,6 +2,28 @@ import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "./chat.js
 import type { EmbeddingRequest, EmbeddingResult } from "./embedding.js";
 import type { ModelSpec } from "./model-catalog.js";
 
+/**
+ * A request in a provider's own protocol, as a door received it, for a
+ * deployment that speaks that protocol (the Messages door to Anthropic):
+ * passed on whole, so nothing a translation would lose is lost.
+ */
+export interface NativeRequest {
+  protocol: "anthropic-messages";
+  /** The client's body as sent; the adapter sets `model` (and `stream`). */
+  body: Record<string, unknown>;
+  /** Protocol headers the provider must see (`anthropic-beta`). */
+  headers: Record<string, string>;
+}
+
+/** One step of a native stream: the provider's events as read, and what they mean internally. */
+export interface NativeStreamPart {
+  events: Array<{ event?: string; data: string }>;
+  /** The same events as an internal chunk (usage, content for accounting), when they translate to one. */
+  chunk?: ChatCompletionChunk;
+  /** The events show the caller content (a block started or grew): failover ends here. */
+  carriesContent: boolean;
+}
+
 export interface ProviderCallOptions {
   /** Aborts the upstream request: the caller went away or the deadline passed. */
   signal: AbortSignal;
@@ -39,6 +61,23 @@ export interface ProviderAdapter {
    * provider itself. Free of charge upstream; nothing is generated.
    */
   countInputTokens?(model: ModelSpec, request: ChatRequest, options: ProviderCallOptions): Promise<number>;
+
+  /** The protocol this adapter can take natively, with `chatNative` and `streamNative`. */
+  readonly nativeProtocol?: NativeRequest["protocol"];
+
+  /** A native request answered whole: the provider's body, and the same answer internally (usage, result). */
+  chatNative?(
+    model: ModelSpec,
+    request: NativeRequest,
+    options: ProviderCallOptions,
+  ): Promise<{ body: unknown; completion: ChatCompletion }>;
+
+  /** A native request streamed: the provider's events, read by the adapter for usage and errors as they pass. */
+  streamNative?(
+    model: ModelSpec,
+    request: NativeRequest,
+    options: ProviderCallOptions,
+  ): Promise<AsyncIterable<NativeStreamPart>>;
 }
 
 /** What an adapter factory receives from configuration. */

@@ -2,7 +2,7 @@
 export type UsageOutcome = "success" | "partial" | "error";
 
 /** The door a request came through. */
-export type Door = "mcp" | "openai";
+export type Door = "mcp" | "openai" | "anthropic";
 
 /**
  * One request's booking. `requestId` is unique per request and makes booking

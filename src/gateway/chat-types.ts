@@ -5,6 +5,7 @@ import type {
   FinishReason,
   ToolCall,
 } from "../core/chat.js";
+import type { NativeRequest, NativeStreamPart } from "../core/provider-adapter.js";
 import type { Attempt } from "../routing/attempt.js";
 
 /** A chat call as both doors hand it over: the OpenAI request plus where to route it. */
@@ -12,6 +13,21 @@ export interface ChatInput extends ChatRequest {
   modelGroup?: string;
   model?: string;
   fallbacks?: string[];
+  /**
+   * The request in the door's own protocol: deployments speaking it get it
+   * whole, the others the translation above (the Messages door).
+   */
+  native?: NativeChatInput;
+}
+
+export interface NativeChatInput {
+  request: NativeRequest;
+  /**
+   * The first field the translation could not carry, if any: deployments of
+   * other protocols are skipped (and the translation above is only an
+   * estimate, for admission).
+   */
+  untranslatable?: { param: string; message: string };
 }
 
 export interface ChatCallOptions {
@@ -23,7 +39,9 @@ export interface ChatCallOptions {
    */
   onChunk?: (chunk: ChatCompletionChunk) => void | Promise<void>;
   /** Streams only: called once a deployment is answering, before its first chunk (for response headers). */
-  onCommit?: (answering: { provider: string; model: string; attempts: number }) => void;
+  onCommit?: (answering: { provider: string; model: string; attempts: number; native: boolean }) => void;
+  /** Streams of a native request answered natively: the provider's events, instead of `onChunk`. */
+  onNativeEvents?: (events: NativeStreamPart["events"]) => void | Promise<void>;
 }
 
 /** The chat_completion result of DESIGN.md (snake_case: a public contract). */
@@ -45,6 +63,8 @@ export interface ChatOutcome {
   /** The same answer in OpenAI's shape, for the OpenAI-compatible door. */
   completion: ChatCompletion;
   estimated: boolean;
+  /** A native request answered natively, not streamed: the provider's own body. */
+  nativeBody?: unknown;
   /** Streams only: from the request to the first chunk the caller received. */
   timeToFirstTokenMs?: number;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatUsage } from "../core/chat.js";
 import { GatewayError } from "../core/gateway-error.js";
+import type { NativeStreamPart } from "../core/provider-adapter.js";
 import { tokenUsageFromChatUsage } from "../core/token-usage.js";
 import type { UsageOutcome } from "../core/usage-record.js";
 import type { BudgetReservation } from "../governance/budget-guard.js";
@@ -10,7 +11,8 @@ import { nanoUsdToUsd } from "../usage/compute-cost.js";
 import type { Admission } from "./admission.js";
 import type { Caller } from "./caller.js";
 import { ChatStreamAccumulator, chunkCarriesContent } from "./chat-stream-accumulator.js";
-import type { ChatCallOptions, ChatInput, ChatOutcome } from "./chat-types.js";
+import type { ChatCallOptions, ChatInput, ChatOutcome, NativeChatInput } from "./chat-types.js";
+import { nativeCallFor, refuseWhenNoneCanCarry, takesNatively, unsupportedBy } from "./native-routing.js";
 import { promptTokenBound } from "./prompt-token-bound.js";
 import { recordUsage } from "./record-usage.js";
 import { type EncodingName, TokenCounter } from "./token-counter.js";
@@ -26,11 +28,20 @@ export interface ChatContext {
   logger: Logger;
 }
 
+/** A step of an upstream stream: a translated chunk, or a native step (its events and their chunk). */
+type StreamStep = {
+  chunk?: ChatCompletionChunk;
+  native?: NativeStreamPart["events"];
+  carriesContent: boolean;
+};
+
 interface OpenedStream {
-  /** Chunks read up to and including the first one with content. */
-  head: ChatCompletionChunk[];
-  rest: AsyncIterator<ChatCompletionChunk>;
+  /** Steps read up to and including the first one with content. */
+  head: StreamStep[];
+  rest: AsyncIterator<StreamStep>;
 }
+
+type RoutableDeployment = Deployment & { adapter: NonNullable<Deployment["adapter"]> };
 
 /**
  * chat_completion for both doors: route with failover, stream or not, book
@@ -53,6 +64,7 @@ export async function completeChat(
     });
   }
   const targets = context.deployments.targetsFor(input, "chat");
+  refuseWhenNoneCanCarry(input.native, targets);
   const request = toChatRequest(input);
   const reservation = await context.admission.admit(caller, targets, {
     promptTokens: (stopAt) => promptTokenBound(context.tokenCounter, request, stopAt),
@@ -81,19 +93,23 @@ async function answerChat(
     const routeOptions = { signal: options.signal, deadlineAt: Date.now() + context.requestTimeoutMs };
     const routed = await context.router.route(
       targets,
-      (deployment, signal) => deployment.adapter.chat(deployment.model, request, { signal }),
-      routeOptions,
+      (deployment, signal) =>
+        nativeCallFor(deployment, input.native)?.chat({ signal }) ??
+        deployment.adapter.chat(deployment.model, request, { signal }).then((completion) => ({ completion })),
+      { ...routeOptions, unsupportedBy: unsupportedBy(input.native) },
     );
-    const completion = routed.value;
+    const { completion } = routed.value;
     const usage =
       completion.usage ??
       (await estimateUsage(context, routed.deployment, request, completionText(completion)));
-    return finish(context, caller, input, reservation, routed.deployment, routed.attempts, started, {
+    const outcome = finish(context, caller, input, reservation, routed.deployment, routed.attempts, started, {
       completion,
       usage,
       estimated: completion.usage === undefined,
       outcome: "success",
     });
+    if ("body" in routed.value) outcome.nativeBody = routed.value.body;
+    return outcome;
   }
 
   return answerStreaming(
@@ -122,8 +138,8 @@ async function answerStreaming(
   const { onChunk } = options;
   const routed = await context.router.route(
     targets,
-    (deployment, signal) => openStream(deployment, request, signal),
-    { ...routeOptions, deferSettle: true },
+    (deployment, signal) => openStream(deployment, request, input.native, signal),
+    { ...routeOptions, deferSettle: true, unsupportedBy: unsupportedBy(input.native) },
   );
   const { deployment, permit } = routed;
   const timeToFirstTokenMs = Math.round(performance.now() - started);
@@ -131,11 +147,17 @@ async function answerStreaming(
     provider: deployment.provider.name,
     model: deployment.model.name,
     attempts: routed.attempts.length,
+    native: takesNatively(deployment, input.native),
   });
   const accumulator = new ChatStreamAccumulator();
   const id = `chatcmpl-${caller.requestId}`;
-  const forward = async (chunk: ChatCompletionChunk) => {
-    accumulator.add(chunk);
+  const forward = async ({ chunk, native }: StreamStep) => {
+    if (chunk) accumulator.add(chunk);
+    if (native) {
+      await options.onNativeEvents?.(native);
+      return;
+    }
+    if (!chunk) return;
     chunk.id = id;
     chunk.model = deployment.model.name;
     await onChunk(chunk);
@@ -177,23 +199,42 @@ async function answerStreaming(
  * see. Failures before that point throw, so the router fails over invisibly.
  */
 async function openStream(
-  deployment: Deployment & { adapter: NonNullable<Deployment["adapter"]> },
+  deployment: RoutableDeployment,
   request: ChatRequest,
+  native: NativeChatInput | undefined,
   signal: AbortSignal,
 ): Promise<OpenedStream> {
-  const stream = await deployment.adapter.streamChat(deployment.model, request, { signal });
-  const rest = stream[Symbol.asyncIterator]();
-  const head: ChatCompletionChunk[] = [];
+  const nativeCall = nativeCallFor(deployment, native);
+  const rest = (
+    nativeCall
+      ? nativeSteps(await nativeCall.stream({ signal }))
+      : translatedSteps(await deployment.adapter.streamChat(deployment.model, request, { signal }))
+  )[Symbol.asyncIterator]();
+  const head: StreamStep[] = [];
   try {
     for (let next = await rest.next(); !next.done; next = await rest.next()) {
       head.push(next.value);
-      if (chunkCarriesContent(next.value)) break;
+      if (next.value.carriesContent) break;
     }
   } catch (error) {
-    await rest.return?.().catch(() => undefined);
+    await rest.return?.(undefined).catch(() => undefined);
     throw error;
   }
   return { head, rest };
+}
+
+async function* translatedSteps(chunks: AsyncIterable<ChatCompletionChunk>): AsyncGenerator<StreamStep> {
+  for await (const chunk of chunks) yield { chunk, carriesContent: chunkCarriesContent(chunk) };
+}
+
+async function* nativeSteps(parts: AsyncIterable<NativeStreamPart>): AsyncGenerator<StreamStep> {
+  for await (const part of parts) {
+    yield {
+      ...(part.chunk ? { chunk: part.chunk } : {}),
+      native: part.events,
+      carriesContent: part.carriesContent,
+    };
+  }
 }
 
 function finish(
@@ -252,7 +293,7 @@ function finish(
 }
 
 function toChatRequest(input: ChatInput): ChatRequest {
-  const { modelGroup: _group, model: _model, fallbacks: _fallbacks, ...request } = input;
+  const { modelGroup: _group, model: _model, fallbacks: _fallbacks, native: _native, ...request } = input;
   return request;
 }
 

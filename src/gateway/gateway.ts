@@ -20,6 +20,7 @@ import { checkHealth, type HealthReport } from "./health.js";
 import { InFlightCalls } from "./in-flight-calls.js";
 import { listModels, type ModelListing } from "./list-models.js";
 import { listProjects } from "./list-projects.js";
+import { ModelAliases } from "./model-aliases.js";
 import { assertMayActFor, type Principal } from "./principal.js";
 import type { GatewayObserver } from "./request-observer.js";
 import { TokenCounter } from "./token-counter.js";
@@ -61,6 +62,7 @@ export class Gateway {
   private readonly chatContext: ChatContext;
   private readonly admission: Admission;
   private readonly observer: GatewayObserver;
+  private readonly aliases: ModelAliases;
 
   constructor(private readonly dependencies: GatewayDependencies) {
     this.config = dependencies.config;
@@ -69,6 +71,7 @@ export class Gateway {
     this.clientKeys = dependencies.clientKeys;
     this.observer = dependencies.observer;
     this.inFlight = new InFlightCalls(dependencies.cancellationBus);
+    this.aliases = new ModelAliases(dependencies.config.modelAliases);
     this.booker = new UsageBooker(dependencies.store, dependencies.logger);
     this.admission = new Admission(
       dependencies.config.budgets,
@@ -140,9 +143,21 @@ export class Gateway {
     });
   }
 
-  /** OpenAI's `model` field: a group name or a catalog model. */
+  /**
+   * A door's `model` field: a group name, a catalog model, or a name a
+   * configured alias maps to one of those (Claude ids Claude Code sends).
+   */
   resolveModel(name: string): { modelGroup: string } | { model: string } {
-    return this.dependencies.deployments.selectorFor(name);
+    const { deployments } = this.dependencies;
+    const target = deployments.isKnown(name) ? undefined : this.aliases.targetFor(name);
+    return deployments.selectorFor(target ?? name);
+  }
+
+  /** The catalog model a `model` field stands for when only one can answer (count_tokens): a group's first. */
+  resolveCountingModel(name: string): string {
+    const selector = this.resolveModel(name);
+    if ("model" in selector) return selector.model;
+    return this.config.modelGroups[selector.modelGroup]?.[0] ?? name;
   }
 
   /** Groups and catalog models, for GET /v1/models. */

@@ -4,6 +4,7 @@ import type { Composition } from "../compose-gateway.js";
 import { registerAuthentication } from "./plugins/authenticate.js";
 import { registerHostCheck } from "./plugins/reject-foreign-host.js";
 import { requestIdFor } from "./request-id.js";
+import { registerAnthropicRoutes } from "./routes/anthropic-routes.js";
 import { registerDashboardRoute } from "./routes/dashboard-route.js";
 import { registerHealthRoute } from "./routes/health-route.js";
 import { registerMcpRoutes } from "./routes/mcp-route.js";
@@ -36,5 +37,6 @@ export async function buildApp({ gateway, metrics, activity }: Composition): Pro
   registerDashboardRoute(app);
   await registerMcpRoutes(app, gateway);
   await registerOpenAiRoutes(app, gateway);
+  await registerAnthropicRoutes(app, gateway);
   return app;
 }

@@ -2,7 +2,8 @@
 export interface Attempt {
   provider: string;
   model: string;
-  outcome: "success" | "failed" | "skipped_circuit_open" | "rejected";
+  /** `skipped_unsupported`: the request carries something this deployment's protocol cannot. */
+  outcome: "success" | "failed" | "skipped_circuit_open" | "skipped_unsupported" | "rejected";
   error?: string;
   latency_ms: number;
 }

@@ -52,6 +52,11 @@ export class Deployments {
     return chain.map((name) => this.byModel.get(name) as Deployment);
   }
 
+  /** Whether a name is a group or a catalog model. */
+  isKnown(name: string): boolean {
+    return this.groupChain(name) !== undefined || this.byModel.has(name);
+  }
+
   /** OpenAI's `model` field may name a group or a catalog model. */
   selectorFor(name: string): { modelGroup: string } | { model: string } {
     if (this.groupChain(name)) return { modelGroup: name };

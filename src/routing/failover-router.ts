@@ -25,6 +25,8 @@ export interface RouteOptions {
    * the deployment.
    */
   deferSettle?: boolean;
+  /** Why a deployment cannot take this request, if it cannot: it is skipped, the reason in `attempts`. */
+  unsupportedBy?: (deployment: Deployment) => string | undefined;
 }
 
 export interface Routed<T> {
@@ -84,6 +86,11 @@ export class FailoverRouter {
     else options.signal.addEventListener("abort", onCallerAbort, { once: true });
     try {
       for (const deployment of targets.filter(isAvailable)) {
+        const unsupported = options.unsupportedBy?.(deployment);
+        if (unsupported !== undefined) {
+          attempts.push(attemptOf(deployment, "skipped_unsupported", 0, unsupported));
+          continue;
+        }
         for (let retry = 0; retry <= this.retry.maxRetries; retry++) {
           const permit = await this.circuits.tryAcquire(deployment.key);
           if (!permit) {

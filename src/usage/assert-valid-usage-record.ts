@@ -2,7 +2,7 @@ import type { UsageRecord } from "../core/usage-record.js";
 
 const outcomes = new Set(["success", "partial", "error"]);
 const kinds = new Set(["chat", "embedding"]);
-const doors = new Set(["mcp", "openai"]);
+const doors = new Set(["mcp", "openai", "anthropic"]);
 const countFields = [
   "inputTokens",
   "outputTokens",

@@ -2,14 +2,15 @@ import { randomUUID } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { identifierSchema } from "../../core/chat-schema.js";
 import { GatewayError } from "../../core/gateway-error.js";
+import type { Door } from "../../core/usage-record.js";
 import type { Caller } from "../../gateway/caller.js";
 import { defaultProjectOf } from "../../gateway/principal.js";
 
 /**
- * Project and agent for an OpenAI-door request: `x-project-id` / `x-agent-id`
+ * Project and agent for an HTTP-door request: `x-project-id` / `x-agent-id`
  * headers, else the client key's only project and agent "default".
  */
-export function callerFromRequest(request: FastifyRequest): Caller {
+export function callerFromRequest(request: FastifyRequest, door: Door = "openai"): Caller {
   const projectHeader = header(request, "x-project-id");
   const projectId = projectHeader ?? defaultProjectOf(request.principal);
   if (projectId === undefined) {
@@ -35,7 +36,7 @@ export function callerFromRequest(request: FastifyRequest): Caller {
     }
   }
   // A fresh id, not the x-request-id header: a client reusing its header must not dedupe two real bookings.
-  return { projectId, agentId, door: "openai", requestId: randomUUID(), principal: request.principal };
+  return { projectId, agentId, door, requestId: randomUUID(), principal: request.principal };
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

@@ -23,8 +23,17 @@ export class SseWriter {
   }
 
   async data(payload: string): Promise<void> {
+    await this.write(`data: ${payload}\n\n`);
+  }
+
+  /** A named event, as Anthropic's streams send them (`event: message_start`). */
+  async event(name: string, payload: string): Promise<void> {
+    await this.write(`event: ${name}\ndata: ${payload}\n\n`);
+  }
+
+  private async write(frame: string): Promise<void> {
     if (this.response.destroyed) return;
-    if (!this.response.write(`data: ${payload}\n\n`)) {
+    if (!this.response.write(frame)) {
       await new Promise<void>((resolve) => {
         const done = () => {
           this.response.off("drain", done);

@@ -2,14 +2,20 @@ import type { IncomingMessage } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ClientKeys } from "../../gateway/client-keys.js";
 import type { Principal } from "../../gateway/principal.js";
+import { anthropicErrorBody } from "../anthropic/anthropic-error.js";
 import { openAiErrorBody } from "../openai/openai-error.js";
 
-/** Paths anyone may read: liveness, the static tool list, metrics and the dashboard's page (its data needs a key). */
-const publicPaths = [/^\/health$/, /^\/metrics$/, /^\/mcp\/tools$/, /^\/dashboard(\/|$)/];
+/**
+ * Paths anyone may read: liveness, the static tool list, metrics, the
+ * dashboard's page (its data needs a key), and `/`, which serves nothing but
+ * Claude Code's `HEAD /` preconnect.
+ */
+const publicPaths = [/^\/health$/, /^\/metrics$/, /^\/mcp\/tools$/, /^\/dashboard(\/|$)/, /^\/$/];
 
 /**
  * With client keys configured, every other request needs one: `Authorization:
- * Bearer <key>` (what the OpenAI SDK and MCP clients send) or `x-api-key`.
+ * Bearer <key>` (what the OpenAI SDK and MCP clients send) or `x-api-key`
+ * (what the Anthropic SDK and Claude Code send).
  * The key's holder becomes `request.principal`; for MCP it also travels as
  * the SDK's `authInfo`, so tools can check it.
  */
@@ -77,5 +83,11 @@ function refuse(request: FastifyRequest, reply: FastifyReply, missing: boolean) 
   if (request.url.startsWith("/mcp")) {
     return reply.send({ jsonrpc: "2.0", error: { code: -32001, message }, id: null });
   }
+  if (speaksAnthropic(request)) return reply.send(anthropicErrorBody(401, message));
   return reply.send(openAiErrorBody("GW_ERR_UNAUTHORIZED", message));
+}
+
+/** Anthropic clients get Anthropic's envelope, so their SDK raises its AuthenticationError. */
+function speaksAnthropic(request: FastifyRequest): boolean {
+  return request.url.startsWith("/v1/messages") || request.headers["anthropic-version"] !== undefined;
 }

@@ -1,24 +1,37 @@
 import type { FastifyInstance } from "fastify";
 import { GatewayError } from "../../core/gateway-error.js";
 import type { Gateway } from "../../gateway/gateway.js";
+import { anthropicErrorBody } from "../anthropic/anthropic-error.js";
+import { convertModelsResponse } from "../anthropic/convert-models-response.js";
 
-/** GET /v1/models and /v1/models/:id in OpenAI's list format: groups first, then catalog models. */
+/**
+ * GET /v1/models and /v1/models/:id in OpenAI's list format: groups first,
+ * then catalog models. A request carrying `anthropic-version` (the Anthropic
+ * SDK's) gets Anthropic's shape and envelope instead: both APIs use the path.
+ */
 export function registerOpenAiModelsRoute(app: FastifyInstance, gateway: Gateway): void {
   // Models never change while the process runs: build the answers once.
-  const created = Math.floor(Date.now() / 1000);
-  const models = gateway
-    .modelIds()
-    .map(({ id, ownedBy }) => ({ id, object: "model", created, owned_by: ownedBy }));
+  const createdAt = new Date();
+  const created = Math.floor(createdAt.getTime() / 1000);
+  const ids = gateway.modelIds();
+  const models = ids.map(({ id, ownedBy }) => ({ id, object: "model", created, owned_by: ownedBy }));
   const byId = new Map(models.map((model) => [model.id, model]));
   const list = { object: "list", data: models };
+  const anthropic = convertModelsResponse(ids, createdAt);
+  const anthropicById = new Map(anthropic.data.map((model) => [model.id, model]));
 
-  app.get("/v1/models", async () => list);
-  app.get<{ Params: { id: string } }>("/v1/models/:id", async (request) => {
-    const model = byId.get(request.params.id);
+  app.get("/v1/models", async (request) =>
+    request.headers["anthropic-version"] === undefined ? list : anthropic,
+  );
+  app.get<{ Params: { id: string } }>("/v1/models/:id", async (request, reply) => {
+    const { id } = request.params;
+    if (request.headers["anthropic-version"] !== undefined) {
+      const model = anthropicById.get(id);
+      return model ?? reply.code(404).send(anthropicErrorBody(404, `Unknown model "${id}".`));
+    }
+    const model = byId.get(id);
     if (!model) {
-      throw new GatewayError("GW_ERR_UNKNOWN_MODEL", `Unknown model "${request.params.id}".`, {
-        param: "model",
-      });
+      throw new GatewayError("GW_ERR_UNKNOWN_MODEL", `Unknown model "${id}".`, { param: "model" });
     }
     return model;
   });

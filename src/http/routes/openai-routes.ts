@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import type { Gateway } from "../../gateway/gateway.js";
+import { fastifyMessage } from "../fastify-error-message.js";
 import { openAiErrorBody, renderOpenAiError } from "../openai/openai-error.js";
 import { registerOpenAiChatRoute } from "./openai-chat-route.js";
 import { registerOpenAiEmbeddingsRoute } from "./openai-embeddings-route.js";
@@ -42,14 +43,4 @@ export async function registerOpenAiRoutes(app: FastifyInstance, gateway: Gatewa
     },
     { prefix: "" },
   );
-}
-
-function fastifyMessage(error: FastifyError): string {
-  if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE")
-    return "The request body is larger than the gateway accepts.";
-  if (error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
-    return `The request body is not valid JSON: ${error.message}`;
-  }
-  if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return "Send the body as application/json.";
-  return error.message;
 }

@@ -1,6 +1,12 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../../core/chat.js";
 import type { ModelSpec } from "../../core/model-catalog.js";
-import type { ProviderAdapter, ProviderCallOptions, ProviderSettings } from "../../core/provider-adapter.js";
+import type {
+  NativeRequest,
+  NativeStreamPart,
+  ProviderAdapter,
+  ProviderCallOptions,
+  ProviderSettings,
+} from "../../core/provider-adapter.js";
 import { createUpstreamDispatcher } from "../shared/create-upstream-dispatcher.js";
 import { parseUpstreamBody } from "../shared/parse-upstream-body.js";
 import { postForEvents, postJson, type UpstreamRequest } from "../shared/post-json.js";
@@ -11,6 +17,7 @@ import {
   anthropicMessageResponseSchema,
 } from "./anthropic-api.js";
 import { extractAnthropicErrorMessage } from "./anthropic-error.js";
+import { pairAnthropicNativeStream } from "./anthropic-native-stream.js";
 import { convertAnthropicStream } from "./anthropic-stream.js";
 import { convertAnthropicMessage } from "./convert-anthropic-message.js";
 import { convertToAnthropicRequest } from "./convert-to-anthropic-request.js";
@@ -27,18 +34,50 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
   const headers: Record<string, string> = { "anthropic-version": anthropicApiVersion };
   if (settings.apiKey) headers["x-api-key"] = settings.apiKey;
 
-  const upstreamRequest = (body: unknown, options: ProviderCallOptions, to = url): UpstreamRequest => ({
+  const upstreamRequest = (
+    body: unknown,
+    options: ProviderCallOptions,
+    to = url,
+    extraHeaders: Record<string, string> = {},
+  ): UpstreamRequest => ({
     provider,
     url: to,
-    headers,
+    headers: { ...extraHeaders, ...headers },
     body,
     dispatcher,
     signal: options.signal,
     extractErrorMessage: extractAnthropicErrorMessage,
   });
 
+  /** The client's body for this deployment; its own key and version win over anything the client sent. */
+  const nativeUpstreamRequest = (
+    model: ModelSpec,
+    native: NativeRequest,
+    options: ProviderCallOptions,
+    stream: boolean,
+  ): UpstreamRequest =>
+    upstreamRequest({ ...native.body, model: model.providerModelId, stream }, options, url, native.headers);
+
   return {
     name: provider,
+    nativeProtocol: "anthropic-messages",
+
+    async chatNative(model: ModelSpec, native: NativeRequest, options: ProviderCallOptions) {
+      const response = await postJson(nativeUpstreamRequest(model, native, options, false));
+      const completion = convertAnthropicMessage(
+        parseUpstreamBody(anthropicMessageResponseSchema, response, { provider, url }),
+      );
+      return { body: response, completion };
+    },
+
+    async streamNative(
+      model: ModelSpec,
+      native: NativeRequest,
+      options: ProviderCallOptions,
+    ): Promise<AsyncIterable<NativeStreamPart>> {
+      const events = await postForEvents(nativeUpstreamRequest(model, native, options, true));
+      return pairAnthropicNativeStream(events, { provider, url, model: model.providerModelId });
+    },
 
     async chat(
       model: ModelSpec,

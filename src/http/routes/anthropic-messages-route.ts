@@ -1,0 +1,103 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ChatOutcome } from "../../gateway/chat-types.js";
+import type { Gateway } from "../../gateway/gateway.js";
+import { abortOnClientClose } from "../abort-on-client-close.js";
+import { renderAnthropicError } from "../anthropic/anthropic-error.js";
+import { anthropicMessagesRequestSchema } from "../anthropic/anthropic-messages-schema.js";
+import { convertMessagesResponse } from "../anthropic/convert-messages-response.js";
+import { toMessagesChatInput } from "../anthropic/messages-chat-input.js";
+import { MessagesStreamWriter } from "../anthropic/messages-stream-writer.js";
+import { callerFromRequest } from "../openai/caller-from-request.js";
+import { parseBody } from "../openai/parse-body.js";
+import { SseWriter } from "../openai/sse-writer.js";
+
+/**
+ * POST /v1/messages: Anthropic's Messages API over the shared chat use case.
+ * Claude Code sends `?beta=true`; the route matches the path, whatever the query.
+ */
+export function registerAnthropicMessagesRoute(app: FastifyInstance, gateway: Gateway): void {
+  app.post("/v1/messages", async (request, reply) => {
+    const body = parseBody(anthropicMessagesRequestSchema, request.body);
+    const caller = callerFromRequest(request, "anthropic");
+    const input = {
+      ...toMessagesChatInput(body, request.body as Record<string, unknown>, request.headers),
+      ...gateway.resolveModel(body.model),
+    };
+    const signal = abortOnClientClose(request.raw, reply.raw);
+    const messageId = `msg_${caller.requestId.replaceAll("-", "")}`;
+
+    if (!body.stream) {
+      const outcome = await gateway.completeChat(input, caller, { signal });
+      return reply
+        .headers({ "request-id": request.id, ...gatewayHeaders(outcome) })
+        .send(outcome.nativeBody ?? convertMessagesResponse(outcome.completion, messageId));
+    }
+    return streamMessage(request, reply, gateway, { input, caller, signal, messageId });
+  });
+}
+
+async function streamMessage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  gateway: Gateway,
+  call: {
+    input: Parameters<Gateway["completeChat"]>[0];
+    caller: Parameters<Gateway["completeChat"]>[1];
+    signal: AbortSignal;
+    messageId: string;
+  },
+): Promise<void> {
+  const sse = new SseWriter(reply.raw);
+  let writer: MessagesStreamWriter | undefined;
+  reply.hijack();
+  try {
+    const outcome = await gateway.completeChat(call.input, call.caller, {
+      signal: call.signal,
+      // Headers once routing commits (failover stays invisible until then); usage once booked, at the end.
+      onCommit: (answering) => {
+        sse.start({
+          "x-request-id": request.id,
+          "request-id": request.id,
+          "x-llm-gateway-provider": answering.provider,
+          "x-llm-gateway-model": answering.model,
+          "x-llm-gateway-attempts": String(answering.attempts),
+        });
+        // A natively answered stream is Anthropic's own, event for event; only a translated one is written.
+        if (!answering.native) writer = new MessagesStreamWriter(sse, call.messageId, answering.model);
+      },
+      onChunk: async (chunk) => writer?.chunk(chunk),
+      onNativeEvents: async (events) => {
+        for (const { event, data } of events) await (event ? sse.event(event, data) : sse.data(data));
+      },
+    });
+    await writer?.finish(outcome.completion.usage);
+  } catch (error) {
+    if (call.signal.aborted) return sse.end();
+    const rendered = renderAnthropicError(error);
+    if (rendered.status >= 500) request.log.error({ err: error }, "stream failed");
+    if (!sse.started) {
+      reply.raw.writeHead(rendered.status, {
+        "content-type": "application/json; charset=utf-8",
+        "x-request-id": request.id,
+        "request-id": request.id,
+        ...(rendered.retryAfterSeconds !== undefined
+          ? { "retry-after": String(rendered.retryAfterSeconds) }
+          : {}),
+      });
+      reply.raw.end(JSON.stringify(rendered.body));
+      return;
+    }
+    // After the first event the status is sent: Anthropic's streams end a failure with an `error` event.
+    await sse.event("error", JSON.stringify(rendered.body));
+  }
+  sse.end();
+}
+
+function gatewayHeaders(outcome: ChatOutcome): Record<string, string> {
+  return {
+    "x-llm-gateway-provider": outcome.result.provider,
+    "x-llm-gateway-model": outcome.result.model,
+    "x-llm-gateway-attempts": String(outcome.result.attempts.length),
+    "x-llm-gateway-cost-usd": String(outcome.result.cost_usd),
+  };
+}
