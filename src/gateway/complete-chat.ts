@@ -6,6 +6,7 @@ import type { UsageOutcome } from "../core/usage-record.js";
 import type { BudgetReservation } from "../governance/budget-guard.js";
 import type { Deployment, Deployments } from "../routing/deployments.js";
 import type { FailoverRouter } from "../routing/failover-router.js";
+import { assertSomeTargetHonours, unsupportedReason } from "../routing/unsupported-parameters.js";
 import { nanoUsdToUsd } from "../usage/compute-cost.js";
 import type { Admission } from "./admission.js";
 import type { Caller } from "./caller.js";
@@ -53,10 +54,11 @@ export async function completeChat(
   }
   const targets = context.deployments.targetsFor(input, "chat");
   const request = toChatRequest(input);
+  assertSomeTargetHonours(targets, request);
   const reservation = await context.admission.admit(caller, targets, {
     promptTokens: async () =>
       (await context.tokenCounter.countMessages(request.messages, "o200k_base")).tokens,
-    maxOutputTokens: (deployment) => request.max_tokens ?? deployment.model.maxOutputTokens,
+    maxOutputTokens: (deployment) => maxOutputTokensOf(request, deployment),
   });
   try {
     return await answerChat(context, input, request, targets, caller, options, reservation);
@@ -77,7 +79,7 @@ async function answerChat(
 ): Promise<ChatOutcome> {
   if (!options.onChunk) {
     const started = performance.now();
-    const routeOptions = { signal: options.signal, deadlineAt: Date.now() + context.requestTimeoutMs };
+    const routeOptions = routeOptionsFor(context, request, options);
     const routed = await context.router.route(
       targets,
       (deployment, signal) => deployment.adapter.chat(deployment.model, request, { signal }),
@@ -117,7 +119,7 @@ async function answerStreaming(
   reservation: BudgetReservation,
 ): Promise<ChatOutcome> {
   const started = performance.now();
-  const routeOptions = { signal: options.signal, deadlineAt: Date.now() + context.requestTimeoutMs };
+  const routeOptions = routeOptionsFor(context, request, options);
   const { onChunk } = options;
   const routed = await context.router.route(
     targets,
@@ -249,6 +251,24 @@ function finish(
       attempts,
     },
   };
+}
+
+function routeOptionsFor(context: ChatContext, request: ChatRequest, options: ChatCallOptions) {
+  return {
+    signal: options.signal,
+    deadlineAt: Date.now() + context.requestTimeoutMs,
+    unsupportedBy: (deployment: Deployment) => unsupportedReason(deployment, request),
+  };
+}
+
+/**
+ * The output the budget hold covers: thinking (reasoning_effort) is billed as
+ * output on top of the answer, and may take the model's whole output allowance.
+ */
+function maxOutputTokensOf(request: ChatRequest, deployment: Deployment): number {
+  const thinks = request.reasoning_effort !== undefined && request.reasoning_effort !== "none";
+  if (thinks) return deployment.model.maxOutputTokens;
+  return (request.max_tokens ?? deployment.model.maxOutputTokens) * (request.n ?? 1);
 }
 
 function toChatRequest(input: ChatInput): ChatRequest {

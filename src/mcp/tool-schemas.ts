@@ -13,7 +13,7 @@ export const callerShape = {
 export const attemptSchema = z.object({
   provider: z.string(),
   model: z.string(),
-  outcome: z.enum(["success", "failed", "skipped_circuit_open", "rejected"]),
+  outcome: z.enum(["success", "failed", "skipped_circuit_open", "skipped_unsupported", "rejected"]),
   error: z.string().optional(),
   latency_ms: z.number(),
 });

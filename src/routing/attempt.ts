@@ -2,7 +2,7 @@
 export interface Attempt {
   provider: string;
   model: string;
-  outcome: "success" | "failed" | "skipped_circuit_open" | "rejected";
+  outcome: "success" | "failed" | "skipped_circuit_open" | "skipped_unsupported" | "rejected";
   error?: string;
   latency_ms: number;
 }

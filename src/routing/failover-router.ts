@@ -25,6 +25,12 @@ export interface RouteOptions {
    * the deployment.
    */
   deferSettle?: boolean;
+  /**
+   * Why a deployment cannot honour this request (a parameter its provider
+   * does not support), or undefined: such a deployment is skipped, uncalled,
+   * with the reason in `attempts`.
+   */
+  unsupportedBy?: (deployment: Deployment) => string | undefined;
 }
 
 export interface Routed<T> {
@@ -48,6 +54,7 @@ const retryableOnSameDeployment = new Set([
   "timeout",
   "connection",
   "stream",
+  "schema_mismatch",
 ]);
 
 /**
@@ -84,6 +91,11 @@ export class FailoverRouter {
     else options.signal.addEventListener("abort", onCallerAbort, { once: true });
     try {
       for (const deployment of targets.filter(isAvailable)) {
+        const unsupported = options.unsupportedBy?.(deployment);
+        if (unsupported) {
+          attempts.push(attemptOf(deployment, "skipped_unsupported", 0, unsupported));
+          continue;
+        }
         for (let retry = 0; retry <= this.retry.maxRetries; retry++) {
           const permit = await this.circuits.tryAcquire(deployment.key);
           if (!permit) {

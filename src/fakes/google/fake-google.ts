@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { fakeEmbeddingVector } from "../fake-embedding-vector.js";
 import { type FakeProvider, type FakeReplies, type FakeUsage, retryAfterHeaders } from "../fake-provider.js";
 import { type FakeResponse, FakeUpstreamServer, type RecordedCall } from "../fake-upstream-server.js";
+import { googleRefusalOf } from "./google-request-checks.js";
 
 /*
  * A fake Gemini API (v1beta) speaking its wire format: GenerateContentResponse
@@ -19,7 +20,18 @@ const defaultDimensions = 3072;
 
 export async function createFakeGoogle(): Promise<FakeProvider> {
   const server = await new FakeUpstreamServer([
-    { path: chatPath, respond: answerChat },
+    {
+      path: chatPath,
+      respond: answerChat,
+      refuse: (call) => {
+        const body = (typeof call.body === "object" && call.body !== null ? call.body : {}) as Record<
+          string,
+          unknown
+        >;
+        const refusal = googleRefusalOf(body);
+        return refusal ? googleReplies.error(400, refusal) : undefined;
+      },
+    },
     { path: embeddingsPath, respond: answerEmbeddings },
     { path: countTokensPath, respond: answerCountTokens },
   ]).listen();

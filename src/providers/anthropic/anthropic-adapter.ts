@@ -11,6 +11,7 @@ import {
   anthropicMessageResponseSchema,
 } from "./anthropic-api.js";
 import { extractAnthropicErrorMessage } from "./anthropic-error.js";
+import { anthropicParameterSupport } from "./anthropic-parameter-support.js";
 import { convertAnthropicStream } from "./anthropic-stream.js";
 import { convertAnthropicMessage } from "./convert-anthropic-message.js";
 import { convertToAnthropicRequest } from "./convert-to-anthropic-request.js";
@@ -39,6 +40,7 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
 
   return {
     name: provider,
+    parameterSupport: anthropicParameterSupport,
 
     async chat(
       model: ModelSpec,

@@ -37,6 +37,11 @@ export interface GoogleGenerationConfig {
   stopSequences?: string[];
   responseMimeType?: string;
   responseJsonSchema?: Record<string, unknown>;
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  topK?: number;
+  thinkingConfig?: { thinkingBudget?: number };
 }
 
 export interface GoogleGenerateContentRequest {
