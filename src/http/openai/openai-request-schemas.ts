@@ -17,9 +17,13 @@ export const openAiChatRequestSchema = z
     max_completion_tokens: z.number().int().positive().max(10_000_000).nullish(),
     user: z.string().max(256).nullish(),
     // Deprecated by OpenAI in favour of tools/tool_choice, whose answers have another shape.
-    functions: z.unknown().refine((value) => value == null, "`functions` is deprecated: send `tools`"),
+    functions: z
+    .unknown()
+    .optional()
+    .refine((value) => value == null, "`functions` is deprecated: send `tools`"),
     function_call: z
       .unknown()
+      .optional()
       .refine((value) => value == null, "`function_call` is deprecated: send `tool_choice`"),
   })
   .superRefine((request, context) => {
