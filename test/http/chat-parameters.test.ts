@@ -73,7 +73,10 @@ const translations: Partial<Record<Kind, Partial<Record<ChatParameterName, Body>
     user: { metadata: { user_id: "end-user-1" } },
     tools: { tools: [{ name: "get_weather", input_schema: weatherTool.function.parameters }] },
     tool_choice: { tool_choice: { type: "any" } },
-    response_format: { tools: [{ name: "json_response" }], tool_choice: { type: "tool", name: "json_response" } },
+    response_format: {
+      tools: [{ name: "json_response" }],
+      tool_choice: { type: "tool", name: "json_response" },
+    },
     parallel_tool_calls: { tool_choice: { type: "auto", disable_parallel_tool_use: true } },
     reasoning_effort: { thinking: { type: "enabled", budget_tokens: 8192 }, max_tokens: 64_000 },
   },

@@ -18,9 +18,9 @@ export const openAiChatRequestSchema = z
     user: z.string().max(256).nullish(),
     // Deprecated by OpenAI in favour of tools/tool_choice, whose answers have another shape.
     functions: z
-    .unknown()
-    .optional()
-    .refine((value) => value == null, "`functions` is deprecated: send `tools`"),
+      .unknown()
+      .optional()
+      .refine((value) => value == null, "`functions` is deprecated: send `tools`"),
     function_call: z
       .unknown()
       .optional()
