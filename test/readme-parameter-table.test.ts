@@ -1,0 +1,23 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parameterSupportByKind } from "../src/providers/parameter-support-by-kind.js";
+import { renderParameterTable } from "../src/providers/render-parameter-table.js";
+
+const readmePath = new URL("../README.md", import.meta.url);
+const start = "<!-- parameter-table:start -->\n";
+const end = "<!-- parameter-table:end -->";
+
+describe("the README's parameter table", () => {
+  it("is the capability tables the router reads", () => {
+    const readme = readFileSync(readmePath, "utf8");
+    const from = readme.indexOf(start) + start.length;
+    const to = readme.indexOf(end);
+    expect(from).toBeGreaterThan(start.length - 1);
+    const expected = renderParameterTable(parameterSupportByKind);
+    if (process.env.UPDATE_README === "1") {
+      writeFileSync(readmePath, readme.slice(0, from) + expected + readme.slice(to));
+      return;
+    }
+    expect(readme.slice(from, to), "run with UPDATE_README=1 to regenerate it").toBe(expected);
+  });
+});
