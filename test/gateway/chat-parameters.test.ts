@@ -1,8 +1,10 @@
+import type { Client } from "@modelcontextprotocol/client";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deepSeekFlavor } from "../../src/fakes/deepseek/fake-deepseek.js";
 import { completionReply, streamReply } from "../../src/fakes/openai/openai-style-fake.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
+import { callTool, connectMcp } from "../helpers/mcp-client.js";
 
 const messages = [{ role: "user" as const, content: "Where is the weather nicest?" }];
 
@@ -160,6 +162,35 @@ describe("parameters a deployment cannot honour, structured output on DeepSeek, 
     expect(sent.thinking).toEqual({ type: "enabled", budget_tokens: 1024 });
     expect(sent.max_tokens).toBe(1124);
     expect(sent).not.toHaveProperty("temperature");
+  });
+});
+
+describe("the chat_completion MCP tool's parameters", () => {
+  let harness: Harness;
+  let mcp: Client;
+  beforeAll(async () => {
+    harness = await startHarness();
+    mcp = await connectMcp(harness.url);
+  });
+  afterAll(async () => {
+    await mcp.close();
+    await harness.close();
+  });
+
+  it("takes seed and reasoning_effort, translated for the answering provider", async () => {
+    const outcome = await callTool<{ provider: string }>(mcp, "chat_completion", {
+      project_id: "proj-params",
+      agent_id: "mcp-agent",
+      messages,
+      model_group: "reasoning",
+      seed: 7,
+      reasoning_effort: "high",
+    });
+    expect(outcome.isError).toBe(false);
+    expect(outcome.structured.provider).toBe("anthropic");
+    const sent = harness.fakes.anthropic.chatCalls()[0]?.body as Record<string, unknown>;
+    expect(sent.thinking).toEqual({ type: "enabled", budget_tokens: 24_576 });
+    expect(sent).not.toHaveProperty("seed");
   });
 });
 
