@@ -2,13 +2,18 @@ import type { FastifyInstance } from "fastify";
 import { GatewayError } from "../../core/gateway-error.js";
 import type { Gateway } from "../../gateway/gateway.js";
 
-/** GET /v1/models and /v1/models/:id in OpenAI's list format: groups first, then catalog models. */
+/** GET /v1/models and /v1/models/:id in OpenAI's list format: groups first, then catalog models with prices. */
 export function registerOpenAiModelsRoute(app: FastifyInstance, gateway: Gateway): void {
   // Models never change while the process runs: build the answers once.
   const created = Math.floor(Date.now() / 1000);
-  const models = gateway
-    .modelIds()
-    .map(({ id, ownedBy }) => ({ id, object: "model", created, owned_by: ownedBy }));
+  // `price_per_mtok` is our extension (as OpenRouter adds `pricing`): USD per million tokens.
+  const models = gateway.modelIds().map(({ id, ownedBy, pricePerMtok }) => ({
+    id,
+    object: "model",
+    created,
+    owned_by: ownedBy,
+    ...(pricePerMtok ? { price_per_mtok: pricePerMtok } : {}),
+  }));
   const byId = new Map(models.map((model) => [model.id, model]));
   const list = { object: "list", data: models };
 
