@@ -62,9 +62,13 @@ export class UpstreamError extends Error {
     this.retryAfterMs = options.retryAfterMs;
   }
 
-  /** Whether this failure says the deployment is unwell (counts against its circuit). */
+  /**
+   * Whether this failure says the deployment is unwell (counts against its
+   * circuit). A JSON answer off its schema is the model's miss on one
+   * request, not an outage: it is retried and failed over, but opens no circuit.
+   */
   get isDeploymentFailure(): boolean {
-    return this.kind !== "request";
+    return this.kind !== "request" && this.kind !== "schema_mismatch";
   }
 }
 

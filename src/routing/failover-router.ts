@@ -129,7 +129,8 @@ export class FailoverRouter {
                 { details: { attempts, upstreamStatus: upstream.status }, cause: upstream },
               );
             }
-            permit.failure(upstream.message);
+            if (upstream.isDeploymentFailure) permit.failure(upstream.message);
+            else permit.release();
             attempts.push(attemptOf(deployment, "failed", latency, upstream.message));
             this.logFailure(deployment, upstream);
             const delay = this.retryDelay(upstream, retry, options.deadlineAt);

@@ -138,6 +138,27 @@ describe("parameters a deployment cannot honour, structured output on DeepSeek, 
     expect(openai.chatCalls()[0]?.body).toMatchObject({ response_format: cityFormat });
   });
 
+  it("opens no circuit for answers off the schema: the model missed, the deployment is well", async () => {
+    const { deepseek } = harness.fakes;
+    const offSchema = () => completionReply(deepSeekFlavor, { content: '{"town":"Porto"}' });
+    // Three requests, two tries each: six failures, past the circuit's threshold of five.
+    deepseek.enqueueChat(...Array.from({ length: 6 }, offSchema));
+    for (let request = 0; request < 3; request++) {
+      const failed = await client.chat.completions
+        .create({ model: "deepseek-coder", messages, response_format: cityFormat })
+        .catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(OpenAI.APIError);
+      expect(String((failed as Error).message)).toContain("does not match the response_format schema");
+    }
+    deepseek.enqueueChat(completionReply(deepSeekFlavor, { content: '{"city":"Porto","celsius":19}' }));
+    const answer = await client.chat.completions.create({
+      model: "deepseek-coder",
+      messages,
+      response_format: cityFormat,
+    });
+    expect(answer.choices[0]?.message.content).toContain("Porto");
+  });
+
   it("writes the cost header in fixed-point decimal, never in exponent form", async () => {
     const { deepseek } = harness.fakes;
     deepseek.enqueueChat(deepseek.replies.text("Hi", { inputTokens: 1, outputTokens: 0 }));

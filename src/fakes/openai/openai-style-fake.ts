@@ -244,6 +244,7 @@ function errorBody(flavor: OpenAiStyleFlavor, status: number, message: string): 
 interface ChatBody {
   model?: unknown;
   messages?: unknown;
+  response_format?: { type?: string } | null;
   stream?: unknown;
   stream_options?: { include_usage?: unknown } | null;
 }
@@ -254,7 +255,11 @@ function answerChat(flavor: OpenAiStyleFlavor, call: RecordedCall): FakeResponse
     return openAiStyleReplies(flavor).error(400, "'messages' is a required property and must not be empty");
   }
   const model = typeof body.model === "string" ? body.model : flavor.scriptedModel;
-  const content = `Hello from fake ${model}`;
+  const greeting = `Hello from fake ${model}`;
+  // JSON mode answers JSON, as the real models do.
+  const content = body.response_format?.type?.startsWith("json")
+    ? JSON.stringify({ answer: greeting })
+    : greeting;
   const reasoning = flavor.defaultReasoning?.(model);
   const usage = {
     inputTokens: estimateTokens(promptText(body.messages)),
