@@ -149,6 +149,41 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
       ...extra,
     } as OpenAI.ChatCompletionCreateParamsNonStreaming);
 
+  it("skips no provider for values that equal the API's defaults", async () => {
+    const answer = await send("reasoning", {
+      n: 1,
+      frequency_penalty: 0,
+      presence_penalty: 0,
+      logprobs: false,
+      parallel_tool_calls: true,
+      modalities: ["text"],
+      logit_bias: {},
+    });
+    expect(answer.model).toBe("claude-opus-4-5");
+    expect(harness.fakes.anthropic.chatCalls()).toHaveLength(1);
+  });
+
+  it("validates parameters as OpenAI does, naming the field", async () => {
+    const invalid: Array<[Body, string]> = [
+      [{ seed: 1.5 }, "seed"],
+      [{ frequency_penalty: 3 }, "frequency_penalty"],
+      [{ top_logprobs: 2 }, "top_logprobs"],
+      [{ logprobs: true, top_logprobs: 21 }, "top_logprobs"],
+      [{ logit_bias: { hello: 1 } }, "logit_bias.hello"],
+      [{ reasoning_effort: "extreme" }, "reasoning_effort"],
+      [{ n: 2, stream: true }, "n"],
+      [{ modalities: ["text", "audio"] }, "audio"],
+      [{ functions: [{ name: "f" }] }, "functions"],
+      [{ top_k: 0 }, "top_k"],
+    ];
+    for (const [body, param] of invalid) {
+      const refused = await send("gpt-4.1", body).catch((error: unknown) => error);
+      expect(refused, JSON.stringify(body)).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe(param);
+    }
+    expect(harness.fakes.openai.chatCalls()).toHaveLength(0);
+  });
+
   for (const kind of Object.keys(modelOf) as Kind[]) {
     for (const name of chatParameterNames) {
       const rule = parameterSupportByKind[kind][name];
