@@ -89,6 +89,8 @@ const translations: Partial<Record<Kind, Partial<Record<ChatParameterName, Body>
     tool_choice: { toolConfig: { functionCallingConfig: { mode: "ANY" } } },
     response_format: { generationConfig: { responseMimeType: "application/json" } },
     seed: { generationConfig: { seed: 42 } },
+    logprobs: { generationConfig: { responseLogprobs: true } },
+    top_logprobs: { generationConfig: { responseLogprobs: true, logprobs: 3 } },
     frequency_penalty: { generationConfig: { frequencyPenalty: 0.5 } },
     presence_penalty: { generationConfig: { presencePenalty: 0.5 } },
     reasoning_effort: { generationConfig: { thinkingConfig: { thinkingBudget: 8192 } } },
@@ -161,6 +163,14 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
     });
     expect(answer.model).toBe("claude-opus-4-5");
     expect(harness.fakes.anthropic.chatCalls()).toHaveLength(1);
+  });
+
+  it("returns Gemini's logprobs in OpenAI's shape", async () => {
+    const answer = await send("gemini-flash", { logprobs: true, top_logprobs: 2 });
+    const content = answer.choices[0]?.logprobs?.content ?? [];
+    expect(content.map((entry) => entry.token).join("")).toBe(answer.choices[0]?.message.content);
+    expect(content[0]).toMatchObject({ token: "Hello", logprob: -0.1, bytes: [72, 101, 108, 108, 111] });
+    expect(content[0]?.top_logprobs).toHaveLength(2);
   });
 
   it("validates parameters as OpenAI does, naming the field", async () => {

@@ -109,7 +109,34 @@ function answerChat(call: RecordedCall): FakeResponse {
   if (call.path.endsWith(":streamGenerateContent")) {
     return { type: "sse", events: streamEvents(splitIntoPieces(answer), usage, model) };
   }
-  return { type: "json", body: googleResponse([{ text: answer }], { finishReason: "STOP", usage, model }) };
+  const body = googleResponse([{ text: answer }], { finishReason: "STOP", usage, model }) as {
+    candidates: Array<Record<string, unknown>>;
+  };
+  const config = (call.body as { generationConfig?: { responseLogprobs?: boolean; logprobs?: number } })
+    ?.generationConfig;
+  if (config?.responseLogprobs && body.candidates[0]) {
+    body.candidates[0].logprobsResult = fakeLogprobsResult(splitIntoPieces(answer), config.logprobs ?? 0);
+  }
+  return { type: "json", body };
+}
+
+/** A LogprobsResult for these tokens: each chosen with log-probability -0.1, and `top` alternatives. */
+function fakeLogprobsResult(tokens: string[], top: number): unknown {
+  const chosenCandidates = tokens.map((token, index) => ({ token, tokenId: index, logProbability: -0.1 }));
+  if (top === 0) return { chosenCandidates };
+  return {
+    chosenCandidates,
+    topCandidates: chosenCandidates.map((chosen) => ({
+      candidates: [
+        chosen,
+        ...Array.from({ length: top - 1 }, (_, rank) => ({
+          token: `alt${rank}`,
+          tokenId: 9000 + rank,
+          logProbability: -3 - rank,
+        })),
+      ],
+    })),
+  };
 }
 
 function answerEmbeddings(call: RecordedCall): FakeResponse {

@@ -33,6 +33,9 @@ export function googleRefusalOf(body: Record<string, unknown>): string | undefin
   if (!config) return undefined;
   const unknown = Object.keys(config).find((field) => !generationConfigFields.has(field));
   if (unknown) return unknownName(unknown, "generation_config");
+  if (config.logprobs !== undefined && config.responseLogprobs !== true) {
+    return "logprobs is only valid if responseLogprobs is true";
+  }
   const thinking = (config.thinkingConfig ?? {}) as Record<string, unknown>;
   const unknownThinking = Object.keys(thinking).find((field) => !thinkingConfigFields.has(field));
   if (unknownThinking) return unknownName(unknownThinking, "generation_config.thinking_config");

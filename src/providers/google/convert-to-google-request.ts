@@ -42,6 +42,8 @@ function convertGenerationConfig(request: ChatRequest): GoogleGenerationConfig {
   if (request.presence_penalty !== undefined) config.presencePenalty = request.presence_penalty;
   if (request.frequency_penalty !== undefined) config.frequencyPenalty = request.frequency_penalty;
   if (request.top_k !== undefined) config.topK = request.top_k;
+  if (request.logprobs) config.responseLogprobs = true;
+  if (request.logprobs && request.top_logprobs !== undefined) config.logprobs = request.top_logprobs;
   if (request.reasoning_effort !== undefined) {
     config.thinkingConfig = { thinkingBudget: googleThinkingBudgets[request.reasoning_effort] };
   }

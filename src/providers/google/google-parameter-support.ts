@@ -13,8 +13,11 @@ export const googleParameterSupport: ParameterSupport = {
   seed: { handling: "translated", note: "`generationConfig.seed`" },
   frequency_penalty: { handling: "translated", note: "`generationConfig.frequencyPenalty`" },
   presence_penalty: { handling: "translated", note: "`generationConfig.presencePenalty`" },
-  logprobs: { handling: "unsupported", note: "Gemini's logprobs are not converted back yet" },
-  top_logprobs: { handling: "unsupported" },
+  logprobs: {
+    handling: "translated",
+    note: "`generationConfig.responseLogprobs`; `logprobsResult` comes back as `logprobs`",
+  },
+  top_logprobs: { handling: "translated", note: "`generationConfig.logprobs`" },
   logit_bias: { handling: "unsupported" },
   parallel_tool_calls: { handling: "unsupported", note: "Gemini cannot be held to one call" },
   reasoning_effort: {
