@@ -68,6 +68,28 @@ describe("parameters a deployment cannot honour, structured output on DeepSeek, 
     expect(outcome.result.attempts[1]).toMatchObject({ provider: "openai", outcome: "success" });
   });
 
+  it("fails over a reasoning request to a model that does not reason without sending it reasoning_effort", async () => {
+    const { anthropic, openai } = harness.fakes;
+    anthropic.enqueueChat(
+      anthropic.replies.error(529, "Overloaded"),
+      anthropic.replies.error(529, "Overloaded"),
+    );
+    const answer = await client.chat.completions.create({
+      model: "reasoning",
+      messages,
+      reasoning_effort: "high",
+    });
+    expect(answer.model).toBe("gpt-4.1");
+    expect(openai.chatCalls()[0]?.body).not.toHaveProperty("reasoning_effort");
+    await client.chat.completions.create({
+      model: "o3",
+      messages,
+      reasoning_effort: "high",
+      temperature: 0.2,
+    });
+    expect(openai.chatCalls()[1]?.body).toMatchObject({ model: "o3", reasoning_effort: "high" });
+  });
+
   it("returns OpenAI's logprobs to the caller", async () => {
     const { openai } = harness.fakes;
     const logprobs = {
@@ -224,12 +246,13 @@ describe("a parameter no deployment of the chain can honour", () => {
 
   it("is refused with a 400 naming it, and no provider is called", async () => {
     const refused = await sdkFor(harness)
-      .chat.completions.create({ model: "reasoning", messages, logprobs: true })
+      .chat.completions.create({ model: "reasoning", messages, logit_bias: { "50256": -100 } })
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
     const error = (refused as InstanceType<typeof OpenAI.BadRequestError>).error as Record<string, unknown>;
-    expect(error).toMatchObject({ code: "GW_ERR_UNSUPPORTED_PARAMETER", param: "logprobs" });
-    expect(String(error.message)).toContain("anthropic/claude-opus-4-5 (logprobs)");
+    expect(error).toMatchObject({ code: "GW_ERR_UNSUPPORTED_PARAMETER", param: "logit_bias" });
+    expect(String(error.message)).toContain("anthropic/claude-opus-4-5 (logit_bias)");
+    expect(String(error.message)).toContain("google/gemini-2.5-pro (logit_bias)");
     expect(harness.fakes.anthropic.chatCalls()).toHaveLength(0);
     expect(harness.fakes.google.chatCalls()).toHaveLength(0);
   });

@@ -1,8 +1,9 @@
 /**
  * The request checks OpenAI makes that the gateway could get wrong by
  * forwarding: an argument it does not know ("Unrecognized request argument
- * supplied: top_k"), `top_logprobs` without `logprobs`, and JSON mode
- * without the word "json" in the messages.
+ * supplied: top_k"), `reasoning_effort` for a model that does not reason,
+ * a temperature for one that does, `top_logprobs` without `logprobs`, and
+ * JSON mode without the word "json" in the messages.
  */
 const chatCompletionsFields = new Set([
   "messages",
@@ -45,6 +46,13 @@ const chatCompletionsFields = new Set([
 export function openAiRefusalOf(body: Record<string, unknown>): string | undefined {
   const unknown = Object.keys(body).find((field) => !chatCompletionsFields.has(field));
   if (unknown) return `Unrecognized request argument supplied: ${unknown}`;
+  const reasons = typeof body.model === "string" && /^(o\d|gpt-5)/.test(body.model);
+  if (body.reasoning_effort !== undefined && !reasons) {
+    return "Unsupported parameter: 'reasoning_effort' is not supported with this model.";
+  }
+  if (reasons && body.temperature !== undefined && body.temperature !== 1) {
+    return "Unsupported value: 'temperature' does not support this value with this model. Only the default (1) value is supported.";
+  }
   if (body.top_logprobs != null && body.logprobs !== true) {
     return "Invalid value for 'top_logprobs': logprobs must be set to true if top_logprobs is specified.";
   }

@@ -13,6 +13,8 @@ export interface OpenAiRequestOptions {
   parameterSupport?: ParameterSupport;
   /** `json_schema` becomes `json_object` plus the schema in a system message (DeepSeek). */
   schemaInPrompt?: boolean;
+  /** Leave `reasoning_effort` out for models without `usesMaxCompletionTokens` (OpenAI refuses it there). */
+  reasoningEffortOnlyForReasoningModels?: boolean;
 }
 
 /** Fields the converter writes itself; every other parameter is sent when its table says `forwarded`. */
@@ -57,6 +59,9 @@ export function convertToOpenAiRequest(
   const support = options.parameterSupport ?? openAiParameterSupport;
   for (const name of chatParameterNames) {
     if (convertedFields.has(name) || request[name] === undefined) continue;
+    if (name === "reasoning_effort" && options.reasoningEffortOnlyForReasoningModels && !isReasoningModel) {
+      continue;
+    }
     if (support[name].handling === "forwarded") Object.assign(body, { [name]: request[name] });
   }
   if (options.stream) {

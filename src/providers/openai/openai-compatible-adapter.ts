@@ -14,6 +14,8 @@ export const openAiCompatibleDialect: OpenAiDialect = {
   defaultBaseUrl: "http://127.0.0.1:8000/v1",
   supportsDeveloperRole: false,
   parameterSupport: openAiCompatibleParameterSupport,
+  // vLLM serves reasoning models (gpt-oss) the catalog does not flag: the server decides.
+  reasoningEffortOnlyForReasoningModels: false,
 };
 
 export function createOpenAiCompatibleAdapter(settings: ProviderSettings): ProviderAdapter {

@@ -26,6 +26,12 @@ export interface OpenAiDialect {
    * checked against the schema before it is returned.
    */
   schemaInPrompt?: boolean;
+  /**
+   * OpenAI refuses `reasoning_effort` for models that do not reason (gpt-4.1:
+   * "not supported with this model"); a chain that fails over from a
+   * reasoning request must not turn that into a 400, so it is left out for them.
+   */
+  reasoningEffortOnlyForReasoningModels?: boolean;
 }
 
 export const openAiDialect: OpenAiDialect = {
@@ -34,4 +40,5 @@ export const openAiDialect: OpenAiDialect = {
   hasEmbeddings: true,
   convertUsage: convertOpenAiUsage,
   parameterSupport: openAiParameterSupport,
+  reasoningEffortOnlyForReasoningModels: true,
 };

@@ -74,6 +74,7 @@ export function createOpenAiFamilyAdapter(
     supportsDeveloperRole: dialect.supportsDeveloperRole,
     parameterSupport: dialect.parameterSupport,
     schemaInPrompt: dialect.schemaInPrompt,
+    reasoningEffortOnlyForReasoningModels: dialect.reasoningEffortOnlyForReasoningModels,
   });
   const schemaToCheck = (request: ChatRequest) =>
     dialect.schemaInPrompt && request.response_format?.type === "json_schema"

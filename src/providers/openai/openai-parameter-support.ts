@@ -22,7 +22,10 @@ export const openAiParameterSupport: ParameterSupport = {
   top_logprobs: forwarded,
   logit_bias: forwarded,
   parallel_tool_calls: forwarded,
-  reasoning_effort: forwarded,
+  reasoning_effort: {
+    handling: "forwarded",
+    note: "to reasoning models (o-series); not sent to others, which refuse it",
+  },
   service_tier: forwarded,
   verbosity: forwarded,
   prediction: forwarded,
@@ -44,6 +47,7 @@ export const openAiCompatibleParameterSupport: ParameterSupport = {
   max_tokens: forwarded,
   temperature: forwarded,
   top_p: forwarded,
+  reasoning_effort: forwarded,
   n: openAiParameterSupport.n,
   top_k: { handling: "forwarded", note: "an extension vLLM and Ollama take" },
 };
