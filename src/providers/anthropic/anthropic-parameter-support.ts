@@ -25,7 +25,7 @@ export const anthropicParameterSupport: ParameterSupport = {
   },
   reasoning_effort: {
     handling: "translated",
-    note: "extended thinking: minimal/low 1024, medium 8192, high 24576, xhigh 32768 budget tokens; none: off",
+    note: "extended thinking: minimal/low 1024, medium 8192, high 24576, xhigh 32768 budget tokens; none: off; a 400 with a forced tool_choice or a JSON response_format, which Claude refuses with thinking",
   },
   service_tier: { handling: "ignored", note: "OpenAI's processing tiers" },
   verbosity: { handling: "ignored", note: "a length hint" },
