@@ -27,11 +27,13 @@ export function modelsCommand(config: GatewayConfig): string {
     ]);
   };
   for (const [group, chain] of Object.entries(config.modelGroups)) {
-    chain.forEach((name, position) => row(position === 0 ? group : "", String(position + 1), name));
+    for (const [position, name] of chain.entries()) {
+      row(position === 0 ? group : "", String(position + 1), name);
+    }
   }
   const grouped = new Set(Object.values(config.modelGroups).flat());
   const others = Object.keys(config.catalog).filter((name) => !grouped.has(name));
-  others.forEach((name, index) => row(index === 0 ? "(no group)" : "", "", name));
+  for (const [index, name] of others.entries()) row(index === 0 ? "(no group)" : "", "", name);
   return formatTable(
     [
       "group",

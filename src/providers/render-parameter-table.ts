@@ -6,7 +6,7 @@ import { chatParameterNames, type ParameterSupport } from "../core/parameter-sup
  */
 export function renderParameterTable(supportByKind: Record<string, ParameterSupport>): string {
   const kinds = Object.keys(supportByKind);
-  const escape = (text: string) => text.replaceAll("|", "\\|");
+  const escapeCell = (text: string) => text.replaceAll("|", "\\|");
   const lines = [
     `| parameter | ${kinds.join(" | ")} |`,
     `|---|${kinds.map(() => "---").join("|")}|`,
@@ -14,7 +14,7 @@ export function renderParameterTable(supportByKind: Record<string, ParameterSupp
       const cells = kinds.map((kind) => {
         const rule = supportByKind[kind]?.[name];
         if (!rule) return "";
-        return escape(rule.note ? `${rule.handling}: ${rule.note}` : rule.handling);
+        return escapeCell(rule.note ? `${rule.handling}: ${rule.note}` : rule.handling);
       });
       return `| \`${name}\` | ${cells.join(" | ")} |`;
     }),
