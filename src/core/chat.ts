@@ -4,6 +4,8 @@
  * stay snake_case because this *is* the public OpenAI contract.
  */
 
+import type { ChatLogprobs, ChatParameters } from "./chat-parameters.js";
+
 export type ChatRole = "system" | "developer" | "user" | "assistant" | "tool";
 
 export interface TextPart {
@@ -48,7 +50,7 @@ export type ResponseFormat =
     };
 
 /** A chat request after validation; `model` is the provider's own model id once routed. */
-export interface ChatRequest {
+export interface ChatRequest extends ChatParameters {
   messages: ChatMessage[];
   max_tokens?: number;
   temperature?: number;
@@ -88,7 +90,12 @@ export interface ChatCompletion {
   object: "chat.completion";
   created: number;
   model: string;
-  choices: Array<{ index: number; message: ChatCompletionMessage; finish_reason: FinishReason | null }>;
+  choices: Array<{
+    index: number;
+    message: ChatCompletionMessage;
+    finish_reason: FinishReason | null;
+    logprobs?: ChatLogprobs | null;
+  }>;
   usage?: ChatUsage;
 }
 
@@ -113,6 +120,7 @@ export interface ChatCompletionChunk {
       reasoning_content?: string;
     };
     finish_reason: FinishReason | null;
+    logprobs?: ChatLogprobs | null;
   }>;
   usage?: ChatUsage | null;
 }

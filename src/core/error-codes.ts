@@ -5,6 +5,8 @@
  */
 export const errorCodes = {
   GW_ERR_INVALID_REQUEST: { status: 400, type: "invalid_request_error" },
+  /** A parameter no deployment of the chain can honour. */
+  GW_ERR_UNSUPPORTED_PARAMETER: { status: 400, type: "invalid_request_error" },
   GW_ERR_UNKNOWN_MODEL_GROUP: { status: 404, type: "invalid_request_error" },
   GW_ERR_UNKNOWN_MODEL: { status: 404, type: "invalid_request_error" },
   GW_ERR_UNAUTHORIZED: { status: 401, type: "authentication_error" },

@@ -1,6 +1,7 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "./chat.js";
 import type { EmbeddingRequest, EmbeddingResult } from "./embedding.js";
 import type { ModelSpec } from "./model-catalog.js";
+import type { ParameterSupport } from "./parameter-support.js";
 
 /**
  * A request in a provider's own protocol, as a door received it, for a
@@ -36,6 +37,13 @@ export interface ProviderCallOptions {
 export interface ProviderAdapter {
   /** The configured provider name (`anthropic`, `openai`, `my-vllm`). */
   readonly name: string;
+
+  /**
+   * What this provider does with each chat parameter; the router skips the
+   * deployment for a request that sets one it marks `unsupported`. Absent on
+   * providers without chat (Voyage).
+   */
+  readonly parameterSupport?: ParameterSupport;
 
   chat(model: ModelSpec, request: ChatRequest, options: ProviderCallOptions): Promise<ChatCompletion>;
 

@@ -6,6 +6,7 @@
  * - `timeout`, `connection`: the network or the provider did not answer in time.
  * - `stream`: a stream broke or sent an in-band error.
  * - `invalid_response`: the provider answered something we cannot parse.
+ * - `schema_mismatch`: the answer is not the JSON the request's schema asks for (a model may do better on a retry).
  */
 export type UpstreamErrorKind =
   | "request"
@@ -16,7 +17,8 @@ export type UpstreamErrorKind =
   | "timeout"
   | "connection"
   | "stream"
-  | "invalid_response";
+  | "invalid_response"
+  | "schema_mismatch";
 
 export interface UpstreamErrorOptions {
   provider: string;
@@ -68,9 +70,13 @@ export class UpstreamError extends Error {
     this.explainedByRequest = options.explainedByRequest === true;
   }
 
-  /** Whether this failure says the deployment is unwell (counts against its circuit). */
+  /**
+   * Whether this failure says the deployment is unwell (counts against its
+   * circuit). A JSON answer off its schema is the model's miss on one
+   * request, not an outage: it is retried and failed over, but opens no circuit.
+   */
   get isDeploymentFailure(): boolean {
-    return this.kind !== "request" && !this.explainedByRequest;
+    return this.kind !== "request" && this.kind !== "schema_mismatch" && !this.explainedByRequest;
   }
 }
 

@@ -105,6 +105,11 @@ export interface FakeRoute {
   path: string | RegExp;
   /** Answers when no scripted response is queued. */
   respond: Responder;
+  /**
+   * The provider's own validation, ahead of any scripted response: a request
+   * the real API refuses is refused whatever the test queued (and the queue is left as it was).
+   */
+  refuse?: Interceptor;
 }
 
 /**
@@ -210,6 +215,11 @@ export class FakeUpstreamServer {
     const route = this.routeFor(call.method, call.path);
     if (!route) {
       sendJson(response, 404, { error: { message: `fake has no route for ${call.method} ${call.path}` } });
+      return;
+    }
+    const refusal = route.refuse?.(call);
+    if (refusal) {
+      await this.answer(refusal, response);
       return;
     }
     const scripted = this.queues.get(route)?.shift();

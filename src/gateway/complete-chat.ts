@@ -7,6 +7,7 @@ import type { UsageOutcome } from "../core/usage-record.js";
 import type { BudgetReservation } from "../governance/budget-guard.js";
 import type { Deployment, Deployments } from "../routing/deployments.js";
 import type { FailoverRouter } from "../routing/failover-router.js";
+import { assertSomeTargetHonours, unsupportedReason } from "../routing/unsupported-parameters.js";
 import { nanoUsdToUsd } from "../usage/compute-cost.js";
 import type { Admission } from "./admission.js";
 import type { Caller } from "./caller.js";
@@ -66,10 +67,14 @@ export async function completeChat(
   const targets = context.deployments.targetsFor(input, "chat");
   refuseWhenNoneCanCarry(input.native, targets);
   const request = toChatRequest(input);
+  // A deployment taking the door's request natively gets it whole: its parameters are its own.
+  if (!targets.some((deployment) => takesNatively(deployment, input.native))) {
+    assertSomeTargetHonours(targets, request);
+  }
   const reservation = await context.admission.admit(caller, targets, {
     promptTokens: (stopAt) => promptTokenBound(context.tokenCounter, request, stopAt),
     withinContextWindow: true,
-    maxOutputTokens: (deployment) => request.max_tokens ?? deployment.model.maxOutputTokens,
+    maxOutputTokens: (deployment) => maxOutputTokensOf(request, deployment),
   });
   try {
     return await answerChat(context, input, request, targets, caller, options, reservation);
@@ -90,13 +95,13 @@ async function answerChat(
 ): Promise<ChatOutcome> {
   if (!options.onChunk) {
     const started = performance.now();
-    const routeOptions = { signal: options.signal, deadlineAt: Date.now() + context.requestTimeoutMs };
+    const routeOptions = routeOptionsFor(context, input, request, options);
     const routed = await context.router.route(
       targets,
       (deployment, signal) =>
         nativeCallFor(deployment, input.native)?.chat({ signal }) ??
         deployment.adapter.chat(deployment.model, request, { signal }).then((completion) => ({ completion })),
-      { ...routeOptions, unsupportedBy: unsupportedBy(input.native) },
+      routeOptions,
     );
     const { completion } = routed.value;
     const usage =
@@ -134,12 +139,12 @@ async function answerStreaming(
   reservation: BudgetReservation,
 ): Promise<ChatOutcome> {
   const started = performance.now();
-  const routeOptions = { signal: options.signal, deadlineAt: Date.now() + context.requestTimeoutMs };
+  const routeOptions = routeOptionsFor(context, input, request, options);
   const { onChunk } = options;
   const routed = await context.router.route(
     targets,
     (deployment, signal) => openStream(deployment, request, input.native, signal),
-    { ...routeOptions, deferSettle: true, unsupportedBy: unsupportedBy(input.native) },
+    { ...routeOptions, deferSettle: true },
   );
   const { deployment, permit } = routed;
   const timeToFirstTokenMs = Math.round(performance.now() - started);
@@ -290,6 +295,34 @@ function finish(
       attempts,
     },
   };
+}
+
+function routeOptionsFor(
+  context: ChatContext,
+  input: ChatInput,
+  request: ChatRequest,
+  options: ChatCallOptions,
+) {
+  const untranslatable = unsupportedBy(input.native);
+  return {
+    signal: options.signal,
+    deadlineAt: Date.now() + context.requestTimeoutMs,
+    // Skipped: a deployment the door's request cannot be translated to, or whose provider cannot honour a parameter.
+    unsupportedBy: (deployment: Deployment) =>
+      takesNatively(deployment, input.native)
+        ? undefined
+        : (untranslatable?.(deployment) ?? unsupportedReason(deployment, request)),
+  };
+}
+
+/**
+ * The output the budget hold covers: thinking (reasoning_effort) is billed as
+ * output on top of the answer, and may take the model's whole output allowance.
+ */
+function maxOutputTokensOf(request: ChatRequest, deployment: Deployment): number {
+  const thinks = request.reasoning_effort !== undefined && request.reasoning_effort !== "none";
+  if (thinks) return deployment.model.maxOutputTokens;
+  return (request.max_tokens ?? deployment.model.maxOutputTokens) * (request.n ?? 1);
 }
 
 function toChatRequest(input: ChatInput): ChatRequest {

@@ -18,7 +18,7 @@ import { finishedWithError, finishedWithResult } from "./finished-request.js";
 import { getUsage, type UsageReport, type UsageRequest } from "./get-usage.js";
 import { checkHealth, type HealthReport } from "./health.js";
 import { InFlightCalls } from "./in-flight-calls.js";
-import { listModels, type ModelListing } from "./list-models.js";
+import { listModels, type ModelListing, type ModelPricePerMtok, pricePerMtok } from "./list-models.js";
 import { listProjects } from "./list-projects.js";
 import { ModelAliases } from "./model-aliases.js";
 import { assertMayActFor, type Principal } from "./principal.js";
@@ -161,13 +161,16 @@ export class Gateway {
   }
 
   /** Groups and catalog models, for GET /v1/models. */
-  modelIds(): Array<{ id: string; ownedBy: string }> {
+  /** Groups, then catalog models with their prices (USD per million tokens). */
+  modelIds(): Array<{ id: string; ownedBy: string; pricePerMtok?: ModelPricePerMtok }> {
     const { deployments } = this.dependencies;
     return [
       ...deployments.groupNames().map((id) => ({ id, ownedBy: "llm-gateway" })),
-      ...deployments
-        .all()
-        .map((deployment) => ({ id: deployment.model.name, ownedBy: deployment.provider.name })),
+      ...deployments.all().map((deployment) => ({
+        id: deployment.model.name,
+        ownedBy: deployment.provider.name,
+        pricePerMtok: pricePerMtok(deployment.model.pricing),
+      })),
     ];
   }
 

@@ -25,7 +25,11 @@ export interface RouteOptions {
    * the deployment.
    */
   deferSettle?: boolean;
-  /** Why a deployment cannot take this request, if it cannot: it is skipped, the reason in `attempts`. */
+  /**
+   * Why a deployment cannot honour this request (a parameter its provider
+   * does not support), or undefined: such a deployment is skipped, uncalled,
+   * with the reason in `attempts`.
+   */
   unsupportedBy?: (deployment: Deployment) => string | undefined;
 }
 
@@ -50,6 +54,7 @@ const retryableOnSameDeployment = new Set([
   "timeout",
   "connection",
   "stream",
+  "schema_mismatch",
 ]);
 
 /**

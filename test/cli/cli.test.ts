@@ -46,6 +46,12 @@ describe("the llm-gateway CLI", () => {
     );
     expect(stdout).toMatch(/2\s+gpt-4\.1\s+openai\s+yes/);
     expect(stdout).toMatch(/embedding\s+1\s+text-embedding-3-large/);
+    // Cache writes have their own column; models in no group are listed with their prices too.
+    expect(stdout).toMatch(/cache write \$\/Mtok/);
+    expect(stdout).toMatch(/claude-opus-4-5\s+anthropic\s+no key\s+200000\s+\$5\s+\$25\s+\$0\.5\s+\$6\.25/);
+    expect(stdout).toMatch(/\(no group\)\s+gpt-4o\s+openai\s+yes\s+128000\s+\$2\.5\s+\$10\s+\$1\.25/);
+    expect(stdout).toMatch(/o3\s+openai\s+yes\s+200000\s+\$2\s+\$8\s+\$0\.5/);
+    expect(stdout).toMatch(/gemini-embedding\s+google\s+no key\s+2048\s+\$0\.15/);
   });
 
   it("count-tokens counts an argument or stdin", async () => {

@@ -37,7 +37,7 @@ describe("the official @anthropic-ai/sdk against the gateway's Messages door", (
     anthropic.enqueueChat(anthropic.replies.text("Hello from Claude", { inputTokens: 10, outputTokens: 4 }));
     const params = {
       model: "reasoning",
-      max_tokens: 100,
+      max_tokens: 4096,
       system: [{ type: "text" as const, text: "Be brief", cache_control: { type: "ephemeral" as const } }],
       messages: [
         {
@@ -55,8 +55,8 @@ describe("the official @anthropic-ai/sdk against the gateway's Messages door", (
       thinking: { type: "enabled" as const, budget_tokens: 2048 },
       stop_sequences: ["END"],
       metadata: { user_id: "user-7" },
-      // A field this gateway has never heard of still reaches Anthropic.
-      ...({ some_future_field: { on: true } } as object),
+      // A field the gateway does not translate (Claude Code sends it) still reaches Anthropic.
+      ...({ context_management: { edits: [] } } as object),
     };
     const { data, response } = await client.messages
       .create(params, { headers: { "anthropic-beta": "interleaved-thinking-2025-05-14" } })

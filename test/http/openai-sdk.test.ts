@@ -231,7 +231,7 @@ describe("the official openai SDK against the gateway", () => {
   it("surfaces each error class as the SDK's matching error type", async () => {
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Hi" }];
     await expect(
-      client.chat.completions.create({ model: "reasoning", messages, n: 2 }),
+      client.chat.completions.create({ model: "reasoning", messages, top_logprobs: 2 }),
     ).rejects.toBeInstanceOf(OpenAI.BadRequestError);
     await expect(client.chat.completions.create({ model: "gpt-9", messages })).rejects.toBeInstanceOf(
       OpenAI.NotFoundError,

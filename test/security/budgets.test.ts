@@ -101,6 +101,32 @@ describe("budgets", () => {
       expect(upstreamCalls(harness)).toBe(callsAtRefusal);
     });
 
+    it("holds n answers' output for n > 1, and the whole output allowance for reasoning_effort", async () => {
+      const maxCostOf = async (extra: Record<string, unknown>) => {
+        const result = await callTool(mcp, "chat_completion", {
+          project_id: "proj-zero",
+          agent_id: "agent-1",
+          ...chat,
+          ...extra,
+        });
+        expect(result.isError).toBe(true);
+        return requestMaxCost(result.text);
+      };
+      const client = openAiClient(harness, "unused", { "x-project-id": "proj-zero" });
+      const refusalOf = (body: Record<string, unknown>) =>
+        client.chat.completions
+          .create({ ...chat, ...body } as OpenAI.ChatCompletionCreateParamsNonStreaming)
+          .catch((error: unknown) => String((error as Error).message));
+      const callsBefore = upstreamCalls(harness);
+      const single = await maxCostOf({});
+      const three = requestMaxCost(String(await refusalOf({ n: 3 })));
+      expect(three - single).toBe(2 * 10 * pricedModelNanoUsdPerToken);
+      const thinking = await maxCostOf({ reasoning_effort: "low" });
+      // priced-mini writes at most 1000 tokens: the hold covers all of them, not max_tokens' 10.
+      expect(thinking - single).toBe((1000 - 10) * pricedModelNanoUsdPerToken);
+      expect(upstreamCalls(harness)).toBe(callsBefore);
+    });
+
     it("/v1: the SDK raises RateLimitError (429) with retry-after until the UTC day's end", async () => {
       const client = openAiClient(harness, "unused", { "x-project-id": "proj-budget-sdk" });
       queueReplies(harness, 20);

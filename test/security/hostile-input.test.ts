@@ -105,7 +105,7 @@ describe("hostile input at the running server", () => {
     const deep = [nestedArrays(100_000), nestedObjects(100_000)];
     for (const value of deep) {
       // An ignored field is dropped: the request is served (and booked to another project).
-      const ignored = await v1("/v1/chat/completions", chatBody(`"metadata":${value}`), {
+      const ignored = await v1("/v1/chat/completions", chatBody(`"vendor_extension":${value}`), {
         "x-project-id": "proj-served",
       });
       expect(ignored.status).toBe(200);
@@ -162,7 +162,7 @@ describe("hostile input at the running server", () => {
     const requests: Array<Promise<Response>> = [
       v1(
         "/v1/chat/completions",
-        wrap('{"model":"gpt-4.1","messages":[{"role":"user","content":"', '"}], "n": 2}'),
+        wrap('{"model":"gpt-4.1","messages":[{"role":"user","content":"', '"}], "top_logprobs": 2}'),
       ),
       v1("/v1/chat/completions", wrap('{"model":"', '","messages":[{"role":"user","content":"hi"}]}')),
       v1("/v1/embeddings", wrap('{"model":"', '","input":"hi"}')),
@@ -176,7 +176,7 @@ describe("hostile input at the running server", () => {
       ),
       v1(
         "/v1/chat/completions",
-        '{"model":"gpt-4.1","messages":[{"role":"user","content":"\\ud800\\udfff\\ud800"}],"n":2}',
+        '{"model":"gpt-4.1","messages":[{"role":"user","content":"\\ud800\\udfff\\ud800"}],"top_logprobs":2}',
       ),
     ];
     for (const response of await Promise.all(requests)) {

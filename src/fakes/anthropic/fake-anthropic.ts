@@ -5,6 +5,7 @@ import {
   FakeUpstreamServer,
   type RecordedCall,
 } from "../fake-upstream-server.js";
+import { anthropicRefusalOf } from "./anthropic-request-checks.js";
 
 /**
  * A fake Anthropic Messages API (POST /v1/messages), wire-exact as documented
@@ -57,7 +58,18 @@ export interface FakeAnthropic extends FakeProvider {
 export async function createFakeAnthropic(): Promise<FakeAnthropic> {
   const nextId = createIdSource();
   const server = await new FakeUpstreamServer([
-    { path: messagesPath, respond: (call) => respondByDefault(call, nextId) },
+    {
+      path: messagesPath,
+      respond: (call) => respondByDefault(call, nextId),
+      refuse: (call) => {
+        const body = (typeof call.body === "object" && call.body !== null ? call.body : {}) as Record<
+          string,
+          unknown
+        >;
+        const refusal = anthropicRefusalOf(body);
+        return refusal ? createReplies(defaultModel, nextId).error(400, refusal) : undefined;
+      },
+    },
     { path: countTokensPath, respond: (call) => countByDefault(call, nextId) },
   ]).listen();
   return {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { FakeProvider } from "../fake-provider.js";
+import { jsonModeRefusal } from "../openai/openai-request-checks.js";
 import {
   createOpenAiStyleFake,
   type OpenAiStyleFlavor,
@@ -37,7 +38,17 @@ export const deepSeekFlavor: OpenAiStyleFlavor = {
   headers: () => ({}),
   defaultReasoning: (model) =>
     model.includes("reasoner") ? `The user greets ${model}. A short greeting answers it.` : undefined,
+  refusalOf: deepSeekRefusalOf,
 };
+
+/** DeepSeek's JSON mode is `json_object` only (api-docs.deepseek.com/guides/json_mode). */
+function deepSeekRefusalOf(body: Record<string, unknown>): string | undefined {
+  const format = body.response_format as { type?: unknown } | undefined;
+  if (format && format.type !== "text" && format.type !== "json_object") {
+    return "This response_format type is unavailable now";
+  }
+  return jsonModeRefusal(body);
+}
 
 export const deepSeekReplies = openAiStyleReplies(deepSeekFlavor);
 

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { fakeEmbeddingVector } from "../fake-embedding-vector.js";
 import { type FakeProvider, type FakeReplies, type FakeUsage, retryAfterHeaders } from "../fake-provider.js";
 import { type FakeResponse, FakeUpstreamServer, type RecordedCall } from "../fake-upstream-server.js";
+import { googleRefusalOf } from "./google-request-checks.js";
 
 /*
  * A fake Gemini API (v1beta) speaking its wire format: GenerateContentResponse
@@ -19,7 +20,18 @@ const defaultDimensions = 3072;
 
 export async function createFakeGoogle(): Promise<FakeProvider> {
   const server = await new FakeUpstreamServer([
-    { path: chatPath, respond: answerChat },
+    {
+      path: chatPath,
+      respond: answerChat,
+      refuse: (call) => {
+        const body = (typeof call.body === "object" && call.body !== null ? call.body : {}) as Record<
+          string,
+          unknown
+        >;
+        const refusal = googleRefusalOf(body);
+        return refusal ? googleReplies.error(400, refusal) : undefined;
+      },
+    },
     { path: embeddingsPath, respond: answerEmbeddings },
     { path: countTokensPath, respond: answerCountTokens },
   ]).listen();
@@ -97,7 +109,34 @@ function answerChat(call: RecordedCall): FakeResponse {
   if (call.path.endsWith(":streamGenerateContent")) {
     return { type: "sse", events: streamEvents(splitIntoPieces(answer), usage, model) };
   }
-  return { type: "json", body: googleResponse([{ text: answer }], { finishReason: "STOP", usage, model }) };
+  const body = googleResponse([{ text: answer }], { finishReason: "STOP", usage, model }) as {
+    candidates: Array<Record<string, unknown>>;
+  };
+  const config = (call.body as { generationConfig?: { responseLogprobs?: boolean; logprobs?: number } })
+    ?.generationConfig;
+  if (config?.responseLogprobs && body.candidates[0]) {
+    body.candidates[0].logprobsResult = fakeLogprobsResult(splitIntoPieces(answer), config.logprobs ?? 0);
+  }
+  return { type: "json", body };
+}
+
+/** A LogprobsResult for these tokens: each chosen with log-probability -0.1, and `top` alternatives. */
+function fakeLogprobsResult(tokens: string[], top: number): unknown {
+  const chosenCandidates = tokens.map((token, index) => ({ token, tokenId: index, logProbability: -0.1 }));
+  if (top === 0) return { chosenCandidates };
+  return {
+    chosenCandidates,
+    topCandidates: chosenCandidates.map((chosen) => ({
+      candidates: [
+        chosen,
+        ...Array.from({ length: top - 1 }, (_, rank) => ({
+          token: `alt${rank}`,
+          tokenId: 9000 + rank,
+          logProbability: -3 - rank,
+        })),
+      ],
+    })),
+  };
 }
 
 function answerEmbeddings(call: RecordedCall): FakeResponse {

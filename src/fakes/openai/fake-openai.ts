@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { FakeProvider } from "../fake-provider.js";
+import { openAiRefusalOf } from "./openai-request-checks.js";
 import { createOpenAiStyleFake, type OpenAiStyleFlavor, openAiStyleReplies } from "./openai-style-fake.js";
 
 /**
@@ -28,6 +29,7 @@ export const openAiFlavor: OpenAiStyleFlavor = {
   usageOnFinishChunk: false,
   errorLabels: openAiErrorLabels,
   headers: () => ({ "x-request-id": `req_${randomBytes(16).toString("hex")}` }),
+  refusalOf: openAiRefusalOf,
 };
 
 export const openAiReplies = openAiStyleReplies(openAiFlavor);

@@ -35,6 +35,8 @@ export interface OpenAiStyleFlavor {
   headers(): Record<string, string>;
   /** Reasoning the default responder gives a model before its answer (DeepSeek's reasoner). */
   defaultReasoning?(model: string): string | undefined;
+  /** The upstream's own request checks: a refusal message for a body it answers 400 to. */
+  refusalOf?(body: Record<string, unknown>): string | undefined;
 }
 
 /** FakeUsage plus the reasoning tokens o-series and DeepSeek reasoner answers report. */
@@ -72,7 +74,17 @@ const defaultUsage: FakeUsage = { inputTokens: 12, outputTokens: 6 };
 
 export async function createOpenAiStyleFake(flavor: OpenAiStyleFlavor): Promise<FakeProvider> {
   const { embeddingsPath } = flavor;
-  const routes: FakeRoute[] = [{ path: flavor.chatPath, respond: (call) => answerChat(flavor, call) }];
+  const routes: FakeRoute[] = [
+    {
+      path: flavor.chatPath,
+      respond: (call) => answerChat(flavor, call),
+      refuse: (call) => {
+        const body = typeof call.body === "object" && call.body !== null ? call.body : {};
+        const refusal = flavor.refusalOf?.(body as Record<string, unknown>);
+        return refusal ? openAiStyleReplies(flavor).error(400, refusal) : undefined;
+      },
+    },
+  ];
   if (embeddingsPath)
     routes.push({ path: embeddingsPath, respond: (call) => answerEmbeddings(flavor, call) });
   const server = await new FakeUpstreamServer(routes).listen();
@@ -232,6 +244,7 @@ function errorBody(flavor: OpenAiStyleFlavor, status: number, message: string): 
 interface ChatBody {
   model?: unknown;
   messages?: unknown;
+  response_format?: { type?: string } | null;
   stream?: unknown;
   stream_options?: { include_usage?: unknown } | null;
 }
@@ -242,7 +255,11 @@ function answerChat(flavor: OpenAiStyleFlavor, call: RecordedCall): FakeResponse
     return openAiStyleReplies(flavor).error(400, "'messages' is a required property and must not be empty");
   }
   const model = typeof body.model === "string" ? body.model : flavor.scriptedModel;
-  const content = `Hello from fake ${model}`;
+  const greeting = `Hello from fake ${model}`;
+  // JSON mode answers JSON, as the real models do.
+  const content = body.response_format?.type?.startsWith("json")
+    ? JSON.stringify({ answer: greeting })
+    : greeting;
   const reasoning = flavor.defaultReasoning?.(model);
   const usage = {
     inputTokens: estimateTokens(promptText(body.messages)),

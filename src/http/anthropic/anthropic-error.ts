@@ -23,6 +23,7 @@ export interface RenderedAnthropicError {
  */
 const statusByCode: Record<ErrorCode, number> = {
   GW_ERR_INVALID_REQUEST: 400,
+  GW_ERR_UNSUPPORTED_PARAMETER: 400,
   GW_ERR_UNKNOWN_MODEL_GROUP: 404,
   GW_ERR_UNKNOWN_MODEL: 404,
   GW_ERR_UNAUTHORIZED: 401,

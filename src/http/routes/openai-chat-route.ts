@@ -3,6 +3,7 @@ import type { ChatCompletionChunk } from "../../core/chat.js";
 import type { ChatOutcome } from "../../gateway/chat-types.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import { abortOnClientClose } from "../abort-on-client-close.js";
+import { formatUsd } from "../format-usd.js";
 import { callerFromRequest } from "../openai/caller-from-request.js";
 import { renderOpenAiError } from "../openai/openai-error.js";
 import { openAiChatRequestSchema } from "../openai/openai-request-schemas.js";
@@ -14,7 +15,16 @@ export function registerOpenAiChatRoute(app: FastifyInstance, gateway: Gateway):
   app.post("/v1/chat/completions", async (request, reply) => {
     const body = parseBody(openAiChatRequestSchema, request.body);
     const caller = callerFromRequest(request);
-    const { model, stream, stream_options, max_completion_tokens, n: _n, user, ...chat } = body;
+    const {
+      model,
+      stream,
+      stream_options,
+      max_completion_tokens,
+      user,
+      functions: _functions,
+      function_call: _functionCall,
+      ...chat
+    } = body;
     const input = {
       ...chat,
       ...gateway.resolveModel(model),
@@ -100,6 +110,6 @@ function gatewayHeaders(outcome: ChatOutcome): Record<string, string> {
     "x-llm-gateway-provider": outcome.result.provider,
     "x-llm-gateway-model": outcome.result.model,
     "x-llm-gateway-attempts": String(outcome.result.attempts.length),
-    "x-llm-gateway-cost-usd": String(outcome.result.cost_usd),
+    "x-llm-gateway-cost-usd": formatUsd(outcome.result.cost_usd),
   };
 }

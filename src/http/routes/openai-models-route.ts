@@ -6,15 +6,22 @@ import { convertModelsResponse } from "../anthropic/convert-models-response.js";
 
 /**
  * GET /v1/models and /v1/models/:id in OpenAI's list format: groups first,
- * then catalog models. A request carrying `anthropic-version` (the Anthropic
- * SDK's) gets Anthropic's shape and envelope instead: both APIs use the path.
+ * then catalog models with prices. A request carrying `anthropic-version` (the
+ * Anthropic SDK's) gets Anthropic's shape and envelope instead: both APIs use the path.
  */
 export function registerOpenAiModelsRoute(app: FastifyInstance, gateway: Gateway): void {
   // Models never change while the process runs: build the answers once.
   const createdAt = new Date();
   const created = Math.floor(createdAt.getTime() / 1000);
   const ids = gateway.modelIds();
-  const models = ids.map(({ id, ownedBy }) => ({ id, object: "model", created, owned_by: ownedBy }));
+  // `price_per_mtok` is our extension (as OpenRouter adds `pricing`): USD per million tokens.
+  const models = ids.map(({ id, ownedBy, pricePerMtok }) => ({
+    id,
+    object: "model",
+    created,
+    owned_by: ownedBy,
+    ...(pricePerMtok ? { price_per_mtok: pricePerMtok } : {}),
+  }));
   const byId = new Map(models.map((model) => [model.id, model]));
   const list = { object: "list", data: models };
   const anthropic = convertModelsResponse(ids, createdAt);

@@ -35,6 +35,12 @@ const inputSchema = memoizeJsonSchema(
       .boolean()
       .optional()
       .describe("Send token deltas as progress notifications (needs a progressToken)."),
+    // Only the parameters agents reach for: the tool list stays small, /v1 takes them all.
+    seed: z.number().int().optional().describe("Sampling seed (best effort)."),
+    reasoning_effort: z
+      .enum(["none", "minimal", "low", "medium", "high"])
+      .optional()
+      .describe("How long the model thinks first (Claude: extended-thinking budget)."),
   }),
 );
 

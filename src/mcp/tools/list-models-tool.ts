@@ -22,12 +22,21 @@ const listedModelSchema = z.object({
   circuit: z.enum(["closed", "open", "half_open"]),
   context_window: z.number(),
   max_output_tokens: z.number(),
-  price_per_mtok: z.object({ input: z.number(), output: z.number(), cached_input: z.number() }),
+  price_per_mtok: z.object({
+    input: z.number(),
+    output: z.number(),
+    cached_input: z.number(),
+    cache_write: z.number(),
+  }),
 });
 
 const outputSchema = memoizeJsonSchema(
   z.object({
     groups: z.array(z.object({ name: z.string(), models: z.array(listedModelSchema) })),
+    other_models: z
+      .array(listedModelSchema)
+      .optional()
+      .describe("catalog models in no group, callable by `model`"),
   }),
 );
 
@@ -37,7 +46,7 @@ export function registerListModelsTool(server: McpServer, gateway: Gateway): voi
     {
       title: "List model groups",
       description:
-        "Lists every model group with its failover chain: each model's provider, whether its key is configured, circuit state, context window, max output and price per million tokens (USD).",
+        "Lists every model group with its failover chain, and the catalog's other models: each model's provider, whether its key is configured, circuit state, context window, max output and price per million tokens (USD).",
       inputSchema,
       outputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
@@ -54,6 +63,9 @@ export function registerListModelsTool(server: McpServer, gateway: Gateway): voi
               )
               .join(" -> ")}`,
         );
+        if (listing.other_models?.length) {
+          lines.push(`other models: ${listing.other_models.map((m) => m.model).join(", ")}`);
+        }
         return toolSuccess(listing, lines.join("\n"));
       } catch (error) {
         return toolFailure(error, gateway.logger);

@@ -18,6 +18,7 @@ import {
 } from "./anthropic-api.js";
 import { extractAnthropicErrorMessage } from "./anthropic-error.js";
 import { pairAnthropicNativeStream } from "./anthropic-native-stream.js";
+import { anthropicParameterSupport } from "./anthropic-parameter-support.js";
 import { convertAnthropicStream } from "./anthropic-stream.js";
 import { convertAnthropicMessage } from "./convert-anthropic-message.js";
 import { convertToAnthropicRequest } from "./convert-to-anthropic-request.js";
@@ -78,6 +79,7 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
       const events = await postForEvents(nativeUpstreamRequest(model, native, options, true));
       return pairAnthropicNativeStream(events, { provider, url, model: model.providerModelId });
     },
+    parameterSupport: anthropicParameterSupport,
 
     async chat(
       model: ModelSpec,

@@ -52,11 +52,12 @@ export interface AnthropicTool {
   input_schema: Record<string, unknown>;
 }
 
-export type AnthropicToolChoice =
+export type AnthropicToolChoice = (
   | { type: "auto" }
   | { type: "any" }
   | { type: "none" }
-  | { type: "tool"; name: string };
+  | { type: "tool"; name: string }
+) & { disable_parallel_tool_use?: boolean };
 
 export interface AnthropicRequestBody {
   model: string;
@@ -66,6 +67,8 @@ export interface AnthropicRequestBody {
   stop_sequences?: string[];
   temperature?: number;
   top_p?: number;
+  top_k?: number;
+  thinking?: { type: "enabled"; budget_tokens: number };
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
   metadata?: { user_id: string };

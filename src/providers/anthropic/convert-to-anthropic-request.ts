@@ -3,6 +3,7 @@ import type { ModelSpec } from "../../core/model-catalog.js";
 import type { AnthropicRequestBody, AnthropicTool, AnthropicToolChoice } from "./anthropic-api.js";
 import { createAnthropicRequestError } from "./anthropic-error.js";
 import { anthropicJsonToolName, createAnthropicJsonTool } from "./anthropic-json-response.js";
+import { convertAnthropicThinking } from "./convert-anthropic-thinking.js";
 import { convertToAnthropicMessages } from "./convert-to-anthropic-messages.js";
 
 /** An OpenAI chat request -> the Messages API body for `model`. */
@@ -29,8 +30,39 @@ export function convertToAnthropicRequest(
   // be specified for this model"); temperature wins, as in Portkey.
   if (request.top_p !== undefined && request.temperature === undefined) body.top_p = request.top_p;
   if (request.user !== undefined) body.metadata = { user_id: request.user };
+  if (request.top_k !== undefined) body.top_k = request.top_k;
   Object.assign(body, convertTools(provider, request));
+  if (request.parallel_tool_calls === false && body.tools?.length) {
+    body.tool_choice = { ...(body.tool_choice ?? { type: "auto" }), disable_parallel_tool_use: true };
+  }
+  const thinking = convertAnthropicThinking(provider, model, request.reasoning_effort, request.max_tokens);
+  if (thinking) enableThinking(provider, body, thinking.thinking, thinking.maxTokens);
   return body;
+}
+
+/**
+ * With thinking on, Claude refuses a set temperature, top_k and a top_p
+ * below 0.95, and a forced tool choice (which a JSON response_format is);
+ * the sampling fields are left out, a forced tool is refused with a 400.
+ */
+function enableThinking(
+  provider: string,
+  body: AnthropicRequestBody,
+  thinking: NonNullable<AnthropicRequestBody["thinking"]>,
+  maxTokens: number,
+): void {
+  const forced = body.tool_choice?.type === "any" || body.tool_choice?.type === "tool";
+  if (forced) {
+    throw createAnthropicRequestError(
+      provider,
+      "reasoning_effort (extended thinking) cannot be combined with a forced tool_choice or a JSON response_format",
+    );
+  }
+  body.thinking = thinking;
+  body.max_tokens = maxTokens;
+  delete body.temperature;
+  delete body.top_p;
+  delete body.top_k;
 }
 
 function convertTools(

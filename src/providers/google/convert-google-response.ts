@@ -1,5 +1,6 @@
 import type { ChatCompletion, ChatCompletionMessage, ToolCall } from "../../core/chat.js";
 import { UpstreamError } from "../../core/upstream-error.js";
+import { convertGoogleLogprobs } from "./convert-google-logprobs.js";
 import { convertGoogleUsage } from "./convert-google-usage.js";
 import type { GoogleGenerateContentResponse } from "./google-api.js";
 import { createGoogleResponseIds } from "./google-response-ids.js";
@@ -60,6 +61,8 @@ export function convertGoogleResponse(
       },
     ],
   };
+  const logprobs = convertGoogleLogprobs(candidate?.logprobsResult);
+  if (logprobs && completion.choices[0]) completion.choices[0].logprobs = logprobs;
   if (response.usageMetadata) completion.usage = convertGoogleUsage(response.usageMetadata);
   return completion;
 }

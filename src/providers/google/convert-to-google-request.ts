@@ -1,4 +1,5 @@
 import type { ChatRequest, ResponseFormat, ToolChoice } from "../../core/chat.js";
+import type { ReasoningEffort } from "../../core/chat-parameters.js";
 import { convertToGoogleMessages } from "./convert-to-google-messages.js";
 import type { GoogleGenerateContentRequest, GoogleGenerationConfig } from "./google-api.js";
 
@@ -37,8 +38,27 @@ function convertGenerationConfig(request: ChatRequest): GoogleGenerationConfig {
   if (request.top_p !== undefined) config.topP = request.top_p;
   if (request.stop !== undefined)
     config.stopSequences = typeof request.stop === "string" ? [request.stop] : request.stop;
+  if (request.seed !== undefined) config.seed = request.seed;
+  if (request.presence_penalty !== undefined) config.presencePenalty = request.presence_penalty;
+  if (request.frequency_penalty !== undefined) config.frequencyPenalty = request.frequency_penalty;
+  if (request.top_k !== undefined) config.topK = request.top_k;
+  if (request.logprobs) config.responseLogprobs = true;
+  if (request.logprobs && request.top_logprobs !== undefined) config.logprobs = request.top_logprobs;
+  if (request.reasoning_effort !== undefined) {
+    config.thinkingConfig = { thinkingBudget: googleThinkingBudgets[request.reasoning_effort] };
+  }
   return { ...config, ...convertResponseFormat(request.response_format) };
 }
+
+/** Gemini's own OpenAI-compatible mapping of reasoning_effort (ai.google.dev/gemini-api/docs/openai#thinking). */
+const googleThinkingBudgets: Record<ReasoningEffort, number> = {
+  none: 0,
+  minimal: 1024,
+  low: 1024,
+  medium: 8192,
+  high: 24_576,
+  xhigh: 32_768,
+};
 
 /**
  * JSON mode is a MIME type; a JSON schema goes in `responseJsonSchema`,

@@ -15,6 +15,7 @@ import {
   googleGenerateContentResponseSchema,
 } from "./google-api.js";
 import { extractGoogleErrorMessage, withGoogleRetryDelay } from "./google-error.js";
+import { googleParameterSupport } from "./google-parameter-support.js";
 import { convertGoogleStream } from "./google-stream.js";
 
 /**
@@ -43,6 +44,7 @@ export function createGoogleAdapter(settings: ProviderSettings): ProviderAdapter
 
   return {
     name: provider,
+    parameterSupport: googleParameterSupport,
 
     async chat(model, request, options) {
       const url = urlFor(model, "generateContent");

@@ -37,6 +37,13 @@ export interface GoogleGenerationConfig {
   stopSequences?: string[];
   responseMimeType?: string;
   responseJsonSchema?: Record<string, unknown>;
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  topK?: number;
+  responseLogprobs?: boolean;
+  logprobs?: number;
+  thinkingConfig?: { thinkingBudget?: number };
 }
 
 export interface GoogleGenerateContentRequest {
@@ -72,6 +79,18 @@ export const googleUsageMetadataSchema = z.object({
 
 export type GoogleUsageMetadata = z.infer<typeof googleUsageMetadataSchema>;
 
+const googleLogprobCandidateSchema = z.object({
+  token: z.string().nullish(),
+  logProbability: z.number().nullish(),
+});
+
+/** Present when the request set `responseLogprobs` (ai.google.dev/api/generate-content#LogprobsResult). */
+const googleLogprobsResultSchema = z.object({
+  topCandidates: z.array(z.object({ candidates: z.array(googleLogprobCandidateSchema).nullish() })).nullish(),
+  chosenCandidates: z.array(googleLogprobCandidateSchema).nullish(),
+});
+export type GoogleLogprobsResult = z.infer<typeof googleLogprobsResultSchema>;
+
 /** One `GenerateContentResponse`: the whole answer, or one chunk of a stream. */
 export const googleGenerateContentResponseSchema = z.object({
   candidates: z
@@ -79,6 +98,7 @@ export const googleGenerateContentResponseSchema = z.object({
       z.object({
         content: z.object({ parts: z.array(googlePartSchema).nullish() }).nullish(),
         finishReason: z.string().nullish(),
+        logprobsResult: googleLogprobsResultSchema.nullish(),
       }),
     )
     .nullish(),

@@ -155,3 +155,31 @@ describe("convertGoogleStream", () => {
     expect(finishReasons(await collect(events(done, done)))).toEqual(["stop"]);
   });
 });
+
+describe("convertGoogleStream with logprobs", () => {
+  it("puts each event's logprobsResult on its answer text, not on thoughts", async () => {
+    const event = (parts: unknown[], logprobsResult: unknown, finishReason?: string) =>
+      JSON.stringify({
+        candidates: [
+          { content: { role: "model", parts }, logprobsResult, ...(finishReason ? { finishReason } : {}) },
+        ],
+        responseId: "r1",
+      });
+    const chunks = await collect(
+      events(
+        event(
+          [{ text: "thinking", thought: true }, { text: "Hi" }],
+          { chosenCandidates: [{ token: "Hi", logProbability: -0.5 }] },
+          "STOP",
+        ),
+      ),
+    );
+    const withLogprobs = chunks.filter((chunk) => chunk.choices[0]?.logprobs);
+    expect(withLogprobs).toHaveLength(1);
+    expect(withLogprobs[0]?.choices[0]?.delta).toEqual({ content: "Hi" });
+    expect(withLogprobs[0]?.choices[0]?.logprobs).toEqual({
+      content: [{ token: "Hi", logprob: -0.5, bytes: [72, 105] }],
+      refusal: null,
+    });
+  });
+});

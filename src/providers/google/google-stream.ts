@@ -2,6 +2,7 @@ import type { EventSourceMessage } from "eventsource-parser";
 import type { ChatCompletionChunk, ChatUsage, FinishReason } from "../../core/chat.js";
 import { UpstreamError } from "../../core/upstream-error.js";
 import { parseUpstreamBody, parseUpstreamJson } from "../shared/parse-upstream-body.js";
+import { convertGoogleLogprobs } from "./convert-google-logprobs.js";
 import { convertGoogleUsage } from "./convert-google-usage.js";
 import { googleGenerateContentResponseSchema } from "./google-api.js";
 import { createGoogleStreamError, parseGoogleError } from "./google-error.js";
@@ -57,6 +58,7 @@ export async function* convertGoogleStream(
     if (response.usageMetadata) usage = convertGoogleUsage(response.usageMetadata);
 
     const candidate = response.candidates?.[0];
+    let logprobs = convertGoogleLogprobs(candidate?.logprobsResult);
     for (const part of candidate?.content?.parts ?? []) {
       if (part.functionCall) {
         const index = toolCallCount++;
@@ -74,7 +76,13 @@ export async function* convertGoogleStream(
           ],
         });
       } else if (part.text) {
-        yield chunk(part.thought ? { reasoning_content: part.text } : { content: part.text });
+        const converted = chunk(part.thought ? { reasoning_content: part.text } : { content: part.text });
+        // An event's logprobs cover its answer text: they ride on its first text chunk.
+        if (!part.thought && logprobs && converted.choices[0]) {
+          converted.choices[0].logprobs = logprobs;
+          logprobs = undefined;
+        }
+        yield converted;
       }
     }
 

@@ -33,6 +33,22 @@ export function convertOpenAiResponse(
       body: JSON.stringify(response),
     });
   }
+  const completion: ChatCompletion = {
+    id: response.id ?? `chatcmpl-${randomUUID()}`,
+    object: "chat.completion",
+    created: response.created ?? Math.floor(Date.now() / 1000),
+    model: response.model ?? context.modelId,
+    // More than one choice only when the caller asked for `n`.
+    choices: response.choices.map(convertChoice),
+  };
+  if (response.usage) completion.usage = context.convertUsage(response.usage);
+  return completion;
+}
+
+function convertChoice(
+  choice: OpenAiChatResponse["choices"][number],
+  index: number,
+): ChatCompletion["choices"][number] {
   const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).map((call) => ({
     id: call.id ?? newToolCallId(),
     type: "function",
@@ -45,17 +61,13 @@ export function convertOpenAiResponse(
   };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   if (choice.message.reasoning_content) message.reasoning_content = choice.message.reasoning_content;
-  const completion: ChatCompletion = {
-    id: response.id ?? `chatcmpl-${randomUUID()}`,
-    object: "chat.completion",
-    created: response.created ?? Math.floor(Date.now() / 1000),
-    model: response.model ?? context.modelId,
-    choices: [
-      { index: 0, message, finish_reason: finishReasonOf(choice.finish_reason, toolCalls.length > 0) },
-    ],
+  const converted: ChatCompletion["choices"][number] = {
+    index,
+    message,
+    finish_reason: finishReasonOf(choice.finish_reason, toolCalls.length > 0),
   };
-  if (response.usage) completion.usage = context.convertUsage(response.usage);
-  return completion;
+  if (choice.logprobs) converted.logprobs = choice.logprobs;
+  return converted;
 }
 
 /** Some compatible servers (older Ollama) say `stop` when the answer is tool calls. */

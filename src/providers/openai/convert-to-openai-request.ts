@@ -1,12 +1,32 @@
 import type { ChatMessage, ChatRequest } from "../../core/chat.js";
 import type { ModelSpec } from "../../core/model-catalog.js";
+import { chatParameterNames, type ParameterSupport } from "../../core/parameter-support.js";
 import type { OpenAiChatRequestBody } from "./openai-api.js";
+import { openAiParameterSupport } from "./openai-parameter-support.js";
+import { withSchemaInPrompt } from "./with-schema-in-prompt.js";
 
 export interface OpenAiRequestOptions {
   model: ModelSpec;
   stream: boolean;
   supportsDeveloperRole: boolean;
+  /** The dialect's table (default OpenAI's): only `forwarded` parameters beyond the basics are sent. */
+  parameterSupport?: ParameterSupport;
+  /** `json_schema` becomes `json_object` plus the schema in a system message (DeepSeek). */
+  schemaInPrompt?: boolean;
+  /** Leave `reasoning_effort` out for models without `usesMaxCompletionTokens` (OpenAI refuses it there). */
+  reasoningEffortOnlyForReasoningModels?: boolean;
 }
+
+/** Fields the converter writes itself; every other parameter is sent when its table says `forwarded`. */
+const convertedFields = new Set<string>([
+  "max_tokens",
+  "temperature",
+  "top_p",
+  "stop",
+  "tools",
+  "tool_choice",
+  "response_format",
+]);
 
 /**
  * Our request is already OpenAI's; what changes per model and upstream is
@@ -36,13 +56,20 @@ export function convertToOpenAiRequest(
   if (request.tools?.length) body.tools = request.tools;
   if (request.tool_choice !== undefined) body.tool_choice = request.tool_choice;
   if (request.response_format !== undefined) body.response_format = request.response_format;
-  if (request.user !== undefined) body.user = request.user;
+  const support = options.parameterSupport ?? openAiParameterSupport;
+  for (const name of chatParameterNames) {
+    if (convertedFields.has(name) || request[name] === undefined) continue;
+    if (name === "reasoning_effort" && options.reasoningEffortOnlyForReasoningModels && !isReasoningModel) {
+      continue;
+    }
+    if (support[name].handling === "forwarded") Object.assign(body, { [name]: request[name] });
+  }
   if (options.stream) {
     body.stream = true;
     // Without it OpenAI streams no usage at all and we could not book the call.
     body.stream_options = { include_usage: true };
   }
-  return body;
+  return options.schemaInPrompt ? withSchemaInPrompt(body) : body;
 }
 
 function convertMessage(message: ChatMessage, supportsDeveloperRole: boolean): ChatMessage {

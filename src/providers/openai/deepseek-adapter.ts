@@ -4,6 +4,7 @@ import { convertOpenAiUsage } from "./convert-openai-usage.js";
 import type { OpenAiUsage } from "./openai-api.js";
 import type { OpenAiDialect } from "./openai-dialect.js";
 import { createOpenAiFamilyAdapter } from "./openai-family-adapter.js";
+import { deepSeekParameterSupport } from "./openai-parameter-support.js";
 
 /**
  * DeepSeek speaks Chat Completions at `https://api.deepseek.com/chat/completions`,
@@ -15,6 +16,8 @@ export const deepSeekDialect: OpenAiDialect = {
   supportsDeveloperRole: false,
   hasEmbeddings: false,
   convertUsage: convertDeepSeekUsage,
+  parameterSupport: deepSeekParameterSupport,
+  schemaInPrompt: true,
 };
 
 export function createDeepSeekAdapter(settings: ProviderSettings): ProviderAdapter {

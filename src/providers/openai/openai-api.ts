@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ChatRequest } from "../../core/chat.js";
+import type { ChatLogprobs } from "../../core/chat-parameters.js";
 
 /*
  * OpenAI Chat Completions and Embeddings wire shapes
@@ -42,6 +43,8 @@ export const openAiUsageSchema = z.object({
 });
 export type OpenAiUsage = z.infer<typeof openAiUsageSchema>;
 
+const openAiLogprobsSchema = z.custom<ChatLogprobs>((value) => typeof value === "object").nullish();
+
 const toolCallSchema = z.object({
   id: z.string().nullish(),
   type: z.literal("function").nullish(),
@@ -62,6 +65,8 @@ export const openAiChatResponseSchema = z.object({
         tool_calls: z.array(toolCallSchema).nullish(),
       }),
       finish_reason: z.string().nullish(),
+      /** Passed through as OpenAI sends it when the caller asked for `logprobs`. */
+      logprobs: openAiLogprobsSchema,
     }),
   ),
   usage: openAiUsageSchema.nullish(),
@@ -91,6 +96,7 @@ export const openAiChatChunkSchema = z.object({
         })
         .nullish(),
       finish_reason: z.string().nullish(),
+      logprobs: openAiLogprobsSchema,
     }),
   ),
   usage: openAiUsageSchema.nullish(),

@@ -1,9 +1,11 @@
+import type { ChatCompletionChunk, ChatRequest } from "../../core/chat.js";
 import type { ModelSpec } from "../../core/model-catalog.js";
 import type { ProviderAdapter, ProviderSettings } from "../../core/provider-adapter.js";
 import { UpstreamError } from "../../core/upstream-error.js";
 import { createUpstreamDispatcher } from "../shared/create-upstream-dispatcher.js";
 import { parseUpstreamBody } from "../shared/parse-upstream-body.js";
 import { postForEvents, postJson, type UpstreamRequest } from "../shared/post-json.js";
+import { checkJsonAnswer } from "./check-json-answer.js";
 import { convertOpenAiResponse, type OpenAiResponseContext } from "./convert-openai-response.js";
 import { convertToOpenAiRequest } from "./convert-to-openai-request.js";
 import {
@@ -14,6 +16,25 @@ import {
 import type { OpenAiDialect } from "./openai-dialect.js";
 import { extractOpenAiErrorMessage } from "./openai-error.js";
 import { convertOpenAiStream } from "./openai-stream.js";
+
+/**
+ * A JSON answer is only known good once complete: the stream is read to the
+ * end and checked before its first chunk goes out, so a mismatch is a failure
+ * the router can retry or fail over, not a broken stream.
+ */
+async function checkedJsonStream(
+  provider: string,
+  format: Parameters<typeof checkJsonAnswer>[1],
+  stream: AsyncIterable<ChatCompletionChunk>,
+): Promise<AsyncIterable<ChatCompletionChunk>> {
+  const chunks: ChatCompletionChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  const content = chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("");
+  checkJsonAnswer(provider, format, content);
+  return (async function* replay() {
+    yield* chunks;
+  })();
+}
 
 /**
  * The one Chat Completions (+ Embeddings) implementation behind OpenAI,
@@ -51,22 +72,35 @@ export function createOpenAiFamilyAdapter(
     model,
     stream,
     supportsDeveloperRole: dialect.supportsDeveloperRole,
+    parameterSupport: dialect.parameterSupport,
+    schemaInPrompt: dialect.schemaInPrompt,
+    reasoningEffortOnlyForReasoningModels: dialect.reasoningEffortOnlyForReasoningModels,
   });
+  const schemaToCheck = (request: ChatRequest) =>
+    dialect.schemaInPrompt && request.response_format?.type === "json_schema"
+      ? request.response_format
+      : undefined;
 
   const adapter: ProviderAdapter = {
     name: provider,
+    parameterSupport: dialect.parameterSupport,
 
     async chat(model, request, options) {
       const body = convertToOpenAiRequest(request, requestOptions(model, false));
       const json = await postJson(upstream(chatUrl, body, options.signal));
       const response = parseUpstreamBody(openAiChatResponseSchema, json, { provider, url: chatUrl });
-      return convertOpenAiResponse(response, responseContext(model));
+      const completion = convertOpenAiResponse(response, responseContext(model));
+      const format = schemaToCheck(request);
+      if (format) checkJsonAnswer(provider, format, completion.choices[0]?.message.content);
+      return completion;
     },
 
     async streamChat(model, request, options) {
       const body = convertToOpenAiRequest(request, requestOptions(model, true));
       const events = await postForEvents(upstream(chatUrl, body, options.signal));
-      return convertOpenAiStream(events, responseContext(model));
+      const stream = convertOpenAiStream(events, responseContext(model));
+      const format = schemaToCheck(request);
+      return format ? await checkedJsonStream(provider, format, stream) : stream;
     },
   };
   if (!dialect.hasEmbeddings) return adapter;

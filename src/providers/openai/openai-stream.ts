@@ -60,7 +60,11 @@ export async function* convertOpenAiStream(
     }
     const choice = upstream.choices[0];
     const delta = convertDelta(choice?.delta, toolCallIndexes);
-    if (delta) yield chunk(delta);
+    if (delta) {
+      const converted = chunk(delta);
+      if (choice?.logprobs && converted.choices[0]) converted.choices[0].logprobs = choice.logprobs;
+      yield converted;
+    }
     if (choice?.finish_reason && finish === undefined) {
       finish = finishReasonOf(choice.finish_reason, toolCallIndexes.size > 0);
       yield chunk({}, finish);

@@ -1,0 +1,40 @@
+import type { ParameterSupport } from "../../core/parameter-support.js";
+
+/** How Gemini's generateContent takes each Chat Completions parameter (ai.google.dev/api/generate-content). */
+export const googleParameterSupport: ParameterSupport = {
+  max_tokens: { handling: "translated", note: "`generationConfig.maxOutputTokens`" },
+  temperature: { handling: "translated", note: "`generationConfig.temperature`" },
+  top_p: { handling: "translated", note: "`generationConfig.topP`" },
+  stop: { handling: "translated", note: "`generationConfig.stopSequences`" },
+  user: { handling: "ignored", note: "no end-user field on Gemini" },
+  tools: { handling: "translated", note: "`functionDeclarations`" },
+  tool_choice: { handling: "translated", note: "`toolConfig.functionCallingConfig`" },
+  response_format: { handling: "translated", note: "`responseMimeType` + `responseJsonSchema`" },
+  seed: { handling: "translated", note: "`generationConfig.seed`" },
+  frequency_penalty: { handling: "translated", note: "`generationConfig.frequencyPenalty`" },
+  presence_penalty: { handling: "translated", note: "`generationConfig.presencePenalty`" },
+  logprobs: {
+    handling: "translated",
+    note: "`generationConfig.responseLogprobs`; `logprobsResult` comes back as `logprobs`",
+  },
+  top_logprobs: { handling: "translated", note: "`generationConfig.logprobs`" },
+  logit_bias: { handling: "unsupported" },
+  parallel_tool_calls: { handling: "unsupported", note: "Gemini cannot be held to one call" },
+  reasoning_effort: {
+    handling: "translated",
+    note: "`thinkingConfig.thinkingBudget`: none 0, minimal/low 1024, medium 8192, high 24576, xhigh 32768",
+  },
+  service_tier: { handling: "ignored", note: "OpenAI's processing tiers" },
+  verbosity: { handling: "ignored", note: "a length hint" },
+  prediction: { handling: "ignored", note: "a latency optimisation; the answer is the same" },
+  metadata: { handling: "ignored", note: "OpenAI's stored-completion tags" },
+  store: { handling: "ignored", note: "OpenAI's stored completions" },
+  n: { handling: "unsupported", note: "one candidate per request" },
+  modalities: { handling: "unsupported", note: "no audio output" },
+  audio: { handling: "unsupported" },
+  web_search_options: { handling: "unsupported" },
+  prompt_cache_key: { handling: "ignored", note: "OpenAI's cache routing hint" },
+  prompt_cache_retention: { handling: "ignored", note: "OpenAI's cache lifetime" },
+  safety_identifier: { handling: "ignored", note: "OpenAI's abuse monitoring" },
+  top_k: { handling: "translated", note: "`generationConfig.topK`" },
+};

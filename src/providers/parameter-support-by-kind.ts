@@ -1,0 +1,18 @@
+import type { ParameterSupport } from "../core/parameter-support.js";
+import type { ProviderKind } from "../core/provider-adapter.js";
+import { anthropicParameterSupport } from "./anthropic/anthropic-parameter-support.js";
+import { googleParameterSupport } from "./google/google-parameter-support.js";
+import {
+  deepSeekParameterSupport,
+  openAiCompatibleParameterSupport,
+  openAiParameterSupport,
+} from "./openai/openai-parameter-support.js";
+
+/** Every chat provider kind's capability table, as its adapter carries it: the README's parameter table. */
+export const parameterSupportByKind: Record<Exclude<ProviderKind, "voyage">, ParameterSupport> = {
+  openai: openAiParameterSupport,
+  "openai-compatible": openAiCompatibleParameterSupport,
+  deepseek: deepSeekParameterSupport,
+  anthropic: anthropicParameterSupport,
+  google: googleParameterSupport,
+};
