@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
+import type { AutoCacheBreakpointsConfig } from "../config/gateway-config.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatUsage } from "../core/chat.js";
 import { GatewayError } from "../core/gateway-error.js";
+import type { ProviderCallOptions } from "../core/provider-adapter.js";
 import { tokenUsageFromChatUsage } from "../core/token-usage.js";
 import type { UsageOutcome } from "../core/usage-record.js";
 import type { BudgetReservation } from "../governance/budget-guard.js";
@@ -23,6 +25,7 @@ export interface ChatContext {
   tokenCounter: TokenCounter;
   requestTimeoutMs: number;
   logger: Logger;
+  autoCacheBreakpoints?: AutoCacheBreakpointsConfig;
 }
 
 interface OpenedStream {
@@ -75,12 +78,14 @@ async function answerChat(
   options: ChatCallOptions,
   reservation: BudgetReservation,
 ): Promise<ChatOutcome> {
+  const providerOptions = autoCacheOptions(context.autoCacheBreakpoints, input, caller);
   if (!options.onChunk) {
     const started = performance.now();
     const routeOptions = { signal: options.signal, deadlineAt: Date.now() + context.requestTimeoutMs };
     const routed = await context.router.route(
       targets,
-      (deployment, signal) => deployment.adapter.chat(deployment.model, request, { signal }),
+      (deployment, signal) =>
+        deployment.adapter.chat(deployment.model, request, { signal, ...providerOptions }),
       routeOptions,
     );
     const completion = routed.value;
@@ -103,7 +108,21 @@ async function answerChat(
     caller,
     { ...options, onChunk: options.onChunk },
     reservation,
+    providerOptions,
   );
+}
+
+/** The opt-in of DESIGN's prompt caching: by the group routed to, or by the calling project. */
+function autoCacheOptions(
+  config: AutoCacheBreakpointsConfig | undefined,
+  input: ChatInput,
+  caller: Caller,
+): Pick<ProviderCallOptions, "autoCacheBreakpoints"> {
+  if (!config) return {};
+  const group = input.model ? undefined : (input.modelGroup ?? "reasoning");
+  const optedIn =
+    config.projects.includes(caller.projectId) || (group !== undefined && config.modelGroups.includes(group));
+  return optedIn ? { autoCacheBreakpoints: { minPromptTokens: config.minPromptTokens } } : {};
 }
 
 /** The streamed answer: failover until the first content chunk, then every chunk forwarded as it comes. */
@@ -115,13 +134,14 @@ async function answerStreaming(
   caller: Caller,
   options: ChatCallOptions & { onChunk: NonNullable<ChatCallOptions["onChunk"]> },
   reservation: BudgetReservation,
+  providerOptions: Pick<ProviderCallOptions, "autoCacheBreakpoints">,
 ): Promise<ChatOutcome> {
   const started = performance.now();
   const routeOptions = { signal: options.signal, deadlineAt: Date.now() + context.requestTimeoutMs };
   const { onChunk } = options;
   const routed = await context.router.route(
     targets,
-    (deployment, signal) => openStream(deployment, request, signal),
+    (deployment, signal) => openStream(deployment, request, { signal, ...providerOptions }),
     { ...routeOptions, deferSettle: true },
   );
   const { deployment, permit } = routed;
@@ -179,9 +199,9 @@ async function answerStreaming(
 async function openStream(
   deployment: Deployment & { adapter: NonNullable<Deployment["adapter"]> },
   request: ChatRequest,
-  signal: AbortSignal,
+  providerOptions: ProviderCallOptions,
 ): Promise<OpenedStream> {
-  const stream = await deployment.adapter.streamChat(deployment.model, request, { signal });
+  const stream = await deployment.adapter.streamChat(deployment.model, request, providerOptions);
   const rest = stream[Symbol.asyncIterator]();
   const head: ChatCompletionChunk[] = [];
   try {
@@ -237,11 +257,13 @@ function finish(
       provider: deployment.provider.name,
       content: choice?.message.content ?? null,
       tool_calls: choice?.message.tool_calls ?? [],
+      ...(choice?.message.reasoning_content ? { reasoning_content: choice.message.reasoning_content } : {}),
       finish_reason: choice?.finish_reason ?? null,
       usage: {
         input_tokens: tokens.inputTokens,
         output_tokens: tokens.outputTokens,
         cached_input_tokens: tokens.cachedInputTokens,
+        cache_write_tokens: tokens.cacheWriteInputTokens,
         total_tokens: tokens.inputTokens + tokens.outputTokens,
       },
       cost_usd: nanoUsdToUsd(costNanoUsd),
@@ -259,6 +281,7 @@ function toChatRequest(input: ChatInput): ChatRequest {
 function completionText(completion: ChatCompletion): string {
   const message = completion.choices[0]?.message;
   return (
+    (message?.reasoning_content ?? "") +
     (message?.content ?? "") +
     (message?.tool_calls ?? []).map((call) => call.function.name + call.function.arguments).join("")
   );
@@ -283,6 +306,8 @@ function completionFrom(
           role: "assistant",
           content: accumulator.content.length > 0 || toolCalls.length === 0 ? accumulator.content : null,
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+          ...(accumulator.reasoningContent ? { reasoning_content: accumulator.reasoningContent } : {}),
+          ...(accumulator.thinkingBlocks.length > 0 ? { thinking_blocks: accumulator.thinkingBlocks } : {}),
         },
         finish_reason: accumulator.finishReason,
       },

@@ -26,7 +26,11 @@ describe("convertAnthropicMessage", () => {
         prompt_tokens: 3860,
         completion_tokens: 11,
         total_tokens: 3871,
-        prompt_tokens_details: { cached_tokens: 1800, cache_creation_tokens: 2048 },
+        prompt_tokens_details: {
+        cached_tokens: 1800,
+        cache_creation_tokens: 2048,
+        cache_creation_token_details: { ephemeral_5m_input_tokens: 2048, ephemeral_1h_input_tokens: 0 },
+      },
       },
     });
   });

@@ -1,6 +1,11 @@
 import type { ChatRequest, ToolChoice } from "../../core/chat.js";
 import type { ModelSpec } from "../../core/model-catalog.js";
 import type { AnthropicRequestBody, AnthropicTool, AnthropicToolChoice } from "./anthropic-api.js";
+import {
+  type AutoCacheBreakpoints,
+  addAutoCacheBreakpoints,
+  checkAnthropicCacheBreakpoints,
+} from "./anthropic-cache-breakpoints.js";
 import { createAnthropicRequestError } from "./anthropic-error.js";
 import { anthropicJsonToolName, createAnthropicJsonTool } from "./anthropic-json-response.js";
 import { convertToAnthropicMessages } from "./convert-to-anthropic-messages.js";
@@ -10,6 +15,7 @@ export function convertToAnthropicRequest(
   provider: string,
   model: ModelSpec,
   request: ChatRequest,
+  autoCacheBreakpoints?: AutoCacheBreakpoints,
 ): AnthropicRequestBody {
   const { system, messages } = convertToAnthropicMessages(provider, request.messages);
   const body: AnthropicRequestBody = {
@@ -29,7 +35,10 @@ export function convertToAnthropicRequest(
   // be specified for this model"); temperature wins, as in Portkey.
   if (request.top_p !== undefined && request.temperature === undefined) body.top_p = request.top_p;
   if (request.user !== undefined) body.metadata = { user_id: request.user };
+  if (request.thinking !== undefined) body.thinking = { ...request.thinking };
   Object.assign(body, convertTools(provider, request));
+  if (autoCacheBreakpoints) addAutoCacheBreakpoints(body, autoCacheBreakpoints);
+  checkAnthropicCacheBreakpoints(provider, body);
   return body;
 }
 
@@ -41,6 +50,7 @@ function convertTools(
     name: tool.function.name,
     ...(tool.function.description ? { description: tool.function.description } : {}),
     input_schema: tool.function.parameters ?? { type: "object", properties: {} },
+    ...(tool.cache_control ? { cache_control: { ...tool.cache_control } } : {}),
   }));
   const jsonTool = createAnthropicJsonTool(request.response_format);
   if (jsonTool) {

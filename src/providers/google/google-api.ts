@@ -52,6 +52,8 @@ export interface GoogleGenerateContentRequest {
 const googlePartSchema = z.object({
   text: z.string().nullish(),
   thought: z.boolean().nullish(),
+  /** Gemini 2.5/3 sign their reasoning; a function call's signature must come back with it. */
+  thoughtSignature: z.string().nullish(),
   functionCall: z
     .object({
       name: z.string(),
