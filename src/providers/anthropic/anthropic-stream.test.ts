@@ -85,10 +85,10 @@ describe("convertAnthropicStream", () => {
           completion_tokens: 30,
           total_tokens: 2142,
           prompt_tokens_details: {
-        cached_tokens: 2000,
-        cache_creation_tokens: 100,
-        cache_creation_token_details: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 0 },
-      },
+            cached_tokens: 2000,
+            cache_creation_tokens: 100,
+            cache_creation_token_details: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 0 },
+          },
         },
       },
     ]);
