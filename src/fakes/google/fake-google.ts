@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { fakeEmbeddingVector } from "../fake-embedding-vector.js";
 import { type FakeProvider, type FakeReplies, type FakeUsage, retryAfterHeaders } from "../fake-provider.js";
 import { type FakeResponse, FakeUpstreamServer, type RecordedCall } from "../fake-upstream-server.js";
+import { checkThoughtSignatures, signFunctionCall } from "./fake-google-thought-signatures.js";
 
 /*
  * A fake Gemini API (v1beta) speaking its wire format: GenerateContentResponse
@@ -83,6 +84,29 @@ export const googleReplies: FakeReplies = {
   }),
 };
 
+/**
+ * A thinking model's tool call: a thought summary part, then the function
+ * call signed as Gemini 2.5/3 sign the first call of a step, with the
+ * thinking tokens in `thoughtsTokenCount` (apart from `candidatesTokenCount`).
+ */
+export function googleThinkingToolCallReply(
+  thought: string,
+  call: { name: string; argumentsJson: string },
+  usage: FakeUsage & { thoughtsTokens: number },
+): FakeResponse {
+  const args = JSON.parse(call.argumentsJson) as unknown;
+  return {
+    type: "json",
+    body: googleResponse(
+      [
+        { text: thought, thought: true },
+        { functionCall: { name: call.name, args }, thoughtSignature: signFunctionCall(call.name, args) },
+      ],
+      { finishReason: "STOP", usage },
+    ),
+  };
+}
+
 /** A batchEmbedContents answer with these vectors, one per input. */
 export function googleEmbeddingsReply(vectors: number[][]): FakeResponse {
   return { type: "json", body: { embeddings: vectors.map((values) => ({ values })) } };
@@ -92,6 +116,8 @@ const defaultUsage: FakeUsage = { inputTokens: 12, outputTokens: 6 };
 
 function answerChat(call: RecordedCall): FakeResponse {
   const model = /^\/v1beta\/models\/([^/:]+):/.exec(call.path)?.[1] ?? scriptedModelVersion;
+  const signatureRefusal = checkThoughtSignatures(model, call.body);
+  if (signatureRefusal) return googleReplies.error(400, signatureRefusal);
   const answer = `Hello from fake ${model}`;
   const usage = { inputTokens: estimateTokens(promptText(call.body)), outputTokens: estimateTokens(answer) };
   if (call.path.endsWith(":streamGenerateContent")) {
@@ -159,9 +185,15 @@ function streamEvents(pieces: string[], usage: FakeUsage, model: string): Array<
 
 function googleResponse(
   parts: unknown[],
-  options: { finishReason?: string; usage: FakeUsage; model?: string; responseId?: string },
+  options: {
+    finishReason?: string;
+    usage: FakeUsage & { thoughtsTokens?: number };
+    model?: string;
+    responseId?: string;
+  },
 ): unknown {
   const { usage } = options;
+  const thoughts = usage.thoughtsTokens ?? 0;
   return {
     candidates: [
       {
@@ -173,7 +205,9 @@ function googleResponse(
     usageMetadata: {
       promptTokenCount: usage.inputTokens,
       candidatesTokenCount: usage.outputTokens,
-      totalTokenCount: usage.inputTokens + usage.outputTokens,
+      // Thinking is counted apart from the candidates, and in the total.
+      ...(thoughts > 0 ? { thoughtsTokenCount: thoughts } : {}),
+      totalTokenCount: usage.inputTokens + usage.outputTokens + thoughts,
       ...(usage.cachedInputTokens ? { cachedContentTokenCount: usage.cachedInputTokens } : {}),
       promptTokensDetails: [{ modality: "TEXT", tokenCount: usage.inputTokens }],
     },
