@@ -192,6 +192,28 @@ describe("reasoning and prompt caching through /v1/chat/completions", () => {
     });
   });
 
+  it.each([
+    // [catalog model, provider, expected nano-USD for 2000 prompt tokens (1536 cached) and 10 output tokens]
+    ["gpt-4.1", "openai", 464 * 2000 + 1536 * 500 + 10 * 8000],
+    ["deepseek-coder", "deepseek", 464 * 280 + 1536 * 28 + 10 * 420],
+    ["gemini-2.5-pro", "google", 464 * 1250 + 1536 * 125 + 10 * 10_000],
+  ] as const)(
+    "bills %s's cached tokens (%s's own usage field) at its cached rate",
+    async (model, provider, expected) => {
+      const fake = harness.fakes[provider];
+      fake.enqueueChat(
+        fake.replies.text("Cached answer", { inputTokens: 2000, outputTokens: 10, cachedInputTokens: 1536 }),
+      );
+      const project = `cached-${provider}`;
+      const answer = await client(project).chat.completions.create({
+        model,
+        messages: [{ role: "user", content: "Hi" }],
+      });
+      expect(answer.usage?.prompt_tokens_details?.cached_tokens).toBe(1536);
+      expect(await bookedNanoUsd(project)).toBe(expected);
+    },
+  );
+
   describe("reasoning", () => {
     const thinking = { type: "enabled", budget_tokens: 1024 };
     const weatherTool = {
