@@ -304,6 +304,33 @@ describe("reasoning and prompt caching through /v1/chat/completions", () => {
       ]);
     });
 
+    it("asks Gemini for its thoughts with thinking on and streams them as reasoning_content, with reasoning tokens", async () => {
+      const stream = await client("gemini-stream").chat.completions.create({
+        model: "gemini-2.5-pro",
+        messages: [{ role: "user", content: "Hi" }],
+        stream: true,
+        stream_options: { include_usage: true },
+        ...({ thinking } as object),
+      });
+      let reasoning = "";
+      let content = "";
+      let usage: OpenAI.CompletionUsage | undefined;
+      for await (const chunk of stream) {
+        const delta = chunk.choices[0]?.delta as { reasoning_content?: string; content?: string } | undefined;
+        reasoning += delta?.reasoning_content ?? "";
+        content += delta?.content ?? "";
+        if (chunk.usage) usage = chunk.usage;
+      }
+      expect(harness.fakes.google.chatCalls()[0]?.body).toMatchObject({
+        generationConfig: { thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } },
+      });
+      expect(reasoning).toBe("Greeting gemini-2.5-pro.");
+      expect(content).toBe("Hello from fake gemini-2.5-pro");
+      const reasoningTokens = usage?.completion_tokens_details?.reasoning_tokens ?? 0;
+      expect(reasoningTokens).toBeGreaterThan(0);
+      expect(usage?.completion_tokens).toBe(reasoningTokens + 8); // the answer's own 8 tokens
+    });
+
     it("carries Gemini's thought signature on the tool call and back; thinking tokens are reasoning tokens priced as output", async () => {
       const { google } = harness.fakes;
       google.enqueueChat(

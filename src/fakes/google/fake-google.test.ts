@@ -202,6 +202,27 @@ describe("fake Google answered through @google/genai", () => {
 });
 
 describe("fake Google thoughts and thought signatures through @google/genai", () => {
+  it("shows a thought summary and counts thinking tokens only when includeThoughts is asked", async () => {
+    const config = { thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 } };
+    const response = await sdk.models.generateContent({ model: "gemini-2.5-pro", contents: "Hi", config });
+    const parts = response.candidates?.[0]?.content?.parts ?? [];
+    expect(parts[0]).toEqual({ text: "Greeting gemini-2.5-pro.", thought: true });
+    expect(response.text).toBe("Hello from fake gemini-2.5-pro");
+    const usage = response.usageMetadata;
+    expect(usage?.thoughtsTokenCount).toBeGreaterThan(0);
+    expect(usage?.totalTokenCount).toBe(
+      (usage?.promptTokenCount ?? 0) + (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
+    );
+    const streamed = await collect(
+      await sdk.models.generateContentStream({ model: "gemini-2.5-pro", contents: "Hi", config }),
+    );
+    expect(streamed[0]?.candidates?.[0]?.content?.parts?.[0]?.thought).toBe(true);
+
+    const plain = await sdk.models.generateContent({ model: "gemini-2.5-pro", contents: "Hi" });
+    expect(plain.candidates?.[0]?.content?.parts?.some((part) => part.thought)).toBe(false);
+    expect(plain.usageMetadata?.thoughtsTokenCount).toBeUndefined();
+  });
+
   const call = { name: "get_weather", argumentsJson: '{"city":"Paris"}' };
 
   it("returns a thought part, a signed function call, and thinking tokens apart from the candidates", async () => {

@@ -119,11 +119,18 @@ function answerChat(call: RecordedCall): FakeResponse {
   const signatureRefusal = checkThoughtSignatures(model, call.body);
   if (signatureRefusal) return googleReplies.error(400, signatureRefusal);
   const answer = `Hello from fake ${model}`;
-  const usage = { inputTokens: estimateTokens(promptText(call.body)), outputTokens: estimateTokens(answer) };
+  // Gemini thinks either way; it shows a summary of its thoughts only when asked.
+  const thought = includesThoughts(call.body) ? `Greeting ${model}.` : undefined;
+  const usage = {
+    inputTokens: estimateTokens(promptText(call.body)),
+    outputTokens: estimateTokens(answer),
+    ...(thought ? { thoughtsTokens: estimateTokens(thought) * 8 } : {}),
+  };
   if (call.path.endsWith(":streamGenerateContent")) {
-    return { type: "sse", events: streamEvents(splitIntoPieces(answer), usage, model) };
+    return { type: "sse", events: streamEvents(splitIntoPieces(answer), usage, model, thought) };
   }
-  return { type: "json", body: googleResponse([{ text: answer }], { finishReason: "STOP", usage, model }) };
+  const parts = [...(thought ? [{ text: thought, thought: true }] : []), { text: answer }];
+  return { type: "json", body: googleResponse(parts, { finishReason: "STOP", usage, model }) };
 }
 
 function answerEmbeddings(call: RecordedCall): FakeResponse {
@@ -166,21 +173,49 @@ interface EmbedRequest {
   outputDimensionality?: number;
 }
 
-function streamEvents(pieces: string[], usage: FakeUsage, model: string): Array<{ data: string }> {
+function includesThoughts(body: unknown): boolean {
+  const config = (
+    body as { generationConfig?: { thinkingConfig?: { includeThoughts?: unknown } } } | undefined
+  )?.generationConfig;
+  return config?.thinkingConfig?.includeThoughts === true;
+}
+
+function streamEvents(
+  pieces: string[],
+  usage: FakeUsage & { thoughtsTokens?: number },
+  model: string,
+  thought?: string,
+): Array<{ data: string }> {
   const responseId = newResponseId();
   const texts = pieces.length > 0 ? pieces : [""];
-  return texts.map((text, index) => {
-    const isLast = index === texts.length - 1;
-    // Gemini repeats usage on every chunk, counting output so far; the last is final.
-    const outputSoFar = Math.round((usage.outputTokens * (index + 1)) / texts.length);
-    const chunk = googleResponse([{ text }], {
-      finishReason: isLast ? "STOP" : undefined,
-      usage: { ...usage, outputTokens: outputSoFar },
-      model,
-      responseId,
-    });
-    return { data: JSON.stringify(chunk) };
-  });
+  const thoughtEvents = thought
+    ? [
+        {
+          data: JSON.stringify(
+            googleResponse([{ text: thought, thought: true }], {
+              usage: { ...usage, outputTokens: 0 },
+              model,
+              responseId,
+            }),
+          ),
+        },
+      ]
+    : [];
+  return [
+    ...thoughtEvents,
+    ...texts.map((text, index) => {
+      const isLast = index === texts.length - 1;
+      // Gemini repeats usage on every chunk, counting output so far; the last is final.
+      const outputSoFar = Math.round((usage.outputTokens * (index + 1)) / texts.length);
+      const chunk = googleResponse([{ text }], {
+        finishReason: isLast ? "STOP" : undefined,
+        usage: { ...usage, outputTokens: outputSoFar },
+        model,
+        responseId,
+      });
+      return { data: JSON.stringify(chunk) };
+    }),
+  ];
 }
 
 function googleResponse(

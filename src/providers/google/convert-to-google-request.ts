@@ -37,6 +37,10 @@ function convertGenerationConfig(request: ChatRequest): GoogleGenerationConfig {
   if (request.top_p !== undefined) config.topP = request.top_p;
   if (request.stop !== undefined)
     config.stopSequences = typeof request.stop === "string" ? [request.stop] : request.stop;
+  // Anthropic's thinking switch asks for visible reasoning: Gemini's thought summaries, same budget.
+  if (request.thinking?.type === "enabled") {
+    config.thinkingConfig = { thinkingBudget: request.thinking.budget_tokens, includeThoughts: true };
+  }
   return { ...config, ...convertResponseFormat(request.response_format) };
 }
 

@@ -37,6 +37,8 @@ export interface GoogleGenerationConfig {
   stopSequences?: string[];
   responseMimeType?: string;
   responseJsonSchema?: Record<string, unknown>;
+  /** ai.google.dev/gemini-api/docs/thinking: thoughts come back only with `includeThoughts`. */
+  thinkingConfig?: { thinkingBudget?: number; includeThoughts?: boolean };
 }
 
 export interface GoogleGenerateContentRequest {
