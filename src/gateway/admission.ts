@@ -26,7 +26,12 @@ export class Admission {
   async admit(
     caller: Caller,
     targets: Deployment[],
-    estimate: { promptTokens: () => Promise<number>; maxOutputTokens: (deployment: Deployment) => number },
+    estimate: {
+      promptTokens: () => Promise<number>;
+      maxOutputTokens: (deployment: Deployment) => number;
+      /** The longest prompt-cache TTL the request may write at (Anthropic bills writes above input). */
+      cacheWrites?: "none" | "5m" | "1h";
+    },
   ): Promise<BudgetReservation> {
     assertMayActFor(caller.principal, caller.projectId);
     await this.rateLimiter.check({ projectId: caller.projectId, agentId: caller.agentId });
@@ -38,7 +43,12 @@ export class Admission {
     // Failover may land on any deployment of the chain: hold for the dearest.
     const maxCostNanoUsd = Math.max(
       ...targets.map((deployment) =>
-        estimateMaxCostNanoUsd(promptTokens, estimate.maxOutputTokens(deployment), deployment.model.pricing),
+        estimateMaxCostNanoUsd(
+          promptTokens,
+          estimate.maxOutputTokens(deployment),
+          deployment.model.pricing,
+          deployment.provider.kind === "anthropic" ? estimate.cacheWrites : "none",
+        ),
       ),
     );
     return this.budgetGuard.reserve({

@@ -60,6 +60,7 @@ export async function completeChat(
     promptTokens: async () =>
       (await context.tokenCounter.countMessages(request.messages, "o200k_base")).tokens,
     maxOutputTokens: (deployment) => request.max_tokens ?? deployment.model.maxOutputTokens,
+    cacheWrites: cacheWriteTtl(request, autoCacheOptions(context.autoCacheBreakpoints, input, caller)),
   });
   try {
     return await answerChat(context, input, request, targets, caller, options, reservation);
@@ -110,6 +111,24 @@ async function answerChat(
     reservation,
     providerOptions,
   );
+}
+
+/** The longest TTL a request may write the prompt cache at: its own breakpoints', or the automatic ones'. */
+function cacheWriteTtl(
+  request: ChatRequest,
+  providerOptions: Pick<ProviderCallOptions, "autoCacheBreakpoints">,
+): "none" | "5m" | "1h" {
+  const breakpoints = [
+    ...(request.tools ?? []).map((tool) => tool.cache_control),
+    ...request.messages.flatMap((message) => [
+      message.cache_control,
+      ...(Array.isArray(message.content)
+        ? message.content.map((part) => (part.type === "text" ? part.cache_control : undefined))
+        : []),
+    ]),
+  ].filter((breakpoint) => breakpoint !== undefined);
+  if (breakpoints.some((breakpoint) => breakpoint.ttl === "1h")) return "1h";
+  return breakpoints.length > 0 || providerOptions.autoCacheBreakpoints ? "5m" : "none";
 }
 
 /** The opt-in of DESIGN's prompt caching: by the group routed to, or by the calling project. */

@@ -22,6 +22,9 @@ models:
 prompt_caching:
   auto_breakpoints:
     projects: [auto-cache]
+budgets:
+  projects:
+    tight-cache: { daily_usd: 0.008 }
 `;
 
 // ~2,400 tokens at the fakes' four characters a token: above Sonnet 4's 1,024-token cache minimum.
@@ -154,6 +157,35 @@ describe("reasoning and prompt caching through /v1/chat/completions", () => {
         nanos(usage?.completion_tokens ?? 0, sonnet.outputMicroUsdPerMtok);
       expect(sonnet.cacheWrite1hMicroUsdPerMtok).toBe(sonnet.inputMicroUsdPerMtok * 2);
       expect(await bookedNanoUsd("cache-1h")).toBe(expected);
+    });
+
+    it("holds budget for a 1-hour cache write at its price, so a request that could overspend is refused first", async () => {
+      // ~1,800 prompt tokens: held at $3/MTok they fit $0.008, written for an hour at $6/MTok they do not.
+      const request = (ttl?: "1h") =>
+        ({
+          model: "claude-sonnet-4",
+          max_tokens: 10,
+          messages: [
+            {
+              role: "system",
+              content: [
+                {
+                  type: "text",
+                  text: longRules("budgets"),
+                  ...(ttl ? { cache_control: { type: "ephemeral", ttl } } : {}),
+                },
+              ],
+            },
+            { role: "user", content: "Hi" },
+          ],
+        }) as OpenAI.ChatCompletionCreateParamsNonStreaming;
+      const refused = await client("tight-cache")
+        .chat.completions.create(request("1h"))
+        .catch((caught: unknown) => caught);
+      expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(anthropic.chatCalls()).toHaveLength(0);
+      const answered = await client("tight-cache").chat.completions.create(request());
+      expect(answered.choices[0]?.message.content).toBe("Hello from fake claude-sonnet-4-0");
     });
 
     it("refuses a fifth cache breakpoint with a 400 naming cache_control, before any provider is called", async () => {
