@@ -48,6 +48,8 @@ export class FakePromptCache {
     const breakpoints = this.breakpointsOf(model, body, estimateTokens);
     const outcome: CacheOutcome = { readTokens: 0, write5mTokens: 0, write1hTokens: 0 };
     const now = this.now();
+    // Expired entries go, so a long-running fake (demo mode) does not grow without bound.
+    for (const [key, expiry] of this.expiresAt) if (expiry <= now) this.expiresAt.delete(key);
     let readIndex = -1;
     breakpoints.forEach((breakpoint, index) => {
       if ((this.expiresAt.get(breakpoint.key) ?? 0) > now) readIndex = index;
