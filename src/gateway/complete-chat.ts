@@ -13,6 +13,7 @@ import type { Admission } from "./admission.js";
 import type { Caller } from "./caller.js";
 import { ChatStreamAccumulator, chunkCarriesContent } from "./chat-stream-accumulator.js";
 import type { ChatCallOptions, ChatInput, ChatOutcome } from "./chat-types.js";
+import { autoCacheOptions, cacheWriteTtl, type PromptCacheOptions } from "./prompt-cache-options.js";
 import { recordUsage } from "./record-usage.js";
 import { type EncodingName, TokenCounter } from "./token-counter.js";
 import type { UsageBooker } from "./usage-booker.js";
@@ -56,14 +57,15 @@ export async function completeChat(
   }
   const targets = context.deployments.targetsFor(input, "chat");
   const request = toChatRequest(input);
+  const providerOptions = autoCacheOptions(context.autoCacheBreakpoints, input, caller);
   const reservation = await context.admission.admit(caller, targets, {
     promptTokens: async () =>
       (await context.tokenCounter.countMessages(request.messages, "o200k_base")).tokens,
     maxOutputTokens: (deployment) => request.max_tokens ?? deployment.model.maxOutputTokens,
-    cacheWrites: cacheWriteTtl(request, autoCacheOptions(context.autoCacheBreakpoints, input, caller)),
+    cacheWrites: cacheWriteTtl(request, providerOptions),
   });
   try {
-    return await answerChat(context, input, request, targets, caller, options, reservation);
+    return await answerChat(context, input, request, targets, caller, options, reservation, providerOptions);
   } finally {
     // A no-op once the answer settled the hold; frees it when no provider answered.
     await reservation.release();
@@ -78,8 +80,8 @@ async function answerChat(
   caller: Caller,
   options: ChatCallOptions,
   reservation: BudgetReservation,
+  providerOptions: PromptCacheOptions,
 ): Promise<ChatOutcome> {
-  const providerOptions = autoCacheOptions(context.autoCacheBreakpoints, input, caller);
   if (!options.onChunk) {
     const started = performance.now();
     const routeOptions = { signal: options.signal, deadlineAt: Date.now() + context.requestTimeoutMs };
@@ -113,37 +115,6 @@ async function answerChat(
   );
 }
 
-/** The longest TTL a request may write the prompt cache at: its own breakpoints', or the automatic ones'. */
-function cacheWriteTtl(
-  request: ChatRequest,
-  providerOptions: Pick<ProviderCallOptions, "autoCacheBreakpoints">,
-): "none" | "5m" | "1h" {
-  const breakpoints = [
-    ...(request.tools ?? []).map((tool) => tool.cache_control),
-    ...request.messages.flatMap((message) => [
-      message.cache_control,
-      ...(Array.isArray(message.content)
-        ? message.content.map((part) => (part.type === "text" ? part.cache_control : undefined))
-        : []),
-    ]),
-  ].filter((breakpoint) => breakpoint !== undefined);
-  if (breakpoints.some((breakpoint) => breakpoint.ttl === "1h")) return "1h";
-  return breakpoints.length > 0 || providerOptions.autoCacheBreakpoints ? "5m" : "none";
-}
-
-/** The opt-in of DESIGN's prompt caching: by the group routed to, or by the calling project. */
-function autoCacheOptions(
-  config: AutoCacheBreakpointsConfig | undefined,
-  input: ChatInput,
-  caller: Caller,
-): Pick<ProviderCallOptions, "autoCacheBreakpoints"> {
-  if (!config) return {};
-  const group = input.model ? undefined : (input.modelGroup ?? "reasoning");
-  const optedIn =
-    config.projects.includes(caller.projectId) || (group !== undefined && config.modelGroups.includes(group));
-  return optedIn ? { autoCacheBreakpoints: { minPromptTokens: config.minPromptTokens } } : {};
-}
-
 /** The streamed answer: failover until the first content chunk, then every chunk forwarded as it comes. */
 async function answerStreaming(
   context: ChatContext,
@@ -153,7 +124,7 @@ async function answerStreaming(
   caller: Caller,
   options: ChatCallOptions & { onChunk: NonNullable<ChatCallOptions["onChunk"]> },
   reservation: BudgetReservation,
-  providerOptions: Pick<ProviderCallOptions, "autoCacheBreakpoints">,
+  providerOptions: PromptCacheOptions,
 ): Promise<ChatOutcome> {
   const started = performance.now();
   const routeOptions = { signal: options.signal, deadlineAt: Date.now() + context.requestTimeoutMs };
