@@ -54,6 +54,7 @@ export const configFileSchema = z.strictObject({
           output: pricePerMtok,
           cached_input: pricePerMtok.optional(),
           cache_write: pricePerMtok.optional(),
+          cache_write_1h: pricePerMtok.optional(),
         }),
       }),
     )
@@ -109,6 +110,16 @@ export const configFileSchema = z.strictObject({
           }),
         )
         .optional(),
+    })
+    .optional(),
+  /** Anthropic prompt caching the gateway adds by itself, opted into per model group or project. */
+  prompt_caching: z
+    .strictObject({
+      auto_breakpoints: z.strictObject({
+        model_groups: z.array(identifier).optional(),
+        projects: z.array(identifier).optional(),
+        min_prompt_tokens: z.number().int().min(1).max(10_000_000).optional(),
+      }),
     })
     .optional(),
   client_keys: z

@@ -1,8 +1,8 @@
 import type { ModelSpec } from "../core/model-catalog.js";
 
 type DefaultModel = Omit<ModelSpec, "name" | "pricing"> & {
-  /** USD per million tokens: input, output, cached input, cache write. */
-  usdPerMtok: [number, number, number, number?];
+  /** USD per million tokens: input, output, cached input, cache write (5 min), cache write (1 h). */
+  usdPerMtok: [number, number, number, number?, number?];
 };
 
 /**
@@ -20,7 +20,7 @@ const defaults: Record<string, DefaultModel> = {
     providerModelId: "claude-opus-4-5",
     contextWindow: 200_000,
     maxOutputTokens: 64_000,
-    usdPerMtok: [5, 25, 0.5, 6.25],
+    usdPerMtok: [5, 25, 0.5, 6.25, 10],
   },
   "claude-sonnet-4": {
     kind: "chat",
@@ -28,7 +28,7 @@ const defaults: Record<string, DefaultModel> = {
     providerModelId: "claude-sonnet-4-0",
     contextWindow: 200_000,
     maxOutputTokens: 64_000,
-    usdPerMtok: [3, 15, 0.3, 3.75],
+    usdPerMtok: [3, 15, 0.3, 3.75, 6],
   },
   "claude-haiku": {
     kind: "chat",
@@ -36,7 +36,7 @@ const defaults: Record<string, DefaultModel> = {
     providerModelId: "claude-haiku-4-5",
     contextWindow: 200_000,
     maxOutputTokens: 64_000,
-    usdPerMtok: [1, 5, 0.1, 1.25],
+    usdPerMtok: [1, 5, 0.1, 1.25, 2],
   },
   "gpt-4.1": {
     kind: "chat",
@@ -128,7 +128,7 @@ export function usdToMicroUsd(usd: number): number {
 export function defaultCatalog(): Record<string, ModelSpec> {
   const catalog: Record<string, ModelSpec> = {};
   for (const [name, { usdPerMtok, ...spec }] of Object.entries(defaults)) {
-    const [input, output, cachedInput, cacheWrite] = usdPerMtok;
+    const [input, output, cachedInput, cacheWrite, cacheWrite1h] = usdPerMtok;
     catalog[name] = {
       name,
       ...spec,
@@ -137,6 +137,7 @@ export function defaultCatalog(): Record<string, ModelSpec> {
         outputMicroUsdPerMtok: usdToMicroUsd(output),
         cachedInputMicroUsdPerMtok: usdToMicroUsd(cachedInput),
         cacheWriteMicroUsdPerMtok: usdToMicroUsd(cacheWrite ?? input),
+        ...(cacheWrite1h !== undefined ? { cacheWrite1hMicroUsdPerMtok: usdToMicroUsd(cacheWrite1h) } : {}),
       },
     };
   }

@@ -32,6 +32,18 @@ export interface ModelAlias {
   target: string;
 }
 
+/**
+ * Automatic Anthropic cache breakpoints on long system prompts and tool
+ * lists, for requests routed by one of `modelGroups` or made for one of
+ * `projects`.
+ */
+export interface AutoCacheBreakpointsConfig {
+  modelGroups: string[];
+  projects: string[];
+  /** Estimated prompt tokens a system prompt or tool list needs to be marked. */
+  minPromptTokens: number;
+}
+
 /** The validated, effective configuration: the only input `main` builds from. */
 export interface GatewayConfig {
   host: string;
@@ -62,4 +74,6 @@ export interface GatewayConfig {
   budgetsFailClosed: boolean;
   rateLimits: RateLimitConfig;
   clientKeys: ClientKeyConfig[];
+  /** Undefined: the gateway adds no cache breakpoint of its own. */
+  autoCacheBreakpoints?: AutoCacheBreakpointsConfig;
 }

@@ -157,6 +157,34 @@ client_keys:
     );
   });
 
+  it("reads the automatic cache breakpoints opt-in and the 1-hour cache-write price, and checks the groups named", () => {
+    const path = writeConfigFile(`
+models:
+  my-claude:
+    provider: anthropic
+    provider_model_id: claude-sonnet-4-5
+    context_window: 200000
+    max_output_tokens: 64000
+    price_per_mtok: { input: 3, output: 15, cached_input: 0.3, cache_write: 3.75, cache_write_1h: 6 }
+prompt_caching:
+  auto_breakpoints: { model_groups: [code], projects: [support-bot] }
+`);
+    const config = loadConfig({ LLM_GATEWAY_CONFIG: path });
+    expect(config.autoCacheBreakpoints).toEqual({
+      modelGroups: ["code"],
+      projects: ["support-bot"],
+      minPromptTokens: 1024,
+    });
+    expect(config.catalog["my-claude"]?.pricing.cacheWrite1hMicroUsdPerMtok).toBe(6_000_000);
+    expect(config.catalog["claude-opus-4-5"]?.pricing.cacheWrite1hMicroUsdPerMtok).toBe(10_000_000);
+    expect(loadConfig({}).autoCacheBreakpoints).toBeUndefined();
+
+    const unknownGroup = writeConfigFile("prompt_caching:\n  auto_breakpoints: { model_groups: [cod] }\n");
+    expect(configError({ LLM_GATEWAY_CONFIG: unknownGroup })).toMatch(
+      /prompt_caching\.auto_breakpoints\.model_groups\.0 names "cod", which is not a model group/,
+    );
+  });
+
   it("refuses malformed LLM_GATEWAY_API_KEYS entries", () => {
     expect(configError({ LLM_GATEWAY_API_KEYS: "short=team-a" })).toMatch(/entry 1: expected KEY=PROJECT/);
     expect(configError({ LLM_GATEWAY_API_KEYS: "gw-0123456789abcdef=team a" })).toMatch(

@@ -85,6 +85,30 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ),
     },
     clientKeys: [...parseApiKeysEnv(e.LLM_GATEWAY_API_KEYS), ...fileClientKeys(file)],
+    autoCacheBreakpoints: autoCacheBreakpointsFrom(file, modelGroups),
+  };
+}
+
+/** Anthropic's smallest cacheable prompt (Sonnet 4, Opus 4.1); below it a breakpoint is wasted. */
+const defaultAutoCacheMinPromptTokens = 1024;
+
+function autoCacheBreakpointsFrom(
+  file: ConfigFile,
+  modelGroups: Record<string, string[]>,
+): GatewayConfig["autoCacheBreakpoints"] {
+  const auto = file.prompt_caching?.auto_breakpoints;
+  if (!auto) return undefined;
+  for (const [index, group] of (auto.model_groups ?? []).entries()) {
+    if (!Object.hasOwn(modelGroups, group)) {
+      throw new ConfigError(
+        `Invalid configuration: prompt_caching.auto_breakpoints.model_groups.${index} names "${group}", which is not a model group (${Object.keys(modelGroups).join(", ")})`,
+      );
+    }
+  }
+  return {
+    modelGroups: auto.model_groups ?? [],
+    projects: auto.projects ?? [],
+    minPromptTokens: auto.min_prompt_tokens ?? defaultAutoCacheMinPromptTokens,
   };
 }
 
@@ -187,6 +211,9 @@ function buildCatalog(file: ConfigFile): Record<string, ModelSpec> {
         outputMicroUsdPerMtok: usdToMicroUsd(price.output),
         cachedInputMicroUsdPerMtok: usdToMicroUsd(price.cached_input ?? price.input),
         cacheWriteMicroUsdPerMtok: usdToMicroUsd(price.cache_write ?? price.input),
+        ...(price.cache_write_1h !== undefined
+          ? { cacheWrite1hMicroUsdPerMtok: usdToMicroUsd(price.cache_write_1h) }
+          : {}),
       },
     };
   }

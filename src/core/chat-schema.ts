@@ -39,7 +39,17 @@ const jsonSchemaObject = z
     `must nest at most ${maxJsonSchemaDepth} levels`,
   );
 
-const textPartSchema = z.object({ type: z.literal("text"), text: z.string() });
+/** Anthropic's cache breakpoint (see CacheControl); the TTL is 5m unless `1h`. */
+export const cacheControlSchema = z.object({
+  type: z.literal("ephemeral"),
+  ttl: z.enum(["5m", "1h"]).optional(),
+});
+
+const textPartSchema = z.object({
+  type: z.literal("text"),
+  text: z.string(),
+  cache_control: cacheControlSchema.optional(),
+});
 const imageUrlPartSchema = z.object({
   type: z.literal("image_url"),
   image_url: z.object({
@@ -53,7 +63,16 @@ export const toolCallSchema = z.object({
   id: z.string().min(1).max(256),
   type: z.literal("function"),
   function: z.object({ name: z.string().min(1).max(256), arguments: z.string() }),
+  extra_content: z
+    .object({ google: z.object({ thought_signature: z.string().max(1_000_000).optional() }).optional() })
+    .optional(),
 });
+
+/** What the gateway returned as `thinking_blocks`, sent back unchanged. */
+export const thinkingBlockSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("thinking"), thinking: z.string(), signature: z.string() }),
+  z.object({ type: z.literal("redacted_thinking"), data: z.string() }),
+]);
 
 export const chatMessageSchema = z.object({
   role: z.enum(["system", "developer", "user", "assistant", "tool"]),
@@ -64,6 +83,12 @@ export const chatMessageSchema = z.object({
   name: z.string().max(256).optional(),
   tool_calls: z.array(toolCallSchema).max(256).optional(),
   tool_call_id: z.string().max(256).optional(),
+  cache_control: cacheControlSchema.optional(),
+  thinking_blocks: z.array(thinkingBlockSchema).max(256).optional(),
+  reasoning_content: z
+    .string()
+    .nullish()
+    .transform((value) => value ?? undefined),
 });
 
 export const functionToolSchema = z.object({
@@ -79,6 +104,7 @@ export const functionToolSchema = z.object({
       .nullish()
       .transform((value) => value ?? undefined),
   }),
+  cache_control: cacheControlSchema.optional(),
 });
 
 export const toolChoiceSchema = z.union([
@@ -115,4 +141,10 @@ export const chatOptionsShape = {
   tools: z.array(functionToolSchema).max(512).optional(),
   tool_choice: toolChoiceSchema.optional(),
   response_format: responseFormatSchema.optional(),
+  thinking: z
+    .discriminatedUnion("type", [
+      z.object({ type: z.literal("enabled"), budget_tokens: z.number().int().min(1024).max(10_000_000) }),
+      z.object({ type: z.literal("disabled") }),
+    ])
+    .optional(),
 };

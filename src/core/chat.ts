@@ -8,9 +8,20 @@ import type { ChatLogprobs, ChatParameters } from "./chat-parameters.js";
 
 export type ChatRole = "system" | "developer" | "user" | "assistant" | "tool";
 
+/**
+ * Anthropic's prompt-cache breakpoint, as LiteLLM and OpenRouter accept it in
+ * the OpenAI shape: the prompt up to and including the marked part (or
+ * message, or tool) is cached, for 5 minutes unless `ttl` says `1h`.
+ */
+export interface CacheControl {
+  type: "ephemeral";
+  ttl?: "5m" | "1h";
+}
+
 export interface TextPart {
   type: "text";
   text: string;
+  cache_control?: CacheControl;
 }
 
 export interface ImageUrlPart {
@@ -24,7 +35,26 @@ export interface ToolCall {
   id: string;
   type: "function";
   function: { name: string; arguments: string };
+  /**
+   * Gemini's thought signature for this call, where Google's own OpenAI
+   * compatibility layer puts it; a caller sends the tool call back unchanged
+   * and the signature returns to Gemini with it.
+   */
+  extra_content?: ToolCallExtraContent;
 }
+
+export interface ToolCallExtraContent {
+  google?: { thought_signature?: string };
+}
+
+/**
+ * Anthropic's thinking blocks as LiteLLM returns them: opaque to the caller,
+ * who sends them back on the assistant message so a tool-use conversation
+ * with thinking on can continue (Anthropic verifies the signature).
+ */
+export type ThinkingBlock =
+  | { type: "thinking"; thinking: string; signature: string }
+  | { type: "redacted_thinking"; data: string };
 
 export interface ChatMessage {
   role: ChatRole;
@@ -32,11 +62,17 @@ export interface ChatMessage {
   name?: string;
   tool_calls?: ToolCall[];
   tool_call_id?: string;
+  /** On a system message: a cache breakpoint after its whole text. */
+  cache_control?: CacheControl;
+  /** On an assistant message: what an earlier answer returned, sent back. */
+  thinking_blocks?: ThinkingBlock[];
+  reasoning_content?: string;
 }
 
 export interface FunctionTool {
   type: "function";
   function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
+  cache_control?: CacheControl;
 }
 
 export type ToolChoice = "none" | "auto" | "required" | { type: "function"; function: { name: string } };
@@ -60,6 +96,8 @@ export interface ChatRequest extends ChatParameters {
   tool_choice?: ToolChoice;
   response_format?: ResponseFormat;
   user?: string;
+  /** Anthropic's extended-thinking switch, passed as LiteLLM passes it; other providers ignore it. */
+  thinking?: { type: "enabled"; budget_tokens: number } | { type: "disabled" };
 }
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "function_call";
@@ -73,7 +111,12 @@ export interface ChatUsage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  prompt_tokens_details?: { cached_tokens?: number; cache_creation_tokens?: number };
+  prompt_tokens_details?: {
+    cached_tokens?: number;
+    cache_creation_tokens?: number;
+    /** Anthropic's split of the cache writes by TTL, priced apart (1h writes cost more). */
+    cache_creation_token_details?: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
+  };
   completion_tokens_details?: { reasoning_tokens?: number };
 }
 
@@ -81,8 +124,9 @@ export interface ChatCompletionMessage {
   role: "assistant";
   content: string | null;
   tool_calls?: ToolCall[];
-  /** DeepSeek's reasoning text, passed through where a provider sends it. */
+  /** The model's reasoning (DeepSeek reasoning, Anthropic thinking, Gemini thoughts) where a provider returns it. */
   reasoning_content?: string;
+  thinking_blocks?: ThinkingBlock[];
 }
 
 export interface ChatCompletion {
@@ -104,6 +148,7 @@ export interface ToolCallDelta {
   id?: string;
   type?: "function";
   function?: { name?: string; arguments?: string };
+  extra_content?: ToolCallExtraContent;
 }
 
 export interface ChatCompletionChunk {
@@ -118,6 +163,8 @@ export interface ChatCompletionChunk {
       content?: string | null;
       tool_calls?: ToolCallDelta[];
       reasoning_content?: string;
+      /** Each block whole, once it is complete (its signature comes last). */
+      thinking_blocks?: ThinkingBlock[];
     };
     finish_reason: FinishReason | null;
     logprobs?: ChatLogprobs | null;

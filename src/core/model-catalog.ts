@@ -6,8 +6,18 @@ export interface ModelPricing {
   inputMicroUsdPerMtok: number;
   outputMicroUsdPerMtok: number;
   cachedInputMicroUsdPerMtok: number;
-  /** Prompt-cache writes where billed apart (Anthropic); defaults to the input price. */
+  /** Prompt-cache writes where billed apart (Anthropic, 5-minute TTL); defaults to the input price. */
   cacheWriteMicroUsdPerMtok: number;
+  /**
+   * Anthropic's 1-hour cache writes (2x input). Absent: twice the input
+   * price, Anthropic's rule and the only provider with that TTL.
+   */
+  cacheWrite1hMicroUsdPerMtok?: number;
+}
+
+/** The price of a 1-hour cache write, explicit or by Anthropic's rule. */
+export function cacheWrite1hPrice(pricing: ModelPricing): number {
+  return pricing.cacheWrite1hMicroUsdPerMtok ?? pricing.inputMicroUsdPerMtok * 2;
 }
 
 export type ModelKind = "chat" | "embedding";

@@ -28,6 +28,12 @@ export interface NativeStreamPart {
 export interface ProviderCallOptions {
   /** Aborts the upstream request: the caller went away or the deadline passed. */
   signal: AbortSignal;
+  /**
+   * Opt-in (per group or project): let the adapter mark long system prompts
+   * and tool lists as cacheable. Only Anthropic needs breakpoints; others
+   * cache by themselves and ignore it.
+   */
+  autoCacheBreakpoints?: { minPromptTokens: number };
 }
 
 /**

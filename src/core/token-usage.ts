@@ -10,6 +10,8 @@ export interface TokenUsage {
   outputTokens: number;
   cachedInputTokens: number;
   cacheWriteInputTokens: number;
+  /** The part of `cacheWriteInputTokens` written for 1 hour (priced higher); the rest is 5-minute. */
+  cacheWrite1hInputTokens?: number;
 }
 
 export const zeroUsage: TokenUsage = Object.freeze({
@@ -25,5 +27,7 @@ export function tokenUsageFromChatUsage(usage: ChatUsage): TokenUsage {
     outputTokens: usage.completion_tokens,
     cachedInputTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
     cacheWriteInputTokens: usage.prompt_tokens_details?.cache_creation_tokens ?? 0,
+    cacheWrite1hInputTokens:
+      usage.prompt_tokens_details?.cache_creation_token_details?.ephemeral_1h_input_tokens ?? 0,
   };
 }

@@ -35,6 +35,8 @@ export class Admission {
       /** A chat prompt is billed at most up to the deployment's context window; an embedding batch is not. */
       withinContextWindow: boolean;
       maxOutputTokens: (deployment: Deployment) => number;
+      /** The longest prompt-cache TTL the request may write at (Anthropic bills writes above input). */
+      cacheWrites?: "none" | "5m" | "1h";
     },
   ): Promise<BudgetReservation> {
     assertMayActFor(caller.principal, caller.projectId);
@@ -53,6 +55,7 @@ export class Admission {
           Math.min(promptTokens, inputCap(deployment)),
           estimate.maxOutputTokens(deployment),
           deployment.model.pricing,
+          deployment.provider.kind === "anthropic" ? estimate.cacheWrites : "none",
         ),
       ),
     );

@@ -1,12 +1,15 @@
-import type { ChatCompletionChunk, ChatUsage, FinishReason, ToolCall } from "../core/chat.js";
+import type { ChatCompletionChunk, ChatUsage, FinishReason, ThinkingBlock, ToolCall } from "../core/chat.js";
 
 /**
  * Folds streamed chunks into what a non-streamed answer would have been:
- * the full text, tool calls with their argument fragments joined, the finish
- * reason and the provider's usage if it sent any.
+ * the full text and reasoning, thinking blocks, tool calls with their
+ * argument fragments joined, the finish reason and the provider's usage if
+ * it sent any.
  */
 export class ChatStreamAccumulator {
   content = "";
+  reasoningContent = "";
+  readonly thinkingBlocks: ThinkingBlock[] = [];
   finishReason: FinishReason | null = null;
   usage: ChatUsage | undefined;
   id: string | undefined;
@@ -19,6 +22,8 @@ export class ChatStreamAccumulator {
     if (chunk.usage) this.usage = chunk.usage;
     for (const choice of chunk.choices) {
       if (choice.delta.content) this.content += choice.delta.content;
+      if (choice.delta.reasoning_content) this.reasoningContent += choice.delta.reasoning_content;
+      if (choice.delta.thinking_blocks) this.thinkingBlocks.push(...choice.delta.thinking_blocks);
       for (const delta of choice.delta.tool_calls ?? []) {
         const call = this.toolCallsByIndex.get(delta.index) ?? {
           id: delta.id ?? "",
@@ -28,6 +33,7 @@ export class ChatStreamAccumulator {
         if (delta.id) call.id = delta.id;
         if (delta.function?.name) call.function.name += delta.function.name;
         if (delta.function?.arguments) call.function.arguments += delta.function.arguments;
+        if (delta.extra_content) call.extra_content = delta.extra_content;
         this.toolCallsByIndex.set(delta.index, call);
       }
       if (choice.finish_reason) this.finishReason = choice.finish_reason;
@@ -40,7 +46,11 @@ export class ChatStreamAccumulator {
 
   /** The text a caller has received so far (content and tool-call arguments), for estimating output tokens. */
   get deliveredText(): string {
-    return this.content + this.toolCalls.map((call) => call.function.name + call.function.arguments).join("");
+    return (
+      this.reasoningContent +
+      this.content +
+      this.toolCalls.map((call) => call.function.name + call.function.arguments).join("")
+    );
   }
 }
 
@@ -50,6 +60,7 @@ export function chunkCarriesContent(chunk: ChatCompletionChunk): boolean {
     (choice) =>
       Boolean(choice.delta.content) ||
       Boolean(choice.delta.reasoning_content) ||
+      (choice.delta.thinking_blocks?.length ?? 0) > 0 ||
       (choice.delta.tool_calls?.length ?? 0) > 0 ||
       choice.finish_reason !== null,
   );

@@ -51,8 +51,17 @@ export interface ChatResult {
   provider: string;
   content: string | null;
   tool_calls: ToolCall[];
+  /** Present only when the model returned its reasoning (thinking, thoughts). */
+  reasoning_content?: string;
   finish_reason: FinishReason | null;
-  usage: { input_tokens: number; output_tokens: number; cached_input_tokens: number; total_tokens: number };
+  usage: {
+    input_tokens: number;
+    output_tokens: number;
+    /** Input tokens read from the provider's prompt cache, and written to it (priced apart). */
+    cached_input_tokens: number;
+    cache_write_tokens: number;
+    total_tokens: number;
+  };
   cost_usd: number;
   latency_ms: number;
   attempts: Attempt[];

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
+import type { AutoCacheBreakpointsConfig } from "../config/gateway-config.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatUsage } from "../core/chat.js";
 import { GatewayError } from "../core/gateway-error.js";
-import type { NativeStreamPart } from "../core/provider-adapter.js";
+import type { NativeStreamPart, ProviderCallOptions } from "../core/provider-adapter.js";
 import { tokenUsageFromChatUsage } from "../core/token-usage.js";
 import type { UsageOutcome } from "../core/usage-record.js";
 import type { BudgetReservation } from "../governance/budget-guard.js";
@@ -14,6 +15,7 @@ import type { Caller } from "./caller.js";
 import { ChatStreamAccumulator, chunkCarriesContent } from "./chat-stream-accumulator.js";
 import type { ChatCallOptions, ChatInput, ChatOutcome, NativeChatInput } from "./chat-types.js";
 import { nativeCallFor, refuseWhenNoneCanCarry, takesNatively, unsupportedBy } from "./native-routing.js";
+import { autoCacheOptions, cacheWriteTtl, type PromptCacheOptions } from "./prompt-cache-options.js";
 import { promptTokenBound } from "./prompt-token-bound.js";
 import { recordUsage } from "./record-usage.js";
 import { type EncodingName, TokenCounter } from "./token-counter.js";
@@ -27,6 +29,7 @@ export interface ChatContext {
   tokenCounter: TokenCounter;
   requestTimeoutMs: number;
   logger: Logger;
+  autoCacheBreakpoints?: AutoCacheBreakpointsConfig;
 }
 
 /** A step of an upstream stream: a translated chunk, or a native step (its events and their chunk). */
@@ -71,13 +74,15 @@ export async function completeChat(
   if (!targets.some((deployment) => takesNatively(deployment, input.native))) {
     assertSomeTargetHonours(targets, request);
   }
+  const providerOptions = autoCacheOptions(context.autoCacheBreakpoints, input, caller);
   const reservation = await context.admission.admit(caller, targets, {
     promptTokens: (stopAt) => promptTokenBound(context.tokenCounter, request, stopAt),
     withinContextWindow: true,
     maxOutputTokens: (deployment) => maxOutputTokensOf(request, deployment),
+    cacheWrites: cacheWriteTtl(request, providerOptions),
   });
   try {
-    return await answerChat(context, input, request, targets, caller, options, reservation);
+    return await answerChat(context, input, request, targets, caller, options, reservation, providerOptions);
   } finally {
     // A no-op once the answer settled the hold; frees it when no provider answered.
     await reservation.release();
@@ -92,6 +97,7 @@ async function answerChat(
   caller: Caller,
   options: ChatCallOptions,
   reservation: BudgetReservation,
+  providerOptions: PromptCacheOptions,
 ): Promise<ChatOutcome> {
   if (!options.onChunk) {
     const started = performance.now();
@@ -100,7 +106,9 @@ async function answerChat(
       targets,
       (deployment, signal) =>
         nativeCallFor(deployment, input.native)?.chat({ signal }) ??
-        deployment.adapter.chat(deployment.model, request, { signal }).then((completion) => ({ completion })),
+        deployment.adapter
+          .chat(deployment.model, request, { signal, ...providerOptions })
+          .then((completion) => ({ completion })),
       routeOptions,
     );
     const { completion } = routed.value;
@@ -125,6 +133,7 @@ async function answerChat(
     caller,
     { ...options, onChunk: options.onChunk },
     reservation,
+    providerOptions,
   );
 }
 
@@ -137,13 +146,14 @@ async function answerStreaming(
   caller: Caller,
   options: ChatCallOptions & { onChunk: NonNullable<ChatCallOptions["onChunk"]> },
   reservation: BudgetReservation,
+  providerOptions: PromptCacheOptions,
 ): Promise<ChatOutcome> {
   const started = performance.now();
   const routeOptions = routeOptionsFor(context, input, request, options);
   const { onChunk } = options;
   const routed = await context.router.route(
     targets,
-    (deployment, signal) => openStream(deployment, request, input.native, signal),
+    (deployment, signal) => openStream(deployment, request, input.native, { signal, ...providerOptions }),
     { ...routeOptions, deferSettle: true },
   );
   const { deployment, permit } = routed;
@@ -207,13 +217,13 @@ async function openStream(
   deployment: RoutableDeployment,
   request: ChatRequest,
   native: NativeChatInput | undefined,
-  signal: AbortSignal,
+  providerOptions: ProviderCallOptions,
 ): Promise<OpenedStream> {
   const nativeCall = nativeCallFor(deployment, native);
   const rest = (
     nativeCall
-      ? nativeSteps(await nativeCall.stream({ signal }))
-      : translatedSteps(await deployment.adapter.streamChat(deployment.model, request, { signal }))
+      ? nativeSteps(await nativeCall.stream({ signal: providerOptions.signal }))
+      : translatedSteps(await deployment.adapter.streamChat(deployment.model, request, providerOptions))
   )[Symbol.asyncIterator]();
   const head: StreamStep[] = [];
   try {
@@ -283,11 +293,13 @@ function finish(
       provider: deployment.provider.name,
       content: choice?.message.content ?? null,
       tool_calls: choice?.message.tool_calls ?? [],
+      ...(choice?.message.reasoning_content ? { reasoning_content: choice.message.reasoning_content } : {}),
       finish_reason: choice?.finish_reason ?? null,
       usage: {
         input_tokens: tokens.inputTokens,
         output_tokens: tokens.outputTokens,
         cached_input_tokens: tokens.cachedInputTokens,
+        cache_write_tokens: tokens.cacheWriteInputTokens,
         total_tokens: tokens.inputTokens + tokens.outputTokens,
       },
       cost_usd: nanoUsdToUsd(costNanoUsd),
@@ -333,6 +345,7 @@ function toChatRequest(input: ChatInput): ChatRequest {
 function completionText(completion: ChatCompletion): string {
   const message = completion.choices[0]?.message;
   return (
+    (message?.reasoning_content ?? "") +
     (message?.content ?? "") +
     (message?.tool_calls ?? []).map((call) => call.function.name + call.function.arguments).join("")
   );
@@ -357,6 +370,8 @@ function completionFrom(
           role: "assistant",
           content: accumulator.content.length > 0 || toolCalls.length === 0 ? accumulator.content : null,
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+          ...(accumulator.reasoningContent ? { reasoning_content: accumulator.reasoningContent } : {}),
+          ...(accumulator.thinkingBlocks.length > 0 ? { thinking_blocks: accumulator.thinkingBlocks } : {}),
         },
         finish_reason: accumulator.finishReason,
       },

@@ -86,6 +86,7 @@ export class Gateway {
       tokenCounter: this.tokenCounter,
       requestTimeoutMs: dependencies.config.requestTimeoutMs,
       logger: dependencies.logger,
+      autoCacheBreakpoints: dependencies.config.autoCacheBreakpoints,
     };
   }
 

@@ -8,6 +8,8 @@ export interface UsageReportTotals {
   input_tokens: number;
   output_tokens: number;
   cached_input_tokens: number;
+  /** Input tokens written to a provider's prompt cache (billed at the cache-write price). */
+  cache_write_tokens: number;
   cost_usd: number;
 }
 
@@ -75,6 +77,7 @@ function reportTotals(totals: UsageTotals): UsageReportTotals {
     input_tokens: totals.inputTokens,
     output_tokens: totals.outputTokens,
     cached_input_tokens: totals.cachedInputTokens,
+    cache_write_tokens: totals.cacheWriteInputTokens,
     cost_usd: nanoUsdToUsd(totals.costNanoUsd),
   };
 }

@@ -28,6 +28,8 @@ export function recordUsage(
 ): number {
   const { caller, deployment, tokens } = answered;
   const costNanoUsd = computeCostNanoUsd(tokens, deployment.model.pricing);
+  // The record keeps all cache writes in one count; their TTL split is in the cost.
+  const { cacheWrite1hInputTokens: _priced, ...bookedTokens } = tokens;
   booker.book({
     requestId: caller.requestId,
     projectId: caller.projectId,
@@ -37,7 +39,7 @@ export function recordUsage(
     model: deployment.model.name,
     kind: deployment.model.kind,
     door: caller.door,
-    ...tokens,
+    ...bookedTokens,
     costNanoUsd,
     latencyMs: answered.latencyMs,
     outcome: answered.outcome,

@@ -18,6 +18,25 @@ describe("estimateMaxCostNanoUsd", () => {
     expect(estimateMaxCostNanoUsd(0, 0, pricing)).toBe(0);
   });
 
+  it("holds every prompt token at the cache-write price of the longest TTL a request may write", () => {
+    // 1,000 x $3.75 (5m write) or x $6 (1h write, twice the input) + 10 x $15 per million tokens
+    expect(estimateMaxCostNanoUsd(1_000, 10, pricing, "5m")).toBe(3_750_000 + 150_000);
+    expect(estimateMaxCostNanoUsd(1_000, 10, pricing, "1h")).toBe(6_000_000 + 150_000);
+    expect(estimateMaxCostNanoUsd(1_000, 10, pricing, "none")).toBe(3_000_000 + 150_000);
+    // The worst booking of a 1h-marked request: every prompt token written for an hour.
+    const worst = computeCostNanoUsd(
+      {
+        inputTokens: 1_000,
+        outputTokens: 10,
+        cachedInputTokens: 0,
+        cacheWriteInputTokens: 1_000,
+        cacheWrite1hInputTokens: 1_000,
+      },
+      pricing,
+    );
+    expect(estimateMaxCostNanoUsd(1_000, 10, pricing, "1h")).toBeGreaterThanOrEqual(worst);
+  });
+
   it("is never below what a request within those tokens books, for every catalog chat model", () => {
     const models = Object.values(defaultCatalog()).filter((model) => model.kind === "chat");
     expect(models.length).toBeGreaterThan(3);

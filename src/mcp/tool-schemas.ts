@@ -23,6 +23,7 @@ export const usageTotalsSchema = z.object({
   input_tokens: z.number(),
   output_tokens: z.number(),
   cached_input_tokens: z.number(),
+  cache_write_tokens: z.number(),
   cost_usd: z.number(),
 });
 

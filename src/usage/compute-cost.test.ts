@@ -18,6 +18,21 @@ describe("computeCostNanoUsd", () => {
     expect(cost).toBe(1_800_000 + 90_000 + 375_000 + 3_000_000);
   });
 
+  it("prices 1-hour cache writes at their own rate, twice the input price by Anthropic's rule when unset", () => {
+    const usage = {
+      inputTokens: 3_000,
+      outputTokens: 0,
+      cachedInputTokens: 0,
+      cacheWriteInputTokens: 3_000,
+      cacheWrite1hInputTokens: 2_000,
+    };
+    // 1000 x $3.75 (5m) + 2000 x $6 (1h), per million tokens
+    expect(computeCostNanoUsd(usage, sonnet)).toBe(3_750_000 + 12_000_000);
+    expect(computeCostNanoUsd(usage, { ...sonnet, cacheWrite1hMicroUsdPerMtok: 7_000_000 })).toBe(
+      3_750_000 + 14_000_000,
+    );
+  });
+
   it("rounds each part half up to a nano-USD and stays exact over a million bookings", () => {
     // $0.000375 / MTok: one token is 0.375 nano-USD.
     const tiny = { ...sonnet, inputMicroUsdPerMtok: 375, outputMicroUsdPerMtok: 0 };

@@ -233,3 +233,161 @@ describe("fake default responder", () => {
     expect(error.message).toContain("max_tokens: Extra inputs are not permitted");
   });
 });
+
+describe("@anthropic-ai/sdk against the fake: prompt caching", () => {
+  // ~2,400 tokens at four characters a token: above Sonnet 4's 1,024-token minimum.
+  const longRules = "Answer in French and cite the handbook section. ".repeat(200);
+  const cachedParams = (ttl?: "5m" | "1h") => ({
+    ...params,
+    system: [
+      {
+        type: "text" as const,
+        text: longRules,
+        cache_control: { type: "ephemeral" as const, ...(ttl ? { ttl } : {}) },
+      },
+    ],
+  });
+
+  it("writes a long marked prefix the first time and reads it the second, reporting both as the API does", async () => {
+    const first = await client.messages.create(cachedParams("1h"));
+    expect(first.usage.cache_read_input_tokens).toBe(0);
+    expect(first.usage.cache_creation_input_tokens).toBeGreaterThan(1024);
+    expect(first.usage.cache_creation).toEqual({
+      ephemeral_5m_input_tokens: 0,
+      ephemeral_1h_input_tokens: first.usage.cache_creation_input_tokens,
+    });
+
+    const second = await client.messages.create(cachedParams("1h"));
+    expect(second.usage.cache_read_input_tokens).toBe(first.usage.cache_creation_input_tokens);
+    expect(second.usage.cache_creation_input_tokens).toBe(0);
+    expect(second.usage.input_tokens).toBe(first.usage.input_tokens);
+  });
+
+  it("reports cache usage on message_start when streaming", async () => {
+    const body = {
+      ...cachedParams(),
+      system: [{ ...cachedParams().system[0], text: `${longRules} (streamed)` }],
+    };
+    const stream = client.messages.stream(body as typeof params);
+    const message = await stream.finalMessage();
+    expect(message.usage.cache_creation_input_tokens).toBeGreaterThan(1024);
+    expect(message.usage.cache_creation?.ephemeral_5m_input_tokens).toBe(
+      message.usage.cache_creation_input_tokens,
+    );
+  });
+
+  it("caches nothing below the model's minimum length", async () => {
+    const short = {
+      ...params,
+      system: [
+        { type: "text" as const, text: "Short rules.", cache_control: { type: "ephemeral" as const } },
+      ],
+    };
+    await client.messages.create(short);
+    const again = await client.messages.create(short);
+    expect(again.usage.cache_read_input_tokens).toBe(0);
+    expect(again.usage.cache_creation_input_tokens).toBe(0);
+  });
+
+  it("refuses a fifth cache breakpoint with 400", async () => {
+    const marked = { type: "text" as const, text: "part", cache_control: { type: "ephemeral" as const } };
+    const error = await sdkError(
+      client.messages.create({
+        ...params,
+        messages: [{ role: "user", content: [marked, marked, marked, marked, marked] }],
+      }),
+    );
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error.message).toContain("A maximum of 4 blocks with cache_control may be provided. Found 5.");
+  });
+});
+
+describe("@anthropic-ai/sdk against the fake: extended thinking", () => {
+  const thinking = { type: "enabled" as const, budget_tokens: 1024 };
+  const tool = { name: "get_weather", input_schema: { type: "object" as const, properties: {} } };
+
+  it("parses thinking, signature and redacted thinking blocks", async () => {
+    fake.enqueueChat(
+      fake.replies.thinkingText("Let me think.", "42.", { redactedData: "EmwKAhgBEgy3va3pzix" }),
+    );
+    const message = await client.messages.create({ ...params, max_tokens: 2048, thinking });
+    expect(message.content).toEqual([
+      { type: "thinking", thinking: "Let me think.", signature: expect.any(String) },
+      { type: "redacted_thinking", data: "EmwKAhgBEgy3va3pzix" },
+      { type: "text", text: "42." },
+    ]);
+  });
+
+  it("streams thinking_delta and signature_delta events the SDK assembles into a signed block", async () => {
+    fake.enqueueChat(
+      fake.replies.thinkingToolCallStream(["I need ", "the weather."], {
+        name: "get_weather",
+        argumentsJson: '{"city":"Paris"}',
+      }),
+    );
+    const message = await client.messages
+      .stream({ ...params, max_tokens: 2048, thinking, tools: [tool] })
+      .finalMessage();
+    expect(message.content[0]).toEqual({
+      type: "thinking",
+      thinking: "I need the weather.",
+      signature: expect.any(String),
+    });
+    expect(message.content[1]).toMatchObject({
+      type: "tool_use",
+      name: "get_weather",
+      input: { city: "Paris" },
+    });
+  });
+
+  it("with thinking on, refuses a tool_result turn whose assistant turn lost its thinking block, and accepts it sent back", async () => {
+    fake.enqueueChat(
+      fake.replies.thinkingToolCall("Call the tool.", { name: "get_weather", argumentsJson: "{}" }),
+    );
+    const first = await client.messages.create({ ...params, max_tokens: 2048, thinking, tools: [tool] });
+    const toolUse = first.content.find((block) => block.type === "tool_use");
+    if (toolUse?.type !== "tool_use") throw new Error("expected a tool_use block");
+    const result = {
+      role: "user" as const,
+      content: [{ type: "tool_result" as const, tool_use_id: toolUse.id, content: "Sunny" }],
+    };
+    const withoutThinking = first.content.filter((block) => block.type !== "thinking");
+
+    const refused = await sdkError(
+      client.messages.create({
+        ...params,
+        max_tokens: 2048,
+        thinking,
+        tools: [tool],
+        messages: [...params.messages, { role: "assistant", content: withoutThinking }, result],
+      }),
+    );
+    expect(refused).toBeInstanceOf(BadRequestError);
+    expect(refused.message).toContain(
+      "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`",
+    );
+
+    const accepted = await client.messages.create({
+      ...params,
+      max_tokens: 2048,
+      thinking,
+      tools: [tool],
+      messages: [...params.messages, { role: "assistant", content: first.content }, result],
+    });
+    expect(accepted.content[0]?.type).toBe("thinking");
+
+    const tampered = first.content.map((block) =>
+      block.type === "thinking" ? { ...block, thinking: "Something else." } : block,
+    );
+    const forged = await sdkError(
+      client.messages.create({
+        ...params,
+        max_tokens: 2048,
+        thinking,
+        tools: [tool],
+        messages: [...params.messages, { role: "assistant", content: tampered }, result],
+      }),
+    );
+    expect(forged.message).toContain("Invalid `signature` in `thinking` block");
+  });
+});

@@ -6,6 +6,8 @@ import {
   type RecordedCall,
 } from "../fake-upstream-server.js";
 import { anthropicRefusalOf } from "./anthropic-request-checks.js";
+import { FakePromptCache, maxCacheBreakpoints } from "./fake-anthropic-cache.js";
+import { checkThinking, signThinking } from "./fake-anthropic-thinking.js";
 
 /**
  * A fake Anthropic Messages API (POST /v1/messages), wire-exact as documented
@@ -31,6 +33,8 @@ const defaultModel = "claude-sonnet-4-20250514";
 /** Anthropic bills cache writes apart; `inputTokens` counts every input token. */
 export interface AnthropicFakeUsage extends FakeUsage {
   cacheWriteInputTokens?: number;
+  /** The part of the cache writes with a 1-hour TTL. */
+  cacheWrite1hInputTokens?: number;
 }
 
 export interface AnthropicFakeToolCall {
@@ -47,6 +51,20 @@ export interface AnthropicFakeReplies extends FakeReplies {
   ): FakeResponse;
   /** A non-streamed answer ending with this `stop_reason`. */
   textWithStopReason(content: string, stopReason: string, usage?: AnthropicFakeUsage): FakeResponse;
+  /** Extended thinking: a signed thinking block (and a redacted one if given), then text. */
+  thinkingText(
+    thinking: string,
+    content: string,
+    options?: { redactedData?: string; usage?: AnthropicFakeUsage },
+  ): FakeResponse;
+  /** Extended thinking then a tool call, as a tool-use turn with thinking on answers. */
+  thinkingToolCall(thinking: string, call: AnthropicFakeToolCall, usage?: AnthropicFakeUsage): FakeResponse;
+  /** The same, streamed: thinking_delta pieces, a signature_delta, then the tool_use block. */
+  thinkingToolCallStream(
+    thinkingPieces: string[],
+    call: AnthropicFakeToolCall,
+    options?: { redactedData?: string; usage?: AnthropicFakeUsage },
+  ): FakeResponse;
 }
 
 export interface FakeAnthropic extends FakeProvider {
@@ -57,10 +75,11 @@ export interface FakeAnthropic extends FakeProvider {
 
 export async function createFakeAnthropic(): Promise<FakeAnthropic> {
   const nextId = createIdSource();
+  const cache = new FakePromptCache();
   const server = await new FakeUpstreamServer([
     {
       path: messagesPath,
-      respond: (call) => respondByDefault(call, nextId),
+      respond: (call) => respondByDefault(call, nextId, cache),
       refuse: (call) => {
         const body = (typeof call.body === "object" && call.body !== null ? call.body : {}) as Record<
           string,
@@ -86,16 +105,43 @@ export async function createFakeAnthropic(): Promise<FakeAnthropic> {
 
 /**
  * Answers like the real API would when nothing is scripted: the checks it
- * makes first (key, version header, required fields), then "Hello from fake
- * <model>", streamed when the request says `stream: true`.
+ * makes first (key, version header, required fields, cache breakpoints,
+ * thinking blocks sent back), then "Hello from fake <model>", after a signed
+ * thinking block when thinking is on, streamed when the request says
+ * `stream: true`; the prompt cache decides what input is billed as cache
+ * reads and writes.
  */
-function respondByDefault(call: RecordedCall, nextId: IdSource): FakeResponse {
+function respondByDefault(call: RecordedCall, nextId: IdSource, cache: FakePromptCache): FakeResponse {
   const { body, replies, refusal } = checkRequest(call, nextId, ["model", "max_tokens", "messages"]);
   if (refusal) return refusal;
+  const breakpoints = FakePromptCache.countBreakpoints(body);
+  if (breakpoints > maxCacheBreakpoints) {
+    return replies.error(
+      400,
+      `A maximum of ${maxCacheBreakpoints} blocks with cache_control may be provided. Found ${breakpoints}.`,
+    );
+  }
+  const thinkingRefusal = checkThinking(body);
+  if (thinkingRefusal) return replies.error(400, thinkingRefusal);
   const answer = `Hello from fake ${String(body.model)}`;
-  const usage = { inputTokens: promptTokens(body), outputTokens: estimateTokens(answer) };
-  if (body.stream === true) return replies.stream(answer.split(/(?= )/), { usage });
-  return replies.text(answer, usage);
+  const thinking = (body.thinking as { type?: unknown } | undefined)?.type === "enabled";
+  const thought = `The caller said hello to ${String(body.model)}.`;
+  const cached = cache.apply(body, estimateTokens);
+  const cacheWrites = cached.write5mTokens + cached.write1hTokens;
+  const usage: AnthropicFakeUsage = {
+    inputTokens: Math.max(promptTokens(body), cached.readTokens + cacheWrites),
+    outputTokens: estimateTokens(answer) + (thinking ? estimateTokens(thought) : 0),
+    cachedInputTokens: cached.readTokens,
+    cacheWriteInputTokens: cacheWrites,
+    cacheWrite1hInputTokens: cached.write1hTokens,
+  };
+  if (body.stream === true) {
+    return replies.streamBlocks(
+      [...(thinking ? [thinkingBlock(thought.split(/(?= )/))] : []), textBlock(answer.split(/(?= )/))],
+      usage,
+    );
+  }
+  return thinking ? replies.thinkingText(thought, answer, { usage }) : replies.text(answer, usage);
 }
 
 /** Counts the prompt as a default answer bills it: the same request costs what it counted. */
@@ -112,7 +158,7 @@ function checkRequest(
   call: RecordedCall,
   nextId: IdSource,
   required: string[],
-): { body: Record<string, unknown>; replies: AnthropicFakeReplies; refusal?: FakeResponse } {
+): { body: Record<string, unknown>; replies: AllReplies; refusal?: FakeResponse } {
   const body = (typeof call.body === "object" && call.body !== null ? call.body : {}) as Record<
     string,
     unknown
@@ -153,7 +199,12 @@ function createIdSource(): IdSource {
   };
 }
 
-function createReplies(model: string, nextId: IdSource): AnthropicFakeReplies {
+interface AllReplies extends AnthropicFakeReplies {
+  /** Any blocks, streamed; for the default answer. */
+  streamBlocks(blocks: StreamBlock[], usage: AnthropicFakeUsage): FakeResponse;
+}
+
+function createReplies(model: string, nextId: IdSource): AllReplies {
   const message = (
     content: unknown[],
     stopReason: string,
@@ -229,8 +280,41 @@ function createReplies(model: string, nextId: IdSource): AnthropicFakeReplies {
     };
   };
 
+  const signedThinking = (thinking: string, redactedData?: string) => [
+    { type: "thinking", thinking, signature: signThinking(thinking) },
+    ...(redactedData ? [{ type: "redacted_thinking", data: redactedData }] : []),
+  ];
+
   return {
     text: (content, usage) => message([{ type: "text", text: content }], "end_turn", usage),
+    thinkingText: (thinking, content, options = {}) =>
+      message(
+        [...signedThinking(thinking, options.redactedData), { type: "text", text: content }],
+        "end_turn",
+        options.usage,
+      ),
+    thinkingToolCall: (thinking, call, usage) =>
+      message(
+        [
+          ...signedThinking(thinking),
+          { type: "tool_use", id: nextId("toolu"), name: call.name, input: JSON.parse(call.argumentsJson) },
+        ],
+        "tool_use",
+        usage,
+      ),
+    thinkingToolCallStream: (thinkingPieces, call, options = {}) =>
+      stream(
+        [
+          thinkingBlock(thinkingPieces),
+          ...(options.redactedData
+            ? [{ start: { type: "redacted_thinking", data: options.redactedData }, deltas: [] }]
+            : []),
+          toolUseBlock(call, nextId("toolu")),
+        ],
+        "tool_use",
+        options.usage ?? { inputTokens: 40, outputTokens: 30 },
+      ),
+    streamBlocks: (blocks, usage) => stream(blocks, "end_turn", usage),
     textWithStopReason: (content, stopReason, usage) =>
       message([{ type: "text", text: content }], stopReason, usage),
     toolCall: (name, argumentsJson, usage) =>
@@ -283,6 +367,17 @@ function textBlock(pieces: string[]): StreamBlock {
   return { start: { type: "text", text: "" }, deltas: pieces.map((text) => ({ type: "text_delta", text })) };
 }
 
+/** Thinking streams in pieces; its signature comes in one `signature_delta` just before the block stops. */
+function thinkingBlock(pieces: string[]): StreamBlock {
+  return {
+    start: { type: "thinking", thinking: "" },
+    deltas: [
+      ...pieces.map((thinking) => ({ type: "thinking_delta", thinking })),
+      { type: "signature_delta", signature: signThinking(pieces.join("")) },
+    ],
+  };
+}
+
 /** Anthropic streams tool input as JSON fragments, starting with an empty one. */
 function toolUseBlock(call: AnthropicFakeToolCall, id: string): StreamBlock {
   const third = Math.ceil(call.argumentsJson.length / 3);
@@ -299,10 +394,15 @@ function toolUseBlock(call: AnthropicFakeToolCall, id: string): StreamBlock {
 function wireUsage(usage: AnthropicFakeUsage) {
   const cacheRead = usage.cachedInputTokens ?? 0;
   const cacheWrite = usage.cacheWriteInputTokens ?? 0;
+  const cacheWrite1h = usage.cacheWrite1hInputTokens ?? 0;
   return {
     input_tokens: usage.inputTokens - cacheRead - cacheWrite,
     cache_creation_input_tokens: cacheWrite,
     cache_read_input_tokens: cacheRead,
+    cache_creation: {
+      ephemeral_5m_input_tokens: cacheWrite - cacheWrite1h,
+      ephemeral_1h_input_tokens: cacheWrite1h,
+    },
     output_tokens: usage.outputTokens,
   };
 }

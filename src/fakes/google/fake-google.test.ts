@@ -1,7 +1,7 @@
 import { ApiError, type GenerateContentResponse, GoogleGenAI } from "@google/genai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FakeProvider } from "../fake-provider.js";
-import { createFakeGoogle, googleEmbeddingsReply } from "./fake-google.js";
+import { createFakeGoogle, googleEmbeddingsReply, googleThinkingToolCallReply } from "./fake-google.js";
 
 // The official SDK pointed at the fake: what it accepts, the real API sends.
 let fake: FakeProvider;
@@ -198,5 +198,100 @@ describe("fake Google answered through @google/genai", () => {
       generateContentRequest: { model: "models/gemini-2.5-pro", contents },
     });
     expect(both.status).toBe(400);
+  });
+});
+
+describe("fake Google thoughts and thought signatures through @google/genai", () => {
+  it("shows a thought summary and counts thinking tokens only when includeThoughts is asked", async () => {
+    const config = { thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 } };
+    const response = await sdk.models.generateContent({ model: "gemini-2.5-pro", contents: "Hi", config });
+    const parts = response.candidates?.[0]?.content?.parts ?? [];
+    expect(parts[0]).toEqual({ text: "Greeting gemini-2.5-pro.", thought: true });
+    expect(response.text).toBe("Hello from fake gemini-2.5-pro");
+    const usage = response.usageMetadata;
+    expect(usage?.thoughtsTokenCount).toBeGreaterThan(0);
+    expect(usage?.totalTokenCount).toBe(
+      (usage?.promptTokenCount ?? 0) + (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
+    );
+    const streamed = await collect(
+      await sdk.models.generateContentStream({ model: "gemini-2.5-pro", contents: "Hi", config }),
+    );
+    expect(streamed[0]?.candidates?.[0]?.content?.parts?.[0]?.thought).toBe(true);
+
+    const plain = await sdk.models.generateContent({ model: "gemini-2.5-pro", contents: "Hi" });
+    expect(plain.candidates?.[0]?.content?.parts?.some((part) => part.thought)).toBe(false);
+    expect(plain.usageMetadata?.thoughtsTokenCount).toBeUndefined();
+  });
+
+  const call = { name: "get_weather", argumentsJson: '{"city":"Paris"}' };
+
+  it("returns a thought part, a signed function call, and thinking tokens apart from the candidates", async () => {
+    fake.enqueueChat(
+      googleThinkingToolCallReply("Checking the weather.", call, {
+        inputTokens: 20,
+        outputTokens: 9,
+        thoughtsTokens: 120,
+      }),
+    );
+    const response = await sdk.models.generateContent({
+      model: "gemini-3-pro-preview",
+      contents: "Weather in Paris?",
+    });
+    const parts = response.candidates?.[0]?.content?.parts ?? [];
+    expect(parts[0]).toEqual({ text: "Checking the weather.", thought: true });
+    expect(parts[1]?.functionCall).toEqual({ name: "get_weather", args: { city: "Paris" } });
+    expect(parts[1]?.thoughtSignature).toEqual(expect.any(String));
+    expect(response.functionCalls?.[0]?.name).toBe("get_weather");
+    expect(response.usageMetadata).toMatchObject({
+      promptTokenCount: 20,
+      candidatesTokenCount: 9,
+      thoughtsTokenCount: 120,
+      totalTokenCount: 149,
+    });
+  });
+
+  it("on Gemini 3, refuses a replayed function call without its signature or with a forged one, and accepts it signed", async () => {
+    fake.enqueueChat(
+      googleThinkingToolCallReply("Checking.", call, {
+        inputTokens: 20,
+        outputTokens: 9,
+        thoughtsTokens: 50,
+      }),
+    );
+    const first = await sdk.models.generateContent({
+      model: "gemini-3-pro-preview",
+      contents: "Weather in Paris?",
+    });
+    const signedPart = first.candidates?.[0]?.content?.parts?.[1];
+    const history = (part: object) => [
+      { role: "user", parts: [{ text: "Weather in Paris?" }] },
+      { role: "model", parts: [part] },
+      { role: "user", parts: [{ functionResponse: { name: "get_weather", response: { output: "Sunny" } } }] },
+    ];
+    const unsigned = { functionCall: signedPart?.functionCall };
+
+    const missing = await sdk.models
+      .generateContent({ model: "gemini-3-pro-preview", contents: history(unsigned) })
+      .catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(ApiError);
+    expect((missing as ApiError).status).toBe(400);
+    expect((missing as ApiError).message).toContain("Function call is missing a thought_signature");
+
+    const forged = await sdk.models
+      .generateContent({
+        model: "gemini-3-pro-preview",
+        contents: history({ ...unsigned, thoughtSignature: "Zm9yZ2Vk" }),
+      })
+      .catch((error: unknown) => error);
+    expect((forged as ApiError).message).toContain("Corrupted thought signature.");
+
+    const accepted = await sdk.models.generateContent({
+      model: "gemini-3-pro-preview",
+      contents: history(signedPart ?? {}),
+    });
+    expect(accepted.text).toBe("Hello from fake gemini-3-pro-preview");
+    // Gemini 2.5 does not require the signature.
+    const older = await sdk.models.generateContent({ model: "gemini-2.5-pro", contents: history(unsigned) });
+    expect(older.text).toBe("Hello from fake gemini-2.5-pro");
   });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { fakeEmbeddingVector } from "../fake-embedding-vector.js";
 import { type FakeProvider, type FakeReplies, type FakeUsage, retryAfterHeaders } from "../fake-provider.js";
 import { type FakeResponse, FakeUpstreamServer, type RecordedCall } from "../fake-upstream-server.js";
+import { checkThoughtSignatures, signFunctionCall } from "./fake-google-thought-signatures.js";
 import { googleRefusalOf } from "./google-request-checks.js";
 
 /*
@@ -95,6 +96,29 @@ export const googleReplies: FakeReplies = {
   }),
 };
 
+/**
+ * A thinking model's tool call: a thought summary part, then the function
+ * call signed as Gemini 2.5/3 sign the first call of a step, with the
+ * thinking tokens in `thoughtsTokenCount` (apart from `candidatesTokenCount`).
+ */
+export function googleThinkingToolCallReply(
+  thought: string,
+  call: { name: string; argumentsJson: string },
+  usage: FakeUsage & { thoughtsTokens: number },
+): FakeResponse {
+  const args = JSON.parse(call.argumentsJson) as unknown;
+  return {
+    type: "json",
+    body: googleResponse(
+      [
+        { text: thought, thought: true },
+        { functionCall: { name: call.name, args }, thoughtSignature: signFunctionCall(call.name, args) },
+      ],
+      { finishReason: "STOP", usage },
+    ),
+  };
+}
+
 /** A batchEmbedContents answer with these vectors, one per input. */
 export function googleEmbeddingsReply(vectors: number[][]): FakeResponse {
   return { type: "json", body: { embeddings: vectors.map((values) => ({ values })) } };
@@ -104,12 +128,21 @@ const defaultUsage: FakeUsage = { inputTokens: 12, outputTokens: 6 };
 
 function answerChat(call: RecordedCall): FakeResponse {
   const model = /^\/v1beta\/models\/([^/:]+):/.exec(call.path)?.[1] ?? scriptedModelVersion;
+  const signatureRefusal = checkThoughtSignatures(model, call.body);
+  if (signatureRefusal) return googleReplies.error(400, signatureRefusal);
   const answer = `Hello from fake ${model}`;
-  const usage = { inputTokens: estimateTokens(promptText(call.body)), outputTokens: estimateTokens(answer) };
+  // Gemini thinks either way; it shows a summary of its thoughts only when asked.
+  const thought = includesThoughts(call.body) ? `Greeting ${model}.` : undefined;
+  const usage = {
+    inputTokens: estimateTokens(promptText(call.body)),
+    outputTokens: estimateTokens(answer),
+    ...(thought ? { thoughtsTokens: estimateTokens(thought) * 8 } : {}),
+  };
   if (call.path.endsWith(":streamGenerateContent")) {
-    return { type: "sse", events: streamEvents(splitIntoPieces(answer), usage, model) };
+    return { type: "sse", events: streamEvents(splitIntoPieces(answer), usage, model, thought) };
   }
-  const body = googleResponse([{ text: answer }], { finishReason: "STOP", usage, model }) as {
+  const parts = [...(thought ? [{ text: thought, thought: true }] : []), { text: answer }];
+  const body = googleResponse(parts, { finishReason: "STOP", usage, model }) as {
     candidates: Array<Record<string, unknown>>;
   };
   const config = (call.body as { generationConfig?: { responseLogprobs?: boolean; logprobs?: number } })
@@ -179,28 +212,62 @@ interface EmbedRequest {
   outputDimensionality?: number;
 }
 
-function streamEvents(pieces: string[], usage: FakeUsage, model: string): Array<{ data: string }> {
+function includesThoughts(body: unknown): boolean {
+  const config = (
+    body as { generationConfig?: { thinkingConfig?: { includeThoughts?: unknown } } } | undefined
+  )?.generationConfig;
+  return config?.thinkingConfig?.includeThoughts === true;
+}
+
+function streamEvents(
+  pieces: string[],
+  usage: FakeUsage & { thoughtsTokens?: number },
+  model: string,
+  thought?: string,
+): Array<{ data: string }> {
   const responseId = newResponseId();
   const texts = pieces.length > 0 ? pieces : [""];
-  return texts.map((text, index) => {
-    const isLast = index === texts.length - 1;
-    // Gemini repeats usage on every chunk, counting output so far; the last is final.
-    const outputSoFar = Math.round((usage.outputTokens * (index + 1)) / texts.length);
-    const chunk = googleResponse([{ text }], {
-      finishReason: isLast ? "STOP" : undefined,
-      usage: { ...usage, outputTokens: outputSoFar },
-      model,
-      responseId,
-    });
-    return { data: JSON.stringify(chunk) };
-  });
+  const thoughtEvents = thought
+    ? [
+        {
+          data: JSON.stringify(
+            googleResponse([{ text: thought, thought: true }], {
+              usage: { ...usage, outputTokens: 0 },
+              model,
+              responseId,
+            }),
+          ),
+        },
+      ]
+    : [];
+  return [
+    ...thoughtEvents,
+    ...texts.map((text, index) => {
+      const isLast = index === texts.length - 1;
+      // Gemini repeats usage on every chunk, counting output so far; the last is final.
+      const outputSoFar = Math.round((usage.outputTokens * (index + 1)) / texts.length);
+      const chunk = googleResponse([{ text }], {
+        finishReason: isLast ? "STOP" : undefined,
+        usage: { ...usage, outputTokens: outputSoFar },
+        model,
+        responseId,
+      });
+      return { data: JSON.stringify(chunk) };
+    }),
+  ];
 }
 
 function googleResponse(
   parts: unknown[],
-  options: { finishReason?: string; usage: FakeUsage; model?: string; responseId?: string },
+  options: {
+    finishReason?: string;
+    usage: FakeUsage & { thoughtsTokens?: number };
+    model?: string;
+    responseId?: string;
+  },
 ): unknown {
   const { usage } = options;
+  const thoughts = usage.thoughtsTokens ?? 0;
   return {
     candidates: [
       {
@@ -212,7 +279,9 @@ function googleResponse(
     usageMetadata: {
       promptTokenCount: usage.inputTokens,
       candidatesTokenCount: usage.outputTokens,
-      totalTokenCount: usage.inputTokens + usage.outputTokens,
+      // Thinking is counted apart from the candidates, and in the total.
+      ...(thoughts > 0 ? { thoughtsTokenCount: thoughts } : {}),
+      totalTokenCount: usage.inputTokens + usage.outputTokens + thoughts,
       ...(usage.cachedInputTokens ? { cachedContentTokenCount: usage.cachedInputTokens } : {}),
       promptTokensDetails: [{ modality: "TEXT", tokenCount: usage.inputTokens }],
     },

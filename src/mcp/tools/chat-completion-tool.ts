@@ -55,13 +55,19 @@ const outputSchema = memoizeJsonSchema(
         id: z.string(),
         type: z.literal("function"),
         function: z.object({ name: z.string(), arguments: z.string() }),
+        // Gemini's thought signature: send the tool call back as it came.
+        extra_content: z
+          .object({ google: z.object({ thought_signature: z.string().optional() }).optional() })
+          .optional(),
       }),
     ),
+    reasoning_content: z.string().optional(),
     finish_reason: z.string().nullable(),
     usage: z.object({
       input_tokens: z.number(),
       output_tokens: z.number(),
       cached_input_tokens: z.number(),
+      cache_write_tokens: z.number(),
       total_tokens: z.number(),
     }),
     cost_usd: z.number(),

@@ -96,7 +96,11 @@ describe("createAnthropicAdapter: chat", () => {
       prompt_tokens: 5000,
       completion_tokens: 3,
       total_tokens: 5003,
-      prompt_tokens_details: { cached_tokens: 4000, cache_creation_tokens: 900 },
+      prompt_tokens_details: {
+        cached_tokens: 4000,
+        cache_creation_tokens: 900,
+        cache_creation_token_details: { ephemeral_5m_input_tokens: 900, ephemeral_1h_input_tokens: 0 },
+      },
     });
   });
 

@@ -86,7 +86,7 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
       request: ChatRequest,
       options: ProviderCallOptions,
     ): Promise<ChatCompletion> {
-      const body = convertToAnthropicRequest(provider, model, request);
+      const body = convertToAnthropicRequest(provider, model, request, options.autoCacheBreakpoints);
       const response = await postJson(upstreamRequest(body, options));
       return convertAnthropicMessage(
         parseUpstreamBody(anthropicMessageResponseSchema, response, { provider, url }),
@@ -98,7 +98,10 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
       request: ChatRequest,
       options: ProviderCallOptions,
     ): Promise<AsyncIterable<ChatCompletionChunk>> {
-      const body = { ...convertToAnthropicRequest(provider, model, request), stream: true };
+      const body = {
+        ...convertToAnthropicRequest(provider, model, request, options.autoCacheBreakpoints),
+        stream: true,
+      };
       // Leaving the loop early returns parseSse's read of the body, which
       // destroys it and with it the upstream request.
       const events = await postForEvents(upstreamRequest(body, options));

@@ -12,15 +12,28 @@ import { z } from "zod";
  */
 export const anthropicApiVersion = "2023-06-01";
 
+/** https://docs.claude.com/en/docs/build-with-claude/prompt-caching */
+export interface AnthropicCacheControl {
+  type: "ephemeral";
+  ttl?: "5m" | "1h";
+}
+
 export interface AnthropicTextBlock {
   type: "text";
   text: string;
+  cache_control?: AnthropicCacheControl;
 }
 
 export interface AnthropicImageBlock {
   type: "image";
   source: { type: "base64"; media_type: string; data: string } | { type: "url"; url: string };
+  cache_control?: AnthropicCacheControl;
 }
+
+/** Returned with thinking on; sent back unchanged in later turns (the signature is checked). */
+export type AnthropicThinkingBlock =
+  | { type: "thinking"; thinking: string; signature: string }
+  | { type: "redacted_thinking"; data: string };
 
 export interface AnthropicToolUseBlock {
   type: "tool_use";
@@ -36,6 +49,7 @@ export interface AnthropicToolResultBlock {
 }
 
 export type AnthropicContentBlock =
+  | AnthropicThinkingBlock
   | AnthropicTextBlock
   | AnthropicImageBlock
   | AnthropicToolUseBlock
@@ -50,6 +64,7 @@ export interface AnthropicTool {
   name: string;
   description?: string;
   input_schema: Record<string, unknown>;
+  cache_control?: AnthropicCacheControl;
 }
 
 export type AnthropicToolChoice = (
@@ -68,10 +83,10 @@ export interface AnthropicRequestBody {
   temperature?: number;
   top_p?: number;
   top_k?: number;
-  thinking?: { type: "enabled"; budget_tokens: number };
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
   metadata?: { user_id: string };
+  thinking?: { type: "enabled"; budget_tokens: number } | { type: "disabled" };
   stream?: boolean;
 }
 
@@ -94,6 +109,13 @@ export const anthropicUsageSchema = z.object({
   output_tokens: z.number().nullish(),
   cache_creation_input_tokens: z.number().nullish(),
   cache_read_input_tokens: z.number().nullish(),
+  /** The cache writes split by TTL (absent on older API answers: then all 5-minute). */
+  cache_creation: z
+    .object({
+      ephemeral_5m_input_tokens: z.number().nullish(),
+      ephemeral_1h_input_tokens: z.number().nullish(),
+    })
+    .nullish(),
 });
 export type AnthropicUsage = z.infer<typeof anthropicUsageSchema>;
 
@@ -114,7 +136,9 @@ function otherTypeSchema(knownTypes: string[]) {
 const responseContentBlockSchema = z.union([
   z.object({ type: z.literal("text"), text: z.string() }),
   z.object({ type: z.literal("tool_use"), id: z.string(), name: z.string(), input: z.unknown() }),
-  otherTypeSchema(["text", "tool_use"]),
+  z.object({ type: z.literal("thinking"), thinking: z.string(), signature: z.string() }),
+  z.object({ type: z.literal("redacted_thinking"), data: z.string() }),
+  otherTypeSchema(["text", "tool_use", "thinking", "redacted_thinking"]),
 ]);
 
 export const anthropicMessageResponseSchema = z.object({
@@ -144,7 +168,9 @@ export const anthropicStreamEventSchema = z.discriminatedUnion("type", [
     content_block: z.union([
       z.object({ type: z.literal("text"), text: z.string().nullish() }),
       z.object({ type: z.literal("tool_use"), id: z.string(), name: z.string() }),
-      otherTypeSchema(["text", "tool_use"]),
+      z.object({ type: z.literal("thinking"), thinking: z.string().nullish() }),
+      z.object({ type: z.literal("redacted_thinking"), data: z.string() }),
+      otherTypeSchema(["text", "tool_use", "thinking", "redacted_thinking"]),
     ]),
   }),
   z.object({
@@ -153,7 +179,9 @@ export const anthropicStreamEventSchema = z.discriminatedUnion("type", [
     delta: z.union([
       z.object({ type: z.literal("text_delta"), text: z.string() }),
       z.object({ type: z.literal("input_json_delta"), partial_json: z.string() }),
-      otherTypeSchema(["text_delta", "input_json_delta"]),
+      z.object({ type: z.literal("thinking_delta"), thinking: z.string() }),
+      z.object({ type: z.literal("signature_delta"), signature: z.string() }),
+      otherTypeSchema(["text_delta", "input_json_delta", "thinking_delta", "signature_delta"]),
     ]),
   }),
   z.object({ type: z.literal("content_block_stop"), index: z.number() }),

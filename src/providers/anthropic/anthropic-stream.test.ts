@@ -84,7 +84,11 @@ describe("convertAnthropicStream", () => {
           prompt_tokens: 2112,
           completion_tokens: 30,
           total_tokens: 2142,
-          prompt_tokens_details: { cached_tokens: 2000, cache_creation_tokens: 100 },
+          prompt_tokens_details: {
+            cached_tokens: 2000,
+            cache_creation_tokens: 100,
+            cache_creation_token_details: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 0 },
+          },
         },
       },
     ]);
@@ -138,9 +142,20 @@ describe("convertAnthropicStream", () => {
     expect(chunks.at(-2)?.choices[0]?.finish_reason).toBe("stop");
   });
 
-  it("skips thinking deltas and unknown events, and maps refusal to content_filter", async () => {
+  it("streams thinking as reasoning_content, then the signed block whole; skips unknown events; maps refusal to content_filter", async () => {
     const chunks = await collect(fixtureLines("anthropic-thinking.chunks.txt"));
-    expect(deltas(chunks)).toEqual([{ role: "assistant", content: "" }, { content: "42." }, {}, undefined]);
+    expect(deltas(chunks)).toEqual([
+      { role: "assistant", content: "" },
+      { reasoning_content: "Short answer." },
+      {
+        thinking_blocks: [
+          { type: "thinking", thinking: "Short answer.", signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3h" },
+        ],
+      },
+      { content: "42." },
+      {},
+      undefined,
+    ]);
     expect(chunks.at(-2)?.choices[0]?.finish_reason).toBe("content_filter");
   });
 

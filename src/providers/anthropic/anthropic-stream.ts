@@ -26,8 +26,11 @@ type ChunkDelta = ChatCompletionChunk["choices"][number]["delta"];
  * Messages API stream events -> OpenAI chunks, each yielded as soon as its
  * event is read (https://docs.claude.com/en/docs/build-with-claude/streaming).
  * `tool_use` blocks become tool calls numbered in order of appearance; the
- * forced JSON tool's input streams as content. A body that ends before
- * `message_stop` is a broken stream.
+ * forced JSON tool's input streams as content. Thinking streams as
+ * `reasoning_content`; each thinking block is also sent whole as
+ * `thinking_blocks` once its signature arrived (at its `content_block_stop`),
+ * a redacted one when it starts. A body that ends before `message_stop` is a
+ * broken stream.
  */
 export async function* convertAnthropicStream(
   events: AsyncIterable<EventSourceMessage>,
@@ -41,6 +44,7 @@ export async function* convertAnthropicStream(
   let stopped = false;
   const toolIndexByBlock = new Map<number, number>();
   const jsonBlocks = new Set<number>();
+  const thinkingByBlock = new Map<number, { thinking: string; signature: string }>();
   const chunk = (delta: ChunkDelta, finish: FinishReason | null = null): ChatCompletionChunk => ({
     id,
     object: "chat.completion.chunk",
@@ -66,6 +70,11 @@ export async function* convertAnthropicStream(
         const block = event.content_block;
         if (block.type === "text" && block.text) {
           yield chunk({ content: block.text });
+        } else if (block.type === "thinking") {
+          thinkingByBlock.set(event.index, { thinking: block.thinking ?? "", signature: "" });
+          if (block.thinking) yield chunk({ reasoning_content: block.thinking });
+        } else if (block.type === "redacted_thinking") {
+          yield chunk({ thinking_blocks: [{ type: "redacted_thinking", data: block.data }] });
         } else if (block.type === "tool_use" && block.name === anthropicJsonToolName) {
           jsonBlocks.add(event.index);
         } else if (block.type === "tool_use") {
@@ -81,14 +90,25 @@ export async function* convertAnthropicStream(
       }
       case "content_block_delta": {
         const delta = event.delta;
+        const thinking = thinkingByBlock.get(event.index);
         if (delta.type === "text_delta") {
           yield chunk({ content: delta.text });
+        } else if (delta.type === "thinking_delta" && thinking) {
+          thinking.thinking += delta.thinking;
+          if (delta.thinking) yield chunk({ reasoning_content: delta.thinking });
+        } else if (delta.type === "signature_delta" && thinking) {
+          thinking.signature += delta.signature;
         } else if (delta.type === "input_json_delta" && delta.partial_json !== "") {
           const index = toolIndexByBlock.get(event.index);
           if (jsonBlocks.has(event.index)) yield chunk({ content: delta.partial_json });
           else if (index !== undefined)
             yield chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
         }
+        break;
+      }
+      case "content_block_stop": {
+        const thinking = thinkingByBlock.get(event.index);
+        if (thinking) yield chunk({ thinking_blocks: [{ type: "thinking", ...thinking }] });
         break;
       }
       case "message_delta":

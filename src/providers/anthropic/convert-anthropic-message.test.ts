@@ -26,7 +26,11 @@ describe("convertAnthropicMessage", () => {
         prompt_tokens: 3860,
         completion_tokens: 11,
         total_tokens: 3871,
-        prompt_tokens_details: { cached_tokens: 1800, cache_creation_tokens: 2048 },
+        prompt_tokens_details: {
+          cached_tokens: 1800,
+          cache_creation_tokens: 2048,
+          cache_creation_token_details: { ephemeral_5m_input_tokens: 2048, ephemeral_1h_input_tokens: 0 },
+        },
       },
     });
   });
@@ -70,9 +74,25 @@ describe("convertAnthropicMessage", () => {
     expect(choice?.finish_reason).toBe("stop");
   });
 
-  it("skips thinking blocks and maps max_tokens to length", () => {
-    const completion = convertAnthropicMessage(fixture("anthropic-thinking.json"));
-    expect(completion.choices[0]?.message.content).toBe("42.");
+  it("returns thinking as reasoning_content and thinking_blocks (redacted ones too), and maps max_tokens to length", () => {
+    const body = fixture("anthropic-thinking.json");
+    const completion = convertAnthropicMessage({
+      ...body,
+      content: [...body.content, { type: "redacted_thinking", data: "EmwKAhgBEgy3va3pzix" }],
+    });
+    expect(completion.choices[0]?.message).toEqual({
+      role: "assistant",
+      content: "42.",
+      reasoning_content: "The user wants a short answer.",
+      thinking_blocks: [
+        {
+          type: "thinking",
+          thinking: "The user wants a short answer.",
+          signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3h",
+        },
+        { type: "redacted_thinking", data: "EmwKAhgBEgy3va3pzix" },
+      ],
+    });
     expect(completion.choices[0]?.finish_reason).toBe("length");
     expect(completion.usage?.prompt_tokens).toBe(20);
   });

@@ -14,7 +14,24 @@ describe("convertAnthropicUsage", () => {
       prompt_tokens: 3860,
       completion_tokens: 11,
       total_tokens: 3871,
-      prompt_tokens_details: { cached_tokens: 1800, cache_creation_tokens: 2048 },
+      prompt_tokens_details: {
+        cached_tokens: 1800,
+        cache_creation_tokens: 2048,
+        cache_creation_token_details: { ephemeral_5m_input_tokens: 2048, ephemeral_1h_input_tokens: 0 },
+      },
+    });
+  });
+
+  it("splits cache writes by TTL as Anthropic reports them", () => {
+    const usage = convertAnthropicUsage({
+      input_tokens: 5,
+      cache_creation_input_tokens: 3000,
+      cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 2000 },
+      output_tokens: 1,
+    });
+    expect(usage.prompt_tokens_details?.cache_creation_token_details).toEqual({
+      ephemeral_5m_input_tokens: 1000,
+      ephemeral_1h_input_tokens: 2000,
     });
   });
 

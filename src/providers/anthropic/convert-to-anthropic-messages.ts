@@ -1,4 +1,4 @@
-import type { ChatMessage, ContentPart, ToolCall } from "../../core/chat.js";
+import type { CacheControl, ChatMessage, ContentPart, ToolCall } from "../../core/chat.js";
 import type {
   AnthropicContentBlock,
   AnthropicImageBlock,
@@ -17,7 +17,10 @@ export interface AnthropicPrompt {
  * System and developer messages, wherever they stand, go to `system`; tool
  * results become `tool_result` blocks of a user turn; consecutive turns of one
  * role merge, since Anthropic wants roles to alternate (parallel tool results
- * must share one user turn, tool results first).
+ * must share one user turn, tool results first). `cache_control` stays on
+ * its part, or, given on a message, goes on the message's last block; an
+ * assistant message's `thinking_blocks` go back first in its turn, where
+ * Anthropic requires them when thinking is on with tool use.
  */
 export function convertToAnthropicMessages(provider: string, messages: ChatMessage[]): AnthropicPrompt {
   const system: AnthropicTextBlock[] = [];
@@ -33,16 +36,22 @@ export function convertToAnthropicMessages(provider: string, messages: ChatMessa
     switch (message.role) {
       case "system":
       case "developer":
-        system.push(...textBlocks(message.content));
+        system.push(...withCacheControl(textBlocks(message.content), message.cache_control));
         break;
       case "user":
-        append("user", userBlocks(provider, where, message.content));
+        append("user", withCacheControl(userBlocks(provider, where, message.content), message.cache_control));
         break;
       case "assistant":
         append("assistant", [
-          ...textBlocks(message.content),
-          ...(message.tool_calls ?? []).map((call, callIndex) =>
-            toolUseBlock(provider, `${where}.tool_calls[${callIndex}]`, call),
+          ...(message.thinking_blocks ?? []).map((block) => ({ ...block })),
+          ...withCacheControl(
+            [
+              ...textBlocks(message.content),
+              ...(message.tool_calls ?? []).map((call, callIndex) =>
+                toolUseBlock(provider, `${where}.tool_calls[${callIndex}]`, call),
+              ),
+            ],
+            message.cache_control,
           ),
         ]);
         break;
@@ -64,11 +73,29 @@ export function convertToAnthropicMessages(provider: string, messages: ChatMessa
 
 /** Anthropic rejects empty text blocks, so empty text is dropped. */
 function textBlocks(content: ChatMessage["content"]): AnthropicTextBlock[] {
-  const texts =
+  const parts =
     typeof content === "string"
-      ? [content]
-      : (content ?? []).flatMap((part) => (part.type === "text" ? [part.text] : []));
-  return texts.filter((text) => text.length > 0).map((text) => ({ type: "text", text }));
+      ? [{ text: content, cache_control: undefined }]
+      : (content ?? []).flatMap((part) => (part.type === "text" ? [part] : []));
+  return parts
+    .filter((part) => part.text.length > 0)
+    .map((part) => ({
+      type: "text",
+      text: part.text,
+      ...(part.cache_control ? { cache_control: { ...part.cache_control } } : {}),
+    }));
+}
+
+/** A message-level breakpoint marks the end of the message: its last block. */
+function withCacheControl<Block extends AnthropicContentBlock>(
+  blocks: Block[],
+  cacheControl: CacheControl | undefined,
+): Block[] {
+  const last = blocks.at(-1);
+  if (cacheControl && last && last.type !== "thinking" && last.type !== "redacted_thinking") {
+    (last as { cache_control?: CacheControl }).cache_control = { ...cacheControl };
+  }
+  return blocks;
 }
 
 function userBlocks(

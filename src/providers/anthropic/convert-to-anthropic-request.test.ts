@@ -141,4 +141,110 @@ describe("convertToAnthropicRequest", () => {
       ).toThrow('a tool named "json_response" cannot be combined with a JSON response_format');
     });
   });
+
+  describe("prompt caching and thinking", () => {
+    it("carries cache_control on tools, system messages, text parts and message ends, with its TTL", () => {
+      const body = convert({
+        messages: [
+          { role: "system", content: "Rules.", cache_control: { type: "ephemeral", ttl: "1h" } },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "Long document", cache_control: { type: "ephemeral" } },
+              { type: "text", text: "Question?" },
+            ],
+          },
+        ],
+        tools: [{ ...weatherTool, cache_control: { type: "ephemeral", ttl: "1h" } }],
+      });
+      expect(body.tools?.[0]?.cache_control).toEqual({ type: "ephemeral", ttl: "1h" });
+      expect(body.system).toEqual([
+        { type: "text", text: "Rules.", cache_control: { type: "ephemeral", ttl: "1h" } },
+      ]);
+      expect(body.messages[0]?.content).toEqual([
+        { type: "text", text: "Long document", cache_control: { type: "ephemeral" } },
+        { type: "text", text: "Question?" },
+      ]);
+    });
+
+    it("refuses a fifth cache breakpoint, as Anthropic does", () => {
+      const marked = { type: "text" as const, text: "x", cache_control: { type: "ephemeral" as const } };
+      expect(() =>
+        convert({ messages: [{ role: "user", content: [marked, marked, marked, marked, marked] }] }),
+      ).toThrow(
+        "at most 4 cache breakpoints are allowed (tools, system and content parts together), 5 were given",
+      );
+      expect(() =>
+        convert({ messages: [{ role: "user", content: [marked, marked, marked, marked] }] }),
+      ).not.toThrow();
+    });
+
+    it("puts thinking blocks sent back first in the assistant turn and forwards thinking", () => {
+      const body = convert({
+        thinking: { type: "enabled", budget_tokens: 2048 },
+        messages: [
+          { role: "user", content: "Weather?" },
+          {
+            role: "assistant",
+            content: "Let me check.",
+            thinking_blocks: [
+              { type: "thinking", thinking: "Need the tool.", signature: "sig-1" },
+              { type: "redacted_thinking", data: "opaque" },
+            ],
+            reasoning_content: "Need the tool.",
+            tool_calls: [
+              { id: "toolu_1", type: "function", function: { name: "get_weather", arguments: "{}" } },
+            ],
+          },
+          { role: "tool", tool_call_id: "toolu_1", content: "Sunny" },
+        ],
+      });
+      expect(body.thinking).toEqual({ type: "enabled", budget_tokens: 2048 });
+      expect(body.messages[1]?.content).toEqual([
+        { type: "thinking", thinking: "Need the tool.", signature: "sig-1" },
+        { type: "redacted_thinking", data: "opaque" },
+        { type: "text", text: "Let me check." },
+        { type: "tool_use", id: "toolu_1", name: "get_weather", input: {} },
+      ]);
+    });
+
+    it("adds breakpoints on a long tool list and system prompt when opted in, and never to a caller's own", () => {
+      const longSystem = "Follow these rules. ".repeat(300);
+      const request: ChatRequest = {
+        messages: [
+          { role: "system", content: longSystem },
+          { role: "user", content: "Hi" },
+        ],
+        tools: [weatherTool],
+      };
+      const auto = convertToAnthropicRequest("anthropic", model, request, { minPromptTokens: 1024 });
+      expect(auto.system?.at(-1)?.cache_control).toEqual({ type: "ephemeral" });
+      // The single short tool is below the threshold on its own.
+      expect(auto.tools?.[0]?.cache_control).toBeUndefined();
+
+      const manyTools = Array.from({ length: 40 }, (_, index) => ({
+        ...weatherTool,
+        function: { ...weatherTool.function, name: `tool_${index}` },
+      }));
+      const withTools = convertToAnthropicRequest(
+        "anthropic",
+        model,
+        { ...request, tools: manyTools },
+        { minPromptTokens: 1024 },
+      );
+      expect(withTools.tools?.at(-1)?.cache_control).toEqual({ type: "ephemeral" });
+      expect(withTools.tools?.slice(0, -1).some((tool) => tool.cache_control)).toBe(false);
+
+      expect(
+        convertToAnthropicRequest("anthropic", model, request).system?.at(-1)?.cache_control,
+      ).toBeUndefined();
+      const own = convertToAnthropicRequest(
+        "anthropic",
+        model,
+        { ...request, tools: [{ ...weatherTool, cache_control: { type: "ephemeral" } }] },
+        { minPromptTokens: 1024 },
+      );
+      expect(own.system?.at(-1)?.cache_control).toBeUndefined();
+    });
+  });
 });

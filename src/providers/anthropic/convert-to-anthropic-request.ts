@@ -1,6 +1,11 @@
 import type { ChatRequest, ToolChoice } from "../../core/chat.js";
 import type { ModelSpec } from "../../core/model-catalog.js";
 import type { AnthropicRequestBody, AnthropicTool, AnthropicToolChoice } from "./anthropic-api.js";
+import {
+  type AutoCacheBreakpoints,
+  addAutoCacheBreakpoints,
+  checkAnthropicCacheBreakpoints,
+} from "./anthropic-cache-breakpoints.js";
 import { createAnthropicRequestError } from "./anthropic-error.js";
 import { anthropicJsonToolName, createAnthropicJsonTool } from "./anthropic-json-response.js";
 import { convertAnthropicThinking } from "./convert-anthropic-thinking.js";
@@ -11,6 +16,7 @@ export function convertToAnthropicRequest(
   provider: string,
   model: ModelSpec,
   request: ChatRequest,
+  autoCacheBreakpoints?: AutoCacheBreakpoints,
 ): AnthropicRequestBody {
   const { system, messages } = convertToAnthropicMessages(provider, request.messages);
   const body: AnthropicRequestBody = {
@@ -35,8 +41,15 @@ export function convertToAnthropicRequest(
   if (request.parallel_tool_calls === false && body.tools?.length) {
     body.tool_choice = { ...(body.tool_choice ?? { type: "auto" }), disable_parallel_tool_use: true };
   }
-  const thinking = convertAnthropicThinking(provider, model, request.reasoning_effort, request.max_tokens);
-  if (thinking) enableThinking(provider, body, thinking.thinking, thinking.maxTokens);
+  // An explicit `thinking` names its budget and goes as given; reasoning_effort is translated.
+  if (request.thinking !== undefined) {
+    body.thinking = { ...request.thinking };
+  } else {
+    const thinking = convertAnthropicThinking(provider, model, request.reasoning_effort, request.max_tokens);
+    if (thinking) enableThinking(provider, body, thinking.thinking, thinking.maxTokens);
+  }
+  if (autoCacheBreakpoints) addAutoCacheBreakpoints(body, autoCacheBreakpoints);
+  checkAnthropicCacheBreakpoints(provider, body);
   return body;
 }
 
@@ -73,6 +86,7 @@ function convertTools(
     name: tool.function.name,
     ...(tool.function.description ? { description: tool.function.description } : {}),
     input_schema: tool.function.parameters ?? { type: "object", properties: {} },
+    ...(tool.cache_control ? { cache_control: { ...tool.cache_control } } : {}),
   }));
   const jsonTool = createAnthropicJsonTool(request.response_format);
   if (jsonTool) {

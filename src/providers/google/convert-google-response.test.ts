@@ -48,7 +48,7 @@ describe("convertGoogleResponse", () => {
     });
   });
 
-  it("returns a function call as a tool call with a synthesized id and finish_reason tool_calls", () => {
+  it("returns a function call as a tool call with a synthesized id, its thought signature in extra_content, and finish_reason tool_calls", () => {
     const [choice] = convertFixture("google-tool-call.json").choices;
 
     expect(choice).toEqual({
@@ -61,6 +61,7 @@ describe("convertGoogleResponse", () => {
             id: "call_k2BaaO2aGp7T1PIP9rK5eA_0",
             type: "function",
             function: { name: "get_weather", arguments: '{"city":"Paris","unit":"celsius"}' },
+            extra_content: { google: { thought_signature: "CiQBcsjafF0xX2P7kQyJ8vZ1bWQ9" } },
           },
         ],
       },

@@ -4,6 +4,7 @@ import { convertGoogleLogprobs } from "./convert-google-logprobs.js";
 import { convertGoogleUsage } from "./convert-google-usage.js";
 import type { GoogleGenerateContentResponse } from "./google-api.js";
 import { createGoogleResponseIds } from "./google-response-ids.js";
+import { googleSignatureOf } from "./google-thought-signature.js";
 import { mapGoogleFinishReason } from "./map-google-finish-reason.js";
 
 /** A whole `generateContent` answer as an OpenAI chat completion (first candidate). */
@@ -34,6 +35,7 @@ export function convertGoogleResponse(
         id: ids.toolCallId(toolCalls.length, part.functionCall.id),
         type: "function",
         function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) },
+        ...googleSignatureOf(part),
       });
     } else if (part.thought) {
       reasoning += part.text ?? "";

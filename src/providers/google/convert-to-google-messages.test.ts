@@ -201,6 +201,21 @@ describe("convertToGoogleMessages", () => {
     ]);
   });
 
+  it("sends back the signature Gemini gave a call (extra_content.google.thought_signature), on any model", () => {
+    const signed = {
+      id: "a",
+      type: "function" as const,
+      function: { name: "f", arguments: "{}" },
+      extra_content: { google: { thought_signature: "CiQBcsjafF0xX2P7kQyJ8vZ1bWQ9" } },
+    };
+    for (const validates of [true, false]) {
+      const { contents } = convert([{ role: "assistant", content: null, tool_calls: [signed] }], validates);
+      expect(contents[0]?.parts).toEqual([
+        { functionCall: { name: "f", args: {} }, thoughtSignature: "CiQBcsjafF0xX2P7kQyJ8vZ1bWQ9" },
+      ]);
+    }
+  });
+
   it("drops empty texts rather than sending empty parts", () => {
     expect(
       convert([

@@ -1,6 +1,7 @@
 import type { ChatMessage, ContentPart, ToolCall } from "../../core/chat.js";
 import { UpstreamError } from "../../core/upstream-error.js";
 import type { GoogleContent, GooglePart } from "./google-api.js";
+import { skipThoughtSignature } from "./google-thought-signature.js";
 
 export interface GoogleMessages {
   systemInstruction?: { parts: Array<{ text: string }> };
@@ -11,14 +12,12 @@ export interface GoogleMessageOptions {
   provider: string;
   /**
    * Gemini 3 rejects replayed function calls without a `thoughtSignature`.
-   * The OpenAI shape cannot carry Gemini's signatures, so replayed calls get
-   * the sentinel Google documents for history it did not sign
-   * (ai.google.dev/gemini-api/docs/thought-signatures).
+   * A call Gemini signed carries its signature back in `extra_content`; an
+   * unsigned first call of a step gets the sentinel Google documents for
+   * history it did not sign (ai.google.dev/gemini-api/docs/thought-signatures).
    */
   signFunctionCalls: boolean;
 }
-
-const skipThoughtSignature = "skip_thought_signature_validator";
 
 /**
  * OpenAI chat messages as Gemini `contents`: system and developer messages
@@ -105,11 +104,10 @@ function convertAssistantMessage(message: ChatMessage, options: GoogleMessageOpt
   for (const [index, call] of (message.tool_calls ?? []).entries()) {
     const functionCall = { name: call.function.name, args: parseArguments(call, options.provider) };
     // Gemini signs only the first function call of a step.
-    parts.push(
-      options.signFunctionCalls && index === 0
-        ? { functionCall, thoughtSignature: skipThoughtSignature }
-        : { functionCall },
-    );
+    const signature =
+      call.extra_content?.google?.thought_signature ??
+      (options.signFunctionCalls && index === 0 ? skipThoughtSignature : undefined);
+    parts.push(signature ? { functionCall, thoughtSignature: signature } : { functionCall });
   }
   return parts;
 }

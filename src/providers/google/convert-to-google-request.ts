@@ -44,7 +44,11 @@ function convertGenerationConfig(request: ChatRequest): GoogleGenerationConfig {
   if (request.top_k !== undefined) config.topK = request.top_k;
   if (request.logprobs) config.responseLogprobs = true;
   if (request.logprobs && request.top_logprobs !== undefined) config.logprobs = request.top_logprobs;
-  if (request.reasoning_effort !== undefined) {
+  // Anthropic's thinking switch asks for visible reasoning: Gemini's thought summaries, same budget.
+  // It names the budget itself, so it wins over reasoning_effort.
+  if (request.thinking?.type === "enabled") {
+    config.thinkingConfig = { thinkingBudget: request.thinking.budget_tokens, includeThoughts: true };
+  } else if (request.reasoning_effort !== undefined) {
     config.thinkingConfig = { thinkingBudget: googleThinkingBudgets[request.reasoning_effort] };
   }
   return { ...config, ...convertResponseFormat(request.response_format) };

@@ -43,7 +43,8 @@ export interface GoogleGenerationConfig {
   topK?: number;
   responseLogprobs?: boolean;
   logprobs?: number;
-  thinkingConfig?: { thinkingBudget?: number };
+  /** ai.google.dev/gemini-api/docs/thinking: thoughts come back only with `includeThoughts`. */
+  thinkingConfig?: { thinkingBudget?: number; includeThoughts?: boolean };
 }
 
 export interface GoogleGenerateContentRequest {
@@ -59,6 +60,8 @@ export interface GoogleGenerateContentRequest {
 const googlePartSchema = z.object({
   text: z.string().nullish(),
   thought: z.boolean().nullish(),
+  /** Gemini 2.5/3 sign their reasoning; a function call's signature must come back with it. */
+  thoughtSignature: z.string().nullish(),
   functionCall: z
     .object({
       name: z.string(),

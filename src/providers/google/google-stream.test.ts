@@ -59,7 +59,7 @@ describe("convertGoogleStream", () => {
     expect(chunks.every((chunk) => chunk.object === "chat.completion.chunk")).toBe(true);
   });
 
-  it("emits a whole function call as one tool-call delta with full arguments", async () => {
+  it("emits a whole function call as one tool-call delta with full arguments and its thought signature", async () => {
     const chunks = await collect(googleChunkEvents("google-tool-call.chunks.txt"));
 
     expect(deltas(chunks).slice(0, 2)).toEqual([
@@ -71,6 +71,7 @@ describe("convertGoogleStream", () => {
             id: "call_k2BaaO2aGp7T1PIP9rK5eA_0",
             type: "function",
             function: { name: "get_weather", arguments: '{"city":"Paris","unit":"celsius"}' },
+            extra_content: { google: { thought_signature: "CiQBcsjafF0xX2P7kQyJ8vZ1bWQ9" } },
           },
         ],
       },

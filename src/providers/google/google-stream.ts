@@ -7,6 +7,7 @@ import { convertGoogleUsage } from "./convert-google-usage.js";
 import { googleGenerateContentResponseSchema } from "./google-api.js";
 import { createGoogleStreamError, parseGoogleError } from "./google-error.js";
 import { createGoogleResponseIds, type GoogleResponseIds } from "./google-response-ids.js";
+import { googleSignatureOf } from "./google-thought-signature.js";
 import { mapGoogleFinishReason } from "./map-google-finish-reason.js";
 
 export interface GoogleStreamContext {
@@ -72,6 +73,7 @@ export async function* convertGoogleStream(
                 name: part.functionCall.name,
                 arguments: JSON.stringify(part.functionCall.args ?? {}),
               },
+              ...googleSignatureOf(part),
             },
           ],
         });

@@ -112,6 +112,44 @@ describe("convertToOpenAiRequest", () => {
     expect(other.messages[0]).toEqual({ role: "system", content: "Answer in French." });
   });
 
+  it("leaves Anthropic's cache breakpoints, Gemini's signatures and thinking sent back behind", () => {
+    const body = convertToOpenAiRequest(
+      {
+        messages: [
+          {
+            role: "system",
+            content: [{ type: "text", text: "Rules", cache_control: { type: "ephemeral" } }],
+          },
+          {
+            role: "assistant",
+            content: null,
+            reasoning_content: "thought",
+            thinking_blocks: [{ type: "thinking", thinking: "thought", signature: "s" }],
+            tool_calls: [
+              {
+                id: "c1",
+                type: "function",
+                function: { name: "get_weather", arguments: "{}" },
+                extra_content: { google: { thought_signature: "sig" } },
+              },
+            ],
+          },
+        ],
+        tools: [{ ...weatherTool, cache_control: { type: "ephemeral", ttl: "1h" } }],
+      },
+      { model: testModel(), stream: false, supportsDeveloperRole: true },
+    );
+    expect(body.messages).toEqual([
+      { role: "system", content: [{ type: "text", text: "Rules" }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "c1", type: "function", function: { name: "get_weather", arguments: "{}" } }],
+      },
+    ]);
+    expect(body.tools).toEqual([weatherTool]);
+  });
+
   it("leaves out what the caller did not set", () => {
     const body = convertToOpenAiRequest(
       { messages: [{ role: "user", content: "hi" }], tools: [] },

@@ -53,7 +53,8 @@ export function convertToOpenAiRequest(
   if (request.temperature !== undefined && !isReasoningModel) body.temperature = request.temperature;
   if (request.top_p !== undefined && !isReasoningModel) body.top_p = request.top_p;
   if (request.stop !== undefined) body.stop = request.stop;
-  if (request.tools?.length) body.tools = request.tools;
+  if (request.tools?.length)
+    body.tools = request.tools.map(({ cache_control: _breakpoint, ...tool }) => tool);
   if (request.tool_choice !== undefined) body.tool_choice = request.tool_choice;
   if (request.response_format !== undefined) body.response_format = request.response_format;
   const support = options.parameterSupport ?? openAiParameterSupport;
@@ -72,13 +73,28 @@ export function convertToOpenAiRequest(
   return options.schemaInPrompt ? withSchemaInPrompt(body) : body;
 }
 
+/**
+ * Anthropic's cache breakpoints and Gemini's signatures mean nothing here
+ * (OpenAI-family upstreams cache prefixes by themselves), and strict
+ * upstreams refuse fields they do not know, so they stay behind; so do
+ * thinking blocks and reasoning text sent back (DeepSeek refuses a
+ * `reasoning_content` in its input).
+ */
 function convertMessage(message: ChatMessage, supportsDeveloperRole: boolean): ChatMessage {
   const converted: ChatMessage = {
     role: message.role === "developer" && !supportsDeveloperRole ? "system" : message.role,
-    content: message.content,
+    content: Array.isArray(message.content)
+      ? message.content.map((part) => {
+          if (part.type !== "text" || part.cache_control === undefined) return part;
+          const { cache_control: _breakpoint, ...text } = part;
+          return text;
+        })
+      : message.content,
   };
   if (message.name !== undefined) converted.name = message.name;
-  if (message.tool_calls?.length) converted.tool_calls = message.tool_calls;
+  if (message.tool_calls?.length) {
+    converted.tool_calls = message.tool_calls.map(({ extra_content: _signature, ...call }) => call);
+  }
   if (message.tool_call_id !== undefined) converted.tool_call_id = message.tool_call_id;
   return converted;
 }
