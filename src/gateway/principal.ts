@@ -10,6 +10,15 @@ export interface Principal {
   projects: ReadonlySet<string> | "*";
 }
 
+/**
+ * Whether the key's holder sees every project: a `*` key, or no key at all (the gateway runs without
+ * client keys). Only such callers may read what another project's requests revealed, such as
+ * upstream error texts.
+ */
+export function seesEveryProject(principal: Principal | undefined): boolean {
+  return !principal || principal.projects === "*";
+}
+
 /** Whether the key's holder may act for (spend for, read about) a project. */
 export function mayActFor(principal: Principal | undefined, projectId: string): boolean {
   return !principal || principal.projects === "*" || principal.projects.has(projectId);
