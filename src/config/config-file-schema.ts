@@ -104,6 +104,7 @@ export const configFileSchema = z.strictObject({
         name: z.string().min(1).optional(),
         key: z.string().min(16, "client keys must be at least 16 characters"),
         projects: z.union([z.literal("*"), z.array(identifier).min(1)]),
+        agents: z.array(identifier).min(1, "list at least one agent id, or leave agents out").optional(),
       }),
     )
     .optional(),

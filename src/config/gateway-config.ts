@@ -23,6 +23,11 @@ export interface ClientKeyConfig {
   key: string;
   /** Projects the key may act for; `"*"` is an admin key. */
   projects: string[] | "*";
+  /**
+   * Agent ids the key may act as. Without a list the caller names any agent id, so per-agent
+   * limits and budgets are advisory for that key (it can rotate ids); per-project ones hold.
+   */
+  agents?: string[];
 }
 
 /** The validated, effective configuration: the only input `main` builds from. */

@@ -150,5 +150,45 @@ client_keys:
     expect(configError({ LLM_GATEWAY_API_KEYS: "gw-0123456789abcdef=team a" })).toMatch(
       /project ids must be/,
     );
+    expect(configError({ LLM_GATEWAY_API_KEYS: "gw-0123456789abcdef=team-a@" })).toMatch(
+      /entry 1: agent ids must be 1-128 characters of \[A-Za-z0-9._:-\], got none/,
+    );
+    expect(configError({ LLM_GATEWAY_API_KEYS: "gw-0123456789abcdef=team-a@bot 1" })).toMatch(
+      /agent ids must be .*, got "bot 1"/,
+    );
+    expect(configError({ LLM_GATEWAY_API_KEYS: "gw-0123456789abcdef=team-a@bot-1@bot-2" })).toMatch(
+      /entry 1: expected KEY=PROJECT.*@AGENT/,
+    );
+  });
+
+  it("pins a client key's agent ids, in LLM_GATEWAY_API_KEYS after @ and in the file as agents", () => {
+    const path = writeConfigFile(`
+client_keys:
+  - { key: "gw-file-key-0123456789ab", projects: [team-b], agents: [etl-1] }
+  - { key: "gw-file-key-ba9876543210", projects: "*" }
+`);
+    const config = loadConfig({
+      LLM_GATEWAY_CONFIG: path,
+      // A key may contain "=" and "@": the projects start after the last "=".
+      LLM_GATEWAY_API_KEYS: "gw-a=b@c-0123456789ab=team-a|team-c@bot-1|bot-2,gw-admin-0123456789abcdef=*@ops",
+    });
+    expect(config.clientKeys).toEqual([
+      {
+        name: "env-key-1",
+        key: "gw-a=b@c-0123456789ab",
+        projects: ["team-a", "team-c"],
+        agents: ["bot-1", "bot-2"],
+      },
+      { name: "env-key-2", key: "gw-admin-0123456789abcdef", projects: "*", agents: ["ops"] },
+      { name: "file-key-1", key: "gw-file-key-0123456789ab", projects: ["team-b"], agents: ["etl-1"] },
+      { name: "file-key-2", key: "gw-file-key-ba9876543210", projects: "*" },
+    ]);
+    expect(config.clientKeys[3]).not.toHaveProperty("agents");
+    const empty = writeConfigFile(
+      `client_keys:\n  - { key: "gw-file-key-0123456789ab", projects: "*", agents: [] }\n`,
+    );
+    expect(configError({ LLM_GATEWAY_CONFIG: empty })).toMatch(
+      /client_keys\.0\.agents: list at least one agent id/,
+    );
   });
 });

@@ -233,29 +233,39 @@ function buildBudgets(file: ConfigFile): Record<string, ProjectBudget> {
   return budgets;
 }
 
-/** `LLM_GATEWAY_API_KEYS="key1=project-a|project-b,key2=*"` */
+/**
+ * `LLM_GATEWAY_API_KEYS="key1=project-a|project-b,key2=*,key3=project-c@agent-1|agent-2"`: after
+ * the last `=`, the projects, then optionally `@` and the agent ids the key is pinned to (neither
+ * `=` nor `@` can occur in an id, so a key may contain both).
+ */
 function parseApiKeysEnv(value: string | undefined): ClientKeyConfig[] {
   if (!value) return [];
   return splitList(value).map((entry, index) => {
     const separator = entry.lastIndexOf("=");
     const key = separator > 0 ? entry.slice(0, separator) : "";
-    const projects = separator > 0 ? entry.slice(separator + 1) : "";
+    const [projects = "", agents, ...extra] = separator > 0 ? entry.slice(separator + 1).split("@") : [];
     const field = `LLM_GATEWAY_API_KEYS entry ${index + 1}`;
-    if (key.length < 16) {
+    if (key.length < 16 || extra.length > 0) {
       throw new ConfigError(
-        `${field}: expected KEY=PROJECT[|PROJECT...] or KEY=* with a key of 16+ characters`,
+        `${field}: expected KEY=PROJECT[|PROJECT...] or KEY=*, optionally followed by @AGENT[|AGENT...], with a key of 16+ characters`,
       );
     }
-    if (projects === "*") return { name: `env-key-${index + 1}`, key, projects: "*" };
-    const list = projects.split("|").filter(Boolean);
-    const bad = list.find((project) => !identifierPattern.test(project));
-    if (list.length === 0 || bad !== undefined) {
-      throw new ConfigError(
-        `${field}: project ids must be 1-128 characters of [A-Za-z0-9._:-]${bad ? `, got "${bad}"` : ""}`,
-      );
-    }
-    return { name: `env-key-${index + 1}`, key, projects: list };
+    const name = `env-key-${index + 1}`;
+    const pinned = agents === undefined ? {} : { agents: identifierList(agents, `${field}: agent ids`) };
+    if (projects === "*") return { name, key, projects: "*", ...pinned };
+    return { name, key, projects: identifierList(projects, `${field}: project ids`), ...pinned };
   });
+}
+
+function identifierList(value: string, what: string): string[] {
+  const list = value.split("|").filter(Boolean);
+  const bad = list.find((item) => !identifierPattern.test(item));
+  if (list.length === 0 || bad !== undefined) {
+    throw new ConfigError(
+      `${what} must be 1-128 characters of [A-Za-z0-9._:-]${bad ? `, got "${bad}"` : ", got none"}`,
+    );
+  }
+  return list;
 }
 
 function fileClientKeys(file: ConfigFile): ClientKeyConfig[] {
@@ -263,6 +273,7 @@ function fileClientKeys(file: ConfigFile): ClientKeyConfig[] {
     name: entry.name ?? `file-key-${index + 1}`,
     key: entry.key,
     projects: entry.projects,
+    ...(entry.agents ? { agents: entry.agents } : {}),
   }));
 }
 

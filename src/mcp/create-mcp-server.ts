@@ -21,8 +21,8 @@ export function createMcpServer(gateway: Gateway, principal?: Principal): McpSer
     },
   );
   registerChatCompletionTool(server, gateway, principal);
-  registerCountTokensTool(server, gateway);
-  registerListModelsTool(server, gateway);
+  registerCountTokensTool(server, gateway, principal);
+  registerListModelsTool(server, gateway, principal);
   registerGetUsageTool(server, gateway, principal);
   registerCreateEmbeddingsTool(server, gateway, principal);
   return server;

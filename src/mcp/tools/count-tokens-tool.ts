@@ -2,9 +2,10 @@ import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { chatMessageSchema, maxMessages } from "../../core/chat-schema.js";
 import type { Gateway } from "../../gateway/gateway.js";
+import type { Principal } from "../../gateway/principal.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure, toolSuccess } from "../tool-result.js";
-import { callerShape } from "../tool-schemas.js";
+import { assertMcpCallerAllowed, callerShape } from "../tool-schemas.js";
 
 const inputSchema = memoizeJsonSchema(
   z.object({
@@ -35,7 +36,11 @@ const outputSchema = memoizeJsonSchema(
   }),
 );
 
-export function registerCountTokensTool(server: McpServer, gateway: Gateway): void {
+export function registerCountTokensTool(
+  server: McpServer,
+  gateway: Gateway,
+  principal: Principal | undefined,
+): void {
   server.registerTool(
     "count_tokens",
     {
@@ -49,6 +54,7 @@ export function registerCountTokensTool(server: McpServer, gateway: Gateway): vo
     },
     async (args) => {
       try {
+        assertMcpCallerAllowed(args, principal);
         const result = await gateway.countTokens({
           text: args.text,
           messages: args.messages,
