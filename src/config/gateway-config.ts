@@ -47,6 +47,12 @@ export interface GatewayConfig {
   allowedHosts: string[];
   allowUnauthenticated: boolean;
   requestTimeoutMs: number;
+  /** Longest wait for a request's headers, from its first byte (or the connection's opening). */
+  headersTimeoutMs: number;
+  /** Longest wait for a whole request, headers and body; the response is not limited by it. */
+  bodyTimeoutMs: number;
+  /** Open connections at most; undefined: derived from the process's file-descriptor limit. */
+  maxConnections: number | undefined;
   shutdownTimeoutMs: number;
   retry: { maxRetries: number; retryAfterCapMs: number; baseDelayMs: number };
   circuit: { failureThreshold: number; cooldownMs: number };

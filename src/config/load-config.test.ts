@@ -161,6 +161,40 @@ client_keys:
     );
   });
 
+  it("bounds receiving a request: headers 10 s and the whole request 60 s by default, from env or file", () => {
+    expect(loadConfig({})).toMatchObject({ headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000 });
+    expect(loadConfig({}).maxConnections).toBeUndefined();
+    expect(
+      loadConfig({
+        LLM_GATEWAY_HEADERS_TIMEOUT_SECONDS: "3",
+        LLM_GATEWAY_BODY_TIMEOUT_SECONDS: "20",
+        LLM_GATEWAY_MAX_CONNECTIONS: "500",
+      }),
+    ).toMatchObject({ headersTimeoutMs: 3_000, bodyTimeoutMs: 20_000, maxConnections: 500 });
+    const file = writeConfigFile(
+      "server: { headers_timeout_seconds: 5, body_timeout_seconds: 30, max_connections: 2000 }\n",
+    );
+    expect(loadConfig({ LLM_GATEWAY_CONFIG: file })).toMatchObject({
+      headersTimeoutMs: 5_000,
+      bodyTimeoutMs: 30_000,
+      maxConnections: 2000,
+    });
+    // A body timeout under the default headers timeout lowers that default with it.
+    expect(loadConfig({ LLM_GATEWAY_BODY_TIMEOUT_SECONDS: "4" })).toMatchObject({
+      headersTimeoutMs: 4_000,
+      bodyTimeoutMs: 4_000,
+    });
+    expect(
+      configError({ LLM_GATEWAY_HEADERS_TIMEOUT_SECONDS: "30", LLM_GATEWAY_BODY_TIMEOUT_SECONDS: "20" }),
+    ).toMatch(/headers timeout \(30 s.*must not exceed the body timeout \(20 s/);
+    expect(configError({ LLM_GATEWAY_MAX_CONNECTIONS: "0" })).toMatch(
+      /LLM_GATEWAY_MAX_CONNECTIONS.*at least 1/,
+    );
+    expect(configError({ LLM_GATEWAY_BODY_TIMEOUT_SECONDS: "soon" })).toMatch(
+      /LLM_GATEWAY_BODY_TIMEOUT_SECONDS/,
+    );
+  });
+
   it("pins a client key's agent ids, in LLM_GATEWAY_API_KEYS after @ and in the file as agents", () => {
     const path = writeConfigFile(`
 client_keys:

@@ -54,6 +54,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedHosts: server.allowed_hosts ?? defaultAllowedHosts(host),
     allowUnauthenticated: e.LLM_GATEWAY_ALLOW_UNAUTHENTICATED ?? false,
     requestTimeoutMs: (e.LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS ?? server.request_timeout_seconds ?? 300) * 1000,
+    ...receiveTimeouts(e, server),
+    maxConnections: e.LLM_GATEWAY_MAX_CONNECTIONS ?? server.max_connections,
     shutdownTimeoutMs: (server.shutdown_timeout_seconds ?? 25) * 1000,
     retry: {
       maxRetries: e.LLM_GATEWAY_MAX_RETRIES ?? file.retry?.max_retries ?? 1,
@@ -82,6 +84,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     clientKeys: [...parseApiKeysEnv(e.LLM_GATEWAY_API_KEYS), ...fileClientKeys(file)],
   };
+}
+
+/**
+ * How long a client may take to send a request: its headers (default 10 s) and all of it (default
+ * 60 s), so a client trickling bytes (slowloris) cannot hold a connection for ever. Node counts
+ * both from the request's first byte, so the headers' limit cannot exceed the whole request's.
+ */
+function receiveTimeouts(
+  e: GatewayEnv,
+  server: NonNullable<ConfigFile["server"]>,
+): { headersTimeoutMs: number; bodyTimeoutMs: number } {
+  const bodySeconds = e.LLM_GATEWAY_BODY_TIMEOUT_SECONDS ?? server.body_timeout_seconds ?? 60;
+  const explicitHeaders = e.LLM_GATEWAY_HEADERS_TIMEOUT_SECONDS ?? server.headers_timeout_seconds;
+  if (explicitHeaders !== undefined && explicitHeaders > bodySeconds) {
+    throw new ConfigError(
+      `Invalid configuration: the headers timeout (${explicitHeaders} s, LLM_GATEWAY_HEADERS_TIMEOUT_SECONDS or server.headers_timeout_seconds) must not exceed the body timeout (${bodySeconds} s, LLM_GATEWAY_BODY_TIMEOUT_SECONDS or server.body_timeout_seconds), which counts from the same first byte`,
+    );
+  }
+  const headersSeconds = explicitHeaders ?? Math.min(10, bodySeconds);
+  return { headersTimeoutMs: headersSeconds * 1000, bodyTimeoutMs: bodySeconds * 1000 };
 }
 
 function pickKnown(env: Record<string, string | undefined>): Record<string, string> {

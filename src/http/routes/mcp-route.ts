@@ -45,7 +45,10 @@ export async function registerMcpRoutes(app: FastifyInstance, gateway: Gateway):
       handler: async (request, reply) => {
         reply.hijack();
         reply.raw.setHeader("x-request-id", request.id);
+        // A refusal (403) closes the connection, as every refusal does (plugins/close-refused-connections).
+        reply.raw.setHeader("connection", "close");
         if (!validateHost(request.raw, reply.raw) || !validateOrigin(request.raw, reply.raw)) return;
+        reply.raw.removeHeader("connection");
         await serve(request.raw, reply.raw);
       },
     });
