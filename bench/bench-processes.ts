@@ -49,6 +49,8 @@ export interface GatewaySpawn {
   logPath: string;
   /** node --cpu-prof into this directory. */
   cpuProfileDir?: string;
+  /** Run the gateway with this many file descriptors at most (`ulimit -n`), as a small server would. */
+  fdLimit?: number;
 }
 
 /** `node dist/main.js` on a free port, as operators run it; resolves once /health answers. */
@@ -56,7 +58,12 @@ export async function spawnGateway(options: GatewaySpawn): Promise<BenchProcess 
   const port = await freePort();
   const log = openSync(options.logPath, "a");
   const execArgv = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const child = spawn(process.execPath, [...execArgv, join(options.root, "dist/main.js")], {
+  const command = [process.execPath, ...execArgv, join(options.root, "dist/main.js")];
+  const [file, args] =
+    options.fdLimit === undefined
+      ? [process.execPath, command.slice(1)]
+      : ["/bin/sh", ["-c", `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, ...command]];
+  const child = spawn(file, args, {
     env: {
       PATH: process.env.PATH ?? "",
       LLM_GATEWAY_HOST: "127.0.0.1",

@@ -10,7 +10,7 @@ import { ConfigError } from "./config/config-error.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { loadConfig } from "./config/load-config.js";
 import { isGatewayError } from "./core/gateway-error.js";
-import { buildApp } from "./http/build-app.js";
+import { buildApp, maxConnectionsOf } from "./http/build-app.js";
 import { createLogger } from "./logging/create-logger.js";
 import { createMcpServer } from "./mcp/create-mcp-server.js";
 
@@ -111,7 +111,10 @@ async function main(argv: string[]): Promise<void> {
 
   const app = await buildApp(composition);
   const address = await app.listen({ host: config.host, port: config.port });
-  logger.info({ address, version: gateway.version }, `llm-gateway listening on ${address}`);
+  logger.info(
+    { address, version: gateway.version, maxConnections: maxConnectionsOf(config) },
+    `llm-gateway listening on ${address}`,
+  );
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

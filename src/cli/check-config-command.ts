@@ -43,6 +43,7 @@ export function checkConfigCommand(config: GatewayConfig): string {
     clientKeys: config.clientKeys.map((entry) => ({
       name: entry.name,
       projects: entry.projects,
+      agents: entry.agents ?? "any (per-agent limits advisory)",
       key: "(set, masked)",
     })),
   };

@@ -23,6 +23,9 @@ export const configFileSchema = z.strictObject({
       allowed_origins: z.array(z.string().min(1)).optional(),
       allowed_hosts: z.array(z.string().min(1)).optional(),
       request_timeout_seconds: z.number().positive().max(3600).optional(),
+      headers_timeout_seconds: z.number().positive().max(3600).optional(),
+      body_timeout_seconds: z.number().positive().max(3600).optional(),
+      max_connections: z.number().int().min(1).max(1_000_000).optional(),
       shutdown_timeout_seconds: z.number().positive().max(600).optional(),
     })
     .optional(),
@@ -128,6 +131,7 @@ export const configFileSchema = z.strictObject({
         name: z.string().min(1).optional(),
         key: z.string().min(16, "client keys must be at least 16 characters"),
         projects: z.union([z.literal("*"), z.array(identifier).min(1)]),
+        agents: z.array(identifier).min(1, "list at least one agent id, or leave agents out").optional(),
       }),
     )
     .optional(),

@@ -23,6 +23,11 @@ export interface ClientKeyConfig {
   key: string;
   /** Projects the key may act for; `"*"` is an admin key. */
   projects: string[] | "*";
+  /**
+   * Agent ids the key may act as. Without a list the caller names any agent id, so per-agent
+   * limits and budgets are advisory for that key (it can rotate ids); per-project ones hold.
+   */
+  agents?: string[];
 }
 
 export interface ModelAlias {
@@ -61,6 +66,12 @@ export interface GatewayConfig {
   allowedHosts: string[];
   allowUnauthenticated: boolean;
   requestTimeoutMs: number;
+  /** Longest wait for a request's headers, from its first byte (or the connection's opening). */
+  headersTimeoutMs: number;
+  /** Longest wait for a whole request, headers and body; the response is not limited by it. */
+  bodyTimeoutMs: number;
+  /** Open connections at most; undefined: derived from the process's file-descriptor limit. */
+  maxConnections: number | undefined;
   shutdownTimeoutMs: number;
   retry: { maxRetries: number; retryAfterCapMs: number; baseDelayMs: number };
   circuit: { failureThreshold: number; cooldownMs: number };

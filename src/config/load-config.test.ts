@@ -190,5 +190,79 @@ prompt_caching:
     expect(configError({ LLM_GATEWAY_API_KEYS: "gw-0123456789abcdef=team a" })).toMatch(
       /project ids must be/,
     );
+    expect(configError({ LLM_GATEWAY_API_KEYS: "gw-0123456789abcdef=team-a@" })).toMatch(
+      /entry 1: agent ids must be 1-128 characters of \[A-Za-z0-9._:-\], got none/,
+    );
+    expect(configError({ LLM_GATEWAY_API_KEYS: "gw-0123456789abcdef=team-a@bot 1" })).toMatch(
+      /agent ids must be .*, got "bot 1"/,
+    );
+    expect(configError({ LLM_GATEWAY_API_KEYS: "gw-0123456789abcdef=team-a@bot-1@bot-2" })).toMatch(
+      /entry 1: expected KEY=PROJECT.*@AGENT/,
+    );
+  });
+
+  it("bounds receiving a request: headers 10 s and the whole request 60 s by default, from env or file", () => {
+    expect(loadConfig({})).toMatchObject({ headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000 });
+    expect(loadConfig({}).maxConnections).toBeUndefined();
+    expect(
+      loadConfig({
+        LLM_GATEWAY_HEADERS_TIMEOUT_SECONDS: "3",
+        LLM_GATEWAY_BODY_TIMEOUT_SECONDS: "20",
+        LLM_GATEWAY_MAX_CONNECTIONS: "500",
+      }),
+    ).toMatchObject({ headersTimeoutMs: 3_000, bodyTimeoutMs: 20_000, maxConnections: 500 });
+    const file = writeConfigFile(
+      "server: { headers_timeout_seconds: 5, body_timeout_seconds: 30, max_connections: 2000 }\n",
+    );
+    expect(loadConfig({ LLM_GATEWAY_CONFIG: file })).toMatchObject({
+      headersTimeoutMs: 5_000,
+      bodyTimeoutMs: 30_000,
+      maxConnections: 2000,
+    });
+    // A body timeout under the default headers timeout lowers that default with it.
+    expect(loadConfig({ LLM_GATEWAY_BODY_TIMEOUT_SECONDS: "4" })).toMatchObject({
+      headersTimeoutMs: 4_000,
+      bodyTimeoutMs: 4_000,
+    });
+    expect(
+      configError({ LLM_GATEWAY_HEADERS_TIMEOUT_SECONDS: "30", LLM_GATEWAY_BODY_TIMEOUT_SECONDS: "20" }),
+    ).toMatch(/headers timeout \(30 s.*must not exceed the body timeout \(20 s/);
+    expect(configError({ LLM_GATEWAY_MAX_CONNECTIONS: "0" })).toMatch(
+      /LLM_GATEWAY_MAX_CONNECTIONS.*at least 1/,
+    );
+    expect(configError({ LLM_GATEWAY_BODY_TIMEOUT_SECONDS: "soon" })).toMatch(
+      /LLM_GATEWAY_BODY_TIMEOUT_SECONDS/,
+    );
+  });
+
+  it("pins a client key's agent ids, in LLM_GATEWAY_API_KEYS after @ and in the file as agents", () => {
+    const path = writeConfigFile(`
+client_keys:
+  - { key: "gw-file-key-0123456789ab", projects: [team-b], agents: [etl-1] }
+  - { key: "gw-file-key-ba9876543210", projects: "*" }
+`);
+    const config = loadConfig({
+      LLM_GATEWAY_CONFIG: path,
+      // A key may contain "=" and "@": the projects start after the last "=".
+      LLM_GATEWAY_API_KEYS: "gw-a=b@c-0123456789ab=team-a|team-c@bot-1|bot-2,gw-admin-0123456789abcdef=*@ops",
+    });
+    expect(config.clientKeys).toEqual([
+      {
+        name: "env-key-1",
+        key: "gw-a=b@c-0123456789ab",
+        projects: ["team-a", "team-c"],
+        agents: ["bot-1", "bot-2"],
+      },
+      { name: "env-key-2", key: "gw-admin-0123456789abcdef", projects: "*", agents: ["ops"] },
+      { name: "file-key-1", key: "gw-file-key-0123456789ab", projects: ["team-b"], agents: ["etl-1"] },
+      { name: "file-key-2", key: "gw-file-key-ba9876543210", projects: "*" },
+    ]);
+    expect(config.clientKeys[3]).not.toHaveProperty("agents");
+    const empty = writeConfigFile(
+      `client_keys:\n  - { key: "gw-file-key-0123456789ab", projects: "*", agents: [] }\n`,
+    );
+    expect(configError({ LLM_GATEWAY_CONFIG: empty })).toMatch(
+      /client_keys\.0\.agents: list at least one agent id/,
+    );
   });
 });

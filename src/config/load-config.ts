@@ -57,6 +57,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedHosts: server.allowed_hosts ?? defaultAllowedHosts(host),
     allowUnauthenticated: e.LLM_GATEWAY_ALLOW_UNAUTHENTICATED ?? false,
     requestTimeoutMs: (e.LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS ?? server.request_timeout_seconds ?? 300) * 1000,
+    ...receiveTimeouts(e, server),
+    maxConnections: e.LLM_GATEWAY_MAX_CONNECTIONS ?? server.max_connections,
     shutdownTimeoutMs: (server.shutdown_timeout_seconds ?? 25) * 1000,
     retry: {
       maxRetries: e.LLM_GATEWAY_MAX_RETRIES ?? file.retry?.max_retries ?? 1,
@@ -110,6 +112,26 @@ function autoCacheBreakpointsFrom(
     projects: auto.projects ?? [],
     minPromptTokens: auto.min_prompt_tokens ?? defaultAutoCacheMinPromptTokens,
   };
+}
+
+/**
+ * How long a client may take to send a request: its headers (default 10 s) and all of it (default
+ * 60 s), so a client trickling bytes (slowloris) cannot hold a connection for ever. Node counts
+ * both from the request's first byte, so the headers' limit cannot exceed the whole request's.
+ */
+function receiveTimeouts(
+  e: GatewayEnv,
+  server: NonNullable<ConfigFile["server"]>,
+): { headersTimeoutMs: number; bodyTimeoutMs: number } {
+  const bodySeconds = e.LLM_GATEWAY_BODY_TIMEOUT_SECONDS ?? server.body_timeout_seconds ?? 60;
+  const explicitHeaders = e.LLM_GATEWAY_HEADERS_TIMEOUT_SECONDS ?? server.headers_timeout_seconds;
+  if (explicitHeaders !== undefined && explicitHeaders > bodySeconds) {
+    throw new ConfigError(
+      `Invalid configuration: the headers timeout (${explicitHeaders} s, LLM_GATEWAY_HEADERS_TIMEOUT_SECONDS or server.headers_timeout_seconds) must not exceed the body timeout (${bodySeconds} s, LLM_GATEWAY_BODY_TIMEOUT_SECONDS or server.body_timeout_seconds), which counts from the same first byte`,
+    );
+  }
+  const headersSeconds = explicitHeaders ?? Math.min(10, bodySeconds);
+  return { headersTimeoutMs: headersSeconds * 1000, bodyTimeoutMs: bodySeconds * 1000 };
 }
 
 function pickKnown(env: Record<string, string | undefined>): Record<string, string> {
@@ -278,29 +300,39 @@ function buildBudgets(file: ConfigFile): Record<string, ProjectBudget> {
   return budgets;
 }
 
-/** `LLM_GATEWAY_API_KEYS="key1=project-a|project-b,key2=*"` */
+/**
+ * `LLM_GATEWAY_API_KEYS="key1=project-a|project-b,key2=*,key3=project-c@agent-1|agent-2"`: after
+ * the last `=`, the projects, then optionally `@` and the agent ids the key is pinned to (neither
+ * `=` nor `@` can occur in an id, so a key may contain both).
+ */
 function parseApiKeysEnv(value: string | undefined): ClientKeyConfig[] {
   if (!value) return [];
   return splitList(value).map((entry, index) => {
     const separator = entry.lastIndexOf("=");
     const key = separator > 0 ? entry.slice(0, separator) : "";
-    const projects = separator > 0 ? entry.slice(separator + 1) : "";
+    const [projects = "", agents, ...extra] = separator > 0 ? entry.slice(separator + 1).split("@") : [];
     const field = `LLM_GATEWAY_API_KEYS entry ${index + 1}`;
-    if (key.length < 16) {
+    if (key.length < 16 || extra.length > 0) {
       throw new ConfigError(
-        `${field}: expected KEY=PROJECT[|PROJECT...] or KEY=* with a key of 16+ characters`,
+        `${field}: expected KEY=PROJECT[|PROJECT...] or KEY=*, optionally followed by @AGENT[|AGENT...], with a key of 16+ characters`,
       );
     }
-    if (projects === "*") return { name: `env-key-${index + 1}`, key, projects: "*" };
-    const list = projects.split("|").filter(Boolean);
-    const bad = list.find((project) => !identifierPattern.test(project));
-    if (list.length === 0 || bad !== undefined) {
-      throw new ConfigError(
-        `${field}: project ids must be 1-128 characters of [A-Za-z0-9._:-]${bad ? `, got "${bad}"` : ""}`,
-      );
-    }
-    return { name: `env-key-${index + 1}`, key, projects: list };
+    const name = `env-key-${index + 1}`;
+    const pinned = agents === undefined ? {} : { agents: identifierList(agents, `${field}: agent ids`) };
+    if (projects === "*") return { name, key, projects: "*", ...pinned };
+    return { name, key, projects: identifierList(projects, `${field}: project ids`), ...pinned };
   });
+}
+
+function identifierList(value: string, what: string): string[] {
+  const list = value.split("|").filter(Boolean);
+  const bad = list.find((item) => !identifierPattern.test(item));
+  if (list.length === 0 || bad !== undefined) {
+    throw new ConfigError(
+      `${what} must be 1-128 characters of [A-Za-z0-9._:-]${bad ? `, got "${bad}"` : ", got none"}`,
+    );
+  }
+  return list;
 }
 
 function fileClientKeys(file: ConfigFile): ClientKeyConfig[] {
@@ -308,6 +340,7 @@ function fileClientKeys(file: ConfigFile): ClientKeyConfig[] {
     name: entry.name ?? `file-key-${index + 1}`,
     key: entry.key,
     projects: entry.projects,
+    ...(entry.agents ? { agents: entry.agents } : {}),
   }));
 }
 

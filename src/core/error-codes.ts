@@ -11,6 +11,7 @@ export const errorCodes = {
   GW_ERR_UNKNOWN_MODEL: { status: 404, type: "invalid_request_error" },
   GW_ERR_UNAUTHORIZED: { status: 401, type: "authentication_error" },
   GW_ERR_FORBIDDEN_PROJECT: { status: 403, type: "permission_error" },
+  GW_ERR_FORBIDDEN_AGENT: { status: 403, type: "permission_error" },
   GW_ERR_FORBIDDEN_HOST: { status: 403, type: "permission_error" },
   GW_ERR_BUDGET_EXCEEDED: { status: 429, type: "insufficient_quota" },
   GW_ERR_RATE_LIMITED: { status: 429, type: "rate_limit_error" },

@@ -1,5 +1,6 @@
+import { randomUUID } from "node:crypto";
 import type { Door } from "../core/usage-record.js";
-import type { Principal } from "./principal.js";
+import { assertMayCall, type Principal } from "./principal.js";
 
 /** Who is calling, as both doors establish it. */
 export interface Caller {
@@ -10,4 +11,25 @@ export interface Caller {
   requestId: string;
   /** The client key's holder; undefined without client keys. */
   principal?: Principal;
+}
+
+/**
+ * The caller of one request, as every door builds it: the key must be allowed to act for the
+ * project and as the agent (GW_ERR_FORBIDDEN_PROJECT / GW_ERR_FORBIDDEN_AGENT, 403), and the
+ * request gets a fresh id (never a client-sent one: a reused id must not dedupe two real bookings).
+ */
+export function createCaller(identity: {
+  projectId: string;
+  agentId: string;
+  door: Door;
+  principal: Principal | undefined;
+}): Caller {
+  assertMayCall(identity.principal, identity.projectId, identity.agentId);
+  return {
+    projectId: identity.projectId,
+    agentId: identity.agentId,
+    door: identity.door,
+    requestId: randomUUID(),
+    principal: identity.principal,
+  };
 }

@@ -18,7 +18,11 @@ export class ClientKeys {
   constructor(configured: readonly ClientKeyConfig[]) {
     this.keys = configured.map((entry) => ({
       digest: digest(entry.key),
-      principal: { keyName: entry.name, projects: entry.projects === "*" ? "*" : new Set(entry.projects) },
+      principal: {
+        keyName: entry.name,
+        projects: entry.projects === "*" ? "*" : new Set(entry.projects),
+        ...(entry.agents ? { agents: new Set(entry.agents) } : {}),
+      },
     }));
   }
 

@@ -1,7 +1,11 @@
 import "./fastify-augmentation.js";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Composition } from "../compose-gateway.js";
+import type { GatewayConfig } from "../config/gateway-config.js";
+import { guardConnections } from "./guard-connections.js";
+import { defaultMaxConnections, readOpenFileLimit } from "./max-connections.js";
 import { registerAuthentication } from "./plugins/authenticate.js";
+import { registerCloseRefusedConnections } from "./plugins/close-refused-connections.js";
 import { registerHostCheck } from "./plugins/reject-foreign-host.js";
 import { requestIdFor } from "./request-id.js";
 import { registerAnthropicRoutes } from "./routes/anthropic-routes.js";
@@ -22,6 +26,22 @@ export async function buildApp({ gateway, metrics, activity }: Composition): Pro
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: "idle",
+    // Receiving a request is bounded (slowloris); answering it is not: streams last as long as they need.
+    requestTimeout: gateway.config.bodyTimeoutMs,
+    http: {
+      headersTimeout: gateway.config.headersTimeoutMs,
+      // Node checks both timeouts on this interval (default 30 s): a tenth of the shorter keeps them near exact.
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, gateway.config.headersTimeoutMs / 10)),
+    },
+  });
+  const maxConnections = maxConnectionsOf(gateway.config);
+  guardConnections(app.server, {
+    maxConnections,
+    onPressure: (pressure) =>
+      gateway.logger.warn(
+        { ...pressure, maxConnections },
+        "connection limit reached: closed idle or still-arriving connections to admit new ones (refused: none was free)",
+      ),
   });
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
@@ -29,6 +49,7 @@ export async function buildApp({ gateway, metrics, activity }: Composition): Pro
   app.addHook("onResponse", async (request, reply) => {
     metrics.httpResponded(request.method, request.routeOptions.url ?? "unmatched", reply.statusCode);
   });
+  registerCloseRefusedConnections(app);
   registerAuthentication(app, gateway.clientKeys);
   if (!gateway.clientKeys.enabled) registerHostCheck(app, gateway.config.allowedHosts);
   registerHealthRoute(app, gateway);
@@ -39,4 +60,9 @@ export async function buildApp({ gateway, metrics, activity }: Composition): Pro
   await registerOpenAiRoutes(app, gateway);
   await registerAnthropicRoutes(app, gateway);
   return app;
+}
+
+/** The bound on open client connections: configured, or derived from the file-descriptor limit. */
+export function maxConnectionsOf(config: GatewayConfig): number {
+  return config.maxConnections ?? defaultMaxConnections(readOpenFileLimit());
 }

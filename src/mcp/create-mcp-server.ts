@@ -27,7 +27,7 @@ export function createMcpServer(
   );
   registerChatCompletionTool(server, gateway, principal, callSignal);
   registerCountTokensTool(server, gateway, principal);
-  registerListModelsTool(server, gateway);
+  registerListModelsTool(server, gateway, principal);
   registerGetUsageTool(server, gateway, principal);
   registerCreateEmbeddingsTool(server, gateway, principal, callSignal);
   return server;

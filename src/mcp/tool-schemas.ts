@@ -1,8 +1,7 @@
-import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { identifierSchema } from "../core/chat-schema.js";
-import type { Caller } from "../gateway/caller.js";
-import type { Principal } from "../gateway/principal.js";
+import { type Caller, createCaller } from "../gateway/caller.js";
+import { assertMayCall, type Principal } from "../gateway/principal.js";
 
 /** Every tool identifies its caller (DESIGN.md): project and agent. */
 export const callerShape = {
@@ -35,18 +34,20 @@ export const spendingToolAnnotations = {
   openWorldHint: true,
 } as const;
 
-/** The caller of one MCP tool call: a fresh request id per call (the usage record's id). */
+/** The caller of one MCP tool call, checked against the client key, with a fresh request id per call. */
 export function mcpCaller(
   args: { project_id: string; agent_id: string },
   principal: Principal | undefined,
 ): Caller {
-  return {
-    projectId: args.project_id,
-    agentId: args.agent_id,
-    door: "mcp",
-    requestId: randomUUID(),
-    principal,
-  };
+  return createCaller({ projectId: args.project_id, agentId: args.agent_id, door: "mcp", principal });
+}
+
+/** For tools that book nothing: the key must still be allowed to act for the project and as the agent. */
+export function assertMcpCallerAllowed(
+  args: { project_id: string; agent_id: string },
+  principal: Principal | undefined,
+): void {
+  assertMayCall(principal, args.project_id, args.agent_id);
 }
 
 /** The SDK's signal for one tool call, joined with the door's cancellation of it (HTTP), when there is one. */

@@ -1,3 +1,4 @@
+import { mayActFor, type Principal, seesEveryProject } from "../gateway/principal.js";
 import type { FinishedRequest, GatewayObserver } from "../gateway/request-observer.js";
 import type { CircuitTransition } from "../routing/circuit-breaker.js";
 
@@ -14,6 +15,9 @@ export interface FailoverEvent {
 export interface CircuitEvent extends CircuitTransition {
   at: string;
 }
+
+/** A circuit transition without its reason, which may quote another project's upstream error. */
+export type ScopedCircuitEvent = Omit<CircuitEvent, "reason"> & { reason?: string };
 
 /** The last few failovers and circuit transitions of this process, for the dashboard. */
 export class ActivityFeed implements GatewayObserver {
@@ -46,6 +50,26 @@ export class ActivityFeed implements GatewayObserver {
   /** Newest first. */
   recent(): { failovers: FailoverEvent[]; circuitTransitions: CircuitEvent[] } {
     return { failovers: [...this.failovers].reverse(), circuitTransitions: [...this.circuits].reverse() };
+  }
+
+  /**
+   * Newest first, as a client key may see them: its own projects' failovers only, and circuit
+   * transitions (shared by every project) without their reason unless the key sees every project,
+   * since a reason quotes the upstream error of whichever project's request tripped the circuit
+   * (a 529 body echoing that request's prompt, say).
+   */
+  recentFor(principal: Principal | undefined): {
+    failovers: FailoverEvent[];
+    circuitTransitions: ScopedCircuitEvent[];
+  } {
+    const { failovers, circuitTransitions } = this.recent();
+    const seesReasons = seesEveryProject(principal);
+    return {
+      failovers: failovers.filter((failover) => mayActFor(principal, failover.projectId)),
+      circuitTransitions: seesReasons
+        ? circuitTransitions
+        : circuitTransitions.map(({ reason: _reason, ...transition }) => transition),
+    };
   }
 }
 

@@ -220,3 +220,58 @@ describe("client keys isolate projects on both doors", () => {
     expect(seenByA).not.toContain("proj-b");
   });
 });
+
+describe("/v1/status shows a project key nothing another project's requests revealed", () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({
+      providers: ["anthropic", "openai"],
+      env: {
+        LLM_GATEWAY_API_KEYS: apiKeysEnv,
+        LLM_GATEWAY_MAX_RETRIES: "0",
+        // One failure opens the circuit, so its transition reason quotes project B's upstream error.
+        LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD: "1",
+      },
+    });
+  });
+  afterAll(async () => harness.close());
+
+  it("a 529 body echoing B's prompt reaches the * key's view, and nowhere in A's", async () => {
+    const secret = "B-confidential-merger-plan-7731";
+    harness.fakes.anthropic.enqueueChat(
+      harness.fakes.anthropic.replies.error(529, `Overloaded while processing: "${secret}"`),
+    );
+    const asB = openAiClient(harness, clientKeys.projectsAB, { "x-project-id": "proj-b" });
+    const answer = await asB.chat.completions.create({
+      model: "fast",
+      messages: [{ role: "user", content: secret }],
+    });
+    expect(answer.choices[0]?.message.content).toBeTruthy();
+    const statusTextWith = async (key: string) => {
+      const response = await fetch(`${harness.url}/v1/status`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(response.status).toBe(200);
+      return response.text();
+    };
+    type Status = { circuitTransitions: Array<Record<string, unknown>>; failovers: unknown[] };
+
+    const admin = await statusTextWith(clientKeys.admin);
+    expect(admin).toContain(secret);
+    const adminTransition = (JSON.parse(admin) as Status).circuitTransitions[0];
+    expect(adminTransition).toMatchObject({ key: "anthropic/claude-haiku", from: "closed", to: "open" });
+    expect(adminTransition?.reason).toContain(secret);
+
+    const seenByA = await statusTextWith(clientKeys.projectA);
+    expect(seenByA).not.toContain(secret);
+    const statusOfA = JSON.parse(seenByA) as Status;
+    // A still learns that the circuit opened (it routes through it too), just not why.
+    expect(statusOfA.circuitTransitions[0]).toEqual({
+      at: expect.any(String),
+      key: "anthropic/claude-haiku",
+      from: "closed",
+      to: "open",
+    });
+    expect(statusOfA.failovers).toEqual([]);
+  });
+});

@@ -129,6 +129,90 @@ describe("rate limits (requests per minute per project and per agent)", () => {
     });
   });
 
+  describe("a client key pinned to its agent ids", () => {
+    const pinnedKey = "ck-test-pinned-agents-5c4b3a2918";
+    let harness: Harness;
+    let mcp: Client;
+    beforeAll(async () => {
+      harness = await startHarness({
+        providers: ["openai"],
+        configYaml: rateLimitsYaml,
+        env: { LLM_GATEWAY_API_KEYS: `${pinnedKey}=*@bot-1|bot-2` },
+      });
+      mcp = await connectMcp(harness.url, { headers: { authorization: `Bearer ${pinnedKey}` } });
+    });
+    afterAll(async () => {
+      await mcp.close();
+      await harness.close();
+    });
+
+    it("/v1: rotating agent ids past the per-agent limit is refused with 403, nothing reaches a provider", async () => {
+      await inOneRateWindow(async (run) => {
+        const project = `rl-pinned-${run}`;
+        const as = (agentId: string) =>
+          openAiClient(harness, pinnedKey, { "x-project-id": project, "x-agent-id": agentId });
+        await as("bot-1").chat.completions.create(chat);
+        await as("bot-1").chat.completions.create(chat);
+        await expect(as("bot-1").chat.completions.create(chat)).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+        const callsBefore = upstreamCalls(harness);
+        for (const rotated of ["bot-3", "bot-4", "bot-1x", "default"]) {
+          const refused = await as(rotated)
+            .chat.completions.create(chat)
+            .catch((error: unknown) => error);
+          expect(refused).toBeInstanceOf(OpenAI.PermissionDeniedError);
+          expect(refused).toMatchObject({ status: 403, code: "GW_ERR_FORBIDDEN_AGENT", param: "agent_id" });
+          expect((refused as Error).message).toContain(
+            `may not act as agent "${rotated}"; it is pinned to the agent ids: bot-1, bot-2`,
+          );
+          await expect(
+            as(rotated).embeddings.create({ model: "embedding", input: "x" }),
+          ).rejects.toMatchObject({
+            status: 403,
+            code: "GW_ERR_FORBIDDEN_AGENT",
+          });
+        }
+        // Two pinned ids and no x-agent-id header: the caller must say which.
+        const unnamed = openAiClient(harness, pinnedKey, { "x-project-id": project });
+        await expect(unnamed.chat.completions.create(chat)).rejects.toMatchObject({
+          status: 400,
+          param: "x-agent-id",
+        });
+        expect(upstreamCalls(harness)).toBe(callsBefore);
+        // The other pinned id still has its own allowance.
+        await expect(as("bot-2").chat.completions.create(chat)).resolves.toBeTruthy();
+      });
+    });
+
+    it("MCP: every tool refuses an agent id the key is not pinned to", async () => {
+      await inOneRateWindow(async (run) => {
+        const project = `rl-pinned-mcp-${run}`;
+        const send = mcpSender(mcp);
+        expect(await send(project, "bot-1")).toEqual({ admitted: true });
+        expect(await send(project, "bot-1")).toEqual({ admitted: true });
+        expect((await send(project, "bot-1")).admitted).toBe(false);
+        const callsBefore = upstreamCalls(harness);
+        const caller = { project_id: project, agent_id: "bot-9" };
+        for (const [tool, args] of [
+          ["chat_completion", { ...caller, ...chat }],
+          ["create_embeddings", { ...caller, input: "x", model_group: "embedding" }],
+          ["get_usage", caller],
+          ["list_models", caller],
+          ["count_tokens", { ...caller, text: "hello" }],
+        ] as const) {
+          const refused = await callTool(mcp, tool, args);
+          expect(refused.isError, tool).toBe(true);
+          expect(refused.text, tool).toMatch(
+            /^GW_ERR_FORBIDDEN_AGENT: This client key may not act as agent "bot-9"/,
+          );
+        }
+        expect(upstreamCalls(harness)).toBe(callsBefore);
+        const allowed = await callTool(mcp, "get_usage", { project_id: project, agent_id: "bot-2" });
+        expect(allowed.isError).toBe(false);
+        expect(Object.keys(allowed.structured.by_agent as object)).toEqual(["bot-1"]);
+      });
+    });
+  });
+
   describe("two replicas sharing Redis", () => {
     let replicas: Replicas;
     beforeAll(async () => {

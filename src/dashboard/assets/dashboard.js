@@ -9,7 +9,7 @@ import { bucketLabel, timeline } from "./timeline.js";
  * @typedef {{ model: string, provider: string, available: boolean, circuit: string }} ChainEntry
  * @typedef {{ at: string, projectId: string, group: string | null, answeredBy: string | null,
  *   path: Array<{ provider: string, model: string, outcome: string, error?: string }> }} Failover
- * @typedef {{ at: string, key: string, from: string, to: string, reason: string }} Transition
+ * @typedef {{ at: string, key: string, from: string, to: string, reason?: string }} Transition
  * @typedef {{ version: string, uptime_s: number, store: { backend: string, ok: boolean },
  *   groups: Array<{ name: string, models: ChainEntry[] }>, failovers: Failover[], circuitTransitions: Transition[] }} Status
  */
@@ -293,16 +293,15 @@ function renderStatus(status) {
 
   fillRows(
     element("transitions", HTMLTableElement),
-    status.circuitTransitions
-      .slice(0, maxEvents)
-      .map((transition) =>
-        tableRow([
-          formatTimeUtc(transition.at),
-          transition.key,
-          `${transition.from} → ${transition.to}`,
-          transition.reason,
-        ]),
-      ),
+    status.circuitTransitions.slice(0, maxEvents).map((transition) =>
+      tableRow([
+        formatTimeUtc(transition.at),
+        transition.key,
+        `${transition.from} → ${transition.to}`,
+        // A project key is not shown reasons: they may quote another project's upstream error.
+        transition.reason ?? "shown to admin keys only",
+      ]),
+    ),
     "No circuit has changed state since this gateway started.",
   );
 }

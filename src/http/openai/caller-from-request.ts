@@ -1,14 +1,14 @@
-import { randomUUID } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { identifierSchema } from "../../core/chat-schema.js";
 import { GatewayError } from "../../core/gateway-error.js";
 import type { Door } from "../../core/usage-record.js";
-import type { Caller } from "../../gateway/caller.js";
-import { defaultProjectOf } from "../../gateway/principal.js";
+import { type Caller, createCaller } from "../../gateway/caller.js";
+import { defaultAgentOf, defaultProjectOf } from "../../gateway/principal.js";
 
 /**
  * Project and agent for an HTTP-door request: `x-project-id` / `x-agent-id`
- * headers, else the client key's only project and agent "default".
+ * headers, else the client key's only project and agent "default" (or the
+ * key's only pinned agent id).
  */
 export function callerFromRequest(request: FastifyRequest, door: Door = "openai"): Caller {
   const projectHeader = header(request, "x-project-id");
@@ -20,7 +20,14 @@ export function callerFromRequest(request: FastifyRequest, door: Door = "openai"
       { param: "x-project-id" },
     );
   }
-  const agentId = header(request, "x-agent-id") ?? "default";
+  const agentId = header(request, "x-agent-id") ?? defaultAgentOf(request.principal);
+  if (agentId === undefined) {
+    throw new GatewayError(
+      "GW_ERR_INVALID_REQUEST",
+      "This client key is pinned to several agent ids: name one in the x-agent-id header.",
+      { param: "x-agent-id" },
+    );
+  }
   for (const [name, value] of [
     ["x-project-id", projectId],
     ["x-agent-id", agentId],
@@ -35,8 +42,7 @@ export function callerFromRequest(request: FastifyRequest, door: Door = "openai"
       );
     }
   }
-  // A fresh id, not the x-request-id header: a client reusing its header must not dedupe two real bookings.
-  return { projectId, agentId, door, requestId: randomUUID(), principal: request.principal };
+  return createCaller({ projectId, agentId, door, principal: request.principal });
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

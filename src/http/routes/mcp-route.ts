@@ -47,7 +47,10 @@ export async function registerMcpRoutes(app: FastifyInstance, gateway: Gateway):
 
   /** One MCP HTTP request: checked and, for tools/call, registered for cancellation, then handed to the SDK. */
   async function serveMcp(request: FastifyRequest, response: ServerResponse): Promise<void> {
+    // A refusal (403) closes the connection, as every refusal does (plugins/close-refused-connections).
+    response.setHeader("connection", "close");
     if (!validateHost(request.raw, response) || !validateOrigin(request.raw, response)) return;
+    response.removeHeader("connection");
     // Only JSON bodies are read here; the SDK answers the rest (415, 405) as the spec says.
     if (request.method !== "POST" || !isJsonContentType(request.headers["content-type"])) {
       return serve(request.raw, response);

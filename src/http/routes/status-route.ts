@@ -1,6 +1,5 @@
 import type { FastifyInstance } from "fastify";
 import type { Gateway } from "../../gateway/gateway.js";
-import { mayActFor } from "../../gateway/principal.js";
 import type { ActivityFeed } from "../../observability/activity-feed.js";
 
 /**
@@ -11,14 +10,13 @@ import type { ActivityFeed } from "../../observability/activity-feed.js";
 export function registerStatusRoute(app: FastifyInstance, gateway: Gateway, activity: ActivityFeed): void {
   app.get("/v1/status", async (request) => {
     const [health, models] = await Promise.all([gateway.health(), gateway.listModels()]);
-    const { failovers, circuitTransitions } = activity.recent();
+    const { failovers, circuitTransitions } = activity.recentFor(request.principal);
     return {
       version: gateway.version,
       uptime_s: health.uptime_s,
       store: health.store,
       groups: models.groups,
-      // A project key sees its own projects' failovers only; circuits are shared by all and name no project.
-      failovers: failovers.filter((failover) => mayActFor(request.principal, failover.projectId)),
+      failovers,
       circuitTransitions,
     };
   });

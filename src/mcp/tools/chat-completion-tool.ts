@@ -94,7 +94,6 @@ export function registerChatCompletionTool(
     },
     async (args, ctx) => {
       const { project_id: _project, agent_id: _agent, model_group, stream, ...request } = args;
-      const caller = mcpCaller(args, principal);
       const progressToken = ctx.mcpReq._meta?.progressToken;
       let progress = 0;
       const onChunk =
@@ -110,6 +109,7 @@ export function registerChatCompletionTool(
             }
           : undefined;
       try {
+        const caller = mcpCaller(args, principal);
         const { result } = await gateway.completeChat({ ...request, modelGroup: model_group }, caller, {
           signal: callAbortSignal(ctx.mcpReq.signal, callSignal),
           onChunk,

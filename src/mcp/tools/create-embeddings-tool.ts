@@ -54,8 +54,8 @@ export function registerCreateEmbeddingsTool(
       annotations: spendingToolAnnotations,
     },
     async (args, ctx) => {
-      const caller = mcpCaller(args, principal);
       try {
+        const caller = mcpCaller(args, principal);
         const result = await gateway.embed(
           {
             input: typeof args.input === "string" ? [args.input] : args.input,

@@ -5,7 +5,7 @@ import type { Gateway } from "../../gateway/gateway.js";
 import type { Principal } from "../../gateway/principal.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure, toolSuccess } from "../tool-result.js";
-import { callerShape, usageTotalsSchema } from "../tool-schemas.js";
+import { assertMcpCallerAllowed, callerShape, usageTotalsSchema } from "../tool-schemas.js";
 
 const inputSchema = memoizeJsonSchema(
   z.object({
@@ -50,6 +50,7 @@ export function registerGetUsageTool(
     },
     async (args) => {
       try {
+        assertMcpCallerAllowed(args, principal);
         const report = await gateway.getUsage(
           { projectId: args.project_id, period: args.period, agentId: args.filter_agent_id },
           principal,

@@ -2,9 +2,10 @@ import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { identifierSchema } from "../../core/chat-schema.js";
 import type { Gateway } from "../../gateway/gateway.js";
+import type { Principal } from "../../gateway/principal.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure, toolSuccess } from "../tool-result.js";
-import { callerShape } from "../tool-schemas.js";
+import { assertMcpCallerAllowed, callerShape } from "../tool-schemas.js";
 
 const inputSchema = memoizeJsonSchema(
   z.object({
@@ -40,7 +41,11 @@ const outputSchema = memoizeJsonSchema(
   }),
 );
 
-export function registerListModelsTool(server: McpServer, gateway: Gateway): void {
+export function registerListModelsTool(
+  server: McpServer,
+  gateway: Gateway,
+  principal: Principal | undefined,
+): void {
   server.registerTool(
     "list_models",
     {
@@ -53,6 +58,7 @@ export function registerListModelsTool(server: McpServer, gateway: Gateway): voi
     },
     async (args) => {
       try {
+        assertMcpCallerAllowed(args, principal);
         const listing = await gateway.listModels(args.model_group);
         const lines = listing.groups.map(
           (group) =>
