@@ -28,7 +28,8 @@ describe("the official openai SDK's responses API against the gateway's Response
 
   beforeAll(async () => {
     harness = await startHarness({
-      env: { LLM_GATEWAY_MAX_RETRIES: "0" },
+      // Failover is what is tested here, not the breaker: OpenAI's circuit must not open between tests.
+      env: { LLM_GATEWAY_MAX_RETRIES: "0", LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD: "100" },
       configYaml: "model_groups:\n  agentic: [gpt-4.1, claude-sonnet-4]\n",
     });
   });
@@ -228,6 +229,26 @@ describe("the official openai SDK's responses API against the gateway's Response
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("previous_response_id");
     expect(harness.fakes.anthropic.chatCalls()).toHaveLength(0);
+  });
+
+  it("model: a catalog model goes to it natively; an OpenAI id no catalog knows follows its alias to a group", async () => {
+    const anthropic = harness.fakes.anthropic as FakeAnthropic;
+    const client = clientFor("proj-responses-models");
+    const direct = await client.responses.create({ model: "gpt-4.1", input: "Hi" }).withResponse();
+    expect(direct.data.output_text).toBe("Hello from fake gpt-4.1");
+    expect(direct.response.headers.get("x-llm-gateway-model")).toBe("gpt-4.1");
+
+    anthropic.enqueueChat(anthropic.replies.text("Hello from the code group"));
+    const aliased = await client.responses.create({ model: "gpt-5.1-codex-max", input: "Hi" }).withResponse();
+    expect(aliased.data.output_text).toBe("Hello from the code group");
+    // code = claude-sonnet-4 -> gpt-4.1 -> deepseek-coder: the answer names the model that answered.
+    expect(aliased.data.model).toBe("claude-sonnet-4");
+    expect(aliased.response.headers.get("x-llm-gateway-provider")).toBe("anthropic");
+
+    const unknown = await client.responses
+      .create({ model: "gpt-9", input: "Hi" })
+      .catch((caught: unknown) => caught);
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
   });
 
   it("bad input is a 400 in OpenAI's envelope, parsed by the SDK, and nothing is booked", async () => {
