@@ -1,7 +1,9 @@
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FakeAnthropic } from "../../src/fakes/anthropic/fake-anthropic.js";
+import { deepSeekFlavor } from "../../src/fakes/deepseek/fake-deepseek.js";
 import { openAiResponsesPath, openAiResponsesReplies } from "../../src/fakes/openai/fake-openai-responses.js";
+import { streamReply } from "../../src/fakes/openai/openai-style-fake.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 
 /** agentic = openai (gpt-4.1, native) -> anthropic (claude-sonnet-4, translated) */
@@ -249,6 +251,46 @@ describe("the official openai SDK's responses API against the gateway's Response
       .create({ model: "gpt-9", input: "Hi" })
       .catch((caught: unknown) => caught);
     expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it("DeepSeek and Gemini answer the translation: DeepSeek's reasoning streams as a reasoning summary", async () => {
+    const client = clientFor("proj-responses-others");
+    harness.fakes.deepseek.enqueueChat(
+      streamReply(deepSeekFlavor, {
+        pieces: ["Hello ", "there"],
+        reasoningPieces: ["A greeting."],
+        usage: { inputTokens: 14, outputTokens: 9, reasoningTokens: 3 },
+      }),
+    );
+    const stream = client.responses.stream({ model: "deepseek-coder", input: "Hi" });
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    const final = await stream.finalResponse();
+    expect(types).toContain("response.reasoning_summary_text.delta");
+    expect(final.output.map((item) => item.type)).toEqual(["reasoning", "message"]);
+    expect(final.output[0]).toMatchObject({ summary: [{ type: "summary_text", text: "A greeting." }] });
+    expect(final.output_text).toBe("Hello there");
+    expect(final.usage).toMatchObject({
+      input_tokens: 14,
+      output_tokens: 9,
+      output_tokens_details: { reasoning_tokens: 3 },
+    });
+
+    const gemini = await client.responses.create({ model: "gemini-flash", input: "Hi" });
+    expect(gemini.output_text).toContain("gemini-2.5-flash");
+    expect(gemini.model).toBe("gemini-flash");
+    expect((await usageOf("proj-responses-others")).requests).toBe(2);
+  });
+
+  it("a request OpenAI refuses natively comes back as OpenAI's 4xx, without failing over", async () => {
+    const { openai } = harness.fakes;
+    enqueueResponses(openai.replies.error(400, "Invalid value for 'reasoning.effort'."));
+    const error = await clientFor("proj-responses-refused")
+      .responses.create({ model: "agentic", input: "Hi", reasoning: { effort: "extreme" as "high" } })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toContain("reasoning.effort");
+    expect(harness.fakes.anthropic.chatCalls()).toHaveLength(0);
   });
 
   it("bad input is a 400 in OpenAI's envelope, parsed by the SDK, and nothing is booked", async () => {
