@@ -305,6 +305,22 @@ describe("the official openai SDK's responses API against the gateway's Response
     expect((await usageOf("proj-responses-bad")).requests).toBe(0);
   });
 
+  it("a native stream failing before its first output item fails over invisibly to Anthropic", async () => {
+    const anthropic = harness.fakes.anthropic as FakeAnthropic;
+    enqueueResponses(openAiResponsesReplies.streamFailed([]));
+    anthropic.enqueueChat(anthropic.replies.stream(["Claude ", "took over"]));
+    const stream = clientFor("proj-responses-stream-failover").responses.stream({
+      model: "agentic",
+      input: "Hi",
+    });
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    expect((await stream.finalResponse()).output_text).toBe("Claude took over");
+    expect(types.filter((type) => type === "response.created")).toHaveLength(1);
+    expect(types).not.toContain("response.failed");
+    expect(responsesCalls()).toHaveLength(1);
+  });
+
   it("a stream failing after output started ends with response.failed; delivered usage is still booked", async () => {
     const { anthropic, openai } = harness.fakes;
     enqueueResponses(openai.replies.error(500, "boom"));

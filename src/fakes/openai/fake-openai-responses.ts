@@ -68,11 +68,11 @@ export const openAiResponsesReplies = {
   /** A streamed Response, text in `pieces`. */
   stream: (answer: FakeResponsesAnswer & { pieces?: string[] }, options: { chunkDelayMs?: number } = {}) =>
     sseReply(streamEvents(answer), options.chunkDelayMs),
-  /** Output starts, then `response.failed`, as OpenAI ends a stream whose generation failed. */
+  /** `response.failed` after the pieces (none: before any output item), as OpenAI ends a failed generation. */
   streamFailed: (pieces: string[]): FakeResponse => {
     const events = streamEvents({ pieces, text: pieces.join("") });
-    // created, in_progress, item added, part added, the deltas; then the failure.
-    const head = events.slice(0, 4 + pieces.length);
+    // created, in_progress, and with pieces the item, its part and the deltas; then the failure.
+    const head = events.slice(0, pieces.length === 0 ? 2 : 4 + pieces.length);
     const ids = newIds();
     const failed = responseBody({}, ids, "failed");
     failed.error = {
