@@ -321,6 +321,37 @@ describe("the official openai SDK's responses API against the gateway's Response
     expect(responsesCalls()).toHaveLength(1);
   });
 
+  it("malformed bodies get a 400 naming the field, nothing is called or booked, and the door keeps serving", async () => {
+    const bodies = [
+      "[]",
+      "null",
+      '{"model":"agentic"}',
+      '{"model":"agentic","input":[{"type":"function_call","name":"f"}]}',
+      '{"model":"agentic","input":[{"role":"robot","content":"hi"}]}',
+      '{"model":"agentic","input":"hi","tools":[{"type":"function"}]}',
+      '{"model":"agentic","input":"hi","text":{"format":{"type":"json_schema"}}}',
+      '{"model":"agentic","input":"hi","max_output_tokens":-1}',
+      '{"model":"agentic","input":"hi","metadata":{"a":{"b":1}}}',
+      `{"model":"agentic","input":${"[".repeat(2000)}${"]".repeat(2000)}}`,
+    ];
+    for (const body of bodies) {
+      const response = await fetch(`${harness.url}/v1/responses`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-project-id": "proj-responses-hostile" },
+        body,
+      });
+      expect(response.status, body.slice(0, 80)).toBe(400);
+      expect(((await response.json()) as { error: { type: string } }).error.type).toBe(
+        "invalid_request_error",
+      );
+    }
+    expect(responsesCalls()).toHaveLength(0);
+    expect((await usageOf("proj-responses-hostile")).requests).toBe(0);
+    expect(
+      (await clientFor("proj-responses-hostile").responses.create({ model: "gpt-4.1", input: "Hi" })).status,
+    ).toBe("completed");
+  });
+
   it("a stream failing after output started ends with response.failed; delivered usage is still booked", async () => {
     const { anthropic, openai } = harness.fakes;
     enqueueResponses(openai.replies.error(500, "boom"));
