@@ -85,6 +85,30 @@ describe("translateResponsesRequest", () => {
     });
   });
 
+  it("remembers which namespace each flattened function came from, and names a clash", () => {
+    const namespaced = translateResponsesRequest(
+      parse({
+        input: "Hi",
+        tools: [
+          { type: "function", name: "exec_command" },
+          { type: "namespace", name: "multi_agent_v1", tools: [{ type: "function", name: "spawn_agent" }] },
+        ],
+      }),
+    );
+    expect(namespaced.namespaces).toEqual(new Map([["spawn_agent", "multi_agent_v1"]]));
+    expect(namespaced.untranslatable).toBeUndefined();
+    const clash = translateResponsesRequest(
+      parse({
+        input: "Hi",
+        tools: [
+          { type: "function", name: "send" },
+          { type: "namespace", name: "mail", tools: [{ type: "function", name: "send" }] },
+        ],
+      }),
+    );
+    expect(clash.untranslatable?.param).toBe("tools.1.tools.0.name");
+  });
+
   it("a string input is one user message", () => {
     expect(translateResponsesRequest(parse({ input: "Hi" })).request.messages).toEqual([
       { role: "user", content: "Hi" },

@@ -34,6 +34,8 @@ export interface TranslatedResponsesRequest {
   untranslatable?: Untranslatable;
   /** Hosted tools left out of the translation (`tools.N.type` values). */
   droppedTools: string[];
+  /** Functions offered inside a `namespace` entry, by name: their calls go back with that namespace. */
+  namespaces: Map<string, string>;
 }
 
 /**
@@ -61,7 +63,8 @@ export function translateResponsesRequest(body: ResponsesRequest): TranslatedRes
   const lose: Lose = (param, message) => losses.push({ param, message });
   noteUntranslatableOptions(body, lose);
   const droppedTools: string[] = [];
-  const tools = convertTools(body.tools ?? [], lose, droppedTools);
+  const namespaces = new Map<string, string>();
+  const tools = convertTools(body.tools ?? [], lose, { dropped: droppedTools, namespaces });
   const toolChoice = convertToolChoice(body.tool_choice, lose);
   const responseFormat = convertTextFormat(body.text?.format);
   const user = body.user ?? body.safety_identifier;
@@ -75,7 +78,7 @@ export function translateResponsesRequest(body: ResponsesRequest): TranslatedRes
     ...(responseFormat ? { response_format: responseFormat } : {}),
     ...(user ? { user } : {}),
   };
-  return { request, ...(losses[0] ? { untranslatable: losses[0] } : {}), droppedTools };
+  return { request, ...(losses[0] ? { untranslatable: losses[0] } : {}), droppedTools, namespaces };
 }
 
 type Lose = (param: string, message: string) => void;
@@ -189,22 +192,41 @@ function outputText(output: string | ResponsesContentPart[], path: string, lose:
     .join("");
 }
 
-function convertTools(tools: ResponsesTool[], lose: Lose, dropped: string[]): FunctionTool[] {
+/**
+ * Functions, with those inside `namespace` entries flattened: the other
+ * providers know no namespaces, so a name may then stand for one function only.
+ */
+function convertTools(
+  tools: ResponsesTool[],
+  lose: Lose,
+  found: { dropped: string[]; namespaces: Map<string, string> },
+): FunctionTool[] {
+  const names = new Set<string>();
+  const add = (tool: ResponsesFunctionTool, path: string, namespace?: string): FunctionTool[] => {
+    if (names.has(tool.name)) {
+      lose(`${path}.name`, `"${tool.name}" names two functions once namespaces are flattened`);
+      return [];
+    }
+    names.add(tool.name);
+    if (namespace) found.namespaces.set(tool.name, namespace);
+    return [convertFunctionTool(tool)];
+  };
   return tools.flatMap((tool, index): FunctionTool[] => {
     const path = `tools.${index}`;
-    if (tool.type === "function") return [convertFunctionTool(tool as ResponsesFunctionTool)];
+    if (tool.type === "function") return add(tool as ResponsesFunctionTool, path);
     if (tool.type === "namespace") {
-      const inner = (tool as { tools: Array<{ type: string }> }).tools;
+      const { name, tools: inner } = tool as { name?: string | null; tools: Array<{ type: string }> };
       return inner.flatMap((entry, innerIndex) => {
+        const innerPath = `${path}.tools.${innerIndex}`;
         if (entry.type === "function" && typeof (entry as { name?: unknown }).name === "string") {
-          return [convertFunctionTool(entry as ResponsesFunctionTool)];
+          return add(entry as ResponsesFunctionTool, innerPath, name ?? undefined);
         }
-        lose(`${path}.tools.${innerIndex}.type`, `"${entry.type}" tools cannot be translated`);
+        lose(`${innerPath}.type`, `"${entry.type}" tools cannot be translated`);
         return [];
       });
     }
     if (droppableHostedTools.has(tool.type)) {
-      dropped.push(tool.type);
+      found.dropped.push(tool.type);
       return [];
     }
     lose(`${path}.type`, `the hosted tool "${tool.type}" runs only on OpenAI`);

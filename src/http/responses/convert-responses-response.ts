@@ -8,6 +8,8 @@ export interface ResponseFrame {
   /** The catalog model that answered. */
   model: string;
   body: ResponsesRequest;
+  /** Functions the request offered inside a `namespace`, by name. */
+  namespaces?: ReadonlyMap<string, string>;
 }
 
 export type ResponseStatus = "in_progress" | "completed" | "incomplete" | "failed";
@@ -100,6 +102,7 @@ export function convertResponsesResponse(
         call.function.name,
         call.function.arguments,
         "completed",
+        frame.namespaces?.get(call.function.name),
       ),
     );
   }
@@ -131,8 +134,17 @@ export function functionCallItem(
   name: string,
   argumentsText: string,
   status: "in_progress" | "completed",
+  namespace?: string,
 ): Record<string, unknown> {
-  return { type: "function_call", id, call_id: callId, name, arguments: argumentsText, status };
+  return {
+    type: "function_call",
+    id,
+    call_id: callId,
+    ...(namespace ? { namespace } : {}),
+    name,
+    arguments: argumentsText,
+    status,
+  };
 }
 
 export function reasoningItem(id: string, summary: string | undefined): Record<string, unknown> {

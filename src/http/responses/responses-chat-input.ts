@@ -12,8 +12,12 @@ import type { ResponsesRequest } from "./responses-request-schema.js";
 export function toResponsesChatInput(
   body: ResponsesRequest,
   rawBody: Record<string, unknown>,
-): { input: Omit<ChatInput, "model" | "modelGroup">; droppedTools: string[] } {
-  const { request, untranslatable, droppedTools } = translateResponsesRequest(body);
+): {
+  input: Omit<ChatInput, "model" | "modelGroup">;
+  droppedTools: string[];
+  namespaces: Map<string, string>;
+} {
+  const { request, untranslatable, droppedTools, namespaces } = translateResponsesRequest(body);
   return {
     input: {
       ...request,
@@ -23,5 +27,6 @@ export function toResponsesChatInput(
       },
     },
     droppedTools,
+    namespaces,
   };
 }

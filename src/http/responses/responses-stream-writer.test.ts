@@ -98,6 +98,22 @@ describe("ResponsesStreamWriter", () => {
     });
   });
 
+  it("gives a call of a flattened namespaced function its namespace back", async () => {
+    const { events, sink } = recorder();
+    const writer = new ResponsesStreamWriter(sink, {
+      ...frame,
+      namespaces: new Map([["spawn_agent", "agents"]]),
+    });
+    await writer.chunk(
+      chunk({ tool_calls: [{ index: 0, id: "call_1", function: { name: "spawn_agent", arguments: "{}" } }] }),
+    );
+    await writer.finish(undefined);
+    const added = events.find((event) => event.type === "response.output_item.added");
+    expect(added?.item).toMatchObject({ type: "function_call", namespace: "agents", name: "spawn_agent" });
+    const completed = events.at(-1)?.response as { output: unknown[] };
+    expect(completed.output[0]).toMatchObject({ namespace: "agents", name: "spawn_agent" });
+  });
+
   it("ends a length-cut answer with response.incomplete, and a failure with response.failed", async () => {
     const cut = recorder();
     const writer = new ResponsesStreamWriter(cut.sink, frame);

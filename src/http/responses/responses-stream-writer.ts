@@ -74,7 +74,14 @@ export class ResponsesStreamWriter {
           this.open = item;
           await this.emit("response.output_item.added", {
             output_index: item.outputIndex,
-            item: functionCallItem(item.id, item.callId, item.name, "", "in_progress"),
+            item: functionCallItem(
+              item.id,
+              item.callId,
+              item.name,
+              "",
+              "in_progress",
+              this.namespaceOf(item.name),
+            ),
           });
         }
         const fragment = call.function?.arguments;
@@ -201,10 +208,21 @@ export class ResponsesStreamWriter {
         name: item.name,
         arguments: item.text,
       });
-      done = functionCallItem(item.id, item.callId, item.name, item.text, "completed");
+      done = functionCallItem(
+        item.id,
+        item.callId,
+        item.name,
+        item.text,
+        "completed",
+        this.namespaceOf(item.name),
+      );
     }
     this.output.push(done);
     await this.emit("response.output_item.done", { output_index: item.outputIndex, item: done });
+  }
+
+  private namespaceOf(name: string): string | undefined {
+    return this.frame.namespaces?.get(name);
   }
 
   private summaryPlace(item: OpenItem) {

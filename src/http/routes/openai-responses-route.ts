@@ -30,6 +30,7 @@ export function registerOpenAiResponsesRoute(app: FastifyInstance, gateway: Gate
       createdAt: Math.floor(Date.now() / 1000),
       model,
       body,
+      namespaces: translated.namespaces,
     });
     const dropped = (native: boolean): Record<string, string> =>
       !native && translated.droppedTools.length > 0
