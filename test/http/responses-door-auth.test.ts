@@ -11,7 +11,10 @@ describe("the Responses door with client keys: bearer tokens as Codex and the SD
   const responsesCalls = () => harness.fakes.openai.server.callsTo(openAiResponsesPath).length;
 
   beforeAll(async () => {
-    harness = await startHarness({ env: { LLM_GATEWAY_API_KEYS: apiKeysEnv, LLM_GATEWAY_MAX_RETRIES: "0" } });
+    harness = await startHarness({
+      env: { LLM_GATEWAY_API_KEYS: apiKeysEnv, LLM_GATEWAY_MAX_RETRIES: "0" },
+      configYaml: "budgets:\n  projects:\n    proj-b: { daily_usd: 0 }\n",
+    });
   });
   afterEach(() => {
     for (const fake of Object.values(harness.fakes)) fake.server.reset();
@@ -43,5 +46,16 @@ describe("the Responses door with client keys: bearer tokens as Codex and the SD
     });
     expect(responsesCalls()).toBe(1);
     expect((await usageOf(harness, "proj-b")).requests).toBe(0);
+  });
+
+  it("a project out of budget is refused with a 429 before OpenAI is called, natively or not", async () => {
+    const refused = await failureOf(
+      openAiClient(harness, clientKeys.projectsAB, { "x-project-id": "proj-b" }).responses.create({
+        model: "gpt-4.1",
+        input: "Hi",
+      }),
+    );
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(responsesCalls()).toBe(0);
   });
 });
