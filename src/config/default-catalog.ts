@@ -162,6 +162,12 @@ export const defaultModelAliases = [
   { pattern: "claude-sonnet-*", target: "code" },
   { pattern: "claude-haiku-*", target: "fast" },
   { pattern: "claude-*", target: "reasoning" },
+  // Codex CLI and the OpenAI Agents SDK default to current OpenAI ids no fixed catalog knows.
+  { pattern: "gpt-5*codex*", target: "code" },
+  { pattern: "codex-*", target: "code" },
+  { pattern: "gpt-5*-mini*", target: "fast" },
+  { pattern: "gpt-5*-nano*", target: "fast" },
+  { pattern: "gpt-5*", target: "reasoning" },
 ];
 
 export const defaultProviderBaseUrls = {

@@ -5,11 +5,12 @@ import type { ParameterSupport } from "./parameter-support.js";
 
 /**
  * A request in a provider's own protocol, as a door received it, for a
- * deployment that speaks that protocol (the Messages door to Anthropic):
- * passed on whole, so nothing a translation would lose is lost.
+ * deployment that speaks that protocol (the Messages door to Anthropic, the
+ * Responses door to OpenAI): passed on whole, so nothing a translation would
+ * lose is lost.
  */
 export interface NativeRequest {
-  protocol: "anthropic-messages";
+  protocol: "anthropic-messages" | "openai-responses";
   /** The client's body as sent; the adapter sets `model` (and `stream`). */
   body: Record<string, unknown>;
   /** Protocol headers the provider must see (`anthropic-beta`). */

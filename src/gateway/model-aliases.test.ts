@@ -10,7 +10,16 @@ describe("ModelAliases", () => {
     expect(defaults.targetFor("claude-sonnet-4-5-20250929")).toBe("code");
     expect(defaults.targetFor("claude-haiku-4-5")).toBe("fast");
     expect(defaults.targetFor("claude-3-7-sonnet-latest")).toBe("reasoning");
-    expect(defaults.targetFor("gpt-5")).toBeUndefined();
+    expect(defaults.targetFor("gpt-9")).toBeUndefined();
+  });
+
+  it("sends current OpenAI ids Codex and the Agents SDK default to the group of their kind", () => {
+    expect(defaults.targetFor("gpt-5.1-codex-max")).toBe("code");
+    expect(defaults.targetFor("codex-mini-latest")).toBe("code");
+    expect(defaults.targetFor("gpt-5-mini")).toBe("fast");
+    expect(defaults.targetFor("gpt-5.2-nano")).toBe("fast");
+    expect(defaults.targetFor("gpt-5.2")).toBe("reasoning");
+    expect(defaults.targetFor("gpt-4.1-turbo")).toBeUndefined();
   });
 
   it("takes the first matching pattern; '?' is one character and the rest is literal", () => {

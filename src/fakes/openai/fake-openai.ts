@@ -1,16 +1,19 @@
 import { randomBytes } from "node:crypto";
 import type { FakeProvider } from "../fake-provider.js";
+import { openAiResponsesRoute } from "./fake-openai-responses.js";
 import { openAiRefusalOf } from "./openai-request-checks.js";
 import { createOpenAiStyleFake, type OpenAiStyleFlavor, openAiStyleReplies } from "./openai-style-fake.js";
 
 /**
  * OpenAI's API under `/v1`: Chat Completions (streamed with
- * `stream_options.include_usage` honoured) and Embeddings (float or base64).
+ * `stream_options.include_usage` honoured), Embeddings (float or base64) and
+ * the Responses API (fake-openai-responses.ts).
  */
 export const openAiFlavor: OpenAiStyleFlavor = {
   chatPath: /^\/v1\/chat\/completions$/,
   chatQueuePath: "/v1/chat/completions",
   embeddingsPath: "/v1/embeddings",
+  extraRoutes: [openAiResponsesRoute],
   basePath: "/v1",
   scriptedModel: "gpt-4.1-2025-04-14",
   newCompletionId: () => `chatcmpl-${randomBytes(15).toString("base64url")}`,

@@ -33,6 +33,8 @@ export interface OpenAiStyleFlavor {
   errorLabels(status: number): { type: string; code: string | null };
   /** Headers on every answer (OpenAI's `x-request-id`). */
   headers(): Record<string, string>;
+  /** More endpoints of this upstream (OpenAI's Responses API). */
+  extraRoutes?: FakeRoute[];
   /** Reasoning the default responder gives a model before its answer (DeepSeek's reasoner). */
   defaultReasoning?(model: string): string | undefined;
   /** The upstream's own request checks: a refusal message for a body it answers 400 to. */
@@ -87,6 +89,7 @@ export async function createOpenAiStyleFake(flavor: OpenAiStyleFlavor): Promise<
   ];
   if (embeddingsPath)
     routes.push({ path: embeddingsPath, respond: (call) => answerEmbeddings(flavor, call) });
+  routes.push(...(flavor.extraRoutes ?? []));
   const server = await new FakeUpstreamServer(routes).listen();
   const fake: FakeProvider = {
     server,

@@ -5,6 +5,7 @@ import { openAiErrorBody, renderOpenAiError } from "../openai/openai-error.js";
 import { registerOpenAiChatRoute } from "./openai-chat-route.js";
 import { registerOpenAiEmbeddingsRoute } from "./openai-embeddings-route.js";
 import { registerOpenAiModelsRoute } from "./openai-models-route.js";
+import { registerOpenAiResponsesRoute } from "./openai-responses-route.js";
 import { registerProjectsRoute } from "./projects-route.js";
 import { registerUsageRoute } from "./usage-route.js";
 
@@ -38,6 +39,7 @@ export async function registerOpenAiRoutes(app: FastifyInstance, gateway: Gatewa
       registerOpenAiChatRoute(scope, gateway);
       registerOpenAiEmbeddingsRoute(scope, gateway);
       registerOpenAiModelsRoute(scope, gateway);
+      registerOpenAiResponsesRoute(scope, gateway);
       registerUsageRoute(scope, gateway);
       registerProjectsRoute(scope, gateway);
     },
