@@ -25,7 +25,9 @@ export interface ResilientUsageStoreOptions {
  * loop probes Redis and replays the journal once it answers, idempotently
  * (a booking Redis did apply before failing on our side counts once). `book`
  * rejects only for a malformed record, or when neither Redis nor the journal
- * took the record. `summarize` and `listProjects` read Redis and fail while it is down.
+ * took the record. `summarize` and `listProjects` read Redis once this
+ * process's journal is replayed into it, and fail while it is down or the
+ * replay cannot finish: a read is exact or refused, never low.
  */
 export class ResilientUsageStore implements UsageStore {
   readonly #redis: RedisUsageStore;
@@ -68,12 +70,14 @@ export class ResilientUsageStore implements UsageStore {
     return refuseBooking(record, this.#closed) ?? this.#pending.track(this.#book(record));
   }
 
-  summarize(query: UsageQuery): Promise<UsageSummary> {
+  async summarize(query: UsageQuery): Promise<UsageSummary> {
+    await this.#replayBeforeRead();
     return this.#redis.summarize(query);
   }
 
-  /** Like `summarize`, reads Redis: fails while it is down, and misses projects only the journal holds yet. */
-  listProjects(): Promise<string[]> {
+  /** Like `summarize`: replays this process's journal first, and fails while Redis is down. */
+  async listProjects(): Promise<string[]> {
+    await this.#replayBeforeRead();
     return this.#redis.listProjects();
   }
 
@@ -97,6 +101,27 @@ export class ResilientUsageStore implements UsageStore {
     await this.#pending.settled();
     await this.#journal.close();
     await this.#redis.close();
+  }
+
+  /**
+   * Redis alone would answer too little while this process's journal still
+   * holds records (for up to a retry interval after Redis comes back), so a
+   * read first runs (or joins) the probe-and-replay; when records are still
+   * journaled after that, it fails (a 503 at the doors) rather than answer a
+   * silently low total. Journals of other live processes are theirs to replay.
+   */
+  async #replayBeforeRead(): Promise<void> {
+    // Two rounds: a tick already running may have started before the last journaled booking.
+    for (let round = 0; round < 2 && this.#unreplayed(); round += 1) await this.#tick();
+    if (this.#unreplayed()) {
+      throw new Error(
+        `Redis is ${this.#redisUp ? "up" : "down"} and ${this.#journal.backlog()} usage records are not replayed into it yet`,
+      );
+    }
+  }
+
+  #unreplayed(): boolean {
+    return !this.#redisUp || this.#journal.backlog() > 0;
   }
 
   async #book(record: UsageRecord): Promise<void> {
