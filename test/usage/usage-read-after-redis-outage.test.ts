@@ -8,7 +8,10 @@ async function chat(harness: Harness, index: number): Promise<number> {
   const response = await fetch(`${harness.url}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-project-id": project, "x-agent-id": "reader" },
-    body: JSON.stringify({ model: "gpt-4.1-mini", messages: [{ role: "user", content: `question ${index}` }] }),
+    body: JSON.stringify({
+      model: "gpt-4.1-mini",
+      messages: [{ role: "user", content: `question ${index}` }],
+    }),
   });
   await response.arrayBuffer();
   return response.status;
