@@ -15,6 +15,8 @@ export const errorCodes = {
   GW_ERR_FORBIDDEN_HOST: { status: 403, type: "permission_error" },
   GW_ERR_BUDGET_EXCEEDED: { status: 429, type: "insufficient_quota" },
   GW_ERR_RATE_LIMITED: { status: 429, type: "rate_limit_error" },
+  /** Every provider of the chain answered 429: the gateway's own limits were not the cause. */
+  GW_ERR_UPSTREAM_RATE_LIMITED: { status: 429, type: "rate_limit_error" },
   GW_ERR_NO_PROVIDER_CONFIGURED: { status: 503, type: "service_unavailable" },
   GW_ERR_ALL_PROVIDERS_FAILED: { status: 502, type: "upstream_error" },
   GW_ERR_UPSTREAM_REJECTED_REQUEST: { status: 400, type: "invalid_request_error" },

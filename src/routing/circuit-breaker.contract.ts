@@ -21,7 +21,7 @@ export async function waitAtLeast(ms: number): Promise<void> {
 }
 
 /** Retries `assertion` until it passes or `timeoutMs` ran out (then its last error is thrown). */
-export async function eventually(assertion: () => Promise<void>, timeoutMs = 1_000): Promise<void> {
+export async function eventually<T = void>(assertion: () => Promise<T>, timeoutMs = 1_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -108,6 +108,24 @@ export function runCircuitBreakerContract(
       expect(transitions).toEqual([
         { key, from: "closed", to: "open", reason: "5 consecutive failures, last: 529 overloaded" },
       ]);
+    });
+
+    it("a failure tells whether it opened the circuit: only the fifth, and a failed trial", async () => {
+      const opened: boolean[] = [];
+      for (let i = 0; i < 5; i++) {
+        const permit = await next().tryAcquire(key);
+        opened.push((await permit?.failure("529 overloaded")) ?? false);
+      }
+      expect(opened).toEqual([false, false, false, false, true]);
+      await openEverywhere();
+      await waitAtLeast(contractCooldownMs);
+      const trial = await eventually(async () => {
+        const permit = await next().tryAcquire(key);
+        expect(permit?.isTrial).toBe(true);
+        return permit as CircuitPermit;
+      });
+      expect(await trial.failure("still overloaded")).toBe(true);
+      expect(await trial.failure("settled twice")).toBe(false);
     });
 
     it("a success resets the consecutive count", async () => {

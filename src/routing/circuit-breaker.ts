@@ -12,7 +12,11 @@ export interface CircuitPermit {
   /** This call is the half-open trial: its outcome closes or reopens the circuit. */
   readonly isTrial: boolean;
   success(): void;
-  failure(reason: string): void;
+  /**
+   * Resolves true when this failure opened (or reopened) the circuit, so a
+   * retry waiting on this deployment can be dropped at once; never rejects.
+   */
+  failure(reason: string): Promise<boolean>;
   /** Neither: the call said nothing about the deployment (the caller's 400, the caller left). */
   release(): void;
 }

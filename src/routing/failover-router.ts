@@ -75,6 +75,8 @@ export class FailoverRouter {
 
   async route<T>(targets: Deployment[], call: DeploymentCall<T>, options: RouteOptions): Promise<Routed<T>> {
     const attempts: Attempt[] = [];
+    /** Each called deployment's last failure: all rate limits make the answer a 429, not a 502. */
+    const lastFailures = new Map<string, UpstreamError>();
     // One controller for the whole request, every attempt included: the caller's abort or the deadline fires it.
     const controller = new AbortController();
     const { signal } = controller;
@@ -130,12 +132,16 @@ export class FailoverRouter {
                 { details: { attempts, upstreamStatus: upstream.status }, cause: upstream },
               );
             }
-            if (upstream.isDeploymentFailure) permit.failure(upstream.message);
-            else permit.release();
+            const openedCircuit = upstream.isDeploymentFailure
+              ? permit.failure(upstream.message)
+              : (permit.release(), Promise.resolve(false));
             attempts.push(attemptOf(deployment, "failed", latency, upstream.message));
+            lastFailures.set(deployment.key, upstream);
             this.logFailure(deployment, upstream);
             const delay = this.retryDelay(upstream, retry, options.deadlineAt);
             if (delay === undefined) break;
+            // This failure opened the circuit: the retry would only find it open after its backoff.
+            if (await openedCircuit) break;
             await this.sleep(delay, signal).catch(() => undefined);
             if (options.signal.aborted) throw options.signal.reason;
             if (deadlinePassed) throw deadlineExceeded(attempts);
@@ -147,11 +153,7 @@ export class FailoverRouter {
       // A deferred stream keeps reading with the signal after routing: the caller's abort must still reach it.
       if (!options.deferSettle) options.signal.removeEventListener("abort", onCallerAbort);
     }
-    throw new GatewayError(
-      "GW_ERR_ALL_PROVIDERS_FAILED",
-      `Every provider failed. ${describeAttempts(attempts)}. Retry later, or pick another model_group.`,
-      { details: { attempts } },
-    );
+    throw allFailed(attempts, [...lastFailures.values()]);
   }
 
   /** Milliseconds to wait before retrying the same deployment, or undefined to fail over now. */
@@ -181,6 +183,34 @@ export class FailoverRouter {
       this.logger.warn(fields, `Deployment ${deployment.key} failed: ${error.message}`);
     }
   }
+}
+
+/**
+ * When every deployment that was called ended on a rate limit, the caller is
+ * rate limited too (a 429 it can back off on), told to wait the shortest
+ * `retry-after` any provider gave; anything else is a 502.
+ */
+function allFailed(attempts: Attempt[], lastFailures: UpstreamError[]): GatewayError {
+  const rateLimited = lastFailures.length > 0 && lastFailures.every((error) => error.kind === "rate_limited");
+  if (rateLimited) {
+    const waits = lastFailures.flatMap((error) =>
+      error.retryAfterMs === undefined ? [] : [error.retryAfterMs],
+    );
+    const retryAfterSeconds =
+      waits.length > 0 ? Math.max(1, Math.ceil(Math.min(...waits) / 1_000)) : undefined;
+    return new GatewayError(
+      "GW_ERR_UPSTREAM_RATE_LIMITED",
+      `Every provider rate-limited this request. ${describeAttempts(attempts)}. Retry ${
+        retryAfterSeconds === undefined ? "shortly" : `in ${retryAfterSeconds} s`
+      }, or pick another model_group.`,
+      { details: { attempts }, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) },
+    );
+  }
+  return new GatewayError(
+    "GW_ERR_ALL_PROVIDERS_FAILED",
+    `Every provider failed. ${describeAttempts(attempts)}. Retry later, or pick another model_group.`,
+    { details: { attempts } },
+  );
 }
 
 function deadlineExceeded(attempts: Attempt[]): GatewayError {

@@ -76,6 +76,11 @@ export class LocalCircuitBreaker implements CircuitBreaker {
       settled = true;
       outcome();
     };
+    const opened = (outcome: () => void): Promise<boolean> => {
+      const wasOpen = circuit.state === "open";
+      settle(outcome);
+      return Promise.resolve(!wasOpen && circuit.state === "open");
+    };
     return {
       isTrial,
       success: () =>
@@ -89,7 +94,7 @@ export class LocalCircuitBreaker implements CircuitBreaker {
           }
         }),
       failure: (reason) =>
-        settle(() => {
+        opened(() => {
           if (isTrial) {
             circuit.trialInFlight = false;
             circuit.openedAt = this.now();

@@ -233,11 +233,11 @@ export class RedisCircuitBreaker implements CircuitBreaker {
         if (this.#shared) circuit.record = { ...record, consecutiveFailures: 0 };
         this.#inBackground(key, { kind: "success", generation });
       },
-      failure: (reason) => {
+      failure: async (reason) => {
         const record = this.#circuits.get(key)?.record;
         // Admitted before an opening this replica already knows of: Redis would ignore it too.
-        if (record && !isCurrent(record, generation)) return;
-        this.#inBackground(key, { kind: "failure", generation, reason });
+        if (record && !isCurrent(record, generation)) return false;
+        return opensCircuit(await this.#inBackground(key, { kind: "failure", generation, reason }));
       },
       release: () => {},
     });
@@ -246,20 +246,22 @@ export class RedisCircuitBreaker implements CircuitBreaker {
   #trialPermit(key: string, token: string): CircuitPermit {
     const settle = (operation: CircuitOperation) => {
       this.#liveTrials.delete(token);
-      this.#inBackground(key, operation);
+      return this.#inBackground(key, operation);
     };
     return settleOnce(true, {
-      success: () => settle({ kind: "trial_success", token }),
-      failure: (reason) => settle({ kind: "trial_failure", token, reason }),
-      release: () => settle({ kind: "trial_release", token }),
+      success: () => void settle({ kind: "trial_success", token }),
+      failure: async (reason) => opensCircuit(await settle({ kind: "trial_failure", token, reason })),
+      release: () => void settle({ kind: "trial_release", token }),
     });
   }
 
-  #inBackground(key: string, operation: CircuitOperation): void {
+  /** Runs the operation without holding up the caller; the outcome is there for a caller that wants it. */
+  #inBackground(key: string, operation: CircuitOperation): Promise<CircuitOutcome | undefined> {
     // A closed breaker's replica is gone: like a crashed one, it reports nothing more.
-    if (this.#closed) return;
+    if (this.#closed) return Promise.resolve(undefined);
     const task = this.#run(key, operation).finally(() => this.#pending.delete(task));
     this.#pending.add(task);
+    return task;
   }
 
   /** Applies an operation in Redis, or to this replica's copy when Redis cannot answer. Never rejects. */
@@ -449,13 +451,17 @@ function transitionOf(
   }
 }
 
+function opensCircuit(outcome: CircuitOutcome | undefined): boolean {
+  return outcome === "opened" || outcome === "reopened";
+}
+
 function isCurrent(record: CircuitRecord, generation: number): boolean {
   return record.state === "closed" && record.generation === generation;
 }
 
 function settleOnce(
   isTrial: boolean,
-  outcomes: { success(): void; failure(reason: string): void; release(): void },
+  outcomes: { success(): void; failure(reason: string): Promise<boolean>; release(): void },
 ): CircuitPermit {
   let settled = false;
   const once =
@@ -468,7 +474,11 @@ function settleOnce(
   return {
     isTrial,
     success: once(outcomes.success),
-    failure: once(outcomes.failure),
+    failure: (reason) => {
+      if (settled) return Promise.resolve(false);
+      settled = true;
+      return outcomes.failure(reason);
+    },
     release: once(outcomes.release),
   };
 }
