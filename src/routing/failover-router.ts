@@ -132,9 +132,9 @@ export class FailoverRouter {
                 { details: { attempts, upstreamStatus: upstream.status }, cause: upstream },
               );
             }
-            const openedCircuit = upstream.isDeploymentFailure
-              ? permit.failure(upstream.message)
-              : (permit.release(), Promise.resolve(false));
+            let openedCircuit = Promise.resolve(false);
+            if (upstream.isDeploymentFailure) openedCircuit = permit.failure(upstream.message);
+            else permit.release();
             attempts.push(attemptOf(deployment, "failed", latency, upstream.message));
             lastFailures.set(deployment.key, upstream);
             this.logFailure(deployment, upstream);
