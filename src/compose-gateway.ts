@@ -40,12 +40,15 @@ export interface Composition {
   gateway: Gateway;
   metrics: PrometheusObserver;
   activity: ActivityFeed;
+  /** The request log, which the HTTP door tells when each request starts and is answered. */
+  requestLog: RequestLogObserver;
 }
 
 /** Builds every concrete part from the configuration: the one place that does. */
 export async function composeGateway(config: GatewayConfig, logger: Logger): Promise<Composition> {
   // Bound late: the circuit breaker reports transitions before metrics exist.
-  const observers: GatewayObserver[] = [new RequestLogObserver(logger)];
+  const requestLog = new RequestLogObserver(logger);
+  const observers: GatewayObserver[] = [requestLog];
   const observer = new ObserverList(observers);
   const deployments = new Deployments(config, createProviderAdapters(config.providers));
   const circuitSettings: CircuitSettings = {
@@ -106,7 +109,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     observer,
     ...governance,
   });
-  return { gateway, metrics, activity };
+  return { gateway, metrics, activity, requestLog };
 }
 
 /**

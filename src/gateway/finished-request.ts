@@ -62,6 +62,7 @@ function finished(
 ): FinishedRequest {
   return {
     requestId: caller.requestId,
+    clientRequestId: caller.clientRequestId,
     door: caller.door,
     projectId: caller.projectId,
     agentId: caller.agentId,

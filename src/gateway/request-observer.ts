@@ -5,6 +5,8 @@ import type { CircuitTransition } from "../routing/circuit-breaker.js";
 /** One spending request as it ended, for logs, metrics and the dashboard's activity feed. */
 export interface FinishedRequest {
   requestId: string;
+  /** The client's own request id, when it sent one. */
+  clientRequestId?: string;
   door: Door;
   kind: "chat" | "embedding";
   projectId: string;

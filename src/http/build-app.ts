@@ -7,7 +7,7 @@ import { defaultMaxConnections, readOpenFileLimit } from "./max-connections.js";
 import { registerAuthentication } from "./plugins/authenticate.js";
 import { registerCloseRefusedConnections } from "./plugins/close-refused-connections.js";
 import { registerHostCheck } from "./plugins/reject-foreign-host.js";
-import { requestIdFor } from "./request-id.js";
+import { clientRequestIdOf, requestIdFor } from "./request-id.js";
 import { registerAnthropicRoutes } from "./routes/anthropic-routes.js";
 import { registerDashboardRoute } from "./routes/dashboard-route.js";
 import { registerHealthRoute } from "./routes/health-route.js";
@@ -17,7 +17,12 @@ import { registerOpenAiRoutes } from "./routes/openai-routes.js";
 import { registerStatusRoute } from "./routes/status-route.js";
 
 /** Builds the HTTP app (not listening): main starts it, tests inject into it. */
-export async function buildApp({ gateway, metrics, activity }: Composition): Promise<FastifyInstance> {
+export async function buildApp({
+  gateway,
+  metrics,
+  activity,
+  requestLog,
+}: Composition): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: gateway.logger as FastifyBaseLogger,
     genReqId: requestIdFor,
@@ -44,7 +49,25 @@ export async function buildApp({ gateway, metrics, activity }: Composition): Pro
       ),
   });
   app.addHook("onRequest", async (request, reply) => {
+    // The gateway's own id answers as x-request-id; a client's own id is logged beside it and echoed.
     reply.header("x-request-id", request.id);
+    request.clientRequestId = clientRequestIdOf(request.raw);
+    // On the raw response, so hijacked answers (streams, MCP) carry it too.
+    if (request.clientRequestId !== undefined)
+      reply.raw.setHeader("x-client-request-id", request.clientRequestId);
+    requestLog.httpStarted(request.id);
+    // 'close' comes after 'finish', and also when the client went away first (then no 'finish' comes).
+    reply.raw.once("close", () =>
+      requestLog.httpAnswered({
+        requestId: request.id,
+        clientRequestId: request.clientRequestId,
+        method: request.method,
+        route: request.routeOptions.url ?? "unmatched",
+        status: reply.raw.statusCode,
+        errorCode: request.errorCode,
+        clientClosed: !reply.raw.writableFinished,
+      }),
+    );
   });
   app.addHook("onResponse", async (request, reply) => {
     metrics.httpResponded(request.method, request.routeOptions.url ?? "unmatched", reply.statusCode);

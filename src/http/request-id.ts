@@ -4,11 +4,22 @@ import type { IncomingMessage } from "node:http";
 const safeRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * Takes the caller's `x-request-id` when it is a safe token (it is echoed in
- * a header and written to logs, so nothing that could inject either), else a
- * fresh UUID.
+ * The gateway's id of one HTTP request: always fresh, never the client's
+ * `x-request-id`, because it is also the usage record's id and a reused
+ * client id must not dedupe two real bookings. It is the `x-request-id`
+ * response header, the `requestId` of the request's log line, and the suffix
+ * of a non-streamed body's `id`.
  */
-export function requestIdFor(request: IncomingMessage): string {
+export function requestIdFor(): string {
+  return randomUUID();
+}
+
+/**
+ * The caller's own `x-request-id`, when it is a safe token (it is echoed in
+ * `x-client-request-id` and logged beside the gateway's id, so nothing that
+ * could inject either); undefined otherwise.
+ */
+export function clientRequestIdOf(request: IncomingMessage): string | undefined {
   const given = request.headers["x-request-id"];
-  return typeof given === "string" && safeRequestId.test(given) ? given : randomUUID();
+  return typeof given === "string" && safeRequestId.test(given) ? given : undefined;
 }

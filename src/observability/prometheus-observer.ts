@@ -35,8 +35,8 @@ export class PrometheusObserver implements GatewayObserver {
     });
     this.duration = new Histogram({
       name: "llm_gateway_request_duration_seconds",
-      help: "Time from request to the full answer, all attempts included.",
-      labelNames: ["door", "kind", "group", "provider", "model"],
+      help: "Time from request to the full answer or the error, all attempts included, by outcome.",
+      labelNames: ["door", "kind", "group", "provider", "model", "outcome"],
       buckets: latencyBuckets,
       registers,
     });
@@ -143,11 +143,13 @@ export class PrometheusObserver implements GatewayObserver {
         reason: attempt.outcome,
       });
     }
-    if (!request.provider) return;
+    // Failed requests too (provider "" when none answered): a latency histogram of successes alone
+    // hides the time callers spend on requests that end in an error.
     this.duration.observe(
-      { door: request.door, kind: request.kind, group, provider, model },
+      { door: request.door, kind: request.kind, group, provider, model, outcome: request.outcome },
       request.latencyMs / 1000,
     );
+    if (!request.provider) return;
     if (request.timeToFirstTokenMs !== undefined) {
       this.timeToFirstToken.observe(
         { door: request.door, group, provider, model },

@@ -51,7 +51,7 @@ describe("metrics, request logs and the status feed", () => {
     // 100 x $2 + 10 x $8 per million tokens
     expect(text).toContain('llm_gateway_cost_usd_total{provider="openai",model="gpt-4.1"} 0.00028');
     expect(text).toMatch(
-      /llm_gateway_request_duration_seconds_count\{door="openai",kind="chat",group="reasoning",provider="openai",model="gpt-4.1"\} 1/,
+      /llm_gateway_request_duration_seconds_count\{door="openai",kind="chat",group="reasoning",provider="openai",model="gpt-4.1",outcome="success"\} 1/,
     );
     expect(text).toMatch(
       /llm_gateway_time_to_first_token_seconds_count\{door="openai",group="reasoning",provider="anthropic",model="claude-opus-4-5"\} 1/,

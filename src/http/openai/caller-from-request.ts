@@ -42,7 +42,14 @@ export function callerFromRequest(request: FastifyRequest, door: Door = "openai"
       );
     }
   }
-  return createCaller({ projectId, agentId, door, principal: request.principal });
+  return createCaller({
+    projectId,
+    agentId,
+    door,
+    principal: request.principal,
+    requestId: request.id,
+    clientRequestId: request.clientRequestId,
+  });
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

@@ -79,6 +79,7 @@ function refuse(request: FastifyRequest, reply: FastifyReply, missing: boolean) 
   const message = missing
     ? "A client key is required: send it as 'Authorization: Bearer <key>'."
     : "The client key is not valid.";
+  request.errorCode = "GW_ERR_UNAUTHORIZED";
   reply.code(401).header("www-authenticate", 'Bearer realm="llm-gateway"');
   if (request.url.startsWith("/mcp")) {
     return reply.send({ jsonrpc: "2.0", error: { code: -32001, message }, id: null });

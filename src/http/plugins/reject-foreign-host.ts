@@ -18,6 +18,7 @@ export function registerHostCheck(app: FastifyInstance, allowedHosts: readonly s
     if (request.url === "/mcp" || request.url.startsWith("/mcp?")) return;
     const result = validateHostHeader(request.headers.host, allowed);
     if (result.ok) return;
+    request.errorCode = "GW_ERR_FORBIDDEN_HOST";
     return reply
       .code(403)
       .send(

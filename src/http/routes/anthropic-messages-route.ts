@@ -7,6 +7,7 @@ import { anthropicMessagesRequestSchema } from "../anthropic/anthropic-messages-
 import { convertMessagesResponse } from "../anthropic/convert-messages-response.js";
 import { toMessagesChatInput } from "../anthropic/messages-chat-input.js";
 import { MessagesStreamWriter } from "../anthropic/messages-stream-writer.js";
+import { noteFailure } from "../note-failure.js";
 import { callerFromRequest } from "../openai/caller-from-request.js";
 import { parseBody } from "../openai/parse-body.js";
 import { SseWriter } from "../openai/sse-writer.js";
@@ -74,7 +75,7 @@ async function streamMessage(
   } catch (error) {
     if (call.signal.aborted) return sse.end();
     const rendered = renderAnthropicError(error);
-    if (rendered.status >= 500) request.log.error({ err: error }, "stream failed");
+    noteFailure(request, error);
     if (!sse.started) {
       reply.raw.writeHead(rendered.status, {
         "content-type": "application/json; charset=utf-8",

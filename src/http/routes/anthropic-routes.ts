@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from "fastify";
 import type { Gateway } from "../../gateway/gateway.js";
 import { anthropicErrorBody, renderAnthropicError } from "../anthropic/anthropic-error.js";
 import { fastifyMessage } from "../fastify-error-message.js";
+import { noteFailure } from "../note-failure.js";
 import { registerAnthropicCountTokensRoute } from "./anthropic-count-tokens-route.js";
 import { registerAnthropicMessagesRoute } from "./anthropic-messages-route.js";
 
@@ -12,10 +13,11 @@ export async function registerAnthropicRoutes(app: FastifyInstance, gateway: Gat
       reply.header("request-id", request.id);
       // Fastify's own 4xx (malformed JSON, body too large, wrong content type) keep their status.
       if (error.statusCode && error.statusCode < 500 && error.code?.startsWith("FST_")) {
+        noteFailure(request, error, "GW_ERR_INVALID_REQUEST");
         return reply.code(error.statusCode).send(anthropicErrorBody(error.statusCode, fastifyMessage(error)));
       }
       const rendered = renderAnthropicError(error);
-      if (rendered.status >= 500) request.log.error({ err: error }, "request failed");
+      noteFailure(request, error);
       if (rendered.retryAfterSeconds !== undefined) {
         reply.header("retry-after", String(rendered.retryAfterSeconds));
       }

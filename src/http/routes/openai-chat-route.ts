@@ -4,6 +4,7 @@ import type { ChatOutcome } from "../../gateway/chat-types.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import { abortOnClientClose } from "../abort-on-client-close.js";
 import { formatUsd } from "../format-usd.js";
+import { noteFailure } from "../note-failure.js";
 import { callerFromRequest } from "../openai/caller-from-request.js";
 import { renderOpenAiError } from "../openai/openai-error.js";
 import { openAiChatRequestSchema } from "../openai/openai-request-schemas.js";
@@ -67,6 +68,7 @@ export function registerOpenAiChatRoute(app: FastifyInstance, gateway: Gateway):
     } catch (error) {
       if (signal.aborted) return sse.end();
       const rendered = renderOpenAiError(error);
+      noteFailure(request, error);
       if (!sse.started) {
         reply.raw.writeHead(rendered.status, {
           "content-type": "application/json; charset=utf-8",

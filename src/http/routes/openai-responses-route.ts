@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ChatOutcome } from "../../gateway/chat-types.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import { abortOnClientClose } from "../abort-on-client-close.js";
+import { noteFailure } from "../note-failure.js";
 import { callerFromRequest } from "../openai/caller-from-request.js";
 import { renderOpenAiError } from "../openai/openai-error.js";
 import { parseBody } from "../openai/parse-body.js";
@@ -97,7 +98,7 @@ async function streamResponse(
   } catch (error) {
     if (call.signal.aborted) return sse.end();
     const rendered = renderOpenAiError(error);
-    if (rendered.status >= 500) request.log.error({ err: error }, "stream failed");
+    noteFailure(request, error);
     if (!sse.started) {
       reply.raw.writeHead(rendered.status, {
         "content-type": "application/json; charset=utf-8",

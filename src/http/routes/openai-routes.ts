@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import type { Gateway } from "../../gateway/gateway.js";
 import { fastifyMessage } from "../fastify-error-message.js";
+import { noteFailure } from "../note-failure.js";
 import { openAiErrorBody, renderOpenAiError } from "../openai/openai-error.js";
 import { registerOpenAiChatRoute } from "./openai-chat-route.js";
 import { registerOpenAiEmbeddingsRoute } from "./openai-embeddings-route.js";
@@ -16,26 +17,28 @@ export async function registerOpenAiRoutes(app: FastifyInstance, gateway: Gatewa
       scope.setErrorHandler((error: FastifyError, request, reply) => {
         // Fastify's own 4xx (malformed JSON, body too large, wrong content type) keep their status.
         if (error.statusCode && error.statusCode < 500 && error.code?.startsWith("FST_")) {
+          noteFailure(request, error, "GW_ERR_INVALID_REQUEST");
           return reply
             .code(error.statusCode)
             .send(openAiErrorBody("GW_ERR_INVALID_REQUEST", fastifyMessage(error)));
         }
         const rendered = renderOpenAiError(error);
-        if (rendered.status >= 500) request.log.error({ err: error }, "request failed");
+        noteFailure(request, error);
         if (rendered.retryAfterSeconds !== undefined)
           reply.header("retry-after", String(rendered.retryAfterSeconds));
         return reply.code(rendered.status).send(rendered.body);
       });
-      scope.setNotFoundHandler((request, reply) =>
-        reply
+      scope.setNotFoundHandler((request, reply) => {
+        request.errorCode = "GW_ERR_INVALID_REQUEST";
+        return reply
           .code(404)
           .send(
             openAiErrorBody(
               "GW_ERR_INVALID_REQUEST",
               `Unknown endpoint: ${request.method} ${request.url.split("?")[0]}`,
             ),
-          ),
-      );
+          );
+      });
       registerOpenAiChatRoute(scope, gateway);
       registerOpenAiEmbeddingsRoute(scope, gateway);
       registerOpenAiModelsRoute(scope, gateway);
