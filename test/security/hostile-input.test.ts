@@ -203,7 +203,9 @@ describe("hostile input at the running server", () => {
       // A CRLF in the value is a header boundary: the injected line is only ever a request header.
       const split = await rawRequest(port, head("x-request-id: abc\r\nset-cookie: injected=1"), body);
       expect(headerOf(split, "set-cookie"), path).toEqual([]);
-      expect(headerOf(split, "x-request-id"), path).toEqual(["abc"]);
+      // The gateway's own id answers as x-request-id; a safe client id is echoed beside it.
+      expect(headerOf(split, "x-client-request-id"), path).toEqual(["abc"]);
+      expect(headerOf(split, "x-request-id")[0], path).toMatch(/^[0-9a-f-]{36}$/);
 
       // A bare CR is not allowed in a header at all: Node refuses the request.
       const bareCr = await rawRequest(port, head("x-request-id: abc\rset-cookie: injected=1"), body);
@@ -223,6 +225,7 @@ describe("hostile input at the running server", () => {
         expect(echoed, `${path} ${unsafe.slice(0, 20)}`).toHaveLength(1);
         expect(echoed[0]).toMatch(safeRequestId);
         expect(echoed[0]).not.toBe(unsafe);
+        expect(headerOf(response, "x-client-request-id")).toEqual([]);
       }
     }
     const logged = JSON.stringify(harness.logs);
