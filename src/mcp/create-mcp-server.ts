@@ -1,6 +1,7 @@
 import { McpServer } from "@modelcontextprotocol/server";
 import type { Gateway } from "../gateway/gateway.js";
 import type { Principal } from "../gateway/principal.js";
+import type { McpCallIds } from "./tool-schemas.js";
 import { registerChatCompletionTool } from "./tools/chat-completion-tool.js";
 import { registerCountTokensTool } from "./tools/count-tokens-tool.js";
 import { registerCreateEmbeddingsTool } from "./tools/create-embeddings-tool.js";
@@ -10,12 +11,14 @@ import { registerListModelsTool } from "./tools/list-models-tool.js";
 /**
  * The MCP server with the gateway's five tools, no transport: HTTP and stdio
  * both serve it. `principal` is the client key's holder (HTTP with keys);
- * `callSignal` aborts the call when the client cancels it (HTTP).
+ * `callSignal` aborts the call when the client cancels it (HTTP); `callIds` are the ids of the
+ * HTTP request carrying a single tools/call, which that call's usage record and log line take.
  */
 export function createMcpServer(
   gateway: Gateway,
   principal?: Principal,
   callSignal?: AbortSignal,
+  callIds?: McpCallIds,
 ): McpServer {
   const server = new McpServer(
     { name: "llm-gateway", version: gateway.version },
@@ -25,10 +28,10 @@ export function createMcpServer(
         "One door to every LLM: call chat_completion with a model_group (reasoning, code, fast, vision) and your project_id/agent_id; the gateway fails over between providers and books usage. list_models shows the chains, get_usage the spend.",
     },
   );
-  registerChatCompletionTool(server, gateway, principal, callSignal);
+  registerChatCompletionTool(server, gateway, principal, callSignal, callIds);
   registerCountTokensTool(server, gateway, principal);
   registerListModelsTool(server, gateway, principal);
   registerGetUsageTool(server, gateway, principal);
-  registerCreateEmbeddingsTool(server, gateway, principal, callSignal);
+  registerCreateEmbeddingsTool(server, gateway, principal, callSignal, callIds);
   return server;
 }

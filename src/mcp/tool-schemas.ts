@@ -34,12 +34,31 @@ export const spendingToolAnnotations = {
   openWorldHint: true,
 } as const;
 
-/** The caller of one MCP tool call, checked against the client key, with a fresh request id per call. */
+/**
+ * The ids of the one HTTP request that carries a single tools/call: the gateway's id (its
+ * `x-request-id`) and the client's own. Absent over stdio and for a batch's calls.
+ */
+export interface McpCallIds {
+  requestId: string;
+  clientRequestId?: string;
+}
+
+/**
+ * The caller of one MCP tool call, checked against the client key: with the id of the HTTP
+ * request carrying it when it is that request's only call, else a fresh request id per call.
+ */
 export function mcpCaller(
   args: { project_id: string; agent_id: string },
   principal: Principal | undefined,
+  callIds?: McpCallIds,
 ): Caller {
-  return createCaller({ projectId: args.project_id, agentId: args.agent_id, door: "mcp", principal });
+  return createCaller({
+    projectId: args.project_id,
+    agentId: args.agent_id,
+    door: "mcp",
+    principal,
+    ...callIds,
+  });
 }
 
 /** For tools that book nothing: the key must still be allowed to act for the project and as the agent. */

@@ -88,6 +88,42 @@ describe("one id through the answer, the log line, the usage record and /v1/stat
     expect(status.failovers[0]?.requestId).toBe(requestId);
   });
 
+  it("MCP: a POST carrying one tools/call books and logs under that POST's x-request-id", async () => {
+    const { openai } = harness.fakes;
+    openai.enqueueChat(openai.replies.text("hello over MCP"));
+    const response = await fetch(`${harness.url}/mcp`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${keyA}`,
+        "x-request-id": "mcp-client-trace-7",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: {
+          name: "chat_completion",
+          arguments: { project_id: "proj-ids", agent_id: "agent-mcp", model: "gpt-4.1-mini", messages },
+        },
+      }),
+    });
+    expect(response.status).toBe(200);
+    const requestId = response.headers.get("x-request-id") as string;
+    const text = await response.text();
+    expect(text).toContain(`"id":"chatcmpl-${requestId}"`);
+    const [line, ...more] = await settledLinesOf(harness, requestId);
+    expect(more).toEqual([]);
+    expect(line).toMatchObject({
+      msg: "request finished",
+      door: "mcp",
+      clientRequestId: "mcp-client-trace-7",
+      status: 200,
+      route: "/mcp",
+    });
+  });
+
   it("a client reusing its x-request-id still gets two bookings under two gateway ids", async () => {
     const { openai } = harness.fakes;
     const ids: string[] = [];

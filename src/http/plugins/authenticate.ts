@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ClientKeys } from "../../gateway/client-keys.js";
 import type { Principal } from "../../gateway/principal.js";
+import type { McpCallIds } from "../../mcp/tool-schemas.js";
 import { anthropicErrorBody } from "../anthropic/anthropic-error.js";
 import { openAiErrorBody } from "../openai/openai-error.js";
 
@@ -45,12 +46,18 @@ interface AuthInfoCarrier {
  * Hands an MCP call its cancellation signal the way the SDK hands tools the
  * principal: in the request's `authInfo.extra` (the server is built per request).
  */
-export function withCallSignal(request: IncomingMessage, signal: AbortSignal): void {
+export function withCallSignal(request: IncomingMessage, signal: AbortSignal, callIds?: McpCallIds): void {
   const carrier = request as AuthInfoCarrier;
   carrier.auth = {
     ...(carrier.auth ?? { token: "", clientId: "", scopes: [] }),
-    extra: { ...carrier.auth?.extra, callSignal: signal },
+    extra: { ...carrier.auth?.extra, callSignal: signal, callIds },
   };
+}
+
+export function callIdsFromAuthInfo(
+  authInfo: { extra?: Record<string, unknown> } | undefined,
+): McpCallIds | undefined {
+  return authInfo?.extra?.callIds as McpCallIds | undefined;
 }
 
 export function callSignalFromAuthInfo(

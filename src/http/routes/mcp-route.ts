@@ -8,7 +8,12 @@ import { listToolDefinitions } from "../../mcp/list-tool-definitions.js";
 import { answerRpcError } from "../mcp/answer-rpc-error.js";
 import { invalidMcpParams } from "../mcp/check-mcp-params.js";
 import { readJsonBody } from "../mcp/read-json-body.js";
-import { callSignalFromAuthInfo, principalFromAuthInfo, withCallSignal } from "../plugins/authenticate.js";
+import {
+  callIdsFromAuthInfo,
+  callSignalFromAuthInfo,
+  principalFromAuthInfo,
+  withCallSignal,
+} from "../plugins/authenticate.js";
 
 /**
  * `/mcp`: MCP Streamable HTTP through the official SDK, which serves spec
@@ -25,6 +30,7 @@ export async function registerMcpRoutes(app: FastifyInstance, gateway: Gateway):
         gateway,
         principalFromAuthInfo(context.authInfo),
         callSignalFromAuthInfo(context.authInfo),
+        callIdsFromAuthInfo(context.authInfo),
       ),
     {
       maxRequestBodySize: config.bodyLimitBytes,
@@ -89,7 +95,11 @@ export async function registerMcpRoutes(app: FastifyInstance, gateway: Gateway):
       if (!response.writableFinished) call.abort();
     };
     response.once("close", onClose);
-    withCallSignal(request.raw, call.signal);
+    // This POST carries one call: its usage record and log line take the POST's x-request-id.
+    withCallSignal(request.raw, call.signal, {
+      requestId: request.id,
+      ...(request.clientRequestId !== undefined ? { clientRequestId: request.clientRequestId } : {}),
+    });
     try {
       await serve(request.raw, response, message);
     } finally {

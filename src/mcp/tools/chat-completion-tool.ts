@@ -11,6 +11,7 @@ import {
   attemptSchema,
   callAbortSignal,
   callerShape,
+  type McpCallIds,
   mcpCaller,
   spendingToolAnnotations,
 } from "../tool-schemas.js";
@@ -81,6 +82,7 @@ export function registerChatCompletionTool(
   gateway: Gateway,
   principal: Principal | undefined,
   callSignal?: AbortSignal,
+  callIds?: McpCallIds,
 ): void {
   server.registerTool(
     "chat_completion",
@@ -109,7 +111,7 @@ export function registerChatCompletionTool(
             }
           : undefined;
       try {
-        const caller = mcpCaller(args, principal);
+        const caller = mcpCaller(args, principal, callIds);
         const { result } = await gateway.completeChat({ ...request, modelGroup: model_group }, caller, {
           signal: callAbortSignal(ctx.mcpReq.signal, callSignal),
           onChunk,

@@ -9,6 +9,7 @@ import {
   attemptSchema,
   callAbortSignal,
   callerShape,
+  type McpCallIds,
   mcpCaller,
   spendingToolAnnotations,
 } from "../tool-schemas.js";
@@ -42,6 +43,7 @@ export function registerCreateEmbeddingsTool(
   gateway: Gateway,
   principal: Principal | undefined,
   callSignal?: AbortSignal,
+  callIds?: McpCallIds,
 ): void {
   server.registerTool(
     "create_embeddings",
@@ -55,7 +57,7 @@ export function registerCreateEmbeddingsTool(
     },
     async (args, ctx) => {
       try {
-        const caller = mcpCaller(args, principal);
+        const caller = mcpCaller(args, principal, callIds);
         const result = await gateway.embed(
           {
             input: typeof args.input === "string" ? [args.input] : args.input,
