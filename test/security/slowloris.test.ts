@@ -209,6 +209,8 @@ describe("the connection bound (LLM_GATEWAY_MAX_CONNECTIONS=20)", () => {
 
   it("admits a new client in place of the oldest connection that sent no complete request", async () => {
     await fill(() => openRawSocket(harness.url, "POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\n"));
+    // Past the grace a just-accepted connection gets (guard-connections.test.ts).
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const models = await requestOnNewConnection(harness.url, "/v1/models", { headers: bearer });
     expect(models.status).toBe(200);
     await withinMs(sockets[0]?.closed as Promise<number>, 1_000, "the oldest idle socket");
