@@ -87,6 +87,8 @@ class Attack {
       let next = 0;
       // A random phase, so the bytes of all sockets spread over the interval.
       setTimeout(() => {
+        // Closed meanwhile: an interval started now would never be cleared, and keep the bench alive.
+        if (socket.destroyed) return;
         trickler = setInterval(() => {
           if (next < bytes.trickle.length && !socket.destroyed) socket.write(bytes.trickle[next++] as string);
         }, this.byteEveryMs);
