@@ -40,20 +40,24 @@ export function guardConnections(
   const receiving = new Map<IncomingMessage, Socket>();
   const pressure = pressureReporter(options.onPressure, options.reportEveryMs ?? 10_000);
 
+  // Forgotten at once, not on its "close" event: a burst of newcomers in one tick must not close one each.
+  const close = (socket: Socket, kind: keyof ConnectionPressure) => {
+    open.delete(socket);
+    idle.delete(socket);
+    socket.destroy();
+    pressure.count(kind);
+  };
+
   const closeOne = (): boolean => {
     const oldestIdle = idle.entries().next();
     if (!oldestIdle.done && performance.now() - oldestIdle.value[1] >= idleGraceMs) {
-      const [socket] = oldestIdle.value;
-      idle.delete(socket);
-      socket.destroy();
-      pressure.count("closedIdle");
+      close(oldestIdle.value[0], "closedIdle");
       return true;
     }
     for (const [request, socket] of receiving) {
       receiving.delete(request);
       if (request.complete || socket.destroyed) continue;
-      socket.destroy();
-      pressure.count("closedReceiving");
+      close(socket, "closedReceiving");
       return true;
     }
     return false;
