@@ -87,6 +87,8 @@ class Attack {
       let next = 0;
       // A random phase, so the bytes of all sockets spread over the interval.
       setTimeout(() => {
+        // Closed meanwhile: an interval started now would never be cleared, and keep the bench alive.
+        if (socket.destroyed) return;
         trickler = setInterval(() => {
           if (next < bytes.trickle.length && !socket.destroyed) socket.write(bytes.trickle[next++] as string);
         }, this.byteEveryMs);
@@ -119,18 +121,21 @@ class Attack {
 function probeHealth(url: string): Promise<number | undefined> {
   const started = performance.now();
   return new Promise((resolvePromise) => {
+    let result: number | undefined;
     const request = httpRequest(
       new URL("/health", url),
-      { agent: false, timeout: probeTimeoutMs, headers: { connection: "close" } },
+      // A signal, not `timeout`: that one starts only once connected, and a dropped SYN is retried for minutes.
+      { agent: false, signal: AbortSignal.timeout(probeTimeoutMs), headers: { connection: "close" } },
       (response) => {
         response.resume();
-        response.on("end", () =>
-          resolvePromise(response.statusCode === 200 ? performance.now() - started : undefined),
-        );
+        response.on("end", () => {
+          if (response.statusCode === 200) result = performance.now() - started;
+        });
       },
     );
-    request.on("timeout", () => request.destroy());
-    request.on("error", () => resolvePromise(undefined));
+    request.on("error", () => undefined);
+    // "close" comes last whatever happened: answered, refused, reset or aborted.
+    request.on("close", () => resolvePromise(result));
     request.end();
   });
 }

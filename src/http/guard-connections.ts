@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Socket } from "node:net";
 
 export interface ConnectionPressure {
-  /** Connections closed because they sent no request (yet, or since their last answer). */
+  /** Connections closed because they sent no request (yet, or since their last answer) for a while. */
   closedIdle: number;
   /** Connections closed while still sending their request. */
   closedReceiving: number;
@@ -15,39 +15,49 @@ export interface ConnectionPressure {
  * descriptors, without letting the flood lock out new clients. At the bound a new connection takes
  * the place of the oldest connection doing nothing (no request yet, or between requests: nginx
  * reuses such connections the same way when out of worker_connections), else of the oldest one
- * still sending its request (it has cost nothing yet). Only when every open connection is being
- * answered is the newcomer closed. `onPressure` hears the counts, at most every `reportEveryMs`.
+ * still sending its request (it has cost nothing yet). A connection idle for less than
+ * `idleGraceMs` is spared: it was just accepted and its request is on its way, and without the
+ * grace a flood of newcomers would close each other and every real client with them. Only when no
+ * connection can be spared is the newcomer closed. `onPressure` hears the counts, at most every
+ * `reportEveryMs`.
  */
 export function guardConnections(
   server: Server,
   options: {
     maxConnections: number;
     onPressure: (pressure: ConnectionPressure) => void;
+    idleGraceMs?: number;
     reportEveryMs?: number;
   },
 ): void {
   const open = new Set<Socket>();
-  /** Sockets without a request in progress, the longest idle first. */
-  const idle = new Set<Socket>();
+  /** Sockets without a request in progress, the longest idle first, with the time they became idle. */
+  const idle = new Map<Socket, number>();
+  const idleGraceMs = options.idleGraceMs ?? 250;
   /** Requests in progress per socket. */
   const inProgress = new Map<Socket, number>();
   /** Requests that may still be arriving, oldest first; completed ones are dropped when met. */
   const receiving = new Map<IncomingMessage, Socket>();
   const pressure = pressureReporter(options.onPressure, options.reportEveryMs ?? 10_000);
 
+  // Forgotten at once, not on its "close" event: a burst of newcomers in one tick must not close one each.
+  const close = (socket: Socket, kind: keyof ConnectionPressure) => {
+    open.delete(socket);
+    idle.delete(socket);
+    socket.destroy();
+    pressure.count(kind);
+  };
+
   const closeOne = (): boolean => {
-    const oldestIdle = idle.values().next();
-    if (!oldestIdle.done) {
-      idle.delete(oldestIdle.value);
-      oldestIdle.value.destroy();
-      pressure.count("closedIdle");
+    const oldestIdle = idle.entries().next();
+    if (!oldestIdle.done && performance.now() - oldestIdle.value[1] >= idleGraceMs) {
+      close(oldestIdle.value[0], "closedIdle");
       return true;
     }
     for (const [request, socket] of receiving) {
       receiving.delete(request);
       if (request.complete || socket.destroyed) continue;
-      socket.destroy();
-      pressure.count("closedReceiving");
+      close(socket, "closedReceiving");
       return true;
     }
     return false;
@@ -60,7 +70,7 @@ export function guardConnections(
       return;
     }
     open.add(socket);
-    idle.add(socket);
+    idle.set(socket, performance.now());
     socket.once("close", () => {
       open.delete(socket);
       idle.delete(socket);
@@ -80,7 +90,7 @@ export function guardConnections(
       const left = (inProgress.get(socket) ?? 1) - 1;
       if (left > 0) return void inProgress.set(socket, left);
       inProgress.delete(socket);
-      if (!socket.destroyed) idle.add(socket);
+      if (!socket.destroyed) idle.set(socket, performance.now());
     });
   });
 }

@@ -93,7 +93,14 @@ describe("the llm-gateway CLI", () => {
     const config = JSON.parse(stdout.slice(stdout.indexOf("{")));
     expect(config.providers.openai.apiKey).toBe("(set, masked)");
     expect(config.providers.anthropic.apiKey).toBe("(not set)");
-    expect(config.clientKeys).toEqual([{ name: "env-key-1", projects: ["proj-a"], key: "(set, masked)" }]);
+    expect(config.clientKeys).toEqual([
+      {
+        name: "env-key-1",
+        projects: ["proj-a"],
+        agents: "any (per-agent limits advisory)",
+        key: "(set, masked)",
+      },
+    ]);
     expect(config.redisUrl).toBe("redis://gateway:***@127.0.0.1:6379");
     for (const secret of ["sk-cli-secret-openai-123", "gw-cli-secret-client-key-456", "cli-redis-password"]) {
       expect(stdout).not.toContain(secret);

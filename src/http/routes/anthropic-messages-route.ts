@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ChatOutcome } from "../../gateway/chat-types.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import { abortOnClientClose } from "../abort-on-client-close.js";
 import { renderAnthropicError } from "../anthropic/anthropic-error.js";
@@ -7,6 +6,7 @@ import { anthropicMessagesRequestSchema } from "../anthropic/anthropic-messages-
 import { convertMessagesResponse } from "../anthropic/convert-messages-response.js";
 import { toMessagesChatInput } from "../anthropic/messages-chat-input.js";
 import { MessagesStreamWriter } from "../anthropic/messages-stream-writer.js";
+import { answeredHeaders, committedHeaders, writeErrorBeforeStream } from "../gateway-headers.js";
 import { noteFailure } from "../note-failure.js";
 import { callerFromRequest } from "../openai/caller-from-request.js";
 import { parseBody } from "../openai/parse-body.js";
@@ -30,7 +30,7 @@ export function registerAnthropicMessagesRoute(app: FastifyInstance, gateway: Ga
     if (!body.stream) {
       const outcome = await gateway.completeChat(input, caller, { signal });
       return reply
-        .headers({ "request-id": request.id, ...gatewayHeaders(outcome) })
+        .headers({ "request-id": request.id, ...answeredHeaders(outcome) })
         .send(outcome.nativeBody ?? convertMessagesResponse(outcome.completion, messageId));
     }
     return streamMessage(request, reply, gateway, { input, caller, signal, messageId });
@@ -56,13 +56,7 @@ async function streamMessage(
       signal: call.signal,
       // Headers once routing commits (failover stays invisible until then); usage once booked, at the end.
       onCommit: (answering) => {
-        sse.start({
-          "x-request-id": request.id,
-          "request-id": request.id,
-          "x-llm-gateway-provider": answering.provider,
-          "x-llm-gateway-model": answering.model,
-          "x-llm-gateway-attempts": String(answering.attempts),
-        });
+        sse.start({ ...committedHeaders(request.id, answering), "request-id": request.id });
         // A natively answered stream is Anthropic's own, event for event; only a translated one is written.
         if (!answering.native) writer = new MessagesStreamWriter(sse, call.messageId, answering.model);
       },
@@ -77,28 +71,11 @@ async function streamMessage(
     const rendered = renderAnthropicError(error);
     noteFailure(request, error);
     if (!sse.started) {
-      reply.raw.writeHead(rendered.status, {
-        "content-type": "application/json; charset=utf-8",
-        "x-request-id": request.id,
-        "request-id": request.id,
-        ...(rendered.retryAfterSeconds !== undefined
-          ? { "retry-after": String(rendered.retryAfterSeconds) }
-          : {}),
-      });
-      reply.raw.end(JSON.stringify(rendered.body));
+      writeErrorBeforeStream(reply.raw, rendered, { "x-request-id": request.id, "request-id": request.id });
       return;
     }
     // After the first event the status is sent: Anthropic's streams end a failure with an `error` event.
     await sse.event("error", JSON.stringify(rendered.body));
   }
   sse.end();
-}
-
-function gatewayHeaders(outcome: ChatOutcome): Record<string, string> {
-  return {
-    "x-llm-gateway-provider": outcome.result.provider,
-    "x-llm-gateway-model": outcome.result.model,
-    "x-llm-gateway-attempts": String(outcome.result.attempts.length),
-    "x-llm-gateway-cost-usd": String(outcome.result.cost_usd),
-  };
 }

@@ -3,7 +3,7 @@ import type { ChatCompletionChunk } from "../../core/chat.js";
 import type { ChatOutcome } from "../../gateway/chat-types.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import { abortOnClientClose } from "../abort-on-client-close.js";
-import { formatUsd } from "../format-usd.js";
+import { answeredHeaders, committedHeaders, writeErrorBeforeStream } from "../gateway-headers.js";
 import { noteFailure } from "../note-failure.js";
 import { callerFromRequest } from "../openai/caller-from-request.js";
 import { renderOpenAiError } from "../openai/openai-error.js";
@@ -36,7 +36,7 @@ export function registerOpenAiChatRoute(app: FastifyInstance, gateway: Gateway):
 
     if (!stream) {
       const outcome = await gateway.completeChat(input, caller, { signal });
-      return reply.headers(gatewayHeaders(outcome)).send(outcome.completion);
+      return reply.headers(answeredHeaders(outcome)).send(outcome.completion);
     }
 
     const sse = new SseWriter(reply.raw);
@@ -47,13 +47,7 @@ export function registerOpenAiChatRoute(app: FastifyInstance, gateway: Gateway):
       const outcome = await gateway.completeChat(input, caller, {
         signal,
         // Which provider answers is known once routing commits; cost only once booked, at the end.
-        onCommit: (answering) =>
-          sse.start({
-            "x-request-id": request.id,
-            "x-llm-gateway-provider": answering.provider,
-            "x-llm-gateway-model": answering.model,
-            "x-llm-gateway-attempts": String(answering.attempts),
-          }),
+        onCommit: (answering) => sse.start(committedHeaders(request.id, answering)),
         onChunk: async (chunk: ChatCompletionChunk) => {
           if (chunk.usage && chunk.choices.length === 0) {
             usageChunk = chunk; // the last chunk: sent below, with the booked cost
@@ -70,14 +64,7 @@ export function registerOpenAiChatRoute(app: FastifyInstance, gateway: Gateway):
       const rendered = renderOpenAiError(error);
       noteFailure(request, error);
       if (!sse.started) {
-        reply.raw.writeHead(rendered.status, {
-          "content-type": "application/json; charset=utf-8",
-          "x-request-id": request.id,
-          ...(rendered.retryAfterSeconds !== undefined
-            ? { "retry-after": String(rendered.retryAfterSeconds) }
-            : {}),
-        });
-        reply.raw.end(JSON.stringify(rendered.body));
+        writeErrorBeforeStream(reply.raw, rendered, { "x-request-id": request.id });
         return;
       }
       // OpenAI's own streams end a failure with an error event; its SDK raises it as an APIError.
@@ -104,14 +91,5 @@ function finalUsageChunk(outcome: ChatOutcome, usageChunk: ChatCompletionChunk |
     }),
     choices: [],
     usage: { ...completion.usage, cost_usd: result.cost_usd },
-  };
-}
-
-function gatewayHeaders(outcome: ChatOutcome): Record<string, string> {
-  return {
-    "x-llm-gateway-provider": outcome.result.provider,
-    "x-llm-gateway-model": outcome.result.model,
-    "x-llm-gateway-attempts": String(outcome.result.attempts.length),
-    "x-llm-gateway-cost-usd": formatUsd(outcome.result.cost_usd),
   };
 }

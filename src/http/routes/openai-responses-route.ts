@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ChatOutcome } from "../../gateway/chat-types.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import { abortOnClientClose } from "../abort-on-client-close.js";
+import { answeredHeaders, committedHeaders, writeErrorBeforeStream } from "../gateway-headers.js";
 import { noteFailure } from "../note-failure.js";
 import { callerFromRequest } from "../openai/caller-from-request.js";
 import { renderOpenAiError } from "../openai/openai-error.js";
@@ -42,7 +42,7 @@ export function registerOpenAiResponsesRoute(app: FastifyInstance, gateway: Gate
       const outcome = await gateway.completeChat(input, caller, { signal });
       const native = outcome.nativeBody !== undefined;
       return reply
-        .headers({ ...gatewayHeaders(outcome), ...dropped(native) })
+        .headers({ ...answeredHeaders(outcome), ...dropped(native) })
         .send(
           outcome.nativeBody ?? convertResponsesResponse(outcome.completion, frame(outcome.result.model)),
         );
@@ -75,13 +75,7 @@ async function streamResponse(
       // Headers once routing commits (failover stays invisible until then); usage once booked, at the end.
       onCommit: (answering) => {
         answeringModel = answering.model;
-        sse.start({
-          "x-request-id": request.id,
-          "x-llm-gateway-provider": answering.provider,
-          "x-llm-gateway-model": answering.model,
-          "x-llm-gateway-attempts": String(answering.attempts),
-          ...call.dropped(answering.native),
-        });
+        sse.start({ ...committedHeaders(request.id, answering), ...call.dropped(answering.native) });
         // A natively answered stream is OpenAI's own, event for event; only a translated one is written.
         if (!answering.native) writer = new ResponsesStreamWriter(sse, call.frame(answering.model));
       },
@@ -100,14 +94,7 @@ async function streamResponse(
     const rendered = renderOpenAiError(error);
     noteFailure(request, error);
     if (!sse.started) {
-      reply.raw.writeHead(rendered.status, {
-        "content-type": "application/json; charset=utf-8",
-        "x-request-id": request.id,
-        ...(rendered.retryAfterSeconds !== undefined
-          ? { "retry-after": String(rendered.retryAfterSeconds) }
-          : {}),
-      });
-      reply.raw.end(JSON.stringify(rendered.body));
+      writeErrorBeforeStream(reply.raw, rendered, { "x-request-id": request.id });
       return;
     }
     // After the first event the status is sent: the stream ends with `response.failed`, as OpenAI's do.
@@ -119,13 +106,4 @@ async function streamResponse(
     }
   }
   sse.end();
-}
-
-function gatewayHeaders(outcome: ChatOutcome): Record<string, string> {
-  return {
-    "x-llm-gateway-provider": outcome.result.provider,
-    "x-llm-gateway-model": outcome.result.model,
-    "x-llm-gateway-attempts": String(outcome.result.attempts.length),
-    "x-llm-gateway-cost-usd": String(outcome.result.cost_usd),
-  };
 }

@@ -15,6 +15,13 @@ export async function registerOpenAiRoutes(app: FastifyInstance, gateway: Gatewa
   await app.register(
     async (scope) => {
       scope.setErrorHandler((error: FastifyError, request, reply) => {
+        // The client went away while sending its body (or was cut off by the receive timeouts or the
+        // connection bound): nobody can read an answer, and under a slowloris attack an error line
+        // for each would flood the log.
+        if (request.raw.destroyed && error.code === "ECONNRESET") {
+          request.log.debug({ err: error }, "client closed the connection before its request arrived");
+          return reply.code(400).send();
+        }
         // Fastify's own 4xx (malformed JSON, body too large, wrong content type) keep their status.
         if (error.statusCode && error.statusCode < 500 && error.code?.startsWith("FST_")) {
           noteFailure(request, error, "GW_ERR_INVALID_REQUEST");
