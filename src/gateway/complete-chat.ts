@@ -102,15 +102,31 @@ async function answerChat(
   if (!options.onChunk) {
     const started = performance.now();
     const routeOptions = routeOptionsFor(context, input, request, options);
-    const routed = await context.router.route(
-      targets,
-      (deployment, signal) =>
-        nativeCallFor(deployment, input.native)?.chat({ signal }) ??
-        deployment.adapter
-          .chat(deployment.model, request, { signal, ...providerOptions })
-          .then((completion) => ({ completion })),
-      routeOptions,
-    );
+    // The deployment whose call is under way: if the caller leaves, it has been sent the prompt and bills for it.
+    let inFlight: Deployment | undefined;
+    const routed = await context.router
+      .route(
+        targets,
+        (deployment, signal) => {
+          inFlight = deployment;
+          const call =
+            nativeCallFor(deployment, input.native)?.chat({ signal }) ??
+            deployment.adapter
+              .chat(deployment.model, request, { signal, ...providerOptions })
+              .then((completion) => ({ completion }));
+          return call.catch((error: unknown) => {
+            if (!options.signal.aborted) inFlight = undefined;
+            throw error;
+          });
+        },
+        routeOptions,
+      )
+      .catch(async (error: unknown) => {
+        if (options.signal.aborted && inFlight) {
+          await bookAbandoned(context, caller, input, request, reservation, inFlight, started);
+        }
+        throw error;
+      });
     const { completion } = routed.value;
     const usage =
       completion.usage ??
@@ -190,12 +206,16 @@ async function answerStreaming(
     else permit?.failure(error instanceof Error ? error.message : String(error));
     await routed.value.rest.return?.().catch(() => undefined);
   }
+  // A cut stream's usage so far is only what the provider had reported (Anthropic's input counts at
+  // message_start): its output is what was delivered, counted here.
   const usage =
-    accumulator.usage ?? (await estimateUsage(context, deployment, request, accumulator.deliveredText));
+    failure === undefined && accumulator.usage
+      ? accumulator.usage
+      : await estimateUsage(context, deployment, request, accumulator.deliveredText, accumulator.usage);
   const outcome = finish(context, caller, input, reservation, deployment, routed.attempts, started, {
     completion: completionFrom(accumulator, id, deployment, usage),
     usage,
-    estimated: accumulator.usage === undefined,
+    estimated: failure !== undefined || accumulator.usage === undefined,
     outcome: failure === undefined ? "success" : "partial",
   });
   outcome.timeToFirstTokenMs = timeToFirstTokenMs;
@@ -381,15 +401,48 @@ function completionFrom(
 }
 
 /**
- * When a provider reports no usage (a cut stream), count it ourselves; the
- * record is marked estimated. Booking depends on it, so it never throws: if
- * counting fails, UTF-8 lengths bound the counts (no token is shorter than a byte).
+ * A non-streamed call the caller left while the provider worked on it: the
+ * provider was sent the prompt and bills for it, so its input is booked,
+ * counted here and marked estimated (the output it went on to make is unknown).
+ */
+async function bookAbandoned(
+  context: ChatContext,
+  caller: Caller,
+  input: ChatInput,
+  request: ChatRequest,
+  reservation: BudgetReservation,
+  deployment: Deployment,
+  started: number,
+): Promise<void> {
+  const usage = await estimateUsage(context, deployment, request, "");
+  recordUsage(
+    context.booker,
+    {
+      caller,
+      modelGroup: input.model ? null : (input.modelGroup ?? "reasoning"),
+      deployment,
+      tokens: tokenUsageFromChatUsage(usage),
+      latencyMs: Math.round(performance.now() - started),
+      outcome: "error",
+      estimated: true,
+    },
+    reservation,
+  );
+}
+
+/**
+ * When a provider reports no usage, or only part of it (a cut stream), count
+ * it ourselves; the record is marked estimated. Input the provider did report
+ * (`reported`) is kept as reported; output is always the delivered text,
+ * counted. Booking depends on it, so it never throws: if counting fails,
+ * UTF-8 lengths bound the counts (no token is shorter than a byte).
  */
 async function estimateUsage(
   context: ChatContext,
   deployment: Deployment,
   request: ChatRequest,
   outputText: string,
+  reported?: ChatUsage,
 ): Promise<ChatUsage> {
   const encoding: EncodingName =
     (deployment.provider.kind === "openai"
@@ -398,19 +451,22 @@ async function estimateUsage(
   let promptTokens: number;
   let completionTokens: number;
   try {
-    promptTokens = (await context.tokenCounter.countMessages(request.messages, encoding)).tokens;
+    promptTokens = reported
+      ? reported.prompt_tokens
+      : (await context.tokenCounter.countMessages(request.messages, encoding)).tokens;
     completionTokens = outputText ? (await context.tokenCounter.countText(outputText, encoding)).tokens : 0;
   } catch (error) {
     context.logger.error(
       { err: error, deployment: deployment.key },
       "usage estimate failed; booking UTF-8 lengths as an upper bound",
     );
-    promptTokens = Buffer.byteLength(JSON.stringify(request.messages), "utf8");
+    promptTokens = reported?.prompt_tokens ?? Buffer.byteLength(JSON.stringify(request.messages), "utf8");
     completionTokens = Buffer.byteLength(outputText, "utf8");
   }
   return {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: promptTokens + completionTokens,
+    ...(reported?.prompt_tokens_details ? { prompt_tokens_details: reported.prompt_tokens_details } : {}),
   };
 }
