@@ -38,6 +38,7 @@ export const configFileSchema = z.strictObject({
         base_url: z.url().optional(),
         connect_timeout_ms: z.number().int().positive().optional(),
         first_byte_timeout_ms: z.number().int().positive().optional(),
+        answer_timeout_ms: z.number().int().positive().optional(),
         idle_timeout_ms: z.number().int().positive().optional(),
       }),
     )
