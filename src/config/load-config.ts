@@ -93,6 +93,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     clientKeys: [...parseApiKeysEnv(e.LLM_GATEWAY_API_KEYS), ...fileClientKeys(file)],
     autoCacheBreakpoints: autoCacheBreakpointsFrom(file, modelGroups),
+    hedging: hedgingFrom(file, modelGroups),
+  };
+}
+
+function hedgingFrom(file: ConfigFile, modelGroups: Record<string, string[]>): GatewayConfig["hedging"] {
+  const hedging = file.hedging;
+  if (!hedging) return undefined;
+  for (const [index, group] of hedging.model_groups.entries()) {
+    if (!Object.hasOwn(modelGroups, group)) {
+      throw new ConfigError(
+        `Invalid configuration: hedging.model_groups.${index} names "${group}", which is not a model group (${Object.keys(modelGroups).join(", ")})`,
+      );
+    }
+  }
+  return {
+    modelGroups: hedging.model_groups,
+    floorMs: hedging.floor_ms ?? 2_000,
+    minSamples: hedging.min_samples ?? 20,
   };
 }
 

@@ -1,19 +1,21 @@
 import type { Logger } from "pino";
-import type { AutoCacheBreakpointsConfig } from "../config/gateway-config.js";
+import type { AutoCacheBreakpointsConfig, HedgingConfig } from "../config/gateway-config.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatUsage } from "../core/chat.js";
 import { GatewayError } from "../core/gateway-error.js";
 import type { NativeStreamPart, ProviderCallOptions } from "../core/provider-adapter.js";
 import { tokenUsageFromChatUsage } from "../core/token-usage.js";
 import type { UsageOutcome } from "../core/usage-record.js";
-import type { BudgetReservation } from "../governance/budget-guard.js";
+import { type BudgetReservation, unlimitedReservation } from "../governance/budget-guard.js";
 import type { Deployment, Deployments } from "../routing/deployments.js";
 import type { FailoverRouter } from "../routing/failover-router.js";
+import type { FirstTokenTimes } from "../routing/first-token-times.js";
 import { assertSomeTargetHonours, unsupportedReason } from "../routing/unsupported-parameters.js";
 import { nanoUsdToUsd } from "../usage/compute-cost.js";
 import type { Admission } from "./admission.js";
 import type { Caller } from "./caller.js";
 import { ChatStreamAccumulator, chunkCarriesContent } from "./chat-stream-accumulator.js";
 import type { ChatCallOptions, ChatInput, ChatOutcome, NativeChatInput } from "./chat-types.js";
+import { type AbandonedCall, routeHedged } from "./hedged-route.js";
 import { nativeCallFor, refuseWhenNoneCanCarry, takesNatively, unsupportedBy } from "./native-routing.js";
 import { autoCacheOptions, cacheWriteTtl, type PromptCacheOptions } from "./prompt-cache-options.js";
 import { promptTokenBound } from "./prompt-token-bound.js";
@@ -30,6 +32,9 @@ export interface ChatContext {
   requestTimeoutMs: number;
   logger: Logger;
   autoCacheBreakpoints?: AutoCacheBreakpointsConfig;
+  hedging?: HedgingConfig;
+  /** Each deployment's recent times to first token, which hedging reads. */
+  firstTokenTimes?: FirstTokenTimes;
 }
 
 /** A step of an upstream stream: a translated chunk, or a native step (its events and their chunk). */
@@ -167,11 +172,23 @@ async function answerStreaming(
   const started = performance.now();
   const routeOptions = routeOptionsFor(context, input, request, options);
   const { onChunk } = options;
-  const routed = await context.router.route(
+  const { routed, abandoned } = await routeHedged(
+    context.router,
     targets,
-    (deployment, signal) => openStream(deployment, request, input.native, { signal, ...providerOptions }),
+    async (deployment, signal) => {
+      const callStarted = performance.now();
+      const opened = await openStream(deployment, request, input.native, { signal, ...providerOptions });
+      context.firstTokenTimes?.record(deployment.key, performance.now() - callStarted);
+      return opened;
+    },
     { ...routeOptions, deferSettle: true },
+    hedgeAfterMs(context, input, targets),
   );
+  if (abandoned) {
+    // The race's loser was sent the prompt: its spend is booked apart and counted against the budget.
+    const lostCostNanoUsd = await bookHedgeLoser(context, caller, input, request, abandoned, started);
+    reservation = withExtraCost(reservation, lostCostNanoUsd);
+  }
   const { deployment, permit } = routed;
   const timeToFirstTokenMs = Math.round(performance.now() - started);
   options.onCommit?.({
@@ -270,6 +287,65 @@ async function* nativeSteps(parts: AsyncIterable<NativeStreamPart>): AsyncGenera
       carriesContent: part.carriesContent,
     };
   }
+}
+
+/** When a hedged group's streamed call is late enough to start the next deployment beside it, or undefined. */
+function hedgeAfterMs(context: ChatContext, input: ChatInput, targets: Deployment[]): number | undefined {
+  const { hedging, firstTokenTimes } = context;
+  if (!hedging || !firstTokenTimes || input.model) return undefined;
+  if (!hedging.modelGroups.includes(input.modelGroup ?? "reasoning")) return undefined;
+  const [primary] = targets;
+  if (!primary) return undefined;
+  return firstTokenTimes.p95(primary.key, hedging.minSamples) ?? hedging.floorMs;
+}
+
+/**
+ * Books what the hedge race's loser spent, under the request id with
+ * `-hedge` appended (a record is one request id): the prompt, and whatever
+ * it had streamed before it lost, counted and marked estimated. Returns its cost.
+ */
+async function bookHedgeLoser(
+  context: ChatContext,
+  caller: Caller,
+  input: ChatInput,
+  request: ChatRequest,
+  abandoned: AbandonedCall<OpenedStream>,
+  started: number,
+): Promise<number> {
+  const accumulator = new ChatStreamAccumulator();
+  for (const step of abandoned.value?.head ?? []) if (step.chunk) accumulator.add(step.chunk);
+  await abandoned.value?.rest.return?.(undefined).catch(() => undefined);
+  const usage = await estimateUsage(
+    context,
+    abandoned.deployment,
+    request,
+    accumulator.deliveredText,
+    accumulator.usage,
+  );
+  const loserCaller = { ...caller, requestId: `${caller.requestId}-hedge` };
+  return recordUsage(
+    context.booker,
+    {
+      caller: loserCaller,
+      modelGroup: input.model ? null : (input.modelGroup ?? "reasoning"),
+      deployment: abandoned.deployment,
+      tokens: tokenUsageFromChatUsage(usage),
+      latencyMs: Math.round(performance.now() - started),
+      outcome: "error",
+      estimated: true,
+    },
+    unlimitedReservation(loserCaller.requestId),
+  );
+}
+
+/** The request's reservation, settling for `extraNanoUsd` more than its answer cost. */
+function withExtraCost(reservation: BudgetReservation, extraNanoUsd: number): BudgetReservation {
+  return {
+    requestId: reservation.requestId,
+    heldNanoUsd: reservation.heldNanoUsd,
+    settle: (actualCostNanoUsd) => reservation.settle(actualCostNanoUsd + extraNanoUsd),
+    release: () => reservation.settle(extraNanoUsd),
+  };
 }
 
 function finish(
