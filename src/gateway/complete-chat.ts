@@ -184,11 +184,9 @@ async function answerStreaming(
     { ...routeOptions, deferSettle: true },
     hedgeAfterMs(context, input, targets),
   );
-  if (abandoned) {
-    // The race's loser was sent the prompt: its spend is booked apart and counted against the budget.
-    const lostCostNanoUsd = await bookHedgeLoser(context, caller, input, request, abandoned, started);
-    reservation = withExtraCost(reservation, lostCostNanoUsd);
-  }
+  // The race's loser was sent the prompt: its spend is booked apart, off the answer's path, and
+  // settled with the answer against the budget.
+  const lostCost = abandoned && bookHedgeLoser(context, caller, input, request, abandoned, started);
   const { deployment, permit } = routed;
   const timeToFirstTokenMs = Math.round(performance.now() - started);
   options.onCommit?.({
@@ -225,6 +223,7 @@ async function answerStreaming(
   }
   // A cut stream's usage so far is only what the provider had reported (Anthropic's input counts at
   // message_start): its output is what was delivered, counted here.
+  if (lostCost) reservation = withExtraCost(reservation, await lostCost);
   const usage =
     failure === undefined && accumulator.usage
       ? accumulator.usage
