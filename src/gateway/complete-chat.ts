@@ -221,9 +221,9 @@ async function answerStreaming(
     else permit?.failure(error instanceof Error ? error.message : String(error));
     await routed.value.rest.return?.().catch(() => undefined);
   }
+  if (lostCost) reservation = withExtraCost(reservation, await lostCost);
   // A cut stream's usage so far is only what the provider had reported (Anthropic's input counts at
   // message_start): its output is what was delivered, counted here.
-  if (lostCost) reservation = withExtraCost(reservation, await lostCost);
   const usage =
     failure === undefined && accumulator.usage
       ? accumulator.usage
