@@ -38,6 +38,7 @@ export const configFileSchema = z.strictObject({
         base_url: z.url().optional(),
         connect_timeout_ms: z.number().int().positive().optional(),
         first_byte_timeout_ms: z.number().int().positive().optional(),
+        answer_timeout_ms: z.number().int().positive().optional(),
         idle_timeout_ms: z.number().int().positive().optional(),
       }),
     )
@@ -113,6 +114,14 @@ export const configFileSchema = z.strictObject({
           }),
         )
         .optional(),
+    })
+    .optional(),
+  /** Hedged streamed calls, opted into per model group (see README "Hedging"). */
+  hedging: z
+    .strictObject({
+      model_groups: z.array(identifier).min(1),
+      floor_ms: z.number().int().min(1).max(600_000).optional(),
+      min_samples: z.number().int().min(1).max(1000).optional(),
     })
     .optional(),
   /** Anthropic prompt caching the gateway adds by itself, opted into per model group or project. */

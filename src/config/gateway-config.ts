@@ -49,6 +49,17 @@ export interface AutoCacheBreakpointsConfig {
   minPromptTokens: number;
 }
 
+/**
+ * Hedged streamed calls on these groups: when the first deployment has not
+ * sent its first token within its p95 time to first token (`floorMs` until it
+ * has `minSamples` of them), the next one is started too; the first to answer wins.
+ */
+export interface HedgingConfig {
+  modelGroups: string[];
+  floorMs: number;
+  minSamples: number;
+}
+
 /** The validated, effective configuration: the only input `main` builds from. */
 export interface GatewayConfig {
   host: string;
@@ -87,4 +98,6 @@ export interface GatewayConfig {
   clientKeys: ClientKeyConfig[];
   /** Undefined: the gateway adds no cache breakpoint of its own. */
   autoCacheBreakpoints?: AutoCacheBreakpointsConfig;
+  /** Undefined: no call is hedged. */
+  hedging?: HedgingConfig;
 }

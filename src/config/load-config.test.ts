@@ -185,6 +185,41 @@ prompt_caching:
     );
   });
 
+  it("gives every provider interactive timeouts by default (15 s streamed first byte, 120 s non-streamed answer), overridable per provider", () => {
+    expect(loadConfig({}).providers.openai?.timeouts).toEqual({
+      connectMs: 5_000,
+      firstByteMs: 15_000,
+      answerMs: 120_000,
+      idleMs: 60_000,
+    });
+    const file = writeConfigFile(
+      "providers:\n  openai: { first_byte_timeout_ms: 2000, answer_timeout_ms: 300000, idle_timeout_ms: 90000 }\n",
+    );
+    expect(loadConfig({ LLM_GATEWAY_CONFIG: file }).providers.openai?.timeouts).toEqual({
+      connectMs: 5_000,
+      firstByteMs: 2_000,
+      answerMs: 300_000,
+      idleMs: 90_000,
+    });
+  });
+
+  it("reads hedging per model group with its floor and sample minimum, and checks the groups named", () => {
+    expect(loadConfig({}).hedging).toBeUndefined();
+    const file = writeConfigFile("hedging: { model_groups: [reasoning, fast], floor_ms: 1500 }\n");
+    expect(loadConfig({ LLM_GATEWAY_CONFIG: file }).hedging).toEqual({
+      modelGroups: ["reasoning", "fast"],
+      floorMs: 1_500,
+      minSamples: 20,
+    });
+    const unknownGroup = writeConfigFile("hedging: { model_groups: [reasonin] }\n");
+    expect(configError({ LLM_GATEWAY_CONFIG: unknownGroup })).toMatch(
+      /hedging\.model_groups\.0 names "reasonin", which is not a model group/,
+    );
+    expect(configError({ LLM_GATEWAY_CONFIG: writeConfigFile("hedging: { model_groups: [] }\n") })).toMatch(
+      /hedging\.model_groups/,
+    );
+  });
+
   it("refuses malformed LLM_GATEWAY_API_KEYS entries", () => {
     expect(configError({ LLM_GATEWAY_API_KEYS: "short=team-a" })).toMatch(/entry 1: expected KEY=PROJECT/);
     expect(configError({ LLM_GATEWAY_API_KEYS: "gw-0123456789abcdef=team a" })).toMatch(

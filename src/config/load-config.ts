@@ -16,7 +16,12 @@ import type { ClientKeyConfig, GatewayConfig, ProjectBudget } from "./gateway-co
 
 const builtInProviders = ["anthropic", "openai", "google", "deepseek", "voyage"] as const;
 
-const defaultTimeouts = { connectMs: 5_000, firstByteMs: 60_000, idleMs: 60_000 };
+/**
+ * A streamed answer's headers come at once, so a provider silent for 15 s is hung: fail over. A
+ * non-streamed answer's come only once it is all written, so they get as long as a long answer takes.
+ * Reasoning models stream nothing while they think, hence the idle timeout's minute.
+ */
+const defaultTimeouts = { connectMs: 5_000, firstByteMs: 15_000, answerMs: 120_000, idleMs: 60_000 };
 
 const loopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
 
@@ -88,6 +93,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     clientKeys: [...parseApiKeysEnv(e.LLM_GATEWAY_API_KEYS), ...fileClientKeys(file)],
     autoCacheBreakpoints: autoCacheBreakpointsFrom(file, modelGroups),
+    hedging: hedgingFrom(file, modelGroups),
+  };
+}
+
+function hedgingFrom(file: ConfigFile, modelGroups: Record<string, string[]>): GatewayConfig["hedging"] {
+  const hedging = file.hedging;
+  if (!hedging) return undefined;
+  for (const [index, group] of hedging.model_groups.entries()) {
+    if (!Object.hasOwn(modelGroups, group)) {
+      throw new ConfigError(
+        `Invalid configuration: hedging.model_groups.${index} names "${group}", which is not a model group (${Object.keys(modelGroups).join(", ")})`,
+      );
+    }
+  }
+  return {
+    modelGroups: hedging.model_groups,
+    floorMs: hedging.floor_ms ?? 2_000,
+    minSamples: hedging.min_samples ?? 20,
   };
 }
 
@@ -212,6 +235,7 @@ function timeoutsFrom(fromFile: NonNullable<ConfigFile["providers"]>[string] | u
   return {
     connectMs: fromFile?.connect_timeout_ms ?? defaultTimeouts.connectMs,
     firstByteMs: fromFile?.first_byte_timeout_ms ?? defaultTimeouts.firstByteMs,
+    answerMs: fromFile?.answer_timeout_ms ?? defaultTimeouts.answerMs,
     idleMs: fromFile?.idle_timeout_ms ?? defaultTimeouts.idleMs,
   };
 }

@@ -106,8 +106,10 @@ export interface ProviderSettings {
 
 export interface ProviderTimeouts {
   connectMs: number;
-  /** Time to response headers (and first byte of a non-streamed body). */
+  /** Time to a streamed answer's response headers. */
   firstByteMs: number;
+  /** Time to a non-streamed answer's response headers: the provider sends them once it is all written. */
+  answerMs: number;
   /** Longest silence between two body chunks. */
   idleMs: number;
 }

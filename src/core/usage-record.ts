@@ -27,7 +27,11 @@ export interface UsageRecord {
   costNanoUsd: number;
   latencyMs: number;
   outcome: UsageOutcome;
-  /** Tokens counted by the gateway because the provider reported none. */
+  /**
+   * Some tokens were counted by the gateway: the provider reported none, or
+   * only part (a cut stream: reported input, output counted as delivered), or
+   * the call was left before it answered (its prompt, counted).
+   */
   estimated: boolean;
   /** Epoch milliseconds when the request finished. */
   timestamp: number;

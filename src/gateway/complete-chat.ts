@@ -1,19 +1,21 @@
 import type { Logger } from "pino";
-import type { AutoCacheBreakpointsConfig } from "../config/gateway-config.js";
+import type { AutoCacheBreakpointsConfig, HedgingConfig } from "../config/gateway-config.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatUsage } from "../core/chat.js";
 import { GatewayError } from "../core/gateway-error.js";
 import type { NativeStreamPart, ProviderCallOptions } from "../core/provider-adapter.js";
 import { tokenUsageFromChatUsage } from "../core/token-usage.js";
 import type { UsageOutcome } from "../core/usage-record.js";
-import type { BudgetReservation } from "../governance/budget-guard.js";
+import { type BudgetReservation, unlimitedReservation } from "../governance/budget-guard.js";
 import type { Deployment, Deployments } from "../routing/deployments.js";
 import type { FailoverRouter } from "../routing/failover-router.js";
+import type { FirstTokenTimes } from "../routing/first-token-times.js";
 import { assertSomeTargetHonours, unsupportedReason } from "../routing/unsupported-parameters.js";
 import { nanoUsdToUsd } from "../usage/compute-cost.js";
 import type { Admission } from "./admission.js";
 import type { Caller } from "./caller.js";
 import { ChatStreamAccumulator, chunkCarriesContent } from "./chat-stream-accumulator.js";
 import type { ChatCallOptions, ChatInput, ChatOutcome, NativeChatInput } from "./chat-types.js";
+import { type AbandonedCall, routeHedged } from "./hedged-route.js";
 import { nativeCallFor, refuseWhenNoneCanCarry, takesNatively, unsupportedBy } from "./native-routing.js";
 import { autoCacheOptions, cacheWriteTtl, type PromptCacheOptions } from "./prompt-cache-options.js";
 import { promptTokenBound } from "./prompt-token-bound.js";
@@ -30,6 +32,9 @@ export interface ChatContext {
   requestTimeoutMs: number;
   logger: Logger;
   autoCacheBreakpoints?: AutoCacheBreakpointsConfig;
+  hedging?: HedgingConfig;
+  /** Each deployment's recent times to first token, which hedging reads. */
+  firstTokenTimes?: FirstTokenTimes;
 }
 
 /** A step of an upstream stream: a translated chunk, or a native step (its events and their chunk). */
@@ -102,15 +107,31 @@ async function answerChat(
   if (!options.onChunk) {
     const started = performance.now();
     const routeOptions = routeOptionsFor(context, input, request, options);
-    const routed = await context.router.route(
-      targets,
-      (deployment, signal) =>
-        nativeCallFor(deployment, input.native)?.chat({ signal }) ??
-        deployment.adapter
-          .chat(deployment.model, request, { signal, ...providerOptions })
-          .then((completion) => ({ completion })),
-      routeOptions,
-    );
+    // The deployment whose call is under way: if the caller leaves, it has been sent the prompt and bills for it.
+    let inFlight: Deployment | undefined;
+    const routed = await context.router
+      .route(
+        targets,
+        (deployment, signal) => {
+          inFlight = deployment;
+          const call =
+            nativeCallFor(deployment, input.native)?.chat({ signal }) ??
+            deployment.adapter
+              .chat(deployment.model, request, { signal, ...providerOptions })
+              .then((completion) => ({ completion }));
+          return call.catch((error: unknown) => {
+            if (!options.signal.aborted) inFlight = undefined;
+            throw error;
+          });
+        },
+        routeOptions,
+      )
+      .catch(async (error: unknown) => {
+        if (options.signal.aborted && inFlight) {
+          await bookAbandoned(context, caller, input, request, reservation, inFlight, started);
+        }
+        throw error;
+      });
     const { completion } = routed.value;
     const usage =
       completion.usage ??
@@ -151,11 +172,21 @@ async function answerStreaming(
   const started = performance.now();
   const routeOptions = routeOptionsFor(context, input, request, options);
   const { onChunk } = options;
-  const routed = await context.router.route(
+  const { routed, abandoned } = await routeHedged(
+    context.router,
     targets,
-    (deployment, signal) => openStream(deployment, request, input.native, { signal, ...providerOptions }),
+    async (deployment, signal) => {
+      const callStarted = performance.now();
+      const opened = await openStream(deployment, request, input.native, { signal, ...providerOptions });
+      context.firstTokenTimes?.record(deployment.key, performance.now() - callStarted);
+      return opened;
+    },
     { ...routeOptions, deferSettle: true },
+    hedgeAfterMs(context, input, targets),
   );
+  // The race's loser was sent the prompt: its spend is booked apart, off the answer's path, and
+  // settled with the answer against the budget.
+  const lostCost = abandoned && bookHedgeLoser(context, caller, input, request, abandoned, started);
   const { deployment, permit } = routed;
   const timeToFirstTokenMs = Math.round(performance.now() - started);
   options.onCommit?.({
@@ -190,12 +221,17 @@ async function answerStreaming(
     else permit?.failure(error instanceof Error ? error.message : String(error));
     await routed.value.rest.return?.().catch(() => undefined);
   }
+  if (lostCost) reservation = withExtraCost(reservation, await lostCost);
+  // A cut stream's usage so far is only what the provider had reported (Anthropic's input counts at
+  // message_start): its output is what was delivered, counted here.
   const usage =
-    accumulator.usage ?? (await estimateUsage(context, deployment, request, accumulator.deliveredText));
+    failure === undefined && accumulator.usage
+      ? accumulator.usage
+      : await estimateUsage(context, deployment, request, accumulator.deliveredText, accumulator.usage);
   const outcome = finish(context, caller, input, reservation, deployment, routed.attempts, started, {
     completion: completionFrom(accumulator, id, deployment, usage),
     usage,
-    estimated: accumulator.usage === undefined,
+    estimated: failure !== undefined || accumulator.usage === undefined,
     outcome: failure === undefined ? "success" : "partial",
   });
   outcome.timeToFirstTokenMs = timeToFirstTokenMs;
@@ -250,6 +286,65 @@ async function* nativeSteps(parts: AsyncIterable<NativeStreamPart>): AsyncGenera
       carriesContent: part.carriesContent,
     };
   }
+}
+
+/** When a hedged group's streamed call is late enough to start the next deployment beside it, or undefined. */
+function hedgeAfterMs(context: ChatContext, input: ChatInput, targets: Deployment[]): number | undefined {
+  const { hedging, firstTokenTimes } = context;
+  if (!hedging || !firstTokenTimes || input.model) return undefined;
+  if (!hedging.modelGroups.includes(input.modelGroup ?? "reasoning")) return undefined;
+  const [primary] = targets;
+  if (!primary) return undefined;
+  return firstTokenTimes.p95(primary.key, hedging.minSamples) ?? hedging.floorMs;
+}
+
+/**
+ * Books what the hedge race's loser spent, under the request id with
+ * `-hedge` appended (a record is one request id): the prompt, and whatever
+ * it had streamed before it lost, counted and marked estimated. Returns its cost.
+ */
+async function bookHedgeLoser(
+  context: ChatContext,
+  caller: Caller,
+  input: ChatInput,
+  request: ChatRequest,
+  abandoned: AbandonedCall<OpenedStream>,
+  started: number,
+): Promise<number> {
+  const accumulator = new ChatStreamAccumulator();
+  for (const step of abandoned.value?.head ?? []) if (step.chunk) accumulator.add(step.chunk);
+  await abandoned.value?.rest.return?.(undefined).catch(() => undefined);
+  const usage = await estimateUsage(
+    context,
+    abandoned.deployment,
+    request,
+    accumulator.deliveredText,
+    accumulator.usage,
+  );
+  const loserCaller = { ...caller, requestId: `${caller.requestId}-hedge` };
+  return recordUsage(
+    context.booker,
+    {
+      caller: loserCaller,
+      modelGroup: input.model ? null : (input.modelGroup ?? "reasoning"),
+      deployment: abandoned.deployment,
+      tokens: tokenUsageFromChatUsage(usage),
+      latencyMs: Math.round(performance.now() - started),
+      outcome: "error",
+      estimated: true,
+    },
+    unlimitedReservation(loserCaller.requestId),
+  );
+}
+
+/** The request's reservation, settling for `extraNanoUsd` more than its answer cost. */
+function withExtraCost(reservation: BudgetReservation, extraNanoUsd: number): BudgetReservation {
+  return {
+    requestId: reservation.requestId,
+    heldNanoUsd: reservation.heldNanoUsd,
+    settle: (actualCostNanoUsd) => reservation.settle(actualCostNanoUsd + extraNanoUsd),
+    release: () => reservation.settle(extraNanoUsd),
+  };
 }
 
 function finish(
@@ -381,15 +476,48 @@ function completionFrom(
 }
 
 /**
- * When a provider reports no usage (a cut stream), count it ourselves; the
- * record is marked estimated. Booking depends on it, so it never throws: if
- * counting fails, UTF-8 lengths bound the counts (no token is shorter than a byte).
+ * A non-streamed call the caller left while the provider worked on it: the
+ * provider was sent the prompt and bills for it, so its input is booked,
+ * counted here and marked estimated (the output it went on to make is unknown).
+ */
+async function bookAbandoned(
+  context: ChatContext,
+  caller: Caller,
+  input: ChatInput,
+  request: ChatRequest,
+  reservation: BudgetReservation,
+  deployment: Deployment,
+  started: number,
+): Promise<void> {
+  const usage = await estimateUsage(context, deployment, request, "");
+  recordUsage(
+    context.booker,
+    {
+      caller,
+      modelGroup: input.model ? null : (input.modelGroup ?? "reasoning"),
+      deployment,
+      tokens: tokenUsageFromChatUsage(usage),
+      latencyMs: Math.round(performance.now() - started),
+      outcome: "error",
+      estimated: true,
+    },
+    reservation,
+  );
+}
+
+/**
+ * When a provider reports no usage, or only part of it (a cut stream), count
+ * it ourselves; the record is marked estimated. Input the provider did report
+ * (`reported`) is kept as reported; output is always the delivered text,
+ * counted. Booking depends on it, so it never throws: if counting fails,
+ * UTF-8 lengths bound the counts (no token is shorter than a byte).
  */
 async function estimateUsage(
   context: ChatContext,
   deployment: Deployment,
   request: ChatRequest,
   outputText: string,
+  reported?: ChatUsage,
 ): Promise<ChatUsage> {
   const encoding: EncodingName =
     (deployment.provider.kind === "openai"
@@ -398,19 +526,22 @@ async function estimateUsage(
   let promptTokens: number;
   let completionTokens: number;
   try {
-    promptTokens = (await context.tokenCounter.countMessages(request.messages, encoding)).tokens;
+    promptTokens = reported
+      ? reported.prompt_tokens
+      : (await context.tokenCounter.countMessages(request.messages, encoding)).tokens;
     completionTokens = outputText ? (await context.tokenCounter.countText(outputText, encoding)).tokens : 0;
   } catch (error) {
     context.logger.error(
       { err: error, deployment: deployment.key },
       "usage estimate failed; booking UTF-8 lengths as an upper bound",
     );
-    promptTokens = Buffer.byteLength(JSON.stringify(request.messages), "utf8");
+    promptTokens = reported?.prompt_tokens ?? Buffer.byteLength(JSON.stringify(request.messages), "utf8");
     completionTokens = Buffer.byteLength(outputText, "utf8");
   }
   return {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: promptTokens + completionTokens,
+    ...(reported?.prompt_tokens_details ? { prompt_tokens_details: reported.prompt_tokens_details } : {}),
   };
 }

@@ -7,6 +7,7 @@ import type { RateLimiter } from "../governance/rate-limiter.js";
 import type { CircuitBreaker } from "../routing/circuit-breaker.js";
 import type { Deployments } from "../routing/deployments.js";
 import { FailoverRouter } from "../routing/failover-router.js";
+import { FirstTokenTimes } from "../routing/first-token-times.js";
 import { Admission } from "./admission.js";
 import type { Caller } from "./caller.js";
 import type { ChatCallOptions, ChatInput, ChatOutcome } from "./chat-types.js";
@@ -87,6 +88,8 @@ export class Gateway {
       requestTimeoutMs: dependencies.config.requestTimeoutMs,
       logger: dependencies.logger,
       autoCacheBreakpoints: dependencies.config.autoCacheBreakpoints,
+      hedging: dependencies.config.hedging,
+      firstTokenTimes: new FirstTokenTimes(),
     };
   }
 

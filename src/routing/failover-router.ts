@@ -46,12 +46,15 @@ export type DeploymentCall<T> = (
   signal: AbortSignal,
 ) => Promise<T>;
 
-/** Retry on the same deployment only when waiting can help. */
+/**
+ * Retry on the same deployment only when waiting can help. Not after a
+ * timeout: a provider that did not answer in time is failed over at once, so
+ * a hung primary costs one first-byte timeout, not two.
+ */
 const retryableOnSameDeployment = new Set([
   "rate_limited",
   "overloaded",
   "server",
-  "timeout",
   "connection",
   "stream",
   "schema_mismatch",

@@ -40,7 +40,7 @@ describe("streaming end to end", () => {
   beforeAll(async () => {
     harness = await startHarness({
       env: { LLM_GATEWAY_MAX_RETRIES: "0" },
-      configYaml: "providers:\n  anthropic: { first_byte_timeout_ms: 300 }\n",
+      configYaml: "providers:\n  anthropic: { first_byte_timeout_ms: 300, answer_timeout_ms: 300 }\n",
     });
     openaiClient = new OpenAI({
       apiKey: "unused",

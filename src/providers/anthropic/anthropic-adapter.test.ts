@@ -37,7 +37,7 @@ function settings(overrides: Partial<ProviderSettings>): ProviderSettings {
     kind: "anthropic",
     apiKey,
     baseUrl: `${fake.baseUrl}/`,
-    timeouts: { connectMs: 1000, firstByteMs: 200, idleMs: 1000 },
+    timeouts: { connectMs: 1000, firstByteMs: 200, answerMs: 200, idleMs: 1000 },
     ...overrides,
   };
 }

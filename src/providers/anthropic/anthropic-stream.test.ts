@@ -68,6 +68,22 @@ describe("convertAnthropicStream", () => {
         model,
         choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }],
       },
+      // message_start's input counts, so a stream cut from here on is booked with what Anthropic bills.
+      {
+        ...base,
+        model,
+        choices: [],
+        usage: {
+          prompt_tokens: 2112,
+          completion_tokens: 1,
+          total_tokens: 2113,
+          prompt_tokens_details: {
+            cached_tokens: 2000,
+            cache_creation_tokens: 100,
+            cache_creation_token_details: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 0 },
+          },
+        },
+      },
       { ...base, model, choices: [{ index: 0, delta: { content: "Hello" }, finish_reason: null }] },
       { ...base, model, choices: [{ index: 0, delta: { content: "! How are" }, finish_reason: null }] },
       {
@@ -98,6 +114,7 @@ describe("convertAnthropicStream", () => {
     const chunks = await collect(fixtureLines("anthropic-tool-use.chunks.txt"));
     expect(deltas(chunks)).toEqual([
       { role: "assistant", content: "" },
+      undefined,
       { content: "Checking both" },
       {
         tool_calls: [
@@ -146,6 +163,7 @@ describe("convertAnthropicStream", () => {
     const chunks = await collect(fixtureLines("anthropic-thinking.chunks.txt"));
     expect(deltas(chunks)).toEqual([
       { role: "assistant", content: "" },
+      undefined,
       { reasoning_content: "Short answer." },
       {
         thinking_blocks: [
@@ -161,7 +179,8 @@ describe("convertAnthropicStream", () => {
 
   it("throws a retryable overloaded error (529) on an in-band overloaded_error, after the text before it", async () => {
     const { chunks, error } = await failure(fixtureLines("anthropic-overloaded.chunks.txt"));
-    expect(deltas(chunks)).toEqual([{ role: "assistant", content: "" }, { content: "Once upon" }]);
+    expect(deltas(chunks)).toEqual([{ role: "assistant", content: "" }, undefined, { content: "Once upon" }]);
+    expect(chunks[1]?.usage).toMatchObject({ prompt_tokens: 25 });
     expect(error).toMatchObject({
       kind: "overloaded",
       status: 529,
@@ -174,7 +193,7 @@ describe("convertAnthropicStream", () => {
   it("throws a stream error when the body ends before message_stop", async () => {
     const lines = fixtureLines("anthropic-text.chunks.txt").slice(0, 5);
     const { chunks, error } = await failure(lines);
-    expect(chunks).toHaveLength(3);
+    expect(chunks).toHaveLength(4);
     expect(error).toMatchObject({ kind: "stream", isRetryable: true });
     expect(error.message).toBe("anthropic stream ended before message_stop");
   });
@@ -193,7 +212,7 @@ describe("convertAnthropicStream", () => {
         chunks.push(chunk);
       }
     }).rejects.toMatchObject({ kind: "invalid_response" });
-    expect(chunks).toHaveLength(1);
+    expect(chunks).toHaveLength(2);
   });
 
   it("throws invalid_response for a known event missing its fields", async () => {

@@ -29,8 +29,10 @@ type ChunkDelta = ChatCompletionChunk["choices"][number]["delta"];
  * forced JSON tool's input streams as content. Thinking streams as
  * `reasoning_content`; each thinking block is also sent whole as
  * `thinking_blocks` once its signature arrived (at its `content_block_stop`),
- * a redacted one when it starts. A body that ends before `message_stop` is a
- * broken stream.
+ * a redacted one when it starts. Usage goes out as a usage-only chunk twice:
+ * the input counts of `message_start` (billed from then on, so a stream cut
+ * later is booked with them), then the totals at `message_stop`. A body that
+ * ends before `message_stop` is a broken stream.
  */
 export async function* convertAnthropicStream(
   events: AsyncIterable<EventSourceMessage>,
@@ -65,6 +67,7 @@ export async function* convertAnthropicStream(
         model = event.message.model;
         usage = event.message.usage ?? undefined;
         yield chunk({ role: "assistant", content: "" });
+        if (usage) yield { ...chunk({}), choices: [], usage: convertAnthropicUsage(usage) };
         break;
       case "content_block_start": {
         const block = event.content_block;

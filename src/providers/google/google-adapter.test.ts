@@ -38,7 +38,7 @@ const settings = (overrides: Partial<ProviderSettings["timeouts"]> = {}): Provid
   kind: "google",
   apiKey,
   baseUrl: fake.baseUrl,
-  timeouts: { connectMs: 2_000, firstByteMs: 2_000, idleMs: 2_000, ...overrides },
+  timeouts: { connectMs: 2_000, firstByteMs: 2_000, answerMs: 2_000, idleMs: 2_000, ...overrides },
 });
 let adapter: ReturnType<typeof createGoogleAdapter>;
 const options = () => ({ signal: new AbortController().signal });
@@ -274,10 +274,9 @@ describe("google adapter: faults", () => {
   });
 
   it("times out when the first byte does not come in time", async () => {
-    const impatient = createGoogleAdapter(settings({ firstByteMs: 150 }));
+    const impatient = createGoogleAdapter(settings({ firstByteMs: 150, answerMs: 150 }));
     fake.enqueueChat({ type: "hang" }, { type: "hang" });
 
-    // In parallel: undici checks these timeouts on a coarse (~0.5 s) tick.
     const [chatError, streamError] = await Promise.all([
       impatient.chat(flash, hello, options()).catch((error) => error),
       impatient.streamChat(flash, hello, options()).catch((error) => error),

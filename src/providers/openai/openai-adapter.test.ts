@@ -207,7 +207,9 @@ describe("OpenAI adapter: faults", () => {
 
   it("maps a first-byte timeout to kind timeout", async () => {
     const impatient = createOpenAiAdapter(
-      testSettings(fake.baseUrl, { timeouts: { connectMs: 1_000, firstByteMs: 150, idleMs: 1_000 } }),
+      testSettings(fake.baseUrl, {
+        timeouts: { connectMs: 1_000, firstByteMs: 150, answerMs: 150, idleMs: 1_000 },
+      }),
     );
     fake.enqueueChat({ type: "hang" });
     const error = await upstreamFailure(() => impatient.chat(model, hello, signal()));

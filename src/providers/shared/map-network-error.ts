@@ -5,6 +5,8 @@ const timeoutCodes = new Set([
   "UND_ERR_HEADERS_TIMEOUT",
   "UND_ERR_BODY_TIMEOUT",
   "ETIMEDOUT",
+  "GW_FIRST_BYTE_TIMEOUT",
+  "GW_IDLE_TIMEOUT",
 ]);
 
 /**
@@ -30,7 +32,10 @@ export function mapNetworkError(
     // A non-streamed answer's first byte comes when the whole answer is written: a long
     // generation explains its timeout, and says nothing about the provider's health.
     explainedByRequest:
-      isTimeout && code !== "UND_ERR_CONNECT_TIMEOUT" && options.awaitingWholeAnswer === true,
+      isTimeout &&
+      code !== "UND_ERR_CONNECT_TIMEOUT" &&
+      code !== "GW_IDLE_TIMEOUT" &&
+      options.awaitingWholeAnswer === true,
     message: isTimeout
       ? `${provider} did not answer in time (${code}): ${message}`
       : `${provider} could not be reached${code ? ` (${code})` : ""}: ${message}`,

@@ -1,17 +1,19 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import { type Dispatcher, request } from "undici";
 import { UpstreamError } from "../../core/upstream-error.js";
+import type { UpstreamDispatcher } from "./create-upstream-dispatcher.js";
 import { createUpstreamError, type ErrorMessageExtractor } from "./create-upstream-error.js";
 import { mapNetworkError } from "./map-network-error.js";
 import { parseSse } from "./parse-sse.js";
 import { credentialsIn, redactCredentials } from "./redact-credentials.js";
+import { UpstreamDeadlines } from "./upstream-deadlines.js";
 
 export interface UpstreamRequest {
   provider: string;
   url: string;
   headers: Record<string, string>;
   body: unknown;
-  dispatcher: Dispatcher;
+  dispatcher: UpstreamDispatcher;
   signal: AbortSignal;
   extractErrorMessage: ErrorMessageExtractor;
 }
@@ -19,10 +21,14 @@ export interface UpstreamRequest {
 /** POSTs JSON and returns the parsed 2xx body; every failure is an UpstreamError. */
 export async function postJson(upstream: UpstreamRequest): Promise<unknown> {
   const wholeAnswer = { awaitingWholeAnswer: true };
-  const response = await openUpstream(upstream, wholeAnswer);
-  let text: string;
+  const { response, deadlines } = await openUpstream(upstream, wholeAnswer);
+  let text = "";
   try {
-    text = await response.body.text();
+    const decoder = new TextDecoder();
+    for await (const chunk of deadlines.watch<Uint8Array>(response.body)) {
+      text += decoder.decode(chunk, { stream: true });
+    }
+    text += decoder.decode();
   } catch (error) {
     throw mapNetworkError(upstream.provider, upstream.url, error, upstream.signal, wholeAnswer);
   }
@@ -49,11 +55,11 @@ export async function postJson(upstream: UpstreamRequest): Promise<unknown> {
  * here, before anything streams.
  */
 export async function postForEvents(upstream: UpstreamRequest): Promise<AsyncGenerator<EventSourceMessage>> {
-  const response = await openUpstream(upstream);
+  const { response, deadlines } = await openUpstream(upstream);
   return parseSse({
     provider: upstream.provider,
     url: upstream.url,
-    body: response.body,
+    body: deadlines.watch<Uint8Array>(response.body),
     signal: upstream.signal,
     credentials: credentialsIn(upstream.headers),
   });
@@ -62,23 +68,36 @@ export async function postForEvents(upstream: UpstreamRequest): Promise<AsyncGen
 async function openUpstream(
   upstream: UpstreamRequest,
   timeouts: { awaitingWholeAnswer?: boolean } = {},
-): Promise<Dispatcher.ResponseData> {
+): Promise<{ response: Dispatcher.ResponseData; deadlines: UpstreamDeadlines }> {
+  const deadlines = new UpstreamDeadlines(upstream.signal, upstream.dispatcher.timeouts);
   let response: Dispatcher.ResponseData;
   try {
+    deadlines.awaitFirstByte(timeouts.awaitingWholeAnswer === true);
     response = await request(upstream.url, {
       method: "POST",
       headers: { "content-type": "application/json", ...upstream.headers },
       body: typeof upstream.body === "string" ? upstream.body : JSON.stringify(upstream.body),
       dispatcher: upstream.dispatcher,
-      signal: upstream.signal,
+      signal: deadlines.signal,
     });
   } catch (error) {
-    throw mapNetworkError(upstream.provider, upstream.url, error, upstream.signal, timeouts);
+    throw mapNetworkError(
+      upstream.provider,
+      upstream.url,
+      deadlines.expired ?? error,
+      upstream.signal,
+      timeouts,
+    );
+  } finally {
+    deadlines.pause();
   }
-  if (response.statusCode >= 200 && response.statusCode < 300) return response;
+  if (response.statusCode >= 200 && response.statusCode < 300) return { response, deadlines };
   let bodyText = "";
   try {
-    bodyText = await response.body.text();
+    const decoder = new TextDecoder();
+    for await (const chunk of deadlines.watch<Uint8Array>(response.body)) {
+      bodyText += decoder.decode(chunk, { stream: true });
+    }
   } catch {
     // The status alone classifies the failure; a lost error body is not worth more.
   }

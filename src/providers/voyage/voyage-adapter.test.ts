@@ -33,7 +33,7 @@ const settings = (firstByteMs = 2_000): ProviderSettings => ({
   kind: "voyage",
   apiKey,
   baseUrl: fake.baseUrl,
-  timeouts: { connectMs: 2_000, firstByteMs, idleMs: 2_000 },
+  timeouts: { connectMs: 2_000, firstByteMs, answerMs: firstByteMs, idleMs: 2_000 },
 });
 const options = () => ({ signal: new AbortController().signal });
 const embed = (input: string[], dimensions?: number) =>

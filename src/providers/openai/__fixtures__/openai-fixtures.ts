@@ -53,7 +53,7 @@ export function testSettings(baseUrl: string, overrides: Partial<ProviderSetting
     kind: "openai",
     apiKey: "sk-test-0123456789abcdef",
     baseUrl,
-    timeouts: { connectMs: 1_000, firstByteMs: 5_000, idleMs: 5_000 },
+    timeouts: { connectMs: 1_000, firstByteMs: 5_000, answerMs: 5_000, idleMs: 5_000 },
     ...overrides,
   };
 }

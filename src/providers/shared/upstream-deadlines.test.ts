@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { defaultCatalog } from "../../config/default-catalog.js";
+import type { ChatRequest } from "../../core/chat.js";
+import type { ModelSpec } from "../../core/model-catalog.js";
+import type { ProviderTimeouts } from "../../core/provider-adapter.js";
+import { createFakeAnthropic, type FakeAnthropic } from "../../fakes/anthropic/fake-anthropic.js";
+import { ControlledStream } from "../../fakes/fake-upstream-server.js";
+import { createAnthropicAdapter } from "../anthropic/anthropic-adapter.js";
+
+const model = defaultCatalog()["claude-haiku"] as ModelSpec;
+const request: ChatRequest = { messages: [{ role: "user", content: "Hi" }] };
+/** How late a deadline may fire (issue 17: within 50 ms of its value). */
+const tolerance = 50;
+
+let fake: FakeAnthropic;
+beforeAll(async () => {
+  fake = await createFakeAnthropic();
+});
+afterAll(() => fake.close());
+beforeEach(() => fake.server.reset());
+
+const adapterWith = (timeouts: Partial<ProviderTimeouts>) =>
+  createAnthropicAdapter({
+    name: "anthropic",
+    kind: "anthropic",
+    apiKey: "sk-ant-test-0123456789",
+    baseUrl: fake.baseUrl,
+    timeouts: { connectMs: 1_000, firstByteMs: 5_000, answerMs: 5_000, idleMs: 5_000, ...timeouts },
+  });
+const call = () => ({ signal: new AbortController().signal });
+
+/** Milliseconds until `promise` rejects, with what it rejected with. */
+async function timeToRejection(promise: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
+  const started = performance.now();
+  try {
+    await promise;
+  } catch (error) {
+    return { ms: performance.now() - started, error };
+  }
+  throw new Error("expected a rejection");
+}
+
+async function drain(stream: AsyncIterable<unknown>): Promise<number> {
+  let chunks = 0;
+  for await (const _chunk of stream) chunks++;
+  return chunks;
+}
+
+describe("upstream deadlines (own timers, not undici's one-second wheel)", () => {
+  it("a streamed call's first-byte timeout fires within 50 ms of its value, and is a timeout that counts", async () => {
+    const adapter = adapterWith({ firstByteMs: 600 });
+    for (let run = 0; run < 3; run++) {
+      fake.enqueueChat({ type: "hang" });
+      const { ms, error } = await timeToRejection(adapter.streamChat(model, request, call()));
+      expect(ms).toBeGreaterThanOrEqual(600 - 1);
+      expect(ms).toBeLessThan(600 + tolerance);
+      expect(error).toMatchObject({ kind: "timeout", explainedByRequest: false });
+    }
+  });
+
+  it("a non-streamed call waits for its answer timeout, not the first-byte one; that timeout is explained by the request", async () => {
+    const adapter = adapterWith({ firstByteMs: 100, answerMs: 500 });
+    const answer = fake.replies.text("late but in time");
+    if (answer.type !== "json") throw new Error("expected a JSON reply");
+    fake.enqueueChat({ ...answer, delayMs: 250 });
+    const completion = await adapter.chat(model, request, call());
+    expect(completion.choices[0]?.message.content).toBe("late but in time");
+    fake.enqueueChat({ type: "hang" });
+    const { ms, error } = await timeToRejection(adapter.chat(model, request, call()));
+    expect(ms).toBeGreaterThanOrEqual(500 - 1);
+    expect(ms).toBeLessThan(500 + tolerance);
+    expect(error).toMatchObject({ kind: "timeout", explainedByRequest: true });
+  });
+
+  it("the idle timeout fires within 50 ms of the provider's last byte", async () => {
+    const adapter = adapterWith({ idleMs: 400 });
+    const stream = new ControlledStream();
+    fake.enqueueChat({ type: "controlled", stream });
+    const reply = fake.replies.stream(["never", " finished"]);
+    if (reply.type !== "sse") throw new Error("expected an SSE reply");
+    const chunks = await adapter.streamChat(model, request, call());
+    await stream.opened();
+    for (const event of reply.events.slice(0, 4)) stream.send(event);
+    const lastByte = performance.now();
+    const { error } = await timeToRejection(drain(chunks));
+    const silence = performance.now() - lastByte;
+    expect(silence).toBeGreaterThanOrEqual(400 - 1);
+    expect(silence).toBeLessThan(400 + tolerance);
+    expect(error).toMatchObject({ kind: "timeout", explainedByRequest: false });
+    expect(String((error as Error).message)).toMatch(/no data for 400 ms/);
+  });
+
+  it("each chunk restarts the idle timer: a stream longer than the idle timeout, never silent that long, completes", async () => {
+    const adapter = adapterWith({ idleMs: 300 });
+    fake.enqueueChat(fake.replies.stream(["a", "b", "c", "d", "e", "f"], { chunkDelayMs: 150 }));
+    const started = performance.now();
+    const chunks = await drain(await adapter.streamChat(model, request, call()));
+    expect(performance.now() - started).toBeGreaterThan(900);
+    expect(chunks).toBeGreaterThan(6);
+  });
+
+  it("a caller reading slowly is not taken for a silent provider", async () => {
+    const adapter = adapterWith({ idleMs: 200 });
+    fake.enqueueChat(fake.replies.stream(["a", "b", "c"]));
+    let chunks = 0;
+    for await (const _chunk of await adapter.streamChat(model, request, call())) {
+      chunks++;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    expect(chunks).toBeGreaterThan(3);
+  });
+});
