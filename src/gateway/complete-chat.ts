@@ -7,7 +7,7 @@ import { tokenUsageFromChatUsage } from "../core/token-usage.js";
 import type { UsageOutcome } from "../core/usage-record.js";
 import { type BudgetReservation, unlimitedReservation } from "../governance/budget-guard.js";
 import type { Deployment, Deployments } from "../routing/deployments.js";
-import type { FailoverRouter } from "../routing/failover-router.js";
+import type { DeploymentCall, FailoverRouter } from "../routing/failover-router.js";
 import type { FirstTokenTimes } from "../routing/first-token-times.js";
 import { assertSomeTargetHonours, unsupportedReason } from "../routing/unsupported-parameters.js";
 import { nanoUsdToUsd } from "../usage/compute-cost.js";
@@ -107,29 +107,21 @@ async function answerChat(
   if (!options.onChunk) {
     const started = performance.now();
     const routeOptions = routeOptionsFor(context, input, request, options);
-    // The deployment whose call is under way: if the caller leaves, it has been sent the prompt and bills for it.
-    let inFlight: Deployment | undefined;
+    const underWay = new CallsUnderWay(options.signal);
     const routed = await context.router
       .route(
         targets,
-        (deployment, signal) => {
-          inFlight = deployment;
-          const call =
+        underWay.track(
+          (deployment, signal) =>
             nativeCallFor(deployment, input.native)?.chat({ signal }) ??
             deployment.adapter
               .chat(deployment.model, request, { signal, ...providerOptions })
-              .then((completion) => ({ completion }));
-          return call.catch((error: unknown) => {
-            if (!options.signal.aborted) inFlight = undefined;
-            throw error;
-          });
-        },
+              .then((completion) => ({ completion })),
+        ),
         routeOptions,
       )
       .catch(async (error: unknown) => {
-        if (options.signal.aborted && inFlight) {
-          await bookAbandoned(context, caller, input, request, reservation, inFlight, started);
-        }
+        await bookAbandonedCalls(context, caller, input, request, reservation, underWay, started);
         throw error;
       });
     const { completion } = routed.value;
@@ -172,18 +164,23 @@ async function answerStreaming(
   const started = performance.now();
   const routeOptions = routeOptionsFor(context, input, request, options);
   const { onChunk } = options;
+  const underWay = new CallsUnderWay(options.signal);
   const { routed, abandoned } = await routeHedged(
     context.router,
     targets,
-    async (deployment, signal) => {
+    underWay.track(async (deployment, signal) => {
       const callStarted = performance.now();
       const opened = await openStream(deployment, request, input.native, { signal, ...providerOptions });
       context.firstTokenTimes?.record(deployment.key, performance.now() - callStarted);
       return opened;
-    },
+    }),
     { ...routeOptions, deferSettle: true },
     hedgeAfterMs(context, input, targets),
-  );
+  ).catch(async (error: unknown) => {
+    // A caller who leaves before the first token: the provider was sent the prompt.
+    await bookAbandonedCalls(context, caller, input, request, reservation, underWay, started);
+    throw error;
+  });
   // The race's loser was sent the prompt: its spend is booked apart, off the answer's path, and
   // settled with the answer against the budget.
   const lostCost = abandoned && bookHedgeLoser(context, caller, input, request, abandoned, started);
@@ -475,10 +472,70 @@ function completionFrom(
   };
 }
 
+/** The deployments whose calls are under way, so that a caller who leaves is booked for what was sent. */
+class CallsUnderWay {
+  readonly deployments = new Set<Deployment>();
+
+  constructor(private readonly callerSignal: AbortSignal) {}
+
+  get abandoned(): boolean {
+    return this.callerSignal.aborted && this.deployments.size > 0;
+  }
+
+  track<T>(call: DeploymentCall<T>): DeploymentCall<T> {
+    return async (deployment, signal) => {
+      this.deployments.add(deployment);
+      try {
+        return await call(deployment, signal);
+      } catch (error) {
+        // A call that failed on its own is not the caller's to pay; one the caller cut short is.
+        if (!this.callerSignal.aborted) this.deployments.delete(deployment);
+        throw error;
+      }
+    };
+  }
+}
+
 /**
- * A non-streamed call the caller left while the provider worked on it: the
- * provider was sent the prompt and bills for it, so its input is booked,
- * counted here and marked estimated (the output it went on to make is unknown).
+ * Calls the caller left while a provider worked on them (a non-streamed
+ * answer, or a stream before its first token): each provider was sent the
+ * prompt and bills for it, so its input is booked, counted here and marked
+ * estimated (the output it went on to make is unknown). The first is booked
+ * under the request's id, a hedged second one under `<id>-hedge`.
+ */
+async function bookAbandonedCalls(
+  context: ChatContext,
+  caller: Caller,
+  input: ChatInput,
+  request: ChatRequest,
+  reservation: BudgetReservation,
+  underWay: CallsUnderWay,
+  started: number,
+): Promise<void> {
+  if (!underWay.abandoned) return;
+  const [first, ...hedged] = [...underWay.deployments];
+  let hedgedCost = 0;
+  for (const deployment of hedged) {
+    const hedgeCaller = { ...caller, requestId: `${caller.requestId}-hedge` };
+    const unsettled = unlimitedReservation(hedgeCaller.requestId);
+    hedgedCost += await bookAbandoned(context, hedgeCaller, input, request, unsettled, deployment, started);
+  }
+  // One settle for the request's hold: what every abandoned call cost.
+  if (first)
+    await bookAbandoned(
+      context,
+      caller,
+      input,
+      request,
+      withExtraCost(reservation, hedgedCost),
+      first,
+      started,
+    );
+}
+
+/**
+ * One call the caller left while the provider worked on it: its input is
+ * booked, counted here and marked estimated.
  */
 async function bookAbandoned(
   context: ChatContext,
@@ -488,9 +545,9 @@ async function bookAbandoned(
   reservation: BudgetReservation,
   deployment: Deployment,
   started: number,
-): Promise<void> {
+): Promise<number> {
   const usage = await estimateUsage(context, deployment, request, "");
-  recordUsage(
+  return recordUsage(
     context.booker,
     {
       caller,
