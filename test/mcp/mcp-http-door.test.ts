@@ -44,6 +44,7 @@ describe("MCP over Streamable HTTP", () => {
           count_tokens: true,
           create_embeddings: false,
           get_usage: true,
+          list_conversations: true,
           list_models: true,
         });
         await client.close();
