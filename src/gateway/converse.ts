@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Logger } from "pino";
 import type { ChatMessage } from "../core/chat.js";
 import type { ConversationStore, ConversationTurn, StoredConversation } from "../core/conversation.js";
 import { GatewayError } from "../core/gateway-error.js";
@@ -12,10 +13,12 @@ export interface ConverseContext {
   conversations: ConversationStore;
   deployments: Deployments;
   tokenCounter: TokenCounter;
+  logger: Logger;
 }
 
 export interface ConverseOutcome extends ChatOutcome {
-  conversationId: string;
+  /** Absent when the store could not keep this turn: the answer, already paid for, is returned anyway. */
+  conversationId: string | undefined;
   /** Oldest stored turns not sent because the conversation outgrew the smallest context window of the chain. */
   turnsLeftOut: number;
 }
@@ -45,8 +48,8 @@ export async function converse(
     content: message?.content ?? null,
     ...(message?.tool_calls?.length ? { tool_calls: message.tool_calls } : {}),
   };
-  await storing(() =>
-    context.conversations.append({
+  try {
+    await context.conversations.append({
       id,
       projectId: caller.projectId,
       turn: { messages: [...input.messages, answer] },
@@ -54,8 +57,14 @@ export async function converse(
       tokens: outcome.result.usage.total_tokens,
       costNanoUsd: Math.round(outcome.result.cost_usd * 1e9),
       atMs: Date.now(),
-    }),
-  );
+    });
+  } catch (error) {
+    context.logger.error(
+      { err: error, requestId: caller.requestId },
+      "conversation store unavailable: the answer is returned without a conversation id",
+    );
+    return { ...outcome, conversationId: undefined, turnsLeftOut };
+  }
   return { ...outcome, conversationId: id, turnsLeftOut };
 }
 

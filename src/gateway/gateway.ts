@@ -127,7 +127,7 @@ export class Gateway {
   ): Promise<ConverseOutcome> {
     const { conversations, deployments } = this.dependencies;
     return converse(
-      { conversations, deployments, tokenCounter: this.tokenCounter },
+      { conversations, deployments, tokenCounter: this.tokenCounter, logger: this.logger },
       input,
       conversationId,
       caller,

@@ -57,4 +57,42 @@ describe("conversations shared by replicas through Redis", () => {
     await clientA.close();
     await clientB.close();
   });
+
+  it("with Redis down, still answers a new call (without an id) and refuses to continue one, spending nothing", async () => {
+    const [replica] = replicas as [Harness];
+    const client = await connectMcp(replica.url);
+    const caller = { project_id: "proj-redis-down", agent_id: "agent-1" };
+    replica.fakes.openai.enqueueChat(replica.fakes.openai.replies.text("Before."));
+    const opened = await callTool<ConversationResult>(client, "chat_completion", {
+      ...caller,
+      model: "gpt-4.1",
+      messages: [{ role: "user", content: "Hi" }],
+    });
+    await redis.kill();
+    try {
+      replica.fakes.openai.enqueueChat(replica.fakes.openai.replies.text("Still answered."));
+      const fresh = await callTool<ConversationResult>(client, "chat_completion", {
+        ...caller,
+        model: "gpt-4.1",
+        messages: [{ role: "user", content: "Hi again" }],
+      });
+      expect(fresh.isError).toBe(false);
+      expect(fresh.structured.content).toBe("Still answered.");
+      expect(fresh.structured).not.toHaveProperty("conversation_id");
+      expect(fresh.text).toContain("conversation not stored (store unavailable)");
+
+      const continued = await callTool(client, "chat_completion", {
+        ...caller,
+        model: "gpt-4.1",
+        conversation_id: opened.structured.conversation_id,
+        messages: [{ role: "user", content: "And now?" }],
+      });
+      expect(continued.isError).toBe(true);
+      expect(continued.text).toContain("GW_ERR_STORE_UNAVAILABLE");
+      expect(replica.fakes.openai.chatCalls()).toHaveLength(2);
+    } finally {
+      await redis.restart();
+    }
+    await client.close();
+  });
 });

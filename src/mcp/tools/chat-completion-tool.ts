@@ -79,7 +79,7 @@ const outputSchema = memoizeJsonSchema(
     cost_usd: z.number(),
     latency_ms: z.number(),
     attempts: z.array(attemptSchema),
-    conversation_id: z.string(),
+    conversation_id: z.string().optional().describe("absent when the conversation store is down"),
     turns_left_out: z.number().optional().describe("oldest turns not sent: the context window was full"),
   }),
 );
@@ -136,7 +136,7 @@ export function registerChatCompletionTool(
         );
         const result = {
           ...outcome.result,
-          conversation_id: outcome.conversationId,
+          ...(outcome.conversationId ? { conversation_id: outcome.conversationId } : {}),
           ...(outcome.turnsLeftOut > 0 ? { turns_left_out: outcome.turnsLeftOut } : {}),
         };
         return toolSuccess(result, renderChatResult(result));
@@ -147,11 +147,16 @@ export function registerChatCompletionTool(
   );
 }
 
-function renderChatResult(result: ChatResult & { conversation_id: string; turns_left_out?: number }): string {
+function renderChatResult(
+  result: ChatResult & { conversation_id?: string; turns_left_out?: number },
+): string {
   const calls = result.tool_calls.map(
     (call) => `tool call ${call.function.name}(${call.function.arguments})`,
   );
   const body = [result.content ?? "", ...calls].filter(Boolean).join("\n");
+  const conversation = result.conversation_id
+    ? `conversation ${result.conversation_id}`
+    : "conversation not stored (store unavailable)";
   const leftOut = result.turns_left_out ? `, ${result.turns_left_out} oldest turns left out` : "";
-  return `${body}\n\n[${result.model} via ${result.provider}, ${result.usage.total_tokens} tokens, $${result.cost_usd}, conversation ${result.conversation_id}${leftOut}]`;
+  return `${body}\n\n[${result.model} via ${result.provider}, ${result.usage.total_tokens} tokens, $${result.cost_usd}, ${conversation}${leftOut}]`;
 }
