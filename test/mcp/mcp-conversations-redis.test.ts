@@ -42,7 +42,8 @@ describe("conversations shared by replicas through Redis", () => {
       messages: [{ role: "user", content: "Do you agree?" }],
     });
     expect(continued.isError).toBe(false);
-    const sent = (second.fakes.anthropic.chatCalls()[0]?.body as { messages: unknown[] }).messages;
+    const sent = (second.fakes.anthropic.chatCalls()[0]?.body as { messages: unknown[] } | undefined)
+      ?.messages;
     expect(sent).toEqual([
       { role: "user", content: [{ type: "text", text: "Index for range queries?" }] },
       { role: "assistant", content: [{ type: "text", text: "Consider a B-tree." }] },
