@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS conversations (
   updated_at_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS conversations_by_project ON conversations (project_id, updated_at_ms);
+CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations (updated_at_ms);
 CREATE TABLE IF NOT EXISTS conversation_turns (
   conversation_id TEXT NOT NULL,
   position INTEGER NOT NULL,
@@ -57,6 +58,9 @@ export class SqliteConversationStore implements ConversationStore {
     mkdirSync(options.dataDir, { recursive: true });
     this.#db = new Database(join(options.dataDir, "conversations.sqlite"));
     this.#db.pragma("journal_mode = WAL");
+    // One commit per call on the event loop: NORMAL skips its fsync (WAL still survives a process crash;
+    // a power loss may forget the latest turns, which a conversation can afford and a booking cannot).
+    this.#db.pragma("synchronous = NORMAL");
     this.#db.pragma("busy_timeout = 5000");
     this.#db.exec(schema);
     const upsert = this.#db.prepare(

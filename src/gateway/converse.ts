@@ -104,6 +104,11 @@ async function fitHistory(
   if (turns.length === 0) return { history: [], turnsLeftOut: 0 };
   const targets = context.deployments.targetsFor(input, "chat");
   const window = Math.min(...targets.map((deployment) => deployment.model.contextWindow));
+  // No token is shorter than a byte: a conversation whose bytes fit needs no counting.
+  const bytes = Buffer.byteLength(JSON.stringify([turns, input.messages]), "utf8");
+  if (bytes <= window - (input.max_tokens ?? 0)) {
+    return { history: turns.flatMap((turn) => turn.messages), turnsLeftOut: 0 };
+  }
   const count = async (messages: ChatMessage[]) =>
     (await context.tokenCounter.countMessages(messages, "o200k_base")).tokens;
   let budget = window - (input.max_tokens ?? 0) - (await count(input.messages));
