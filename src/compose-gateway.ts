@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config/gateway-config.js";
+import { RedisConversationStore } from "./conversations/redis-conversation-store.js";
+import { SqliteConversationStore } from "./conversations/sqlite-conversation-store.js";
+import type { ConversationStore } from "./core/conversation.js";
 import type { UsageStore } from "./core/usage-record.js";
 import { ClientKeys } from "./gateway/client-keys.js";
 import { Gateway } from "./gateway/gateway.js";
@@ -61,6 +64,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     ? [
         connectRedis(config.redisUrl, config.redisCluster, logger, "circuit breaker"),
         connectRedis(config.redisUrl, config.redisCluster, logger, "budgets and rate limits"),
+        connectRedis(config.redisUrl, config.redisCluster, logger, "conversations"),
       ]
     : [];
   const store = await createUsageStore({
@@ -73,7 +77,15 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     for (const client of await Promise.all(connecting)) client.disconnect();
     throw error;
   });
-  const [breakerClient, governanceClient] = await Promise.all(connecting);
+  const [breakerClient, governanceClient, conversationClient] = await Promise.all(connecting);
+  // Beside the usage store: shared by every replica with Redis, else a file of the data dir.
+  const conversations: ConversationStore = conversationClient
+    ? new RedisConversationStore({
+        client: conversationClient,
+        keyPrefix: config.redisKeyPrefix,
+        ttlMs: config.conversationTtlMs,
+      })
+    : new SqliteConversationStore({ dataDir: config.dataDir, ttlMs: config.conversationTtlMs });
   // With Redis every replica shares circuit state; the breaker owns (and closes) its own connections.
   const circuits = breakerClient
     ? new RedisCircuitBreaker({
@@ -103,6 +115,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     deployments,
     circuits,
     store,
+    conversations,
     logger,
     version,
     clientKeys,

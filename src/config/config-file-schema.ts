@@ -23,6 +23,12 @@ export const configFileSchema = z.strictObject({
       allowed_origins: z.array(z.string().min(1)).optional(),
       allowed_hosts: z.array(z.string().min(1)).optional(),
       request_timeout_seconds: z.number().positive().max(3600).optional(),
+      conversation_ttl_seconds: z
+        .number()
+        .int()
+        .positive()
+        .max(366 * 86_400)
+        .optional(),
       headers_timeout_seconds: z.number().positive().max(3600).optional(),
       body_timeout_seconds: z.number().positive().max(3600).optional(),
       max_connections: z.number().int().min(1).max(1_000_000).optional(),

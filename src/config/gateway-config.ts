@@ -67,6 +67,8 @@ export interface GatewayConfig {
   debug: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   dataDir: string;
+  /** How long a conversation is kept after its last turn (`LLM_GATEWAY_CONVERSATION_TTL_SECONDS`). */
+  conversationTtlMs: number;
   redisUrl: string | undefined;
   redisCluster: boolean;
   redisKeyPrefix: string;

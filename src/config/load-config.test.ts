@@ -57,6 +57,16 @@ describe("loadConfig", () => {
     expect(config.logLevel).toBe("debug");
   });
 
+  it("keeps conversations a week by default; the environment or the file's server section sets it", () => {
+    expect(loadConfig({}).conversationTtlMs).toBe(7 * 86_400_000);
+    expect(loadConfig({ LLM_GATEWAY_CONVERSATION_TTL_SECONDS: "3600" }).conversationTtlMs).toBe(3_600_000);
+    const path = writeConfigFile("server:\n  conversation_ttl_seconds: 60\n");
+    expect(loadConfig({ LLM_GATEWAY_CONFIG: path }).conversationTtlMs).toBe(60_000);
+    expect(configError({ LLM_GATEWAY_CONVERSATION_TTL_SECONDS: "0" })).toMatch(
+      /LLM_GATEWAY_CONVERSATION_TTL_SECONDS: must be at least 1/,
+    );
+  });
+
   it("names the field and what is allowed for a bad environment value", () => {
     expect(configError({ LLM_GATEWAY_PORT: "eighty" })).toMatch(
       /LLM_GATEWAY_PORT: expected a whole number from 0 to 65535/,

@@ -9,6 +9,8 @@ export const errorCodes = {
   GW_ERR_UNSUPPORTED_PARAMETER: { status: 400, type: "invalid_request_error" },
   GW_ERR_UNKNOWN_MODEL_GROUP: { status: 404, type: "invalid_request_error" },
   GW_ERR_UNKNOWN_MODEL: { status: 404, type: "invalid_request_error" },
+  /** A conversation id that is unknown, expired, or another project's (indistinguishable on purpose). */
+  GW_ERR_UNKNOWN_CONVERSATION: { status: 404, type: "invalid_request_error" },
   GW_ERR_UNAUTHORIZED: { status: 401, type: "authentication_error" },
   GW_ERR_FORBIDDEN_PROJECT: { status: 403, type: "permission_error" },
   GW_ERR_FORBIDDEN_AGENT: { status: 403, type: "permission_error" },

@@ -62,6 +62,7 @@ export function demoBanner({ url, fakes, failures, trafficIntervalMs }: DemoBann
     `  ${mcp("list_models", {})}`,
     `  ${mcp("create_embeddings", { input: ["one", "two"] })}`,
     `  ${mcp("get_usage", { period: "day" })}`,
+    `  ${mcp("list_conversations", {})}`,
     "",
     "Ctrl-C stops the demo and deletes its data.",
     "",

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/gateway-config.js";
 import type { CancellationBus } from "../core/cancellation-bus.js";
+import type { ConversationStore, ConversationSummary, StoredConversation } from "../core/conversation.js";
 import type { UsageStore } from "../core/usage-record.js";
 import type { BudgetGuard } from "../governance/budget-guard.js";
 import type { RateLimiter } from "../governance/rate-limiter.js";
@@ -13,6 +14,7 @@ import type { Caller } from "./caller.js";
 import type { ChatCallOptions, ChatInput, ChatOutcome } from "./chat-types.js";
 import type { ClientKeys } from "./client-keys.js";
 import { type ChatContext, completeChat } from "./complete-chat.js";
+import { type ConverseOutcome, converse, readConversation } from "./converse.js";
 import { type CountTokensInput, type CountTokensResult, countTokens } from "./count-tokens.js";
 import { createEmbeddings, type EmbeddingsInput, type EmbeddingsResult } from "./create-embeddings.js";
 import { finishedWithError, finishedWithResult } from "./finished-request.js";
@@ -32,6 +34,8 @@ export interface GatewayDependencies {
   deployments: Deployments;
   circuits: CircuitBreaker;
   store: UsageStore;
+  /** Conversations continued across calls, in the usage store's engine. */
+  conversations: ConversationStore;
   budgetGuard: BudgetGuard;
   rateLimiter: RateLimiter;
   /** Client keys as digests; the config the gateway keeps has the keys themselves removed. */
@@ -115,6 +119,38 @@ export class Gateway {
       );
       throw error;
     }
+  }
+
+  /** A chat call continuing `conversationId` (a new conversation without it); the answer is stored as a turn. */
+  converse(
+    input: ChatInput,
+    conversationId: string | undefined,
+    caller: Caller,
+    options: ChatCallOptions,
+  ): Promise<ConverseOutcome> {
+    const { conversations, deployments } = this.dependencies;
+    return converse(
+      { conversations, deployments, tokenCounter: this.tokenCounter, logger: this.logger },
+      input,
+      conversationId,
+      caller,
+      (continued) => this.completeChat(continued, caller, options),
+    );
+  }
+
+  /** A project's conversations, most recently continued first. */
+  listConversations(
+    projectId: string,
+    principal: Principal | undefined,
+    limit: number,
+  ): Promise<ConversationSummary[]> {
+    assertMayActFor(principal, projectId);
+    return this.dependencies.conversations.list(projectId, Date.now(), limit);
+  }
+
+  /** One conversation with its turns, if the principal may act for its project. */
+  readConversation(id: string, principal: Principal | undefined): Promise<StoredConversation> {
+    return readConversation(this.dependencies.conversations, id, principal);
   }
 
   async embed(input: EmbeddingsInput, caller: Caller, signal: AbortSignal): Promise<EmbeddingsResult> {
@@ -203,6 +239,7 @@ export class Gateway {
     await this.admission.close();
     await this.dependencies.circuits.close();
     await this.dependencies.store.close();
+    await this.dependencies.conversations.close();
     await this.dependencies.cancellationBus?.close();
     await this.dependencies.release?.();
   }

@@ -2,7 +2,14 @@ import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 
-const toolNames = ["chat_completion", "count_tokens", "create_embeddings", "get_usage", "list_models"];
+const toolNames = [
+  "chat_completion",
+  "count_tokens",
+  "create_embeddings",
+  "get_usage",
+  "list_conversations",
+  "list_models",
+];
 const caller = { project_id: "proj-mcp", agent_id: "agent-1" };
 
 async function connect(url: string, era: "legacy" | "modern"): Promise<Client> {
@@ -37,6 +44,7 @@ describe("MCP over Streamable HTTP", () => {
           count_tokens: true,
           create_embeddings: false,
           get_usage: true,
+          list_conversations: true,
           list_models: true,
         });
         await client.close();

@@ -46,6 +46,7 @@ describe("llm-gateway --stdio", () => {
         "count_tokens",
         "create_embeddings",
         "get_usage",
+        "list_conversations",
         "list_models",
       ]);
       const counted = await client.callTool({
@@ -61,4 +62,48 @@ describe("llm-gateway --stdio", () => {
       await client.close();
     });
   }
+
+  it("continues a conversation in a second stdio process on the same data dir", async () => {
+    const connect = async () => {
+      const client = new Client({ name: "stdio-test", version: "1.0.0" });
+      await client.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [mainJs, "--stdio"],
+          env: {
+            ...getDefaultEnvironment(),
+            LLM_GATEWAY_DATA_DIR: dataDir,
+            OPENAI_API_KEY: "sk-stdio-test",
+            OPENAI_BASE_URL: openai.baseUrl,
+          },
+          stderr: "pipe",
+        }),
+      );
+      return client;
+    };
+    const ask = (client: Client, content: string, conversationId?: string) =>
+      client.callTool({
+        name: "chat_completion",
+        arguments: {
+          project_id: "p",
+          agent_id: "a",
+          model: "gpt-4.1",
+          messages: [{ role: "user", content }],
+          ...(conversationId ? { conversation_id: conversationId } : {}),
+        },
+      });
+    openai.enqueueChat(openai.replies.text("First answer."), openai.replies.text("Second answer."));
+    const first = await connect();
+    const opened = (await ask(first, "First question")).structuredContent as { conversation_id: string };
+    await first.close();
+    const second = await connect();
+    const continued = await ask(second, "Second question", opened.conversation_id);
+    await second.close();
+    expect(continued.isError).toBeFalsy();
+    expect((openai.chatCalls().at(-1)?.body as { messages: unknown[] } | undefined)?.messages).toEqual([
+      { role: "user", content: "First question" },
+      { role: "assistant", content: "First answer." },
+      { role: "user", content: "Second question" },
+    ]);
+  });
 });

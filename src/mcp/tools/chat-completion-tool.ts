@@ -36,6 +36,12 @@ const inputSchema = memoizeJsonSchema(
       .boolean()
       .optional()
       .describe("Send token deltas as progress notifications (needs a progressToken)."),
+    conversation_id: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe("Continue this conversation (any model may answer); omitted, a new one starts."),
     // Only the parameters agents reach for: the tool list stays small, /v1 takes them all.
     seed: z.number().int().optional().describe("Sampling seed (best effort)."),
     reasoning_effort: z
@@ -74,6 +80,8 @@ const outputSchema = memoizeJsonSchema(
     cost_usd: z.number(),
     latency_ms: z.number(),
     attempts: z.array(attemptSchema),
+    conversation_id: z.string().optional().describe("absent when the conversation store is down"),
+    turns_left_out: z.number().optional().describe("oldest turns not sent: the context window was full"),
   }),
 );
 
@@ -95,7 +103,14 @@ export function registerChatCompletionTool(
       annotations: spendingToolAnnotations,
     },
     async (args, ctx) => {
-      const { project_id: _project, agent_id: _agent, model_group, stream, ...request } = args;
+      const {
+        project_id: _project,
+        agent_id: _agent,
+        model_group,
+        stream,
+        conversation_id,
+        ...request
+      } = args;
       const progressToken = ctx.mcpReq._meta?.progressToken;
       let progress = 0;
       const onChunk =
@@ -112,10 +127,20 @@ export function registerChatCompletionTool(
           : undefined;
       try {
         const caller = mcpCaller(args, principal, callIds);
-        const { result } = await gateway.completeChat({ ...request, modelGroup: model_group }, caller, {
-          signal: callAbortSignal(ctx.mcpReq.signal, callSignal),
-          onChunk,
-        });
+        const outcome = await gateway.converse(
+          { ...request, modelGroup: model_group },
+          conversation_id,
+          caller,
+          {
+            signal: callAbortSignal(ctx.mcpReq.signal, callSignal),
+            onChunk,
+          },
+        );
+        const result = {
+          ...outcome.result,
+          ...(outcome.conversationId ? { conversation_id: outcome.conversationId } : {}),
+          ...(outcome.turnsLeftOut > 0 ? { turns_left_out: outcome.turnsLeftOut } : {}),
+        };
         return toolSuccess(result, renderChatResult(result));
       } catch (error) {
         return toolFailure(error, gateway.logger);
@@ -124,10 +149,16 @@ export function registerChatCompletionTool(
   );
 }
 
-function renderChatResult(result: ChatResult): string {
+function renderChatResult(
+  result: ChatResult & { conversation_id?: string; turns_left_out?: number },
+): string {
   const calls = result.tool_calls.map(
     (call) => `tool call ${call.function.name}(${call.function.arguments})`,
   );
   const body = [result.content ?? "", ...calls].filter(Boolean).join("\n");
-  return `${body}\n\n[${result.model} via ${result.provider}, ${result.usage.total_tokens} tokens, $${result.cost_usd}]`;
+  const conversation = result.conversation_id
+    ? `conversation ${result.conversation_id}`
+    : "conversation not stored (store unavailable)";
+  const leftOut = result.turns_left_out ? `, ${result.turns_left_out} oldest turns left out` : "";
+  return `${body}\n\n[${result.model} via ${result.provider}, ${result.usage.total_tokens} tokens, $${result.cost_usd}, ${conversation}${leftOut}]`;
 }
