@@ -1,6 +1,7 @@
 import { McpServer } from "@modelcontextprotocol/server";
 import type { Gateway } from "../gateway/gateway.js";
 import type { Principal } from "../gateway/principal.js";
+import { registerKeptResultResource } from "./kept-result-resource.js";
 import { registerChatCompletionTool } from "./tools/chat-completion-tool.js";
 import { registerCountTokensTool } from "./tools/count-tokens-tool.js";
 import { registerCreateEmbeddingsTool } from "./tools/create-embeddings-tool.js";
@@ -20,7 +21,7 @@ export function createMcpServer(
   const server = new McpServer(
     { name: "llm-gateway", version: gateway.version },
     {
-      capabilities: { tools: {} },
+      capabilities: { tools: {}, resources: {} },
       instructions:
         "One door to every LLM: call chat_completion with a model_group (reasoning, code, fast, vision) and your project_id/agent_id; the gateway fails over between providers and books usage. list_models shows the chains, get_usage the spend.",
     },
@@ -30,5 +31,6 @@ export function createMcpServer(
   registerListModelsTool(server, gateway, principal);
   registerGetUsageTool(server, gateway, principal);
   registerCreateEmbeddingsTool(server, gateway, principal, callSignal);
+  registerKeptResultResource(server, gateway, principal);
   return server;
 }

@@ -2,18 +2,14 @@ import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { ChatCompletionChunk } from "../../core/chat.js";
 import { chatOptionsShape, identifierSchema } from "../../core/chat-schema.js";
-import type { ChatResult } from "../../gateway/chat-types.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import type { Principal } from "../../gateway/principal.js";
+import { chatOutputSchema as outputSchema } from "../chat-output-schema.js";
+import { chatToolResult } from "../chat-result-content.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
-import { toolFailure, toolSuccess } from "../tool-result.js";
-import {
-  attemptSchema,
-  callAbortSignal,
-  callerShape,
-  mcpCaller,
-  spendingToolAnnotations,
-} from "../tool-schemas.js";
+import { toolFailure } from "../tool-result.js";
+import { callAbortSignal, callerShape, mcpCaller, spendingToolAnnotations } from "../tool-schemas.js";
+import { answerFanOut, assertFanOutArguments, fanOutShape } from "./chat-fan-out.js";
 
 const inputSchema = memoizeJsonSchema(
   z.object({
@@ -35,44 +31,13 @@ const inputSchema = memoizeJsonSchema(
       .boolean()
       .optional()
       .describe("Send token deltas as progress notifications (needs a progressToken)."),
+    ...fanOutShape,
     // Only the parameters agents reach for: the tool list stays small, /v1 takes them all.
     seed: z.number().int().optional().describe("Sampling seed (best effort)."),
     reasoning_effort: z
       .enum(["none", "minimal", "low", "medium", "high"])
       .optional()
       .describe("How long the model thinks first (Claude: extended-thinking budget)."),
-  }),
-);
-
-const outputSchema = memoizeJsonSchema(
-  z.object({
-    id: z.string(),
-    model: z.string(),
-    provider: z.string(),
-    content: z.string().nullable(),
-    tool_calls: z.array(
-      z.object({
-        id: z.string(),
-        type: z.literal("function"),
-        function: z.object({ name: z.string(), arguments: z.string() }),
-        // Gemini's thought signature: send the tool call back as it came.
-        extra_content: z
-          .object({ google: z.object({ thought_signature: z.string().optional() }).optional() })
-          .optional(),
-      }),
-    ),
-    reasoning_content: z.string().optional(),
-    finish_reason: z.string().nullable(),
-    usage: z.object({
-      input_tokens: z.number(),
-      output_tokens: z.number(),
-      cached_input_tokens: z.number(),
-      cache_write_tokens: z.number(),
-      total_tokens: z.number(),
-    }),
-    cost_usd: z.number(),
-    latency_ms: z.number(),
-    attempts: z.array(attemptSchema),
   }),
 );
 
@@ -93,7 +58,7 @@ export function registerChatCompletionTool(
       annotations: spendingToolAnnotations,
     },
     async (args, ctx) => {
-      const { project_id: _project, agent_id: _agent, model_group, stream, ...request } = args;
+      const { project_id: _project, agent_id: _agent, model_group, stream, models, judge, ...request } = args;
       const progressToken = ctx.mcpReq._meta?.progressToken;
       let progress = 0;
       const onChunk =
@@ -110,22 +75,17 @@ export function registerChatCompletionTool(
           : undefined;
       try {
         const caller = mcpCaller(args, principal);
+        const signal = callAbortSignal(ctx.mcpReq.signal, callSignal);
+        assertFanOutArguments(args);
+        if (models) return await answerFanOut(gateway, caller, request, { models, judge }, ctx, signal);
         const { result } = await gateway.completeChat({ ...request, modelGroup: model_group }, caller, {
-          signal: callAbortSignal(ctx.mcpReq.signal, callSignal),
+          signal,
           onChunk,
         });
-        return toolSuccess(result, renderChatResult(result));
+        return await chatToolResult(gateway, caller, result);
       } catch (error) {
         return toolFailure(error, gateway.logger);
       }
     },
   );
-}
-
-function renderChatResult(result: ChatResult): string {
-  const calls = result.tool_calls.map(
-    (call) => `tool call ${call.function.name}(${call.function.arguments})`,
-  );
-  const body = [result.content ?? "", ...calls].filter(Boolean).join("\n");
-  return `${body}\n\n[${result.model} via ${result.provider}, ${result.usage.total_tokens} tokens, $${result.cost_usd}]`;
 }
