@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { listedFanOutResult } from "./listed-chat-schemas.js";
 import { memoizeJsonSchema } from "./memoize-json-schema.js";
 import { attemptSchema } from "./tool-schemas.js";
 
@@ -57,4 +58,5 @@ export const chatOutputSchema = memoizeJsonSchema(
     synthesis: fanOutEntrySchema.optional(),
     answers: z.array(fanOutEntrySchema).optional(),
   }),
+  listedFanOutResult,
 );

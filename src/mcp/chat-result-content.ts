@@ -28,7 +28,7 @@ export async function chatToolResult(
   caller: Caller,
   result: ChatResult,
 ): Promise<CallToolResult> {
-  const fitted = await fit(gateway, caller, result.content, gateway.config.mcpMaxResultTokens);
+  const fitted = await fitContent(gateway, caller, result.content, gateway.config.mcpMaxResultTokens);
   const structured = answerFirst(result, fitted);
   const calls = result.tool_calls.map(
     (call) => `tool call ${call.function.name}(${call.function.arguments})`,
@@ -55,7 +55,7 @@ export async function fanOutToolResult(
   const entries = [...outcome.answers, ...(outcome.synthesis ? [outcome.synthesis] : [])];
   const share = Math.max(1, Math.floor(gateway.config.mcpMaxResultTokens / entries.length));
   const fitted = await Promise.all(
-    entries.map((entry) => (entry.ok ? fit(gateway, caller, entry.result.content, share) : undefined)),
+    entries.map((entry) => (entry.ok ? fitContent(gateway, caller, entry.result.content, share) : undefined)),
   );
   const shaped = entries.map((entry, index) => fanOutEntry(entry, fitted[index]));
   const answers = shaped.slice(0, outcome.answers.length);
@@ -77,7 +77,7 @@ export async function fanOutToolResult(
   };
 }
 
-async function fit(
+async function fitContent(
   gateway: Gateway,
   caller: Caller,
   content: string | null,

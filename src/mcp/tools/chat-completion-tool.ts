@@ -6,6 +6,13 @@ import type { Gateway } from "../../gateway/gateway.js";
 import type { Principal } from "../../gateway/principal.js";
 import { chatOutputSchema as outputSchema } from "../chat-output-schema.js";
 import { chatToolResult } from "../chat-result-content.js";
+import {
+  listedMessages,
+  listedResponseFormat,
+  listedThinking,
+  listedToolChoice,
+  listedTools,
+} from "../listed-chat-schemas.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure } from "../tool-result.js";
 import { callAbortSignal, callerShape, mcpCaller, spendingToolAnnotations } from "../tool-schemas.js";
@@ -39,6 +46,13 @@ const inputSchema = memoizeJsonSchema(
       .optional()
       .describe("How long the model thinks first (Claude: extended-thinking budget)."),
   }),
+  {
+    messages: listedMessages,
+    tools: listedTools,
+    tool_choice: listedToolChoice,
+    response_format: listedResponseFormat,
+    thinking: listedThinking,
+  },
 );
 
 export function registerChatCompletionTool(
