@@ -2,7 +2,7 @@ import type { Client } from "@modelcontextprotocol/client";
 import { encode } from "gpt-tokenizer/encoding/o200k_base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
-import { callTool, connectMcp } from "../helpers/mcp-client.js";
+import { connectMcp } from "../helpers/mcp-client.js";
 
 const keyOfA = "ck-test-result-a-5d1e0c2b9a8f7e6d";
 const keyOfB = "ck-test-result-b-3c4d5e6f7a8b9c0d";
