@@ -2,6 +2,7 @@ import type { Client } from "@modelcontextprotocol/client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { callTool, connectMcp } from "../helpers/mcp-client.js";
+import { pricedModelYaml } from "../security/security-fixtures.js";
 
 interface FanOutEntry {
   asked: string;
@@ -213,5 +214,44 @@ describe("chat_completion with models: several models in one call", () => {
         for (const fake of Object.values(harness.fakes)) expect(fake.chatCalls()).toHaveLength(0);
       });
     }
+  });
+});
+
+describe("chat_completion with models under a budget that admits only some", () => {
+  let harness: Harness;
+  let client: Client;
+  beforeAll(async () => {
+    // priced-mini costs $0.0001 a token: one entry's hold (prompt + 10 output tokens) fits $0.004, two do not.
+    harness = await startHarness({
+      providers: ["openai"],
+      configYaml: `${pricedModelYaml}\nbudgets:\n  projects:\n    proj-fan-out-budget: { daily_usd: 0.004 }\n`,
+    });
+    client = await connectMcp(harness.url);
+  });
+  afterAll(async () => {
+    await client.close();
+    await harness.close();
+  });
+
+  it("runs the entries admitted first; the others carry the budget refusal, and the call still answers", async () => {
+    const { openai } = harness.fakes;
+    // Slow answers: both holds are taken while the first entry is still running.
+    for (let index = 0; index < 2; index++) {
+      const slow = { ...openai.replies.text("ok", { inputTokens: 12, outputTokens: 1 }), delayMs: 300 };
+      openai.enqueueChat(slow as ReturnType<typeof openai.replies.text>);
+    }
+    const project = { project_id: "proj-fan-out-budget", agent_id: "agent-1" };
+    const answered = await callTool<FanOutStructured>(client, "chat_completion", {
+      ...project,
+      models: ["priced-mini", "priced-mini"],
+      max_tokens: 10,
+      messages: question,
+    });
+    expect(answered.isError).toBe(false);
+    const outcomes = answered.structured.answers.map((entry) => entry.error?.code ?? entry.content);
+    expect(outcomes.sort()).toEqual(["GW_ERR_BUDGET_EXCEEDED", "ok"]);
+    expect(openai.chatCalls()).toHaveLength(1);
+    const usage = await callTool<UsageReport>(client, "get_usage", project);
+    expect(usage.structured.requests).toBe(1);
   });
 });
