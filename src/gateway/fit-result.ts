@@ -18,17 +18,23 @@ export async function fitResult(
   maxTokens: number,
   owner: { projectId: string; principal: Principal | undefined },
 ): Promise<FittedText> {
-  // A token is at least one character: a text this short cannot be too long.
-  if (text.length <= maxTokens) return { text };
+  // A token is at least one UTF-8 byte: a text this short cannot be too long.
+  if (Buffer.byteLength(text, "utf8") <= maxTokens) return { text };
   const count = async (piece: string) => (await parts.tokenCounter.countText(piece, "o200k_base")).tokens;
   const totalTokens = await count(text);
   if (totalTokens <= maxTokens) return { text };
-  let end = Math.floor((text.length * maxTokens) / totalTokens);
+  let end = wholeCharacterEnd(text, Math.floor((text.length * maxTokens) / totalTokens));
   let shownTokens = await count(text.slice(0, end));
   while (shownTokens > maxTokens) {
-    end = Math.floor(end * 0.95);
+    end = wholeCharacterEnd(text, Math.floor(end * 0.95));
     shownTokens = await count(text.slice(0, end));
   }
   const keptId = parts.kept.keep(text, owner.projectId, owner.principal);
   return { text: text.slice(0, end), cut: { keptId, totalTokens, shownTokens } };
+}
+
+/** An end that does not split a surrogate pair (an emoji cut in half is no text). */
+function wholeCharacterEnd(text: string, end: number): number {
+  const last = text.charCodeAt(end - 1);
+  return last >= 0xd800 && last <= 0xdbff ? end - 1 : end;
 }
