@@ -61,15 +61,18 @@ export async function answerFanOut(
     progressToken === undefined
       ? undefined
       : (entry: FanOutEntry, settled: number, total: number) =>
-          ctx.mcpReq.notify({
-            method: "notifications/progress",
-            params: {
-              progressToken,
-              progress: settled,
-              total,
-              message: `${settled}/${total} ${describe(entry)}`,
-            },
-          });
+          // Best effort: a notification that cannot be sent must not fail the answers it reports.
+          ctx.mcpReq
+            .notify({
+              method: "notifications/progress",
+              params: {
+                progressToken,
+                progress: settled,
+                total,
+                message: `${settled}/${total} ${describe(entry)}`,
+              },
+            })
+            .catch(() => undefined);
   const outcome = await gateway.fanOutChat({ request, ...fanOut }, caller, { signal, onSettled });
   return fanOutToolResult(gateway, caller, outcome);
 }
