@@ -36,6 +36,8 @@ export const envSchema = z.object({
   LLM_GATEWAY_ALLOWED_ORIGINS: z.string().optional(),
   LLM_GATEWAY_BODY_LIMIT_BYTES: integerString(1024, 1024 * 1024 * 1024).optional(),
   LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS: integerString(1, 3600).optional(),
+  LLM_GATEWAY_MCP_MAX_RESULT_TOKENS: integerString(100, 10_000_000).optional(),
+  LLM_GATEWAY_MCP_RESULT_TTL_SECONDS: integerString(1, 604_800).optional(),
   LLM_GATEWAY_HEADERS_TIMEOUT_SECONDS: integerString(1, 3600).optional(),
   LLM_GATEWAY_BODY_TIMEOUT_SECONDS: integerString(1, 3600).optional(),
   LLM_GATEWAY_MAX_CONNECTIONS: integerString(1, 1_000_000).optional(),

@@ -79,6 +79,10 @@ export interface GatewayConfig {
   allowedHosts: string[];
   allowUnauthenticated: boolean;
   requestTimeoutMs: number;
+  /** MCP results longer than this (o200k tokens) are cut, the whole text kept as a resource. */
+  mcpMaxResultTokens: number;
+  /** How long a cut result's whole text stays readable. */
+  mcpResultTtlMs: number;
   /** Longest wait for a request's headers, from its first byte (or the connection's opening). */
   headersTimeoutMs: number;
   /** Longest wait for a whole request, headers and body; the response is not limited by it. */

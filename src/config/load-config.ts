@@ -65,6 +65,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowUnauthenticated: e.LLM_GATEWAY_ALLOW_UNAUTHENTICATED ?? false,
     requestTimeoutMs: (e.LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS ?? server.request_timeout_seconds ?? 300) * 1000,
     ...receiveTimeouts(e, server),
+    mcpMaxResultTokens: e.LLM_GATEWAY_MCP_MAX_RESULT_TOKENS ?? 20_000,
+    mcpResultTtlMs: (e.LLM_GATEWAY_MCP_RESULT_TTL_SECONDS ?? 3600) * 1000,
     maxConnections: e.LLM_GATEWAY_MAX_CONNECTIONS ?? server.max_connections,
     shutdownTimeoutMs: (server.shutdown_timeout_seconds ?? 25) * 1000,
     retry: {

@@ -17,10 +17,13 @@ import { type ChatContext, completeChat } from "./complete-chat.js";
 import { type ConverseOutcome, converse, readConversation } from "./converse.js";
 import { type CountTokensInput, type CountTokensResult, countTokens } from "./count-tokens.js";
 import { createEmbeddings, type EmbeddingsInput, type EmbeddingsResult } from "./create-embeddings.js";
+import { type FanOutInput, type FanOutOptions, type FanOutResult, fanOutChat } from "./fan-out-chat.js";
 import { finishedWithError, finishedWithResult } from "./finished-request.js";
+import { type FittedText, fitResult } from "./fit-result.js";
 import { getUsage, type UsageReport, type UsageRequest } from "./get-usage.js";
 import { checkHealth, type HealthReport } from "./health.js";
 import { InFlightCalls } from "./in-flight-calls.js";
+import { KeptResults } from "./kept-results.js";
 import { listModels, type ModelListing, type ModelPricePerMtok, pricePerMtok } from "./list-models.js";
 import { listProjects } from "./list-projects.js";
 import { ModelAliases } from "./model-aliases.js";
@@ -68,6 +71,7 @@ export class Gateway {
   private readonly admission: Admission;
   private readonly observer: GatewayObserver;
   private readonly aliases: ModelAliases;
+  private readonly keptResults: KeptResults;
 
   constructor(private readonly dependencies: GatewayDependencies) {
     this.config = dependencies.config;
@@ -77,6 +81,7 @@ export class Gateway {
     this.observer = dependencies.observer;
     this.inFlight = new InFlightCalls(dependencies.cancellationBus);
     this.aliases = new ModelAliases(dependencies.config.modelAliases);
+    this.keptResults = new KeptResults(dependencies.config.mcpResultTtlMs);
     this.booker = new UsageBooker(dependencies.store, dependencies.logger);
     this.admission = new Admission(
       dependencies.config.budgets,
@@ -151,6 +156,32 @@ export class Gateway {
   /** One conversation with its turns, if the principal may act for its project. */
   readConversation(id: string, principal: Principal | undefined): Promise<StoredConversation> {
     return readConversation(this.dependencies.conversations, id, principal);
+  }
+
+  /** One request asked of several models at once, each entry its own booked call, with an optional judge. */
+  fanOutChat(input: FanOutInput, caller: Caller, options: FanOutOptions): Promise<FanOutResult> {
+    return fanOutChat(
+      {
+        completeChat: (one, oneCaller, oneOptions) => this.completeChat(one, oneCaller, oneOptions),
+        resolveModel: (name) => this.resolveModel(name),
+      },
+      input,
+      caller,
+      options,
+    );
+  }
+
+  /** A result text within `maxTokens`: longer ones are cut and kept whole for `readKeptResult`. */
+  fitResult(text: string, maxTokens: number, caller: Caller): Promise<FittedText> {
+    return fitResult({ tokenCounter: this.tokenCounter, kept: this.keptResults }, text, maxTokens, {
+      projectId: caller.projectId,
+      principal: caller.principal,
+    });
+  }
+
+  /** A cut result's whole text, for the project (or key) whose call produced it. */
+  readKeptResult(id: string, principal: Principal | undefined): string {
+    return this.keptResults.read(id, principal);
   }
 
   async embed(input: EmbeddingsInput, caller: Caller, signal: AbortSignal): Promise<EmbeddingsResult> {

@@ -2,6 +2,7 @@ import { McpServer } from "@modelcontextprotocol/server";
 import type { Gateway } from "../gateway/gateway.js";
 import type { Principal } from "../gateway/principal.js";
 import { registerConversationResource } from "./conversation-resource.js";
+import { registerKeptResultResource } from "./kept-result-resource.js";
 import type { McpCallIds } from "./tool-schemas.js";
 import { registerChatCompletionTool } from "./tools/chat-completion-tool.js";
 import { registerCountTokensTool } from "./tools/count-tokens-tool.js";
@@ -37,5 +38,6 @@ export function createMcpServer(
   registerCreateEmbeddingsTool(server, gateway, principal, callSignal, callIds);
   registerListConversationsTool(server, gateway, principal);
   registerConversationResource(server, gateway, principal);
+  registerKeptResultResource(server, gateway, principal);
   return server;
 }

@@ -2,19 +2,27 @@ import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { ChatCompletionChunk } from "../../core/chat.js";
 import { chatOptionsShape, identifierSchema } from "../../core/chat-schema.js";
-import type { ChatResult } from "../../gateway/chat-types.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import type { Principal } from "../../gateway/principal.js";
-import { memoizeJsonSchema } from "../memoize-json-schema.js";
-import { toolFailure, toolSuccess } from "../tool-result.js";
+import { chatOutputSchema as outputSchema } from "../chat-output-schema.js";
+import { chatToolResult } from "../chat-result-content.js";
 import {
-  attemptSchema,
+  listedMessages,
+  listedResponseFormat,
+  listedThinking,
+  listedToolChoice,
+  listedTools,
+} from "../listed-chat-schemas.js";
+import { memoizeJsonSchema } from "../memoize-json-schema.js";
+import { toolFailure } from "../tool-result.js";
+import {
   callAbortSignal,
   callerShape,
   type McpCallIds,
   mcpCaller,
   spendingToolAnnotations,
 } from "../tool-schemas.js";
+import { answerFanOut, assertFanOutArguments, fanOutShape } from "./chat-fan-out.js";
 
 const inputSchema = memoizeJsonSchema(
   z.object({
@@ -42,6 +50,7 @@ const inputSchema = memoizeJsonSchema(
       .max(100)
       .optional()
       .describe("Continue this conversation (any model may answer); omitted, a new one starts."),
+    ...fanOutShape,
     // Only the parameters agents reach for: the tool list stays small, /v1 takes them all.
     seed: z.number().int().optional().describe("Sampling seed (best effort)."),
     reasoning_effort: z
@@ -49,40 +58,13 @@ const inputSchema = memoizeJsonSchema(
       .optional()
       .describe("How long the model thinks first (Claude: extended-thinking budget)."),
   }),
-);
-
-const outputSchema = memoizeJsonSchema(
-  z.object({
-    id: z.string(),
-    model: z.string(),
-    provider: z.string(),
-    content: z.string().nullable(),
-    tool_calls: z.array(
-      z.object({
-        id: z.string(),
-        type: z.literal("function"),
-        function: z.object({ name: z.string(), arguments: z.string() }),
-        // Gemini's thought signature: send the tool call back as it came.
-        extra_content: z
-          .object({ google: z.object({ thought_signature: z.string().optional() }).optional() })
-          .optional(),
-      }),
-    ),
-    reasoning_content: z.string().optional(),
-    finish_reason: z.string().nullable(),
-    usage: z.object({
-      input_tokens: z.number(),
-      output_tokens: z.number(),
-      cached_input_tokens: z.number(),
-      cache_write_tokens: z.number(),
-      total_tokens: z.number(),
-    }),
-    cost_usd: z.number(),
-    latency_ms: z.number(),
-    attempts: z.array(attemptSchema),
-    conversation_id: z.string().optional().describe("absent when the conversation store is down"),
-    turns_left_out: z.number().optional().describe("oldest turns not sent: the context window was full"),
-  }),
+  {
+    messages: listedMessages,
+    tools: listedTools,
+    tool_choice: listedToolChoice,
+    response_format: listedResponseFormat,
+    thinking: listedThinking,
+  },
 );
 
 export function registerChatCompletionTool(
@@ -109,6 +91,8 @@ export function registerChatCompletionTool(
         model_group,
         stream,
         conversation_id,
+        models,
+        judge,
         ...request
       } = args;
       const progressToken = ctx.mcpReq._meta?.progressToken;
@@ -127,38 +111,25 @@ export function registerChatCompletionTool(
           : undefined;
       try {
         const caller = mcpCaller(args, principal, callIds);
+        const signal = callAbortSignal(ctx.mcpReq.signal, callSignal);
+        assertFanOutArguments(args);
+        if (models) return await answerFanOut(gateway, caller, request, { models, judge }, ctx, signal);
         const outcome = await gateway.converse(
           { ...request, modelGroup: model_group },
           conversation_id,
           caller,
           {
-            signal: callAbortSignal(ctx.mcpReq.signal, callSignal),
+            signal,
             onChunk,
           },
         );
-        const result = {
+        return await chatToolResult(gateway, caller, {
           ...outcome.result,
-          ...(outcome.conversationId ? { conversation_id: outcome.conversationId } : {}),
-          ...(outcome.turnsLeftOut > 0 ? { turns_left_out: outcome.turnsLeftOut } : {}),
-        };
-        return toolSuccess(result, renderChatResult(result));
+          conversation: { id: outcome.conversationId, turnsLeftOut: outcome.turnsLeftOut },
+        });
       } catch (error) {
         return toolFailure(error, gateway.logger);
       }
     },
   );
-}
-
-function renderChatResult(
-  result: ChatResult & { conversation_id?: string; turns_left_out?: number },
-): string {
-  const calls = result.tool_calls.map(
-    (call) => `tool call ${call.function.name}(${call.function.arguments})`,
-  );
-  const body = [result.content ?? "", ...calls].filter(Boolean).join("\n");
-  const conversation = result.conversation_id
-    ? `conversation ${result.conversation_id}`
-    : "conversation not stored (store unavailable)";
-  const leftOut = result.turns_left_out ? `, ${result.turns_left_out} oldest turns left out` : "";
-  return `${body}\n\n[${result.model} via ${result.provider}, ${result.usage.total_tokens} tokens, $${result.cost_usd}, ${conversation}${leftOut}]`;
 }

@@ -4,6 +4,7 @@ import { chatMessageSchema, maxMessages } from "../../core/chat-schema.js";
 import { maxCountableCharacters } from "../../gateway/count-tokens.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import type { Principal } from "../../gateway/principal.js";
+import { listedMessages } from "../listed-chat-schemas.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure, toolSuccess } from "../tool-result.js";
 import { callerShape, mcpCaller } from "../tool-schemas.js";
@@ -24,6 +25,7 @@ const inputSchema = memoizeJsonSchema(
       .describe("Chat messages (OpenAI shape) to count."),
     model: z.string().min(1).max(128).optional().describe("Model whose tokenizer to use (default gpt-4)."),
   }),
+  { messages: { ...listedMessages, description: "Chat messages, as chat_completion takes them." } },
 );
 
 const outputSchema = memoizeJsonSchema(
