@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { maxJsonSchemaDepth, maxMessages } from "../../core/chat-schema.js";
+import { maxJsonSchemaDepth, maxMessages, nestsWithin } from "../../core/chat-schema.js";
 
 /**
  * The Messages API request (https://docs.claude.com/en/api/messages) as far as
@@ -71,7 +71,7 @@ export type AnthropicMessage = z.infer<typeof messageSchema>;
 const inputSchema = z
   .record(z.string(), z.unknown())
   .refine(
-    (schema) => depthWithin(schema, maxJsonSchemaDepth),
+    (schema) => nestsWithin(schema, maxJsonSchemaDepth),
     `must nest at most ${maxJsonSchemaDepth} levels`,
   );
 
@@ -136,15 +136,3 @@ export type AnthropicMessagesRequest = z.infer<typeof anthropicMessagesRequestSc
 export const anthropicCountTokensRequestSchema = z.looseObject(promptShape);
 
 export type AnthropicCountTokensRequest = z.infer<typeof anthropicCountTokensRequestSchema>;
-
-/** Iterative, as the chat schema's check: a hostile schema cannot overflow the stack. */
-function depthWithin(value: unknown, maxDepth: number): boolean {
-  const pending: Array<[unknown, number]> = [[value, 0]];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const [node, depth] = next;
-    if (typeof node !== "object" || node === null) continue;
-    if (depth >= maxDepth) return false;
-    for (const child of Object.values(node)) pending.push([child, depth + 1]);
-  }
-  return true;
-}
