@@ -93,3 +93,23 @@ export function unsupportedParameters(request: ChatRequest, support: ParameterSu
     (name) => support[name].handling === "unsupported" && requestSets(request, name),
   );
 }
+
+/**
+ * OpenAI's own service hints, which change cost, latency or storage on OpenAI
+ * but not what comes back: every other provider kind ignores them.
+ */
+export const openAiServiceHintsIgnored = {
+  service_tier: { handling: "ignored", note: "OpenAI's processing tiers" },
+  verbosity: { handling: "ignored", note: "a length hint" },
+  prediction: { handling: "ignored", note: "a latency optimisation; the answer is the same" },
+  metadata: { handling: "ignored", note: "OpenAI's stored-completion tags" },
+  store: { handling: "ignored", note: "OpenAI's stored completions" },
+  safety_identifier: { handling: "ignored", note: "OpenAI's abuse monitoring" },
+} as const satisfies Partial<ParameterSupport>;
+
+/** Output only OpenAI produces: audio and hosted web search. */
+export const openAiOutputsUnsupported = {
+  modalities: { handling: "unsupported", note: "no audio output" },
+  audio: { handling: "unsupported" },
+  web_search_options: { handling: "unsupported" },
+} as const satisfies Partial<ParameterSupport>;

@@ -82,36 +82,30 @@ describe("spend booked when a call is cut or abandoned", () => {
       });
     });
 
-    it(`${door}: a non-streamed call whose client leaves while Anthropic works books its input, estimated`, async () => {
-      const { anthropic, openai } = harness.fakes;
-      anthropic.enqueueChat({ type: "hang" });
-      const project = `proj-left${door.replaceAll("/", "-")}`;
-      const abort = new AbortController();
-      const response = post(door, project, chatBody(false), abort.signal).catch(() => "aborted");
-      await expect.poll(() => anthropic.chatCalls().length).toBe(1);
-      abort.abort();
-      expect(await response).toBe("aborted");
-      await expect.poll(() => bookedFor(project).length).toBe(1);
-      const [row] = bookedFor(project);
-      expect(row).toMatchObject({ provider: "anthropic", output_tokens: 0, outcome: "error", estimated: 1 });
-      expect(row?.input_tokens).toBeGreaterThan(0);
-      expect(openai.chatCalls()).toHaveLength(0);
-    });
-
-    it(`${door}: a stream whose client leaves before the first token books its input, estimated`, async () => {
-      const { anthropic, openai } = harness.fakes;
-      anthropic.enqueueChat({ type: "hang" });
-      const project = `proj-left-stream${door.replaceAll("/", "-")}`;
-      const abort = new AbortController();
-      const response = post(door, project, chatBody(true), abort.signal).catch(() => "aborted");
-      await expect.poll(() => anthropic.chatCalls().length).toBe(1);
-      abort.abort();
-      expect(await response).toBe("aborted");
-      await expect.poll(() => bookedFor(project).length).toBe(1);
-      const [row] = bookedFor(project);
-      expect(row).toMatchObject({ provider: "anthropic", output_tokens: 0, outcome: "error", estimated: 1 });
-      expect(row?.input_tokens).toBeGreaterThan(0);
-      expect(openai.chatCalls()).toHaveLength(0);
-    });
+    for (const stream of [false, true]) {
+      const what = stream
+        ? "a stream whose client leaves before the first token"
+        : "a non-streamed call whose client leaves while Anthropic works";
+      it(`${door}: ${what} books its input, estimated`, async () => {
+        const { anthropic, openai } = harness.fakes;
+        anthropic.enqueueChat({ type: "hang" });
+        const project = `proj-left${stream ? "-stream" : ""}${door.replaceAll("/", "-")}`;
+        const abort = new AbortController();
+        const response = post(door, project, chatBody(stream), abort.signal).catch(() => "aborted");
+        await expect.poll(() => anthropic.chatCalls().length).toBe(1);
+        abort.abort();
+        expect(await response).toBe("aborted");
+        await expect.poll(() => bookedFor(project).length).toBe(1);
+        const [row] = bookedFor(project);
+        expect(row).toMatchObject({
+          provider: "anthropic",
+          output_tokens: 0,
+          outcome: "error",
+          estimated: 1,
+        });
+        expect(row?.input_tokens).toBeGreaterThan(0);
+        expect(openai.chatCalls()).toHaveLength(0);
+      });
+    }
   }
 });

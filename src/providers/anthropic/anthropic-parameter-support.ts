@@ -1,4 +1,8 @@
-import type { ParameterSupport } from "../../core/parameter-support.js";
+import {
+  openAiOutputsUnsupported,
+  openAiServiceHintsIgnored,
+  type ParameterSupport,
+} from "../../core/parameter-support.js";
 
 /** How the Messages API takes each Chat Completions parameter (docs.claude.com/en/api/messages). */
 export const anthropicParameterSupport: ParameterSupport = {
@@ -27,17 +31,10 @@ export const anthropicParameterSupport: ParameterSupport = {
     handling: "translated",
     note: "extended thinking: minimal/low 1024, medium 8192, high 24576, xhigh 32768 budget tokens; none: off; a 400 with a forced tool_choice or a JSON response_format, which Claude refuses with thinking",
   },
-  service_tier: { handling: "ignored", note: "OpenAI's processing tiers" },
-  verbosity: { handling: "ignored", note: "a length hint" },
-  prediction: { handling: "ignored", note: "a latency optimisation; the answer is the same" },
-  metadata: { handling: "ignored", note: "OpenAI's stored-completion tags" },
-  store: { handling: "ignored", note: "OpenAI's stored completions" },
   n: { handling: "unsupported", note: "one answer per request" },
-  modalities: { handling: "unsupported", note: "no audio output" },
-  audio: { handling: "unsupported" },
-  web_search_options: { handling: "unsupported" },
   prompt_cache_key: { handling: "ignored", note: "OpenAI's cache routing hint" },
   prompt_cache_retention: { handling: "ignored", note: "OpenAI's cache lifetime" },
-  safety_identifier: { handling: "ignored", note: "OpenAI's abuse monitoring" },
   top_k: { handling: "forwarded", note: "not sent with thinking" },
+  ...openAiServiceHintsIgnored,
+  ...openAiOutputsUnsupported,
 };

@@ -1,4 +1,8 @@
-import type { ParameterSupport } from "../../core/parameter-support.js";
+import {
+  openAiOutputsUnsupported,
+  openAiServiceHintsIgnored,
+  type ParameterSupport,
+} from "../../core/parameter-support.js";
 
 /** How Gemini's generateContent takes each Chat Completions parameter (ai.google.dev/api/generate-content). */
 export const googleParameterSupport: ParameterSupport = {
@@ -24,17 +28,10 @@ export const googleParameterSupport: ParameterSupport = {
     handling: "translated",
     note: "`thinkingConfig.thinkingBudget`: none 0, minimal/low 1024, medium 8192, high 24576, xhigh 32768",
   },
-  service_tier: { handling: "ignored", note: "OpenAI's processing tiers" },
-  verbosity: { handling: "ignored", note: "a length hint" },
-  prediction: { handling: "ignored", note: "a latency optimisation; the answer is the same" },
-  metadata: { handling: "ignored", note: "OpenAI's stored-completion tags" },
-  store: { handling: "ignored", note: "OpenAI's stored completions" },
   n: { handling: "unsupported", note: "one candidate per request" },
-  modalities: { handling: "unsupported", note: "no audio output" },
-  audio: { handling: "unsupported" },
-  web_search_options: { handling: "unsupported" },
   prompt_cache_key: { handling: "ignored", note: "OpenAI's cache routing hint" },
   prompt_cache_retention: { handling: "ignored", note: "OpenAI's cache lifetime" },
-  safety_identifier: { handling: "ignored", note: "OpenAI's abuse monitoring" },
   top_k: { handling: "translated", note: "`generationConfig.topK`" },
+  ...openAiServiceHintsIgnored,
+  ...openAiOutputsUnsupported,
 };

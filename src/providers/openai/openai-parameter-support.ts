@@ -1,4 +1,9 @@
-import type { ParameterRule, ParameterSupport } from "../../core/parameter-support.js";
+import {
+  openAiOutputsUnsupported,
+  openAiServiceHintsIgnored,
+  type ParameterRule,
+  type ParameterSupport,
+} from "../../core/parameter-support.js";
 
 const forwarded: ParameterRule = { handling: "forwarded" };
 
@@ -76,17 +81,10 @@ export const deepSeekParameterSupport: ParameterSupport = {
     handling: "ignored",
     note: "deepseek-chat does not think and deepseek-reasoner always does",
   },
-  service_tier: { handling: "ignored", note: "OpenAI's processing tiers" },
-  verbosity: { handling: "ignored", note: "a length hint" },
-  prediction: { handling: "ignored", note: "a latency optimisation; the answer is the same" },
-  metadata: { handling: "ignored", note: "OpenAI's stored-completion tags" },
-  store: { handling: "ignored", note: "OpenAI's stored completions" },
   n: { handling: "unsupported", note: "one answer per request" },
-  modalities: { handling: "unsupported", note: "no audio output" },
-  audio: { handling: "unsupported" },
-  web_search_options: { handling: "unsupported" },
   prompt_cache_key: { handling: "ignored", note: "DeepSeek caches prefixes by itself" },
   prompt_cache_retention: { handling: "ignored", note: "DeepSeek caches prefixes by itself" },
-  safety_identifier: { handling: "ignored", note: "OpenAI's abuse monitoring" },
   top_k: { handling: "unsupported" },
+  ...openAiServiceHintsIgnored,
+  ...openAiOutputsUnsupported,
 };
