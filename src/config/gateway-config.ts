@@ -78,7 +78,12 @@ export interface GatewayConfig {
   /** Hostnames the MCP `Host` header may name. */
   allowedHosts: string[];
   allowUnauthenticated: boolean;
+  /** Longest wait, across attempts, until a provider starts answering. */
   requestTimeoutMs: number;
+  /** Longest a call may run once a provider answers (it ends sooner on silence: each provider's idle timeout). */
+  maxCallMs: number;
+  /** How often an MCP call with a progressToken hears how it is going. */
+  progressIntervalMs: number;
   /** MCP results longer than this (o200k tokens) are cut, the whole text kept as a resource. */
   mcpMaxResultTokens: number;
   /** How long a cut result's whole text stays readable. */

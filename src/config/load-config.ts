@@ -21,7 +21,12 @@ const builtInProviders = ["anthropic", "openai", "google", "deepseek", "voyage"]
  * non-streamed answer's come only once it is all written, so they get as long as a long answer takes.
  * Reasoning models stream nothing while they think, hence the idle timeout's minute.
  */
-const defaultTimeouts = { connectMs: 5_000, firstByteMs: 15_000, answerMs: 120_000, idleMs: 60_000 };
+/**
+ * Liveness is bytes: a provider that streams is never cut by a wall clock, and the idle default lets a
+ * reasoning model think silently for minutes (OpenAI's o-series sends nothing on Chat Completions until
+ * it has reasoned). `answerMs` bounds only calls that cannot stream (a native non-streamed request).
+ */
+const defaultTimeouts = { connectMs: 5_000, firstByteMs: 15_000, answerMs: 600_000, idleMs: 300_000 };
 
 const loopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
 
@@ -64,6 +69,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedHosts: server.allowed_hosts ?? defaultAllowedHosts(host),
     allowUnauthenticated: e.LLM_GATEWAY_ALLOW_UNAUTHENTICATED ?? false,
     requestTimeoutMs: (e.LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS ?? server.request_timeout_seconds ?? 300) * 1000,
+    maxCallMs: (e.LLM_GATEWAY_MAX_CALL_SECONDS ?? 3600) * 1000,
+    progressIntervalMs: (e.LLM_GATEWAY_PROGRESS_INTERVAL_SECONDS ?? 10) * 1000,
     ...receiveTimeouts(e, server),
     mcpMaxResultTokens: e.LLM_GATEWAY_MCP_MAX_RESULT_TOKENS ?? 20_000,
     mcpResultTtlMs: (e.LLM_GATEWAY_MCP_RESULT_TTL_SECONDS ?? 3600) * 1000,
@@ -208,7 +215,7 @@ function buildProviders(e: GatewayEnv, file: ConfigFile): Record<string, Provide
       kind: fromFile?.kind ?? name,
       apiKey: envKey ?? fromFile?.api_key,
       baseUrl: stripTrailingSlash(envUrl ?? fromFile?.base_url ?? defaultProviderBaseUrls[name]),
-      timeouts: timeoutsFrom(fromFile),
+      timeouts: timeoutsFrom(e, fromFile),
     };
   }
   for (const [name, fromFile] of Object.entries(file.providers ?? {})) {
@@ -229,18 +236,20 @@ function buildProviders(e: GatewayEnv, file: ConfigFile): Record<string, Provide
       // Self-hosted OpenAI-compatible servers (vLLM, Ollama) often need no key.
       apiKey: fromFile.api_key ?? (fromFile.kind === "openai-compatible" ? "" : undefined),
       baseUrl: stripTrailingSlash(fromFile.base_url),
-      timeouts: timeoutsFrom(fromFile),
+      timeouts: timeoutsFrom(e, fromFile),
     };
   }
   return providers;
 }
 
-function timeoutsFrom(fromFile: NonNullable<ConfigFile["providers"]>[string] | undefined) {
+function timeoutsFrom(e: GatewayEnv, fromFile: NonNullable<ConfigFile["providers"]>[string] | undefined) {
   return {
     connectMs: fromFile?.connect_timeout_ms ?? defaultTimeouts.connectMs,
     firstByteMs: fromFile?.first_byte_timeout_ms ?? defaultTimeouts.firstByteMs,
     answerMs: fromFile?.answer_timeout_ms ?? defaultTimeouts.answerMs,
-    idleMs: fromFile?.idle_timeout_ms ?? defaultTimeouts.idleMs,
+    idleMs:
+      fromFile?.idle_timeout_ms ??
+      (e.LLM_GATEWAY_IDLE_TIMEOUT_SECONDS ? e.LLM_GATEWAY_IDLE_TIMEOUT_SECONDS * 1000 : defaultTimeouts.idleMs),
   };
 }
 

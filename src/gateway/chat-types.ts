@@ -7,6 +7,7 @@ import type {
 } from "../core/chat.js";
 import type { NativeRequest, NativeStreamPart } from "../core/provider-adapter.js";
 import type { Attempt } from "../routing/attempt.js";
+import type { CallProgress } from "./call-progress.js";
 
 /** A chat call as both doors hand it over: the OpenAI request plus where to route it. */
 export interface ChatInput extends ChatRequest {
@@ -40,6 +41,8 @@ export interface ChatCallOptions {
   onChunk?: (chunk: ChatCompletionChunk) => void | Promise<void>;
   /** Streams only: called once a deployment is answering, before its first chunk (for response headers). */
   onCommit?: (answering: { provider: string; model: string; attempts: number; native: boolean }) => void;
+  /** Told which model the call waits for, failovers and output received, for progress reports. */
+  progress?: CallProgress;
   /** Streams of a native request answered natively: the provider's events, instead of `onChunk`. */
   onNativeEvents?: (events: NativeStreamPart["events"]) => void | Promise<void>;
 }

@@ -12,6 +12,7 @@ import type { FirstTokenTimes } from "../routing/first-token-times.js";
 import { assertSomeTargetHonours, unsupportedReason } from "../routing/unsupported-parameters.js";
 import { nanoUsdToUsd } from "../usage/compute-cost.js";
 import type { Admission } from "./admission.js";
+import type { CallProgress } from "./call-progress.js";
 import type { Caller } from "./caller.js";
 import { ChatStreamAccumulator, chunkCarriesContent } from "./chat-stream-accumulator.js";
 import type { ChatCallOptions, ChatInput, ChatOutcome, NativeChatInput } from "./chat-types.js";
@@ -30,6 +31,8 @@ export interface ChatContext {
   booker: UsageBooker;
   tokenCounter: TokenCounter;
   requestTimeoutMs: number;
+  /** Longest a call may run in all (LLM_GATEWAY_MAX_CALL_SECONDS). */
+  maxCallMs: number;
   logger: Logger;
   autoCacheBreakpoints?: AutoCacheBreakpointsConfig;
   hedging?: HedgingConfig;
@@ -86,12 +89,50 @@ export async function completeChat(
     maxOutputTokens: (deployment) => maxOutputTokensOf(request, deployment),
     cacheWrites: cacheWriteTtl(request, providerOptions),
   });
+  const limit = limitCallDuration(options.signal, context.maxCallMs);
   try {
-    return await answerChat(context, input, request, targets, caller, options, reservation, providerOptions);
+    return await answerChat(
+      context,
+      input,
+      request,
+      targets,
+      caller,
+      { ...options, signal: limit.signal },
+      reservation,
+      providerOptions,
+    );
   } finally {
+    limit.stop();
     // A no-op once the answer settled the hold; frees it when no provider answered.
     await reservation.release();
   }
+}
+
+/**
+ * The caller's signal, also aborted once the call has run `maxCallMs`: a
+ * provider still writing is stopped, and what it wrote is booked, as when a
+ * caller leaves; the reason is the error the caller gets.
+ */
+function limitCallDuration(signal: AbortSignal, maxCallMs: number): { signal: AbortSignal; stop(): void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  const timer = setTimeout(() => {
+    controller.abort(
+      new GatewayError(
+        "GW_ERR_DEADLINE_EXCEEDED",
+        `The call ran for ${Math.round(maxCallMs / 1000)} s (LLM_GATEWAY_MAX_CALL_SECONDS) and was stopped; what the provider had produced is booked.`,
+      ),
+    );
+  }, maxCallMs).unref();
+  return {
+    signal: controller.signal,
+    stop: () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    },
+  };
 }
 
 async function answerChat(
@@ -104,10 +145,10 @@ async function answerChat(
   reservation: BudgetReservation,
   providerOptions: PromptCacheOptions,
 ): Promise<ChatOutcome> {
-  if (!options.onChunk) {
+  if (!options.onChunk && !streamsFromProvider(input, request)) {
     const started = performance.now();
     const routeOptions = routeOptionsFor(context, input, request, options);
-    const underWay = new CallsUnderWay(options.signal);
+    const underWay = new CallsUnderWay(options.signal, options.progress);
     const routed = await context.router
       .route(
         targets,
@@ -138,33 +179,41 @@ async function answerChat(
     return outcome;
   }
 
-  return answerStreaming(
-    context,
-    input,
-    request,
-    targets,
-    caller,
-    { ...options, onChunk: options.onChunk },
-    reservation,
-    providerOptions,
-  );
+  return answerStreaming(context, input, request, targets, caller, options, reservation, providerOptions);
 }
 
-/** The streamed answer: failover until the first content chunk, then every chunk forwarded as it comes. */
+/**
+ * Whether the provider is asked to stream though the caller may want one
+ * answer: liveness is then bytes, so a long generation is never cut by a
+ * wall clock, and the answer is assembled from the stream. Not for what a
+ * stream does not carry whole (several choices, logprobs, audio), nor for a
+ * native request whose provider body the caller expects as sent.
+ */
+function streamsFromProvider(input: ChatInput, request: ChatRequest): boolean {
+  if (input.native) return false;
+  if ((request.n ?? 1) > 1 || request.logprobs || request.modalities?.includes("audio")) return false;
+  return true;
+}
+
+/**
+ * The answer read from a provider stream: failover until the first content
+ * chunk, then every chunk forwarded as it comes (to `onChunk`, when the
+ * caller streams) and folded into the result.
+ */
 async function answerStreaming(
   context: ChatContext,
   input: ChatInput,
   request: ChatRequest,
   targets: Deployment[],
   caller: Caller,
-  options: ChatCallOptions & { onChunk: NonNullable<ChatCallOptions["onChunk"]> },
+  options: ChatCallOptions,
   reservation: BudgetReservation,
   providerOptions: PromptCacheOptions,
 ): Promise<ChatOutcome> {
   const started = performance.now();
   const routeOptions = routeOptionsFor(context, input, request, options);
-  const { onChunk } = options;
-  const underWay = new CallsUnderWay(options.signal);
+  const { onChunk, progress } = options;
+  const underWay = new CallsUnderWay(options.signal, progress);
   const { routed, abandoned } = await routeHedged(
     context.router,
     targets,
@@ -185,6 +234,7 @@ async function answerStreaming(
   // settled with the answer against the budget.
   const lostCost = abandoned && bookHedgeLoser(context, caller, input, request, abandoned, started);
   const { deployment, permit } = routed;
+  progress?.answering(deployment);
   const timeToFirstTokenMs = Math.round(performance.now() - started);
   options.onCommit?.({
     provider: deployment.provider.name,
@@ -195,12 +245,15 @@ async function answerStreaming(
   const accumulator = new ChatStreamAccumulator();
   const id = `chatcmpl-${caller.requestId}`;
   const forward = async ({ chunk, native }: StreamStep) => {
-    if (chunk) accumulator.add(chunk);
+    if (chunk) {
+      accumulator.add(chunk);
+      if (progress) progress.received(chunkText(chunk));
+    }
     if (native) {
       await options.onNativeEvents?.(native);
       return;
     }
-    if (!chunk) return;
+    if (!chunk || !onChunk) return;
     chunk.id = id;
     chunk.model = deployment.model.name;
     await onChunk(chunk);
@@ -237,7 +290,7 @@ async function answerStreaming(
   const reason = failure instanceof Error ? failure.message : String(failure);
   throw new GatewayError(
     "GW_ERR_STREAM_INTERRUPTED",
-    `${deployment.key} failed after the answer had started streaming (${reason}); what was delivered is booked. Retry the request.`,
+    `${deployment.key} failed after it had started answering (${reason}); what it had produced is booked. Retry the request.`,
     { details: { attempts: routed.attempts, partial: outcome.result }, cause: failure },
   );
 }
@@ -434,6 +487,16 @@ function toChatRequest(input: ChatInput): ChatRequest {
   return request;
 }
 
+function chunkText(chunk: ChatCompletionChunk): string {
+  const delta = chunk.choices[0]?.delta;
+  if (!delta) return "";
+  return (
+    (delta.reasoning_content ?? "") +
+    (delta.content ?? "") +
+    (delta.tool_calls ?? []).map((call) => (call.function?.name ?? "") + (call.function?.arguments ?? "")).join("")
+  );
+}
+
 function completionText(completion: ChatCompletion): string {
   const message = completion.choices[0]?.message;
   return (
@@ -472,11 +535,17 @@ function completionFrom(
   };
 }
 
-/** The deployments whose calls are under way, so that a caller who leaves is booked for what was sent. */
+/**
+ * The deployments whose calls are under way, so that a caller who leaves is
+ * booked for what was sent (and the call's progress tells who is being waited for).
+ */
 class CallsUnderWay {
   readonly deployments = new Set<Deployment>();
 
-  constructor(private readonly callerSignal: AbortSignal) {}
+  constructor(
+    private readonly callerSignal: AbortSignal,
+    private readonly progress?: CallProgress,
+  ) {}
 
   get abandoned(): boolean {
     return this.callerSignal.aborted && this.deployments.size > 0;
@@ -485,11 +554,13 @@ class CallsUnderWay {
   track<T>(call: DeploymentCall<T>): DeploymentCall<T> {
     return async (deployment, signal) => {
       this.deployments.add(deployment);
+      this.progress?.calling(deployment);
       try {
         return await call(deployment, signal);
       } catch (error) {
         // A call that failed on its own is not the caller's to pay; one the caller cut short is.
         if (!this.callerSignal.aborted) this.deployments.delete(deployment);
+        this.progress?.failed(deployment, error instanceof Error ? error.message : String(error));
         throw error;
       }
     };

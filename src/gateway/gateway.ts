@@ -95,6 +95,7 @@ export class Gateway {
       booker: this.booker,
       tokenCounter: this.tokenCounter,
       requestTimeoutMs: dependencies.config.requestTimeoutMs,
+      maxCallMs: dependencies.config.maxCallMs,
       logger: dependencies.logger,
       autoCacheBreakpoints: dependencies.config.autoCacheBreakpoints,
       hedging: dependencies.config.hedging,

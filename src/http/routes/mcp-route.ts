@@ -1,11 +1,12 @@
 import type { ServerResponse } from "node:http";
 import { hostHeaderValidation, originValidation, toNodeHandler } from "@modelcontextprotocol/node";
-import { createMcpHandler, isJsonContentType, type Tool } from "@modelcontextprotocol/server";
+import { createMcpHandler, isJsonContentType, type McpRequestContext, type Tool } from "@modelcontextprotocol/server";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Gateway } from "../../gateway/gateway.js";
 import { createMcpServer } from "../../mcp/create-mcp-server.js";
 import { listToolDefinitions } from "../../mcp/list-tool-definitions.js";
 import { answerRpcError } from "../mcp/answer-rpc-error.js";
+import { flushEventStreamHead } from "../mcp/flush-event-stream-head.js";
 import { invalidMcpParams } from "../mcp/check-mcp-params.js";
 import { readJsonBody } from "../mcp/read-json-body.js";
 import {
@@ -24,23 +25,27 @@ import {
  */
 export async function registerMcpRoutes(app: FastifyInstance, gateway: Gateway): Promise<void> {
   const { config } = gateway;
-  const handler = createMcpHandler(
-    (context) =>
-      createMcpServer(
-        gateway,
-        principalFromAuthInfo(context.authInfo),
-        callSignalFromAuthInfo(context.authInfo),
-        callIdsFromAuthInfo(context.authInfo),
-      ),
-    {
-      maxRequestBodySize: config.bodyLimitBytes,
-      onerror: (error) => gateway.logger.warn({ err: error }, "MCP request rejected"),
-    },
-  );
-  const serve = toNodeHandler(handler, {
+  const serverFor = (context: McpRequestContext) =>
+    createMcpServer(
+      gateway,
+      principalFromAuthInfo(context.authInfo),
+      callSignalFromAuthInfo(context.authInfo),
+      callIdsFromAuthInfo(context.authInfo),
+    );
+  const handlerOptions = {
     maxRequestBodySize: config.bodyLimitBytes,
-    onerror: (error) => gateway.logger.error({ err: error }, "MCP handler failed"),
-  });
+    onerror: (error: Error) => gateway.logger.warn({ err: error }, "MCP request rejected"),
+  };
+  const nodeOptions = {
+    maxRequestBodySize: config.bodyLimitBytes,
+    onerror: (error: Error) => gateway.logger.error({ err: error }, "MCP handler failed"),
+  };
+  const handler = createMcpHandler(serverFor, handlerOptions);
+  const serve = toNodeHandler(handler, nodeOptions);
+  // A tools/call answers over SSE from the start (2025 clients already get SSE): its response opens
+  // at once, whatever the provider does, and progress can follow.
+  const callHandler = createMcpHandler(serverFor, { ...handlerOptions, responseMode: "sse" });
+  const serveCall = toNodeHandler(callHandler, nodeOptions);
   const validateHost =
     config.allowedHosts.length > 0 ? hostHeaderValidation(config.allowedHosts) : () => true;
   const validateOrigin = originValidation(config.allowedOrigins);
@@ -100,8 +105,9 @@ export async function registerMcpRoutes(app: FastifyInstance, gateway: Gateway):
       requestId: request.id,
       ...(request.clientRequestId !== undefined ? { clientRequestId: request.clientRequestId } : {}),
     });
+    flushEventStreamHead(response);
     try {
-      await serve(request.raw, response, message);
+      await serveCall(request.raw, response, message);
     } finally {
       call.finish();
       response.off("close", onClose);
@@ -153,7 +159,7 @@ export async function registerMcpRoutes(app: FastifyInstance, gateway: Gateway):
     });
   });
   app.addHook("onClose", async () => {
-    await handler.close();
+    await Promise.all([handler.close(), callHandler.close()]);
   });
 }
 
