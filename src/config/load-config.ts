@@ -249,7 +249,9 @@ function timeoutsFrom(e: GatewayEnv, fromFile: NonNullable<ConfigFile["providers
     answerMs: fromFile?.answer_timeout_ms ?? defaultTimeouts.answerMs,
     idleMs:
       fromFile?.idle_timeout_ms ??
-      (e.LLM_GATEWAY_IDLE_TIMEOUT_SECONDS ? e.LLM_GATEWAY_IDLE_TIMEOUT_SECONDS * 1000 : defaultTimeouts.idleMs),
+      (e.LLM_GATEWAY_IDLE_TIMEOUT_SECONDS
+        ? e.LLM_GATEWAY_IDLE_TIMEOUT_SECONDS * 1000
+        : defaultTimeouts.idleMs),
   };
 }
 

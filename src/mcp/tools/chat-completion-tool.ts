@@ -2,6 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { ChatCompletionChunk } from "../../core/chat.js";
 import { chatOptionsShape, identifierSchema } from "../../core/chat-schema.js";
+import { CallProgress } from "../../gateway/call-progress.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import type { Principal } from "../../gateway/principal.js";
 import { chatOutputSchema as outputSchema } from "../chat-output-schema.js";
@@ -14,6 +15,7 @@ import {
   listedTools,
 } from "../listed-chat-schemas.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
+import { ProgressNotifier } from "../progress-notifier.js";
 import { toolFailure } from "../tool-result.js";
 import {
   callAbortSignal,
@@ -95,18 +97,16 @@ export function registerChatCompletionTool(
         judge,
         ...request
       } = args;
-      const progressToken = ctx.mcpReq._meta?.progressToken;
-      let progress = 0;
+      const progress = new CallProgress((status) => void notifier?.notify(status));
+      const notifier = ProgressNotifier.start(ctx, gateway.config.progressIntervalMs, () =>
+        progress.describe(),
+      );
+      // Streamed, the answer's deltas are the messages (status lines only while none flow).
       const onChunk =
-        stream && progressToken !== undefined
+        stream && notifier
           ? async (chunk: ChatCompletionChunk) => {
               const text = chunk.choices[0]?.delta.content;
-              if (!text) return;
-              progress += 1;
-              await ctx.mcpReq.notify({
-                method: "notifications/progress",
-                params: { progressToken, progress, message: text },
-              });
+              if (text) await notifier.notify(text);
             }
           : undefined;
       try {
@@ -118,10 +118,7 @@ export function registerChatCompletionTool(
           { ...request, modelGroup: model_group },
           conversation_id,
           caller,
-          {
-            signal,
-            onChunk,
-          },
+          { signal, onChunk, ...(notifier ? { progress } : {}) },
         );
         return await chatToolResult(gateway, caller, {
           ...outcome.result,
@@ -129,6 +126,8 @@ export function registerChatCompletionTool(
         });
       } catch (error) {
         return toolFailure(error, gateway.logger);
+      } finally {
+        notifier?.stop();
       }
     },
   );
