@@ -106,4 +106,45 @@ describe("llm-gateway --stdio", () => {
       { role: "user", content: "Second question" },
     ]);
   });
+
+  it("finishes a call longer than the request timeout and reports progress on the way", async () => {
+    const pieces = Array.from({ length: 15 }, (_, index) => `word${index} `);
+    openai.enqueueChat(openai.replies.stream(pieces, { chunkDelayMs: 200 }));
+    const client = new Client({ name: "stdio-test", version: "1.0.0" });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [mainJs, "--stdio"],
+        env: {
+          ...getDefaultEnvironment(),
+          LLM_GATEWAY_DATA_DIR: dataDir,
+          LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS: "1",
+          LLM_GATEWAY_PROGRESS_INTERVAL_SECONDS: "1",
+          OPENAI_API_KEY: "sk-stdio-test",
+          OPENAI_BASE_URL: openai.baseUrl,
+        },
+        stderr: "pipe",
+      }),
+    );
+    const messages: string[] = [];
+    const result = await client.callTool(
+      {
+        name: "chat_completion",
+        arguments: {
+          project_id: "p",
+          agent_id: "a",
+          model: "gpt-4.1-mini",
+          messages: [{ role: "user", content: "Write slowly." }],
+        },
+      },
+      { onprogress: (update) => messages.push(update.message ?? "") },
+    );
+    await client.close();
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ content: pieces.join("") });
+    expect(messages[0]).toMatch(/^waiting for gpt-4\.1-mini \(openai\)/);
+    expect(
+      messages.filter((message) => / is answering \(\d+ s\): about \d+ tokens so far$/.test(message)).length,
+    ).toBeGreaterThanOrEqual(2);
+  });
 });
