@@ -1,11 +1,12 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FakeAnthropic } from "../../src/fakes/anthropic/fake-anthropic.js";
 import { openAiFlavor } from "../../src/fakes/openai/fake-openai.js";
 import { streamReply } from "../../src/fakes/openai/openai-style-fake.js";
+import { findClaudeBinary } from "../helpers/claude-code-binary.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 
 /**
@@ -204,16 +205,4 @@ if (!claudeBinary) {
     "claude-code.test.ts skipped: the Claude Code binary is missing (npm install -D @anthropic-ai/claude-code " +
       `installs @anthropic-ai/claude-code-${process.platform}-${process.arch}).`,
   );
-}
-
-/**
- * The native binary of the platform package. Not the wrapper's bin: npm runs
- * no install scripts here, and the wrapper's postinstall is what copies it.
- */
-function findClaudeBinary(): string | undefined {
-  const modules = new URL("../../node_modules/@anthropic-ai/", import.meta.url).pathname;
-  const platform = `${process.platform}-${process.arch}`;
-  return [`claude-code-${platform}/claude`, `claude-code-${platform}-musl/claude`]
-    .map((relative) => join(modules, relative))
-    .find((path) => existsSync(path));
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/client";
@@ -68,6 +68,79 @@ describe("chat_completion conversations", () => {
       { role: "assistant", content: [{ type: "text", text: "Paris." }] },
       { role: "user", content: [{ type: "text", text: "Its population?" }] },
     ]);
+  });
+
+  it("the README's exchange: Gemini designs, Claude reviews in the same conversation, results as shown there", async () => {
+    const { google, anthropic } = harness.fakes;
+    const shop = { project_id: "shop", agent_id: "planner" };
+    const schema =
+      "orders(id, customer_id, total_cents, status), refunds(id, order_id, amount_cents, reason, created_at)";
+    const review =
+      "Two partial refunds can together exceed the order total: check SUM(refunds.amount_cents) <= orders.total_cents in the same transaction.";
+    google.enqueueChat(google.replies.stream([schema], { usage: { inputTokens: 14, outputTokens: 31 } }));
+    anthropic.enqueueChat(
+      anthropic.replies.stream([review], { usage: { inputTokens: 62, outputTokens: 29 } }),
+    );
+    /** A result exactly as the README shows it: nothing else (no attempts, no tool_calls). */
+    const resultShape = (answer: {
+      model: string;
+      provider: string;
+      content: string;
+      input: number;
+      output: number;
+      cost: number;
+    }) => ({
+      content: answer.content,
+      finish_reason: "stop",
+      model: answer.model,
+      provider: answer.provider,
+      usage: {
+        input_tokens: answer.input,
+        output_tokens: answer.output,
+        cached_input_tokens: 0,
+        cache_write_tokens: 0,
+        total_tokens: answer.input + answer.output,
+      },
+      cost_usd: answer.cost,
+      latency_ms: expect.any(Number),
+      conversation_id: expect.stringMatching(/^conv_[\w-]{24}$/),
+      id: expect.stringMatching(/^chatcmpl-/),
+    });
+    const gemini = { model: "gemini-2.5-pro", provider: "google", content: schema, input: 14, output: 31 };
+    const claude = {
+      model: "claude-sonnet-4",
+      provider: "anthropic",
+      content: review,
+      input: 62,
+      output: 29,
+    };
+    // The README quotes these answers and costs (gemini-2.5-pro $1.25 / $10, claude-sonnet-4 $3 / $15).
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    for (const quoted of [schema, review, '"cost_usd": 0.0003275', '"cost_usd": 0.000621']) {
+      expect(readme).toContain(quoted);
+    }
+
+    const first = await callTool<ConversationResult>(client, "chat_completion", {
+      ...shop,
+      model: "gemini-2.5-pro",
+      messages: [{ role: "user", content: "Design a schema for orders and refunds." }],
+    });
+    expect(first.structured).toStrictEqual(resultShape({ ...gemini, cost: 0.0003275 }));
+    const conversationId = first.structured.conversation_id;
+    expect(first.text).toBe(
+      `${schema}\n\n[gemini-2.5-pro via google, 45 tokens, $0.0003275, conversation ${conversationId}]`,
+    );
+
+    const second = await callTool<ConversationResult>(client, "chat_completion", {
+      ...shop,
+      model: "claude-sonnet-4",
+      conversation_id: conversationId,
+      messages: [{ role: "user", content: "Review that schema: what breaks on partial refunds?" }],
+    });
+    expect(second.structured).toStrictEqual(resultShape({ ...claude, cost: 0.000621 }));
+    expect(second.structured.conversation_id).toBe(conversationId);
+    expect(anthropicMessages(harness).map((message) => message.role)).toEqual(["user", "assistant", "user"]);
+    expect(JSON.stringify(anthropicMessages(harness)[1])).toContain(schema);
   });
 
   it("carries tool calls and tool results from one provider to the next", async () => {
