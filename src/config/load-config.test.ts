@@ -67,6 +67,14 @@ describe("loadConfig", () => {
     );
   });
 
+  it("keeps background jobs a day by default, at least a minute (longer than a lost job's silence)", () => {
+    expect(loadConfig({}).jobTtlMs).toBe(86_400_000);
+    expect(loadConfig({ LLM_GATEWAY_JOB_TTL_SECONDS: "600" }).jobTtlMs).toBe(600_000);
+    expect(configError({ LLM_GATEWAY_JOB_TTL_SECONDS: "10" })).toMatch(
+      /LLM_GATEWAY_JOB_TTL_SECONDS: must be at least 60/,
+    );
+  });
+
   it("names the field and what is allowed for a bad environment value", () => {
     expect(configError({ LLM_GATEWAY_PORT: "eighty" })).toMatch(
       /LLM_GATEWAY_PORT: expected a whole number from 0 to 65535/,

@@ -55,6 +55,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.LLM_GATEWAY_DATA_DIR ?? "./data",
     conversationTtlMs:
       (e.LLM_GATEWAY_CONVERSATION_TTL_SECONDS ?? server.conversation_ttl_seconds ?? 7 * 86_400) * 1000,
+    jobTtlMs: (e.LLM_GATEWAY_JOB_TTL_SECONDS ?? 86_400) * 1000,
     redisUrl: e.LLM_GATEWAY_REDIS_URL,
     redisCluster: e.LLM_GATEWAY_REDIS_CLUSTER ?? false,
     redisKeyPrefix: e.LLM_GATEWAY_REDIS_KEY_PREFIX ?? "llmgw:",

@@ -24,6 +24,7 @@ import {
   mcpCaller,
   spendingToolAnnotations,
 } from "../tool-schemas.js";
+import { answerBackground, assertBackgroundArguments, backgroundShape } from "./chat-background.js";
 import { answerFanOut, assertFanOutArguments, fanOutShape } from "./chat-fan-out.js";
 
 const inputSchema = memoizeJsonSchema(
@@ -53,6 +54,7 @@ const inputSchema = memoizeJsonSchema(
       .optional()
       .describe("Continue this conversation (any model may answer); omitted, a new one starts."),
     ...fanOutShape,
+    ...backgroundShape,
     // Only the parameters agents reach for: the tool list stays small, /v1 takes them all.
     seed: z.number().int().optional().describe("Sampling seed (best effort)."),
     reasoning_effort: z
@@ -95,6 +97,7 @@ export function registerChatCompletionTool(
         conversation_id,
         models,
         judge,
+        background,
         ...request
       } = args;
       const progress = new CallProgress((status) => void notifier?.notify(status));
@@ -112,7 +115,15 @@ export function registerChatCompletionTool(
       try {
         const caller = mcpCaller(args, principal, callIds);
         const signal = callAbortSignal(ctx.mcpReq.signal, callSignal);
+        assertBackgroundArguments(args);
         assertFanOutArguments(args);
+        if (background)
+          return await answerBackground(
+            gateway,
+            caller,
+            { ...request, modelGroup: model_group },
+            conversation_id,
+          );
         if (models) return await answerFanOut(gateway, caller, request, { models, judge }, ctx, signal);
         const outcome = await gateway.converse(
           { ...request, modelGroup: model_group },
