@@ -1,8 +1,10 @@
-import type { McpServer } from "@modelcontextprotocol/server";
+import type { CallToolResult, McpServer, ServerContext } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { ChatCompletionChunk } from "../../core/chat.js";
 import { chatOptionsShape, identifierSchema } from "../../core/chat-schema.js";
 import { CallProgress } from "../../gateway/call-progress.js";
+import type { Caller } from "../../gateway/caller.js";
+import type { ChatInput } from "../../gateway/chat-types.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import type { Principal } from "../../gateway/principal.js";
 import { chatOutputSchema as outputSchema } from "../chat-output-schema.js";
@@ -100,18 +102,6 @@ export function registerChatCompletionTool(
         background,
         ...request
       } = args;
-      const progress = new CallProgress((status) => void notifier?.notify(status));
-      const notifier = ProgressNotifier.start(ctx, gateway.config.progressIntervalMs, () =>
-        progress.describe(),
-      );
-      // Streamed, the answer's deltas are the messages (status lines only while none flow).
-      const onChunk =
-        stream && notifier
-          ? async (chunk: ChatCompletionChunk) => {
-              const text = chunk.choices[0]?.delta.content;
-              if (text) await notifier.notify(text);
-            }
-          : undefined;
       try {
         const caller = mcpCaller(args, principal, callIds);
         const signal = callAbortSignal(ctx.mcpReq.signal, callSignal);
@@ -125,21 +115,49 @@ export function registerChatCompletionTool(
             conversation_id,
           );
         if (models) return await answerFanOut(gateway, caller, request, { models, judge }, ctx, signal);
-        const outcome = await gateway.converse(
-          { ...request, modelGroup: model_group },
-          conversation_id,
-          caller,
-          { signal, onChunk, ...(notifier ? { progress } : {}) },
-        );
-        return await chatToolResult(gateway, caller, {
-          ...outcome.result,
-          conversation: { id: outcome.conversationId, turnsLeftOut: outcome.turnsLeftOut },
+        return await answerOne(gateway, caller, { ...request, modelGroup: model_group }, conversation_id, {
+          ctx,
+          signal,
+          stream,
         });
       } catch (error) {
         return toolFailure(error, gateway.logger);
-      } finally {
-        notifier?.stop();
       }
     },
   );
+}
+
+/** One answer, with progress when the client asked for it: status lines, and the deltas when streamed. */
+async function answerOne(
+  gateway: Gateway,
+  caller: Caller,
+  input: ChatInput,
+  conversationId: string | undefined,
+  call: { ctx: ServerContext; signal: AbortSignal; stream: boolean | undefined },
+): Promise<CallToolResult> {
+  const progress = new CallProgress((status) => void notifier?.notify(status));
+  const notifier = ProgressNotifier.start(call.ctx, gateway.config.progressIntervalMs, () =>
+    progress.describe(),
+  );
+  // Streamed, the answer's deltas are the messages (status lines only while none flow).
+  const onChunk =
+    call.stream && notifier
+      ? async (chunk: ChatCompletionChunk) => {
+          const text = chunk.choices[0]?.delta.content;
+          if (text) await notifier.notify(text);
+        }
+      : undefined;
+  try {
+    const outcome = await gateway.converse(input, conversationId, caller, {
+      signal: call.signal,
+      onChunk,
+      ...(notifier ? { progress } : {}),
+    });
+    return await chatToolResult(gateway, caller, {
+      ...outcome.result,
+      conversation: { id: outcome.conversationId, turnsLeftOut: outcome.turnsLeftOut },
+    });
+  } finally {
+    notifier?.stop();
+  }
 }
