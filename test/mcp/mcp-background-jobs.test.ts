@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FakeProvider } from "../../src/fakes/fake-provider.js";
+import { createFakeOpenAi } from "../../src/fakes/openai/fake-openai.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { callTool, connectMcp } from "../helpers/mcp-client.js";
+import { spawnGateway } from "../helpers/spawn-gateway.js";
 
 /** Issue 25, point 3: `background: true`, get_job and cancel_job through the MCP SDK client over HTTP. */
 const caller = { project_id: "proj-jobs", agent_id: "agent-1" };
@@ -264,5 +270,60 @@ describe("background calls on the MCP door", () => {
     const sent = (openai.chatCalls()[0]?.body as { messages: Array<{ content: unknown }> } | undefined)
       ?.messages;
     expect(sent?.map((message) => message.content)).toEqual(["Count slowly", "First.", "Count slowly"]);
+  });
+});
+
+describe("a gateway process shut down with SIGTERM while a job runs", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "llmgw-jobs-sigterm-"));
+  let openai: FakeProvider;
+  const env = () => ({
+    LLM_GATEWAY_DATA_DIR: dataDir,
+    OPENAI_API_KEY: "sk-jobs",
+    OPENAI_BASE_URL: openai.baseUrl,
+  });
+  beforeAll(async () => {
+    openai = await createFakeOpenAi();
+  });
+  afterAll(async () => {
+    await openai.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("answers the get_job waiting on it, stops the provider's stream, and leaves the job lost for the next process", async () => {
+    openai.enqueueChat(openai.replies.stream(slowPieces, { chunkDelayMs: 200 }));
+    const first = await spawnGateway(env());
+    const client = await connectMcp(first.url);
+    const started = await callTool<JobState>(client, "chat_completion", {
+      ...caller,
+      ...question,
+      background: true,
+    });
+    await expect.poll(() => openai.chatCalls().length).toBe(1);
+    const waiting = callTool(client, "get_job", {
+      ...caller,
+      job_id: started.structured.job_id,
+      wait_seconds: 50,
+    });
+    // The wait is under way before the signal: shutdown must end it, not outlast it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stopped = first.stop("SIGTERM");
+    const answered = await waiting;
+    expect(answered.isError).toBe(true);
+    expect(answered.text).toMatch(/^GW_ERR_JOB_LOST: The gateway replica running this job shut down/);
+    expect(await stopped).toBe(0);
+    expect(openai.chatCalls()[0]?.clientClosedEarly).toBe(true);
+    await client.close();
+
+    const second = await spawnGateway(env());
+    try {
+      const next = await connectMcp(second.url);
+      const read = await callTool(next, "get_job", { ...caller, job_id: started.structured.job_id });
+      expect(read.text).toBe(answered.text);
+      const usage = await callTool<{ requests: number }>(next, "get_usage", { ...caller, period: "all" });
+      expect(usage.structured.requests).toBeGreaterThan(0);
+      await next.close();
+    } finally {
+      await second.stop();
+    }
   });
 });
