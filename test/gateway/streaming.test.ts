@@ -130,7 +130,7 @@ describe("streaming end to end", () => {
     })().catch((error: unknown) => error);
     expect(text).toBe("Once upon a time");
     expect(failure).toBeInstanceOf(OpenAI.APIError);
-    expect(String((failure as Error).message)).toContain("failed after the answer had started streaming");
+    expect(String((failure as Error).message)).toContain("failed after it had started answering");
     expect(openai.chatCalls()).toHaveLength(0);
     const usage = await usageOf("proj-stream-sdk");
     expect(usage.requests).toBe(1);
