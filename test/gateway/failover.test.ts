@@ -14,6 +14,18 @@ const hello = {
 /** reasoning = anthropic (claude-opus-4-5) -> openai (gpt-4.1) -> google (gemini-2.5-pro) */
 const anthropicTimeouts = "providers:\n  anthropic: { first_byte_timeout_ms: 300, answer_timeout_ms: 300 }\n";
 
+/**
+ * A Messages request to the `reasoning` group, not streamed: its Anthropic deployment takes it natively,
+ * the one call the gateway does not stream from the provider, so it waits for the whole answer.
+ */
+function wholeAnswerMessages(baseUrl: string, maxTokens = 1024): Promise<Response> {
+  return fetch(new URL("/v1/messages", baseUrl), {
+    method: "POST",
+    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+    body: JSON.stringify({ model: "reasoning", max_tokens: maxTokens, messages: hello.messages }),
+  });
+}
+
 /** A streamed request to the `reasoning` group through /v1 (the MCP tool streams only with a progress token). */
 function streamedChat(baseUrl: string): Promise<Response> {
   return fetch(new URL("/v1/chat/completions", baseUrl), {
@@ -178,6 +190,19 @@ describe("failover through the MCP door", () => {
       anthropic.server.reset();
       openai.server.reset();
       anthropic.enqueueChat({ type: "hang" }, { type: "hang" });
+      const response = await wholeAnswerMessages(harness.url);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("x-llm-gateway-provider")).toBe("openai");
+      expect(response.headers.get("x-llm-gateway-attempts")).toBe("2");
+      expect(anthropic.chatCalls()).toHaveLength(1);
+      expect(anthropic.chatCalls()[0]?.body).toMatchObject({ stream: false });
+    });
+
+    it("a one-answer MCP call streams from the provider: a hung primary is a first-byte timeout, failed over at once", async () => {
+      const { anthropic, openai } = harness.fakes;
+      anthropic.server.reset();
+      openai.server.reset();
+      anthropic.enqueueChat({ type: "hang" }, { type: "hang" });
       const { structured } = await callTool<ChatResult>(client, "chat_completion", hello);
       expect(structured.provider).toBe("openai");
       expect(structured.attempts.map((a) => `${a.provider}:${a.outcome}`)).toEqual([
@@ -185,6 +210,8 @@ describe("failover through the MCP door", () => {
         "openai:success",
       ]);
       expect(structured.attempts[0]?.error).toMatch(/did not answer in time/);
+      expect(anthropic.chatCalls()).toHaveLength(1);
+      expect(anthropic.chatCalls()[0]?.body).toMatchObject({ stream: true });
     });
 
     it("a streamed first-byte timeout -> the next model at once: a hung provider is not waited out twice", async () => {
@@ -247,11 +274,9 @@ describe("failover through the MCP door", () => {
       const { anthropic } = harness.fakes;
       for (let i = 0; i < 6; i++) anthropic.enqueueChat({ type: "hang" });
       for (let i = 0; i < 6; i++) {
-        const { structured } = await callTool<ChatResult>(client, "chat_completion", {
-          ...hello,
-          max_tokens: 64_000,
-        });
-        expect(structured.provider).toBe("openai");
+        const response = await wholeAnswerMessages(harness.url, 64_000);
+        expect(response.headers.get("x-llm-gateway-provider")).toBe("openai");
+        await response.text();
       }
       expect(anthropic.chatCalls()).toHaveLength(6);
       expect(await primaryCircuit()).toBe("closed");

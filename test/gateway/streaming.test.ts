@@ -130,7 +130,7 @@ describe("streaming end to end", () => {
     })().catch((error: unknown) => error);
     expect(text).toBe("Once upon a time");
     expect(failure).toBeInstanceOf(OpenAI.APIError);
-    expect(String((failure as Error).message)).toContain("failed after the answer had started streaming");
+    expect(String((failure as Error).message)).toContain("failed after it had started answering");
     expect(openai.chatCalls()).toHaveLength(0);
     const usage = await usageOf("proj-stream-sdk");
     expect(usage.requests).toBe(1);
@@ -203,8 +203,10 @@ describe("streaming end to end", () => {
       },
       { onprogress: (update) => progress.push({ progress: update.progress, message: update.message }) },
     );
-    expect(progress.map((update) => update.message)).toEqual(["alpha ", "beta ", "gamma"]);
-    expect(progress.map((update) => update.progress)).toEqual([1, 2, 3]);
+    // A status line as the attempt starts, then each delta.
+    expect(progress[0]?.message).toMatch(/^waiting for claude-opus-4-5 \(anthropic\)/);
+    expect(progress.slice(1).map((update) => update.message)).toEqual(["alpha ", "beta ", "gamma"]);
+    expect(progress.map((update) => update.progress)).toEqual([1, 2, 3, 4]);
     const structured = result.structuredContent as unknown as ChatResult;
     expect(structured).toMatchObject({
       content: "alpha beta gamma",
@@ -232,7 +234,8 @@ describe("streaming end to end", () => {
       },
       { onprogress: (update) => messages.push(update.message ?? "") },
     );
-    expect(messages).toEqual(["half"]);
+    expect(messages[0]).toMatch(/^waiting for claude-opus-4-5 \(anthropic\)/);
+    expect(messages.slice(1)).toEqual(["half"]);
     expect(result.isError).toBe(true);
     expect(JSON.stringify(result.content)).toContain("GW_ERR_STREAM_INTERRUPTED");
     const usage = await callTool<UsageReport>(client, "get_usage", {
