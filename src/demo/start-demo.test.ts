@@ -142,8 +142,11 @@ describe("demo mode", () => {
     for (const tool of tools) {
       expect(commands.some((command) => command.includes(`"name":"${tool.name}"`))).toBe(true);
     }
-    expect(commands.length).toBe(tools.length + 4);
-    for (const command of commands) {
+    // The background chat_completion is the one command more than a command per tool and the 4 /v1 ones.
+    expect(commands.length).toBe(tools.length + 5);
+    let jobId: string | undefined;
+    for (const printed of commands) {
+      const command = jobId ? printed.replaceAll("JOB_ID", jobId) : printed;
       const url = /curl -s '?([^'\s]+)'?/.exec(command)?.[1] as string;
       const headers = Object.fromEntries(
         [...command.matchAll(/-H '([^:]+): ([^']+)'/g)].map((match) => [match[1], match[2]]),
@@ -153,6 +156,8 @@ describe("demo mode", () => {
       const text = await response.text();
       expect(response.status, command).toBe(200);
       expect(text, command).not.toContain('"isError":true');
+      jobId ??= /\\?"job_id\\?":\\?"([A-Za-z0-9_-]+)/.exec(text)?.[1];
     }
+    expect(jobId).toBeDefined();
   });
 });
