@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { RedisConversationStore } from "./conversations/redis-conversation-store.js";
 import { SqliteConversationStore } from "./conversations/sqlite-conversation-store.js";
+import type { JobStore } from "./core/background-job.js";
 import type { ConversationStore } from "./core/conversation.js";
 import type { UsageStore } from "./core/usage-record.js";
 import { ClientKeys } from "./gateway/client-keys.js";
@@ -13,6 +14,8 @@ import { LocalBudgetGuard } from "./governance/local-budget-guard.js";
 import { LocalRateLimiter } from "./governance/local-rate-limiter.js";
 import { RedisBudgetGuard } from "./governance/redis-budget-guard.js";
 import { RedisRateLimiter } from "./governance/redis-rate-limiter.js";
+import { RedisJobStore } from "./jobs/redis-job-store.js";
+import { SqliteJobStore } from "./jobs/sqlite-job-store.js";
 import { ActivityFeed } from "./observability/activity-feed.js";
 import { PrometheusObserver } from "./observability/prometheus-observer.js";
 import { RequestLogObserver } from "./observability/request-log-observer.js";
@@ -65,6 +68,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
         connectRedis(config.redisUrl, config.redisCluster, logger, "circuit breaker"),
         connectRedis(config.redisUrl, config.redisCluster, logger, "budgets and rate limits"),
         connectRedis(config.redisUrl, config.redisCluster, logger, "conversations"),
+        connectRedis(config.redisUrl, config.redisCluster, logger, "background jobs"),
       ]
     : [];
   const store = await createUsageStore({
@@ -77,7 +81,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     for (const client of await Promise.all(connecting)) client.disconnect();
     throw error;
   });
-  const [breakerClient, governanceClient, conversationClient] = await Promise.all(connecting);
+  const [breakerClient, governanceClient, conversationClient, jobClient] = await Promise.all(connecting);
   // Beside the usage store: shared by every replica with Redis, else a file of the data dir.
   const conversations: ConversationStore = conversationClient
     ? new RedisConversationStore({
@@ -86,6 +90,9 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
         ttlMs: config.conversationTtlMs,
       })
     : new SqliteConversationStore({ dataDir: config.dataDir, ttlMs: config.conversationTtlMs });
+  const jobs: JobStore = jobClient
+    ? new RedisJobStore({ client: jobClient, keyPrefix: config.redisKeyPrefix, ttlMs: config.jobTtlMs })
+    : new SqliteJobStore({ dataDir: config.dataDir, ttlMs: config.jobTtlMs });
   // With Redis every replica shares circuit state; the breaker owns (and closes) its own connections.
   const circuits = breakerClient
     ? new RedisCircuitBreaker({
@@ -116,6 +123,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     circuits,
     store,
     conversations,
+    jobs,
     logger,
     version,
     clientKeys,

@@ -127,6 +127,9 @@ async function main(argv: string[]): Promise<void> {
     force.unref();
     // Connections that finish their last response during shutdown would otherwise idle until keep-alive expires.
     const closeIdle = setInterval(() => app.server.closeIdleConnections(), 100);
+    // Background jobs may run for an hour: they stop first (booked, stored as lost), so get_job
+    // calls waiting on them answer now instead of holding the drain.
+    await gateway.stopBackgroundJobs();
     await app.close();
     clearInterval(closeIdle);
     await gateway.close();

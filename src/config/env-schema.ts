@@ -26,6 +26,7 @@ export const envSchema = z.object({
   LLM_GATEWAY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
   LLM_GATEWAY_DATA_DIR: z.string().min(1).optional(),
   LLM_GATEWAY_CONVERSATION_TTL_SECONDS: integerString(1, 366 * 86_400).optional(),
+  LLM_GATEWAY_JOB_TTL_SECONDS: integerString(60, 366 * 86_400).optional(),
   LLM_GATEWAY_REDIS_URL: z.string().min(1).optional(),
   LLM_GATEWAY_REDIS_CLUSTER: booleanString.optional(),
   LLM_GATEWAY_REDIS_KEY_PREFIX: z.string().min(1).optional(),

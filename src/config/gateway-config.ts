@@ -69,6 +69,8 @@ export interface GatewayConfig {
   dataDir: string;
   /** How long a conversation is kept after its last turn (`LLM_GATEWAY_CONVERSATION_TTL_SECONDS`). */
   conversationTtlMs: number;
+  /** How long a background call's state is kept after its latest write (`LLM_GATEWAY_JOB_TTL_SECONDS`). */
+  jobTtlMs: number;
   redisUrl: string | undefined;
   redisCluster: boolean;
   redisKeyPrefix: string;

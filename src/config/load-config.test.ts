@@ -67,6 +67,14 @@ describe("loadConfig", () => {
     );
   });
 
+  it("keeps background jobs a day by default, at least a minute (longer than a lost job's silence)", () => {
+    expect(loadConfig({}).jobTtlMs).toBe(86_400_000);
+    expect(loadConfig({ LLM_GATEWAY_JOB_TTL_SECONDS: "600" }).jobTtlMs).toBe(600_000);
+    expect(configError({ LLM_GATEWAY_JOB_TTL_SECONDS: "10" })).toMatch(
+      /LLM_GATEWAY_JOB_TTL_SECONDS: must be at least 60/,
+    );
+  });
+
   it("names the field and what is allowed for a bad environment value", () => {
     expect(configError({ LLM_GATEWAY_PORT: "eighty" })).toMatch(
       /LLM_GATEWAY_PORT: expected a whole number from 0 to 65535/,
@@ -195,22 +203,36 @@ prompt_caching:
     );
   });
 
-  it("gives every provider interactive timeouts by default (15 s streamed first byte, 120 s non-streamed answer), overridable per provider", () => {
+  it("gives every provider timeouts by default (15 s streamed first byte, 5 min of silence, 10 min for a non-streamed answer), the idle one set by LLM_GATEWAY_IDLE_TIMEOUT_SECONDS, overridable per provider", () => {
     expect(loadConfig({}).providers.openai?.timeouts).toEqual({
       connectMs: 5_000,
       firstByteMs: 15_000,
-      answerMs: 120_000,
-      idleMs: 60_000,
+      answerMs: 600_000,
+      idleMs: 300_000,
     });
+    expect(loadConfig({ LLM_GATEWAY_IDLE_TIMEOUT_SECONDS: "42" }).providers.anthropic?.timeouts.idleMs).toBe(
+      42_000,
+    );
     const file = writeConfigFile(
       "providers:\n  openai: { first_byte_timeout_ms: 2000, answer_timeout_ms: 300000, idle_timeout_ms: 90000 }\n",
     );
-    expect(loadConfig({ LLM_GATEWAY_CONFIG: file }).providers.openai?.timeouts).toEqual({
+    expect(
+      loadConfig({ LLM_GATEWAY_CONFIG: file, LLM_GATEWAY_IDLE_TIMEOUT_SECONDS: "42" }).providers.openai
+        ?.timeouts,
+    ).toEqual({
       connectMs: 5_000,
       firstByteMs: 2_000,
       answerMs: 300_000,
       idleMs: 90_000,
     });
+  });
+
+  it("bounds a whole call (1 h) and paces MCP progress (10 s) by default, both set from the environment", () => {
+    expect(loadConfig({})).toMatchObject({ maxCallMs: 3_600_000, progressIntervalMs: 10_000 });
+    expect(
+      loadConfig({ LLM_GATEWAY_MAX_CALL_SECONDS: "90", LLM_GATEWAY_PROGRESS_INTERVAL_SECONDS: "2" }),
+    ).toMatchObject({ maxCallMs: 90_000, progressIntervalMs: 2_000 });
+    expect(configError({ LLM_GATEWAY_PROGRESS_INTERVAL_SECONDS: "0" })).toMatch(/PROGRESS_INTERVAL_SECONDS/);
   });
 
   it("reads hedging per model group with its floor and sample minimum, and checks the groups named", () => {

@@ -17,14 +17,10 @@ import type { ClientKeyConfig, GatewayConfig, ProjectBudget } from "./gateway-co
 const builtInProviders = ["anthropic", "openai", "google", "deepseek", "voyage"] as const;
 
 /**
- * A streamed answer's headers come at once, so a provider silent for 15 s is hung: fail over. A
- * non-streamed answer's come only once it is all written, so they get as long as a long answer takes.
- * Reasoning models stream nothing while they think, hence the idle timeout's minute.
- */
-/**
- * Liveness is bytes: a provider that streams is never cut by a wall clock, and the idle default lets a
- * reasoning model think silently for minutes (OpenAI's o-series sends nothing on Chat Completions until
- * it has reasoned). `answerMs` bounds only calls that cannot stream (a native non-streamed request).
+ * A streamed answer's headers come at once, so a provider silent for 15 s is hung: fail over. Once it
+ * answers, liveness is bytes: the idle default lets a reasoning model think silently for minutes
+ * (OpenAI's o-series sends nothing on Chat Completions until it has reasoned). A non-streamed answer's
+ * headers come only once it is all written: `answerMs` bounds the calls that cannot stream.
  */
 const defaultTimeouts = { connectMs: 5_000, firstByteMs: 15_000, answerMs: 600_000, idleMs: 300_000 };
 
@@ -59,6 +55,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.LLM_GATEWAY_DATA_DIR ?? "./data",
     conversationTtlMs:
       (e.LLM_GATEWAY_CONVERSATION_TTL_SECONDS ?? server.conversation_ttl_seconds ?? 7 * 86_400) * 1000,
+    jobTtlMs: (e.LLM_GATEWAY_JOB_TTL_SECONDS ?? 86_400) * 1000,
     redisUrl: e.LLM_GATEWAY_REDIS_URL,
     redisCluster: e.LLM_GATEWAY_REDIS_CLUSTER ?? false,
     redisKeyPrefix: e.LLM_GATEWAY_REDIS_KEY_PREFIX ?? "llmgw:",
@@ -249,7 +246,9 @@ function timeoutsFrom(e: GatewayEnv, fromFile: NonNullable<ConfigFile["providers
     answerMs: fromFile?.answer_timeout_ms ?? defaultTimeouts.answerMs,
     idleMs:
       fromFile?.idle_timeout_ms ??
-      (e.LLM_GATEWAY_IDLE_TIMEOUT_SECONDS ? e.LLM_GATEWAY_IDLE_TIMEOUT_SECONDS * 1000 : defaultTimeouts.idleMs),
+      (e.LLM_GATEWAY_IDLE_TIMEOUT_SECONDS
+        ? e.LLM_GATEWAY_IDLE_TIMEOUT_SECONDS * 1000
+        : defaultTimeouts.idleMs),
   };
 }
 

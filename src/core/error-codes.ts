@@ -11,6 +11,8 @@ export const errorCodes = {
   GW_ERR_UNKNOWN_MODEL: { status: 404, type: "invalid_request_error" },
   /** A conversation id that is unknown, expired, or another project's (indistinguishable on purpose). */
   GW_ERR_UNKNOWN_CONVERSATION: { status: 404, type: "invalid_request_error" },
+  /** A background job id that is unknown, expired, or another project's (indistinguishable on purpose). */
+  GW_ERR_UNKNOWN_JOB: { status: 404, type: "invalid_request_error" },
   GW_ERR_UNAUTHORIZED: { status: 401, type: "authentication_error" },
   GW_ERR_FORBIDDEN_PROJECT: { status: 403, type: "permission_error" },
   GW_ERR_FORBIDDEN_AGENT: { status: 403, type: "permission_error" },
@@ -26,6 +28,8 @@ export const errorCodes = {
   GW_ERR_DEADLINE_EXCEEDED: { status: 504, type: "timeout_error" },
   GW_ERR_NOT_IMPLEMENTED: { status: 501, type: "not_implemented" },
   GW_ERR_STORE_UNAVAILABLE: { status: 503, type: "service_unavailable" },
+  /** The replica running a background job went away (crashed, or shut down) before it finished. */
+  GW_ERR_JOB_LOST: { status: 503, type: "service_unavailable" },
   GW_ERR_INTERNAL: { status: 500, type: "server_error" },
 } as const;
 

@@ -12,7 +12,7 @@ export interface FakeSseEvent {
  * "call 1 -> 529, call 2 -> stream" (vercel/ai test-server).
  */
 export type FakeResponse =
-  | { type: "json"; status?: number; headers?: Record<string, string>; body: unknown; delayMs?: number }
+  | FakeJsonResponse
   | { type: "raw"; status?: number; headers?: Record<string, string>; body: string; delayMs?: number }
   | {
       type: "sse";
@@ -31,6 +31,15 @@ export type FakeResponse =
   | { type: "reset"; delayMs?: number }
   /** Never answer (first-byte timeout). */
   | { type: "hang" };
+
+/** A JSON answer: a provider's non-streamed reply, an error envelope, or any body. */
+export interface FakeJsonResponse {
+  type: "json";
+  status?: number;
+  headers?: Record<string, string>;
+  body: unknown;
+  delayMs?: number;
+}
 
 /** A stream the test drives event by event (mid-stream failures, timing). */
 export class ControlledStream {
@@ -110,6 +119,13 @@ export interface FakeRoute {
    * the real API refuses is refused whatever the test queued (and the queue is left as it was).
    */
   refuse?: Interceptor;
+  /**
+   * The stream equivalent of a successful non-streamed answer, for a call that
+   * asks to stream (undefined: answered as it is). A test scripts one answer
+   * and it reaches the client in the form the client asked for, as the gateway
+   * streams from providers even for callers who want one answer.
+   */
+  streamed?: (call: RecordedCall, answer: FakeJsonResponse) => FakeResponse | undefined;
 }
 
 /**
@@ -222,8 +238,8 @@ export class FakeUpstreamServer {
       await this.answer(refusal, response);
       return;
     }
-    const scripted = this.queues.get(route)?.shift();
-    await this.answer(scripted ?? route.respond(call), response);
+    const answer = this.queues.get(route)?.shift() ?? route.respond(call);
+    await this.answer(asAsked(route, call, answer), response);
   }
 
   private async answer(fake: FakeResponse, response: ServerResponse): Promise<void> {
@@ -267,6 +283,11 @@ export class FakeUpstreamServer {
         return;
     }
   }
+}
+
+function asAsked(route: FakeRoute, call: RecordedCall, answer: FakeResponse): FakeResponse {
+  if (answer.type !== "json" || (answer.status ?? 200) >= 300 || !route.streamed) return answer;
+  return route.streamed(call, answer) ?? answer;
 }
 
 const sseHeaders = {

@@ -39,16 +39,14 @@ export class CallProgress {
     this.characters += text.length;
   }
 
-  get outputCharacters(): number {
-    return this.characters;
-  }
-
   describe(): string {
     const { current } = this;
     if (!current) return this.lastFailure ? `${this.lastFailure}; trying the next model` : "starting";
     const seconds = Math.round((this.now() - current.since) / 1000);
     if (current.answering) {
-      return `${current.label} is answering: ${this.characters.toLocaleString("en-US")} characters so far`;
+      // Tokens are only counted when the provider reports usage at the end; four characters make one, roughly.
+      const tokens = Math.round(this.characters / 4);
+      return `${current.label} is answering (${seconds} s): about ${tokens.toLocaleString("en-US")} tokens so far`;
     }
     const waiting = `waiting for ${current.label} (${seconds} s)`;
     return this.lastFailure ? `${this.lastFailure}; ${waiting}` : waiting;

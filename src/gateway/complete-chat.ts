@@ -493,7 +493,9 @@ function chunkText(chunk: ChatCompletionChunk): string {
   return (
     (delta.reasoning_content ?? "") +
     (delta.content ?? "") +
-    (delta.tool_calls ?? []).map((call) => (call.function?.name ?? "") + (call.function?.arguments ?? "")).join("")
+    (delta.tool_calls ?? [])
+      .map((call) => (call.function?.name ?? "") + (call.function?.arguments ?? ""))
+      .join("")
   );
 }
 

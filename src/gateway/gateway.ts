@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/gateway-config.js";
+import type { JobStore } from "../core/background-job.js";
 import type { CancellationBus } from "../core/cancellation-bus.js";
+import type { ChatCompletionChunk } from "../core/chat.js";
 import type { ConversationStore, ConversationSummary, StoredConversation } from "../core/conversation.js";
 import type { UsageStore } from "../core/usage-record.js";
 import type { BudgetGuard } from "../governance/budget-guard.js";
@@ -10,8 +12,9 @@ import type { Deployments } from "../routing/deployments.js";
 import { FailoverRouter } from "../routing/failover-router.js";
 import { FirstTokenTimes } from "../routing/first-token-times.js";
 import { Admission } from "./admission.js";
+import { BackgroundJobs, type JobView } from "./background-jobs.js";
 import type { Caller } from "./caller.js";
-import type { ChatCallOptions, ChatInput, ChatOutcome } from "./chat-types.js";
+import type { ChatCallOptions, ChatInput, ChatOutcome, ChatResult } from "./chat-types.js";
 import type { ClientKeys } from "./client-keys.js";
 import { type ChatContext, completeChat } from "./complete-chat.js";
 import { type ConverseOutcome, converse, readConversation } from "./converse.js";
@@ -39,6 +42,8 @@ export interface GatewayDependencies {
   store: UsageStore;
   /** Conversations continued across calls, in the usage store's engine. */
   conversations: ConversationStore;
+  /** Background calls' state, in the same engine: any replica answers for a job. */
+  jobs: JobStore;
   budgetGuard: BudgetGuard;
   rateLimiter: RateLimiter;
   /** Client keys as digests; the config the gateway keeps has the keys themselves removed. */
@@ -51,6 +56,13 @@ export interface GatewayDependencies {
   cancellationBus?: CancellationBus;
   /** Releases what composition opened besides the parts above (shared connections), last on close. */
   release?: () => Promise<void>;
+}
+
+/** What a background chat call keeps for its caller: what a direct call would have returned. */
+export interface BackgroundChatAnswer {
+  result: ChatResult;
+  conversationId?: string;
+  turnsLeftOut: number;
 }
 
 /**
@@ -72,6 +84,7 @@ export class Gateway {
   private readonly observer: GatewayObserver;
   private readonly aliases: ModelAliases;
   private readonly keptResults: KeptResults;
+  private readonly jobs: BackgroundJobs<BackgroundChatAnswer>;
 
   constructor(private readonly dependencies: GatewayDependencies) {
     this.config = dependencies.config;
@@ -82,6 +95,7 @@ export class Gateway {
     this.inFlight = new InFlightCalls(dependencies.cancellationBus);
     this.aliases = new ModelAliases(dependencies.config.modelAliases);
     this.keptResults = new KeptResults(dependencies.config.mcpResultTtlMs);
+    this.jobs = new BackgroundJobs(dependencies.jobs, dependencies.logger, dependencies.cancellationBus);
     this.booker = new UsageBooker(dependencies.store, dependencies.logger);
     this.admission = new Admission(
       dependencies.config.budgets,
@@ -142,6 +156,54 @@ export class Gateway {
       caller,
       (continued) => this.completeChat(continued, caller, options),
     );
+  }
+
+  /**
+   * `converse` in the background: answers at once with a job whose state any replica reads
+   * (`getJob`). The call runs with its own signal, not its request's. An unknown group or
+   * model is refused here; what only the call finds out (budget, conversation) ends the job.
+   */
+  startBackgroundChat(
+    input: ChatInput,
+    conversationId: string | undefined,
+    caller: Caller,
+  ): Promise<JobView<BackgroundChatAnswer>> {
+    assertMayActFor(caller.principal, caller.projectId);
+    this.dependencies.deployments.targetsFor(input, "chat");
+    return this.jobs.start(caller.projectId, async (signal, onText) => {
+      const onChunk = (chunk: ChatCompletionChunk) => {
+        const text = chunk.choices[0]?.delta.content;
+        if (text) onText(text);
+      };
+      const outcome = await this.converse(input, conversationId, caller, { signal, onChunk });
+      return {
+        result: outcome.result,
+        ...(outcome.conversationId !== undefined ? { conversationId: outcome.conversationId } : {}),
+        turnsLeftOut: outcome.turnsLeftOut,
+      };
+    });
+  }
+
+  /** A job of the caller's project, once it ended or after `waitMs`. */
+  getJob(
+    id: string,
+    caller: Caller,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<JobView<BackgroundChatAnswer>> {
+    assertMayActFor(caller.principal, caller.projectId);
+    return this.jobs.get(id, caller.projectId, { waitMs, signal });
+  }
+
+  /** Stops a job of the caller's project (what it produced is booked); its state once it ended. */
+  cancelJob(id: string, caller: Caller): Promise<JobView<BackgroundChatAnswer>> {
+    assertMayActFor(caller.principal, caller.projectId);
+    return this.jobs.cancel(id, caller.projectId);
+  }
+
+  /** Graceful shutdown's first step: jobs running here stop (booked, stored as lost), so no caller waits on them. */
+  stopBackgroundJobs(): Promise<void> {
+    return this.jobs.close();
   }
 
   /** A project's conversations, most recently continued first. */
@@ -267,11 +329,13 @@ export class Gateway {
 
   /** Waits for every pending booking, then releases the store and the breaker. */
   async close(): Promise<void> {
+    await this.jobs.close();
     await this.booker.flush();
     await this.admission.close();
     await this.dependencies.circuits.close();
     await this.dependencies.store.close();
     await this.dependencies.conversations.close();
+    await this.dependencies.jobs.close();
     await this.dependencies.cancellationBus?.close();
     await this.dependencies.release?.();
   }

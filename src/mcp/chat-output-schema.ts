@@ -59,6 +59,8 @@ export const chatOutputSchema = memoizeJsonSchema(
     id: z.string().optional(),
     synthesis: fanOutEntrySchema.optional(),
     answers: z.array(fanOutEntrySchema).optional(),
+    job_id: z.string().optional().describe("background: for get_job"),
+    status: z.string().optional(),
   }),
   listedFanOutResult,
 );

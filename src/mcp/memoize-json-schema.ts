@@ -15,20 +15,38 @@ const unlistedKeywords = new Set([
   "additionalProperties",
 ]);
 
+/**
+ * What an output schema's listing leaves out besides: which fields are always
+ * there. A client reads the result itself (and the server validates it in
+ * full); the list is a large share of the tool list's tokens.
+ */
+const unlistedOutputKeywords = new Set([...unlistedKeywords, "required"]);
+
+/** zod's bounds of an `int()`: they say nothing a model needs. */
+function isSafeIntegerBound(key: string, value: unknown): boolean {
+  return (key === "minimum" || key === "maximum") && Math.abs(value as number) === Number.MAX_SAFE_INTEGER;
+}
+
 /** A JSON Schema without the keywords above, for the tool list. */
-export function compactJsonSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(compactJsonSchema);
+export function compactJsonSchema(
+  schema: unknown,
+  unlisted: ReadonlySet<string> = unlistedKeywords,
+): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => compactJsonSchema(item, unlisted));
   if (typeof schema !== "object" || schema === null) return schema;
   const compact: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (unlistedKeywords.has(key)) continue;
-    // `properties` maps names to schemas: a property may be called "pattern".
+    if (unlisted.has(key) || isSafeIntegerBound(key, value)) continue;
+    // `properties` maps names to schemas: a property may be called "pattern" or "required".
     compact[key] =
       key === "properties"
         ? Object.fromEntries(
-            Object.entries(value as object).map(([name, inner]) => [name, compactJsonSchema(inner)]),
+            Object.entries(value as object).map(([name, inner]) => [
+              name,
+              compactJsonSchema(inner, unlisted),
+            ]),
           )
-        : compactJsonSchema(value);
+        : compactJsonSchema(value, unlisted);
   }
   return compact;
 }
@@ -54,7 +72,8 @@ export function memoizeJsonSchema<Schema extends z.ZodType>(
       const key = `${io} ${String(options?.target)}`;
       let converted = cache.get(key);
       if (converted === undefined) {
-        converted = compactJsonSchema(convert[io](options)) as Record<string, unknown>;
+        const unlisted = io === "output" ? unlistedOutputKeywords : unlistedKeywords;
+        converted = compactJsonSchema(convert[io](options), unlisted) as Record<string, unknown>;
         const properties = converted.properties as Record<string, unknown> | undefined;
         for (const [name, replacement] of Object.entries(listed)) {
           if (properties && name in properties) properties[name] = replacement;

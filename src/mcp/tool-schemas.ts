@@ -3,10 +3,14 @@ import { identifierSchema } from "../core/chat-schema.js";
 import { type Caller, createCaller } from "../gateway/caller.js";
 import { assertMayCall, type Principal } from "../gateway/principal.js";
 
-/** Every tool identifies its caller (DESIGN.md): project and agent. */
+/**
+ * Every tool identifies its caller (DESIGN.md): project and agent. Undescribed: the names say it,
+ * chat_completion's description and the server's instructions say what is booked to them, and
+ * a description here would be listed once per tool.
+ */
 export const callerShape = {
-  project_id: identifierSchema.describe("The project this call is booked to."),
-  agent_id: identifierSchema.describe("The calling agent, for per-agent usage."),
+  project_id: identifierSchema,
+  agent_id: identifierSchema,
 };
 
 export const attemptSchema = z.object({

@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 
 const toolNames = [
+  "cancel_job",
   "chat_completion",
   "count_tokens",
   "create_embeddings",
+  "get_job",
   "get_usage",
   "list_conversations",
   "list_models",
@@ -30,7 +32,7 @@ describe("MCP over Streamable HTTP", () => {
 
   for (const era of ["legacy", "modern"] as const) {
     describe(`${era} client`, () => {
-      it("lists the five tools with schemas and read-only annotations", async () => {
+      it("lists the tools with schemas and read-only annotations", async () => {
         const client = await connect(harness.url, era);
         const { tools } = await client.listTools();
         expect(tools.map((tool) => tool.name).sort()).toEqual(toolNames);
@@ -40,9 +42,11 @@ describe("MCP over Streamable HTTP", () => {
         }
         const readOnly = Object.fromEntries(tools.map((tool) => [tool.name, tool.annotations?.readOnlyHint]));
         expect(readOnly).toEqual({
+          cancel_job: false,
           chat_completion: false,
           count_tokens: true,
           create_embeddings: false,
+          get_job: true,
           get_usage: true,
           list_conversations: true,
           list_models: true,

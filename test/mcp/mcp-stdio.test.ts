@@ -42,9 +42,11 @@ describe("llm-gateway --stdio", () => {
       await client.connect(transport);
       const { tools } = await client.listTools();
       expect(tools.map((tool) => tool.name).sort()).toEqual([
+        "cancel_job",
         "chat_completion",
         "count_tokens",
         "create_embeddings",
+        "get_job",
         "get_usage",
         "list_conversations",
         "list_models",
@@ -105,5 +107,103 @@ describe("llm-gateway --stdio", () => {
       { role: "assistant", content: "First answer." },
       { role: "user", content: "Second question" },
     ]);
+  });
+
+  it("finishes a call longer than the request timeout and reports progress on the way", async () => {
+    const pieces = Array.from({ length: 15 }, (_, index) => `word${index} `);
+    openai.enqueueChat(openai.replies.stream(pieces, { chunkDelayMs: 200 }));
+    const client = new Client({ name: "stdio-test", version: "1.0.0" });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [mainJs, "--stdio"],
+        env: {
+          ...getDefaultEnvironment(),
+          LLM_GATEWAY_DATA_DIR: dataDir,
+          LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS: "1",
+          LLM_GATEWAY_PROGRESS_INTERVAL_SECONDS: "1",
+          OPENAI_API_KEY: "sk-stdio-test",
+          OPENAI_BASE_URL: openai.baseUrl,
+        },
+        stderr: "pipe",
+      }),
+    );
+    const messages: string[] = [];
+    const result = await client.callTool(
+      {
+        name: "chat_completion",
+        arguments: {
+          project_id: "p",
+          agent_id: "a",
+          model: "gpt-4.1-mini",
+          messages: [{ role: "user", content: "Write slowly." }],
+        },
+      },
+      { onprogress: (update) => messages.push(update.message ?? "") },
+    );
+    await client.close();
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ content: pieces.join("") });
+    expect(messages[0]).toMatch(/^waiting for gpt-4\.1-mini \(openai\)/);
+    expect(
+      messages.filter((message) => / is answering \(\d+ s\): about \d+ tokens so far$/.test(message)).length,
+    ).toBeGreaterThanOrEqual(2);
+  });
+
+  it("runs a background call over stdio, and a process stopped mid-job leaves it lost for the next one", async () => {
+    const connect = async () => {
+      const client = new Client({ name: "stdio-test", version: "1.0.0" });
+      await client.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [mainJs, "--stdio"],
+          env: {
+            ...getDefaultEnvironment(),
+            LLM_GATEWAY_DATA_DIR: dataDir,
+            OPENAI_API_KEY: "sk-stdio-test",
+            OPENAI_BASE_URL: openai.baseUrl,
+          },
+          stderr: "pipe",
+        }),
+      );
+      return client;
+    };
+    const caller = { project_id: "p", agent_id: "a" };
+    const start = async (client: Client) =>
+      (
+        await client.callTool({
+          name: "chat_completion",
+          arguments: {
+            ...caller,
+            model: "gpt-4.1",
+            messages: [{ role: "user", content: "Hi" }],
+            background: true,
+          },
+        })
+      ).structuredContent as { job_id: string };
+    const first = await connect();
+    openai.enqueueChat(openai.replies.stream(["Done", " in the background."]));
+    const quick = await start(first);
+    const done = await first.callTool({
+      name: "get_job",
+      arguments: { ...caller, job_id: quick.job_id, wait_seconds: 20 },
+    });
+    expect(done.structuredContent).toMatchObject({ status: "succeeded", content: "Done in the background." });
+
+    openai.enqueueChat(
+      openai.replies.stream(
+        Array.from({ length: 100 }, () => "word "),
+        { chunkDelayMs: 100 },
+      ),
+    );
+    const slow = await start(first);
+    await first.close();
+    const second = await connect();
+    const lost = await second.callTool({ name: "get_job", arguments: { ...caller, job_id: slow.job_id } });
+    await second.close();
+    expect(lost.isError).toBe(true);
+    expect(JSON.stringify(lost.content)).toContain(
+      "GW_ERR_JOB_LOST: The gateway replica running this job shut down",
+    );
   });
 });

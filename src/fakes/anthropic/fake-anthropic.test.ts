@@ -7,6 +7,7 @@ import Anthropic, {
   RateLimitError,
 } from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { FakeResponse } from "../fake-upstream-server.js";
 import { createFakeAnthropic, type FakeAnthropic } from "./fake-anthropic.js";
 
 /**
@@ -389,5 +390,72 @@ describe("@anthropic-ai/sdk against the fake: extended thinking", () => {
       }),
     );
     expect(forged.message).toContain("Invalid `signature` in `thinking` block");
+  });
+});
+
+describe("@anthropic-ai/sdk against the fake: a scripted message to a call that streams", () => {
+  const thinking = { type: "enabled" as const, budget_tokens: 1024 };
+  const tool = { name: "get_weather", input_schema: { type: "object" as const, properties: {} } };
+  const request = { ...params, max_tokens: 2048, thinking, tools: [tool] };
+
+  /** The same scripted reply to a plain call and to a streamed one, both as the SDK reads them. */
+  async function bothWays(reply: FakeResponse) {
+    fake.enqueueChat(reply, reply);
+    const whole = await client.messages.create(request);
+    const streamed = await client.messages.stream(request).finalMessage();
+    expect(fake.chatCalls()[1]?.body).toMatchObject({ stream: true });
+    // The stream helper adds fields of its own (`parsed_output`); everything the API said is the same.
+    expect(streamed).toMatchObject(whole);
+    return streamed;
+  }
+
+  it("streams replies.text with its cache reads and writes in the usage", async () => {
+    const message = await bothWays(
+      fake.replies.text("Cached and fresh.", {
+        inputTokens: 100,
+        cachedInputTokens: 60,
+        cacheWriteInputTokens: 30,
+        cacheWrite1hInputTokens: 10,
+        outputTokens: 5,
+      }),
+    );
+    expect(message.usage).toMatchObject({ cache_read_input_tokens: 60, cache_creation_input_tokens: 30 });
+  });
+
+  it("streams replies.toolCall, a stop reason and thinking blocks as the same message", async () => {
+    await bothWays(fake.replies.toolCall("get_weather", '{"location":"Paris","days":[1,2]}'));
+    const cut = await bothWays(fake.replies.textWithStopReason("Cut sh", "max_tokens"));
+    expect(cut.stop_reason).toBe("max_tokens");
+    const thought = await bothWays(
+      fake.replies.thinkingText("Let me think.", "42.", { redactedData: "EmwKAhgBEgy3va3pzix" }),
+    );
+    expect(thought.content.map((block) => block.type)).toEqual(["thinking", "redacted_thinking", "text"]);
+    await bothWays(
+      fake.replies.thinkingToolCall("Call the tool.", { name: "get_weather", argumentsJson: "{}" }),
+    );
+  });
+
+  it("keeps the scripted signature, which the fake verifies when the block comes back", async () => {
+    fake.enqueueChat(
+      fake.replies.thinkingToolCall("Call the tool.", { name: "get_weather", argumentsJson: "{}" }),
+    );
+    const first = await client.messages.stream(request).finalMessage();
+    const toolUse = first.content.find((block) => block.type === "tool_use");
+    if (toolUse?.type !== "tool_use") throw new Error("expected a tool_use block");
+    const accepted = await client.messages.create({
+      ...request,
+      messages: [
+        ...params.messages,
+        { role: "assistant", content: first.content },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: toolUse.id, content: "Sunny" }] },
+      ],
+    });
+    expect(accepted.content[0]?.type).toBe("thinking");
+  });
+
+  it("answers an error as it is, before any stream", async () => {
+    fake.enqueueChat(fake.replies.error(529, "Overloaded"));
+    const error = await sdkError(client.messages.stream(request).finalMessage());
+    expect(error).toBeInstanceOf(OverloadedError);
   });
 });

@@ -1,5 +1,6 @@
 import { type FakeProvider, type FakeReplies, type FakeUsage, retryAfterHeaders } from "../fake-provider.js";
 import {
+  type FakeJsonResponse,
   type FakeResponse,
   type FakeSseEvent,
   FakeUpstreamServer,
@@ -80,6 +81,7 @@ export async function createFakeAnthropic(): Promise<FakeAnthropic> {
     {
       path: messagesPath,
       respond: (call) => respondByDefault(call, nextId, cache),
+      streamed: streamedMessage,
       refuse: (call) => {
         const body = (typeof call.body === "object" && call.body !== null ? call.body : {}) as Record<
           string,
@@ -228,52 +230,13 @@ function createReplies(model: string, nextId: IdSource): AllReplies {
     blocks: StreamBlock[],
     stopReason: string,
     usage: AnthropicFakeUsage,
-    options: { chunkDelayMs?: number; delayMs?: number; cutAfter?: number; error?: boolean } = {},
+    options: StreamOptions = {},
   ): FakeResponse => {
-    const { output_tokens, ...inputUsage } = wireUsage(usage);
-    const events: FakeSseEvent[] = [
-      sse("message_start", {
-        type: "message_start",
-        message: {
-          id: nextId("msg"),
-          type: "message",
-          role: "assistant",
-          model,
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { ...inputUsage, output_tokens: 1 },
-        },
-      }),
-    ];
-    for (const [index, block] of blocks.entries()) {
-      events.push(
-        sse("content_block_start", { type: "content_block_start", index, content_block: block.start }),
-      );
-      if (index === 0) events.push(sse("ping", { type: "ping" }));
-      for (const delta of block.deltas) {
-        events.push(sse("content_block_delta", { type: "content_block_delta", index, delta }));
-      }
-      if (!options.error) events.push(sse("content_block_stop", { type: "content_block_stop", index }));
-    }
-    if (options.error) {
-      events.push(
-        sse("error", { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }),
-      );
-    } else {
-      events.push(
-        sse("message_delta", {
-          type: "message_delta",
-          delta: { stop_reason: stopReason, stop_sequence: null },
-          usage: { output_tokens },
-        }),
-        sse("message_stop", { type: "message_stop" }),
-      );
-    }
+    const message = { id: nextId("msg"), model, stopReason, stopSequence: null, usage: wireUsage(usage) };
     return {
       type: "sse",
       headers: { "request-id": nextId("req") },
-      events,
+      events: messageEvents(message, blocks, options.error),
       chunkDelayMs: options.chunkDelayMs,
       delayMs: options.delayMs,
       cutAfter: options.cutAfter,
@@ -358,6 +321,125 @@ function createReplies(model: string, nextId: IdSource): AllReplies {
   };
 }
 
+type StreamOptions = { chunkDelayMs?: number; delayMs?: number; cutAfter?: number; error?: boolean };
+
+/** What a streamed message says beyond its blocks; usage in wire form. */
+interface StreamedMessage {
+  id: string;
+  model: string;
+  stopReason: unknown;
+  stopSequence: unknown;
+  usage: { output_tokens?: unknown } & Record<string, unknown>;
+}
+
+/**
+ * message_start (input usage, one output token so far), each block's start,
+ * deltas and stop with a `ping` after the first start, then message_delta
+ * (stop reason, output tokens) and message_stop; with `error`, an
+ * `overloaded_error` event where the blocks would have stopped.
+ */
+function messageEvents(message: StreamedMessage, blocks: StreamBlock[], error?: boolean): FakeSseEvent[] {
+  const { output_tokens, ...inputUsage } = message.usage;
+  const events: FakeSseEvent[] = [
+    sse("message_start", {
+      type: "message_start",
+      message: {
+        id: message.id,
+        type: "message",
+        role: "assistant",
+        model: message.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...inputUsage, output_tokens: 1 },
+      },
+    }),
+  ];
+  for (const [index, block] of blocks.entries()) {
+    events.push(
+      sse("content_block_start", { type: "content_block_start", index, content_block: block.start }),
+    );
+    if (index === 0) events.push(sse("ping", { type: "ping" }));
+    for (const delta of block.deltas) {
+      events.push(sse("content_block_delta", { type: "content_block_delta", index, delta }));
+    }
+    if (!error) events.push(sse("content_block_stop", { type: "content_block_stop", index }));
+  }
+  if (error) {
+    events.push(sse("error", { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }));
+    return events;
+  }
+  events.push(
+    sse("message_delta", {
+      type: "message_delta",
+      delta: { stop_reason: message.stopReason, stop_sequence: message.stopSequence },
+      usage: { output_tokens },
+    }),
+    sse("message_stop", { type: "message_stop" }),
+  );
+  return events;
+}
+
+type WireBlock = Record<string, unknown>;
+
+interface WireMessage {
+  type?: unknown;
+  id?: unknown;
+  model?: unknown;
+  content?: unknown;
+  stop_reason?: unknown;
+  stop_sequence?: unknown;
+  usage?: StreamedMessage["usage"];
+}
+
+/**
+ * The stream a call with `stream: true` gets instead of a scripted
+ * non-streamed message: the same id, model, blocks (text and thinking in
+ * pieces, the thinking's own signature, tool input as JSON fragments, other
+ * blocks whole in their start event), stop reason and usage.
+ */
+function streamedMessage(call: RecordedCall, answer: FakeJsonResponse): FakeResponse | undefined {
+  if ((call.body as { stream?: unknown } | undefined)?.stream !== true) return undefined;
+  const message = answer.body as WireMessage | undefined;
+  if (message?.type !== "message" || !Array.isArray(message.content) || !message.content.every(isObject)) {
+    return undefined;
+  }
+  const blocks = (message.content as WireBlock[]).map(streamBlockOf);
+  const events = messageEvents(
+    {
+      id: String(message.id),
+      model: String(message.model),
+      stopReason: message.stop_reason,
+      stopSequence: message.stop_sequence ?? null,
+      usage: message.usage ?? { input_tokens: 0, output_tokens: 0 },
+    },
+    blocks,
+  );
+  return { type: "sse", headers: answer.headers, events, delayMs: answer.delayMs };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+function streamBlockOf(block: WireBlock): StreamBlock {
+  const pieces = (text: unknown) => (typeof text === "string" && text ? text.split(/(?= )/) : []);
+  switch (block.type) {
+    case "text":
+      return textBlock(pieces(block.text));
+    case "thinking":
+      return thinkingBlock(pieces(block.thinking), String(block.signature));
+    case "tool_use":
+      return toolUseBlock(
+        { name: String(block.name), argumentsJson: JSON.stringify(block.input ?? {}) },
+        String(block.id),
+      );
+    default:
+      // redacted_thinking and server tool blocks arrive whole in their start event.
+      return { start: block, deltas: [] };
+  }
+}
+
 interface StreamBlock {
   start: Record<string, unknown>;
   deltas: Array<Record<string, unknown>>;
@@ -368,12 +450,12 @@ function textBlock(pieces: string[]): StreamBlock {
 }
 
 /** Thinking streams in pieces; its signature comes in one `signature_delta` just before the block stops. */
-function thinkingBlock(pieces: string[]): StreamBlock {
+function thinkingBlock(pieces: string[], signature = signThinking(pieces.join(""))): StreamBlock {
   return {
     start: { type: "thinking", thinking: "" },
     deltas: [
       ...pieces.map((thinking) => ({ type: "thinking_delta", thinking })),
-      { type: "signature_delta", signature: signThinking(pieces.join("")) },
+      { type: "signature_delta", signature },
     ],
   };
 }

@@ -104,6 +104,37 @@ describe("fake DeepSeek with the official SDK", () => {
     ).toEqual(["Hangzhou", "Beijing"]);
   });
 
+  it("streams a scripted non-streamed answer when the call streams: reasoning, content and usage on the finish chunk", async () => {
+    const reply = completionReply(deepSeekFlavor, {
+      reasoning: "Two and two make four.",
+      content: "Four.",
+      usage: { inputTokens: 90, outputTokens: 14, cachedInputTokens: 64, reasoningTokens: 9 },
+      model: "deepseek-reasoner",
+    });
+    fake.enqueueChat(reply, reply);
+    const whole = await client.chat.completions.create({ model: "deepseek-reasoner", messages });
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of await client.chat.completions.create({
+      model: "deepseek-reasoner",
+      messages,
+      stream: true,
+    }))
+      chunks.push(chunk);
+    const message = whole.choices[0]?.message as OpenAI.ChatCompletionMessage & DeepSeekDelta;
+    const reasoning = chunks
+      .map((chunk) => (chunk.choices[0]?.delta as DeepSeekDelta | undefined)?.reasoning_content ?? "")
+      .join("");
+    expect(reasoning).toBe(message.reasoning_content);
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe(message.content);
+    expect(chunks.every((chunk) => chunk.id === whole.id && chunk.model === "deepseek-reasoner")).toBe(true);
+    const last = chunks.at(-1);
+    expect(last?.choices[0]?.finish_reason).toBe("stop");
+    expect(last?.usage).toEqual(whole.usage);
+    expect(
+      (last?.usage as (OpenAI.CompletionUsage & DeepSeekUsage) | undefined)?.prompt_cache_hit_tokens,
+    ).toBe(64);
+  });
+
   it.each([
     [401, OpenAI.AuthenticationError, "authentication_error"],
     [429, OpenAI.RateLimitError, "rate_limit_error"],

@@ -1,6 +1,7 @@
-import { ApiError, type GenerateContentResponse, GoogleGenAI } from "@google/genai";
+import { ApiError, type GenerateContentResponse, GoogleGenAI, type Part } from "@google/genai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FakeProvider } from "../fake-provider.js";
+import type { FakeResponse } from "../fake-upstream-server.js";
 import { createFakeGoogle, googleEmbeddingsReply, googleThinkingToolCallReply } from "./fake-google.js";
 
 // The official SDK pointed at the fake: what it accepts, the real API sends.
@@ -293,5 +294,89 @@ describe("fake Google thoughts and thought signatures through @google/genai", ()
     // Gemini 2.5 does not require the signature.
     const older = await sdk.models.generateContent({ model: "gemini-2.5-pro", contents: history(unsigned) });
     expect(older.text).toBe("Hello from fake gemini-2.5-pro");
+  });
+});
+
+describe("fake Google: a scripted generateContent answer to a call that streams, through @google/genai", () => {
+  const answerText = (parts: Part[]) =>
+    parts
+      .filter((part) => !part.thought)
+      .map((part) => part.text ?? "")
+      .join("");
+
+  /** The same scripted reply to generateContent and to streamGenerateContent, both as the SDK reads them. */
+  async function bothWays(reply: FakeResponse) {
+    fake.enqueueChat(reply, reply);
+    const whole = await sdk.models.generateContent({ model: "gemini-2.5-pro", contents: "Hi" });
+    const chunks = await collect(
+      await sdk.models.generateContentStream({ model: "gemini-2.5-pro", contents: "Hi" }),
+    );
+    expect(fake.chatCalls()[1]?.path).toBe("/v1beta/models/gemini-2.5-pro:streamGenerateContent");
+    const last = chunks.at(-1);
+    const parts = chunks.flatMap((chunk) => chunk.candidates?.[0]?.content?.parts ?? []);
+    // Read from the parts: the SDK's `text` getter warns about function-call parts.
+    const wholeParts = whole.candidates?.[0]?.content?.parts ?? [];
+    expect(answerText(parts)).toBe(answerText(wholeParts));
+    expect(chunks.flatMap((chunk) => chunk.functionCalls ?? [])).toEqual(whole.functionCalls ?? []);
+    expect(last?.candidates?.[0]?.finishReason).toBe(whole.candidates?.[0]?.finishReason);
+    expect(chunks.slice(0, -1).every((chunk) => chunk.candidates?.[0]?.finishReason === undefined)).toBe(
+      true,
+    );
+    expect(last?.usageMetadata).toEqual(whole.usageMetadata);
+    expect(last).toMatchObject({ modelVersion: whole.modelVersion, responseId: whole.responseId });
+    return { whole, chunks, parts };
+  }
+
+  it("streams replies.text in pieces with the final usage, cached tokens included, on the last chunk", async () => {
+    const { chunks } = await bothWays(
+      fake.replies.text("Bonjour tout le monde", {
+        inputTokens: 200,
+        outputTokens: 8,
+        cachedInputTokens: 128,
+      }),
+    );
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.at(-1)?.usageMetadata?.cachedContentTokenCount).toBe(128);
+    const counts = chunks.map((chunk) => chunk.usageMetadata?.candidatesTokenCount ?? 0);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+  });
+
+  it("streams replies.toolCall as a whole function call", async () => {
+    const { parts } = await bothWays(fake.replies.toolCall("get_weather", '{"city":"Paris"}'));
+    expect(parts).toEqual([{ functionCall: { name: "get_weather", args: { city: "Paris" } } }]);
+  });
+
+  it("streams a thinking tool call: the thought, then the call with its signature, thinking tokens kept", async () => {
+    const call = { name: "get_weather", argumentsJson: '{"city":"Paris"}' };
+    const { whole, parts, chunks } = await bothWays(
+      googleThinkingToolCallReply("Checking the weather.", call, {
+        inputTokens: 20,
+        outputTokens: 9,
+        thoughtsTokens: 120,
+      }),
+    );
+    expect(parts).toEqual(whole.candidates?.[0]?.content?.parts);
+    expect(chunks.every((chunk) => chunk.usageMetadata?.thoughtsTokenCount === 120)).toBe(true);
+  });
+
+  it("answers an error, or a body with no candidates, as it is", async () => {
+    fake.enqueueChat(fake.replies.error(429, "Quota exceeded."));
+    const error = await sdk.models
+      .generateContentStream({ model: "gemini-2.5-flash", contents: "x" })
+      .catch((caught) => caught);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.status).toBe(429);
+
+    fake.enqueueChat({ type: "json", body: { candidates: "nope" } });
+    const response = await fetch(
+      `${fake.baseUrl}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "x" }] }] }),
+      },
+    );
+    expect(response.headers.get("content-type")).toBe("application/json");
+    expect(await response.json()).toEqual({ candidates: "nope" });
   });
 });

@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { fakeEmbeddingVector } from "../fake-embedding-vector.js";
 import { type FakeProvider, type FakeReplies, type FakeUsage, retryAfterHeaders } from "../fake-provider.js";
-import { type FakeResponse, FakeUpstreamServer, type RecordedCall } from "../fake-upstream-server.js";
+import {
+  type FakeJsonResponse,
+  type FakeResponse,
+  type FakeSseEvent,
+  FakeUpstreamServer,
+  type RecordedCall,
+} from "../fake-upstream-server.js";
 import { checkThoughtSignatures, signFunctionCall } from "./fake-google-thought-signatures.js";
 import { googleRefusalOf } from "./google-request-checks.js";
 
@@ -24,6 +30,7 @@ export async function createFakeGoogle(): Promise<FakeProvider> {
     {
       path: chatPath,
       respond: answerChat,
+      streamed: streamedResponse,
       refuse: (call) => {
         const body = (typeof call.body === "object" && call.body !== null ? call.body : {}) as Record<
           string,
@@ -219,42 +226,89 @@ function includesThoughts(body: unknown): boolean {
   return config?.thinkingConfig?.includeThoughts === true;
 }
 
+/** A default or scripted stream: an optional thought summary, then the text in pieces, STOP on the last. */
 function streamEvents(
   pieces: string[],
   usage: FakeUsage & { thoughtsTokens?: number },
   model: string,
   thought?: string,
-): Array<{ data: string }> {
-  const responseId = newResponseId();
+): FakeSseEvent[] {
   const texts = pieces.length > 0 ? pieces : [""];
-  const thoughtEvents = thought
-    ? [
-        {
-          data: JSON.stringify(
-            googleResponse([{ text: thought, thought: true }], {
-              usage: { ...usage, outputTokens: 0 },
-              model,
-              responseId,
-            }),
-          ),
-        },
-      ]
-    : [];
-  return [
-    ...thoughtEvents,
-    ...texts.map((text, index) => {
-      const isLast = index === texts.length - 1;
-      // Gemini repeats usage on every chunk, counting output so far; the last is final.
-      const outputSoFar = Math.round((usage.outputTokens * (index + 1)) / texts.length);
-      const chunk = googleResponse([{ text }], {
-        finishReason: isLast ? "STOP" : undefined,
-        usage: { ...usage, outputTokens: outputSoFar },
-        model,
-        responseId,
-      });
-      return { data: JSON.stringify(chunk) };
-    }),
-  ];
+  return chunkEvents(googleResponse([], { finishReason: "STOP", usage, model }) as GoogleResponseBody, [
+    ...(thought ? [[{ text: thought, thought: true }]] : []),
+    ...texts.map((text) => [{ text }]),
+  ]);
+}
+
+interface GoogleResponseBody {
+  candidates?: Array<{ content?: { parts?: unknown[] } } & Record<string, unknown>>;
+  usageMetadata?: { candidatesTokenCount?: number; totalTokenCount?: number } & Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/**
+ * An answer streamed as Gemini streams it: each chunk a whole
+ * GenerateContentResponse with some of the parts, the finish reason (and
+ * whatever else the candidate says) on the last. Gemini repeats usage on
+ * every chunk, counting output so far; the last is final.
+ */
+function chunkEvents(answer: GoogleResponseBody, chunks: unknown[][]): FakeSseEvent[] {
+  const { candidates: [candidate = {}] = [], usageMetadata: usage, ...rest } = answer;
+  const isThought = (parts: unknown[]) => parts.every((part) => (part as { thought?: unknown }).thought);
+  const answering = chunks.filter((parts) => !isThought(parts)).length;
+  const output = usage?.candidatesTokenCount ?? 0;
+  let answered = 0;
+  return chunks.map((parts, index) => {
+    const isLast = index === chunks.length - 1;
+    if (!isThought(parts)) answered++;
+    const outputSoFar = Math.round((output * answered) / Math.max(1, answering));
+    const content = { parts, role: "model" };
+    const chunk = {
+      candidates: [isLast ? { ...candidate, content } : { content, index: candidate.index ?? 0 }],
+      ...(usage
+        ? {
+            usageMetadata: isLast
+              ? usage
+              : {
+                  ...usage,
+                  candidatesTokenCount: outputSoFar,
+                  totalTokenCount: (usage.totalTokenCount ?? 0) - output + outputSoFar,
+                },
+          }
+        : {}),
+      ...rest,
+    };
+    return { data: JSON.stringify(chunk) };
+  });
+}
+
+/**
+ * The stream `streamGenerateContent` answers instead of a scripted
+ * GenerateContentResponse: its text in pieces, thoughts and function calls
+ * whole (a text part's signature on its last piece), one chunk of the whole
+ * response when it has no parts (a blocked prompt). Other bodies are left as they are.
+ */
+function streamedResponse(call: RecordedCall, answer: FakeJsonResponse): FakeResponse | undefined {
+  if (!call.path.endsWith(":streamGenerateContent")) return undefined;
+  const body = answer.body as GoogleResponseBody | undefined;
+  if (typeof body !== "object" || body === null) return undefined;
+  if (!Array.isArray(body.candidates) && body.promptFeedback === undefined) return undefined;
+  const parts = body.candidates?.length === 1 ? (body.candidates[0]?.content?.parts ?? []) : [];
+  if (!Array.isArray(parts) || !parts.every((part) => typeof part === "object" && part !== null)) {
+    return undefined;
+  }
+  const events =
+    parts.length === 0 ? [{ data: JSON.stringify(body) }] : chunkEvents(body, parts.flatMap(partChunks));
+  return { type: "sse", headers: answer.headers, events, delayMs: answer.delayMs };
+}
+
+function partChunks(part: unknown): unknown[][] {
+  const { text, thought, ...rest } = part as { text?: unknown; thought?: unknown };
+  if (typeof text !== "string" || thought) return [[part]];
+  const pieces = splitIntoPieces(text);
+  return pieces.map((piece, index) => [
+    index === pieces.length - 1 ? { text: piece, ...rest } : { text: piece },
+  ]);
 }
 
 function googleResponse(

@@ -81,4 +81,32 @@ describe("fake OpenAI with the official SDK: responses", () => {
     expect(types).toContain("response.output_text.delta");
     expect(types.at(-1)).toBe("response.failed");
   });
+
+  it("streams a scripted non-streamed Response when the call streams: same items, text, arguments and usage", async () => {
+    const reply = openAiResponsesReplies.json({
+      reasoning: { summary: "Listing first.", encryptedContent: "gAAAA-y" },
+      text: "Let me look.",
+      functionCall: { name: "exec_command", argumentsJson: '{"cmd":"ls -la"}', callId: "call_7" },
+      usage: { inputTokens: 30, outputTokens: 12, cachedInputTokens: 16, reasoningTokens: 5 },
+    });
+    fake.server.enqueue(openAiResponsesPath, reply, reply);
+    const whole = await client.responses.create({ model: "gpt-4.1", input: "Hi" });
+    const stream = client.responses.stream({ model: "gpt-4.1", input: "Hi" });
+    let text = "";
+    let argumentsJson = "";
+    const sequence: number[] = [];
+    for await (const event of stream) {
+      sequence.push(event.sequence_number);
+      if (event.type === "response.output_text.delta") text += event.delta;
+      if (event.type === "response.function_call_arguments.delta") argumentsJson += event.delta;
+    }
+    const streamed = await stream.finalResponse();
+    expect(fake.server.callsTo(openAiResponsesPath)[1]?.body).toMatchObject({ stream: true });
+    expect(sequence).toEqual(sequence.map((_, index) => index));
+    expect(text).toBe(whole.output_text);
+    expect(argumentsJson).toBe('{"cmd":"ls -la"}');
+    expect(streamed).toMatchObject({ id: whole.id, status: "completed", model: whole.model });
+    expect(streamed.output).toMatchObject(whole.output);
+    expect(streamed.usage).toEqual(whole.usage);
+  });
 });

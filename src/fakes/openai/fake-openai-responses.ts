@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { FakeUsage } from "../fake-provider.js";
-import type { FakeResponse, FakeRoute, FakeSseEvent, RecordedCall } from "../fake-upstream-server.js";
+import type {
+  FakeJsonResponse,
+  FakeResponse,
+  FakeRoute,
+  FakeSseEvent,
+  RecordedCall,
+} from "../fake-upstream-server.js";
 
 /*
  * OpenAI's Responses API (`POST /v1/responses`), plain and streamed with the
@@ -56,7 +62,11 @@ const knownParameters = new Set([
 
 const defaultUsage = { inputTokens: 12, outputTokens: 6 };
 
-export const openAiResponsesRoute: FakeRoute = { path: openAiResponsesPath, respond: answerResponses };
+export const openAiResponsesRoute: FakeRoute = {
+  path: openAiResponsesPath,
+  respond: answerResponses,
+  streamed: streamedResponse,
+};
 
 export const openAiResponsesReplies = {
   /** A non-streamed Response. */
@@ -194,68 +204,93 @@ function event(type: string, sequenceNumber: number, payload: Record<string, unk
   return { event: type, data: JSON.stringify({ type, ...payload, sequence_number: sequenceNumber }) };
 }
 
-/** https://platform.openai.com/docs/api-reference/responses-streaming, in OpenAI's order. */
 function streamEvents(answer: FakeResponsesAnswer & { pieces?: string[] }): FakeSseEvent[] {
-  const ids = newIds();
+  const status = answer.incomplete ? "incomplete" : "completed";
+  return responseEvents(responseBody(answer, newIds(), status), answer.pieces);
+}
+
+type WireItem = Record<string, unknown> & { id?: unknown; type?: unknown };
+
+/**
+ * A finished Response as OpenAI streams it
+ * (https://platform.openai.com/docs/api-reference/responses-streaming, in
+ * OpenAI's order): created and in_progress with no output yet, each output
+ * item added, filled (reasoning summaries, message text in `pieces` or
+ * word by word, function-call arguments) and done, then the Response itself
+ * as `response.<status>`.
+ */
+function responseEvents(final: Record<string, unknown>, pieces?: string[]): FakeSseEvent[] {
   const events: FakeSseEvent[] = [];
   const push = (type: string, payload: Record<string, unknown>) =>
     events.push(event(type, events.length, payload));
-  push("response.created", { response: responseBody(answer, ids, "in_progress") });
-  push("response.in_progress", { response: responseBody(answer, ids, "in_progress") });
-  let outputIndex = 0;
-  if (answer.reasoning) {
-    const item = reasoningItem(answer, ids);
-    const place = { item_id: ids.reasoning, output_index: outputIndex, summary_index: 0 };
-    push("response.output_item.added", { output_index: outputIndex, item: { ...item, summary: [] } });
-    push("response.reasoning_summary_part.added", { ...place, part: { type: "summary_text", text: "" } });
-    push("response.reasoning_summary_text.delta", { ...place, delta: answer.reasoning.summary });
-    push("response.reasoning_summary_text.done", { ...place, text: answer.reasoning.summary });
-    push("response.reasoning_summary_part.done", {
-      ...place,
-      part: { type: "summary_text", text: answer.reasoning.summary },
-    });
-    push("response.output_item.done", { output_index: outputIndex, item });
-    outputIndex++;
+  const started = { ...final, status: "in_progress", output: [], usage: null, incomplete_details: null };
+  push("response.created", { response: started });
+  push("response.in_progress", { response: started });
+  const items = Array.isArray(final.output) ? (final.output as WireItem[]) : [];
+  for (const [outputIndex, item] of items.entries()) {
+    if (item.type === "reasoning") reasoningEvents(item, outputIndex, push);
+    else if (item.type === "message") messageEvents(item, outputIndex, push, pieces);
+    else if (item.type === "function_call") functionCallEvents(item, outputIndex, push);
+    else {
+      push("response.output_item.added", { output_index: outputIndex, item });
+      push("response.output_item.done", { output_index: outputIndex, item });
+    }
   }
-  if (answer.text !== undefined) {
-    const pieces = answer.pieces ?? answer.text.split(/(?= )/);
-    const place = { item_id: ids.message, output_index: outputIndex, content_index: 0 };
-    push("response.output_item.added", {
-      output_index: outputIndex,
-      item: messageItem(ids, "", "in_progress"),
-    });
-    push("response.content_part.added", {
-      ...place,
-      part: { type: "output_text", annotations: [], logprobs: [], text: "" },
-    });
-    for (const piece of pieces) push("response.output_text.delta", { ...place, delta: piece, logprobs: [] });
-    push("response.output_text.done", { ...place, text: answer.text, logprobs: [] });
-    push("response.content_part.done", {
-      ...place,
-      part: { type: "output_text", annotations: [], logprobs: [], text: answer.text },
-    });
-    push("response.output_item.done", {
-      output_index: outputIndex,
-      item: messageItem(ids, answer.text, "completed"),
-    });
-    outputIndex++;
-  }
-  if (answer.functionCall) {
-    const place = { item_id: ids.call, output_index: outputIndex };
-    push("response.output_item.added", {
-      output_index: outputIndex,
-      item: functionCallItem(answer, ids, "in_progress"),
-    });
-    push("response.function_call_arguments.delta", { ...place, delta: answer.functionCall.argumentsJson });
-    push("response.function_call_arguments.done", { ...place, arguments: answer.functionCall.argumentsJson });
-    push("response.output_item.done", {
-      output_index: outputIndex,
-      item: functionCallItem(answer, ids, "completed"),
-    });
-  }
-  const status = answer.incomplete ? "incomplete" : "completed";
-  push(`response.${status}`, { response: responseBody(answer, ids, status) });
+  push(`response.${String(final.status)}`, { response: final });
   return events;
+}
+
+type Push = (type: string, payload: Record<string, unknown>) => void;
+
+function reasoningEvents(item: WireItem, outputIndex: number, push: Push): void {
+  const summary = Array.isArray(item.summary) ? (item.summary as Array<{ text?: unknown }>) : [];
+  push("response.output_item.added", { output_index: outputIndex, item: { ...item, summary: [] } });
+  for (const [summaryIndex, part] of summary.entries()) {
+    const place = { item_id: item.id, output_index: outputIndex, summary_index: summaryIndex };
+    push("response.reasoning_summary_part.added", { ...place, part: { type: "summary_text", text: "" } });
+    push("response.reasoning_summary_text.delta", { ...place, delta: part.text });
+    push("response.reasoning_summary_text.done", { ...place, text: part.text });
+    push("response.reasoning_summary_part.done", { ...place, part });
+  }
+  push("response.output_item.done", { output_index: outputIndex, item });
+}
+
+function messageEvents(item: WireItem, outputIndex: number, push: Push, pieces?: string[]): void {
+  const content = Array.isArray(item.content) ? (item.content as Array<Record<string, unknown>>) : [];
+  push("response.output_item.added", {
+    output_index: outputIndex,
+    item: { ...item, status: "in_progress", content: [] },
+  });
+  for (const [contentIndex, part] of content.entries()) {
+    const place = { item_id: item.id, output_index: outputIndex, content_index: contentIndex };
+    const text = typeof part.text === "string" ? part.text : "";
+    push("response.content_part.added", { ...place, part: { ...part, text: "" } });
+    for (const piece of (contentIndex === 0 ? pieces : undefined) ?? text.split(/(?= )/)) {
+      push("response.output_text.delta", { ...place, delta: piece, logprobs: [] });
+    }
+    push("response.output_text.done", { ...place, text, logprobs: [] });
+    push("response.content_part.done", { ...place, part });
+  }
+  push("response.output_item.done", { output_index: outputIndex, item });
+}
+
+function functionCallEvents(item: WireItem, outputIndex: number, push: Push): void {
+  const place = { item_id: item.id, output_index: outputIndex };
+  push("response.output_item.added", {
+    output_index: outputIndex,
+    item: { ...item, status: "in_progress", arguments: "" },
+  });
+  push("response.function_call_arguments.delta", { ...place, delta: item.arguments });
+  push("response.function_call_arguments.done", { ...place, arguments: item.arguments });
+  push("response.output_item.done", { output_index: outputIndex, item });
+}
+
+/** The stream a call with `stream: true` gets instead of a scripted non-streamed Response. */
+function streamedResponse(call: RecordedCall, answer: FakeJsonResponse): FakeResponse | undefined {
+  if ((call.body as { stream?: unknown } | undefined)?.stream !== true) return undefined;
+  const body = answer.body as Record<string, unknown> | undefined;
+  if (body?.object !== "response" || !Array.isArray(body.output)) return undefined;
+  return { type: "sse", headers: answer.headers, events: responseEvents(body), delayMs: answer.delayMs };
 }
 
 function invalid(message: string, param: string | null): FakeResponse {

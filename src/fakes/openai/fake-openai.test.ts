@@ -2,8 +2,9 @@ import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fakeEmbeddingVector } from "../fake-embedding-vector.js";
 import type { FakeProvider } from "../fake-provider.js";
+import type { FakeResponse } from "../fake-upstream-server.js";
 import { createFakeOpenAi, openAiFlavor } from "./fake-openai.js";
-import { streamReply } from "./openai-style-fake.js";
+import { completionReply, streamReply } from "./openai-style-fake.js";
 
 /*
  * The official `openai` SDK against the fake: what it accepts here is what
@@ -105,6 +106,95 @@ describe("fake OpenAI with the official SDK: chat", () => {
   it("sends the request as the SDK built it to the recorded call", async () => {
     await client.chat.completions.create({ model: "o4-mini", messages, max_completion_tokens: 50 });
     expect(fake.chatCalls()[0]?.body).toEqual({ model: "o4-mini", messages, max_completion_tokens: 50 });
+  });
+});
+
+describe("fake OpenAI with the official SDK: a scripted answer to a call that streams", () => {
+  /** The same scripted reply to a plain call and to a streamed one, both as the SDK reads them. */
+  async function bothWays(reply: FakeResponse) {
+    fake.enqueueChat(reply, reply);
+    const whole = await client.chat.completions.create({ model: "gpt-4.1", messages });
+    const streamed = await client.chat.completions
+      .stream({ model: "gpt-4.1", messages, stream_options: { include_usage: true } })
+      .finalChatCompletion();
+    expect(fake.chatCalls()[1]?.body).toMatchObject({ stream: true });
+    return { whole, streamed };
+  }
+
+  function sameAnswer(whole: OpenAI.ChatCompletion, streamed: OpenAI.ChatCompletion): void {
+    expect(streamed).toMatchObject({ id: whole.id, model: whole.model, created: whole.created });
+    expect(streamed.choices[0]?.message.content).toEqual(whole.choices[0]?.message.content);
+    expect(streamed.choices[0]?.message.tool_calls).toEqual(whole.choices[0]?.message.tool_calls);
+    expect(streamed.choices[0]?.finish_reason).toBe(whole.choices[0]?.finish_reason);
+    expect(streamed.usage).toEqual(whole.usage);
+  }
+
+  it("streams replies.text with its content, finish reason and usage, cached and reasoning tokens included", async () => {
+    const { whole, streamed } = await bothWays(
+      completionReply(openAiFlavor, {
+        content: "The answer is forty-two.",
+        usage: { inputTokens: 120, outputTokens: 30, cachedInputTokens: 64, reasoningTokens: 12 },
+      }),
+    );
+    sameAnswer(whole, streamed);
+    expect(streamed.choices[0]?.message.content).toBe("The answer is forty-two.");
+    expect(streamed.usage).toMatchObject({
+      prompt_tokens_details: { cached_tokens: 64 },
+      completion_tokens_details: { reasoning_tokens: 12 },
+    });
+  });
+
+  it("streams replies.toolCall and several tool calls with their ids, arguments and finish reason", async () => {
+    const single = await bothWays(fake.replies.toolCall("get_weather", '{"city":"Paris"}'));
+    sameAnswer(single.whole, single.streamed);
+    expect(single.streamed.choices[0]?.message.content).toBeNull();
+    expect(single.streamed.choices[0]?.finish_reason).toBe("tool_calls");
+
+    const several = await bothWays(
+      completionReply(openAiFlavor, {
+        content: "Checking both.",
+        toolCalls: [
+          { id: "call_a", name: "get_weather", argumentsJson: '{"city":"Paris"}' },
+          { id: "call_b", name: "get_time", argumentsJson: '{"zone":"CET"}' },
+        ],
+        finishReason: "tool_calls",
+      }),
+    );
+    sameAnswer(several.whole, several.streamed);
+    expect(several.streamed.choices[0]?.message.tool_calls).toHaveLength(2);
+  });
+
+  it("streams a length-cut answer with its finish reason, and usage only when include_usage asks", async () => {
+    const reply = completionReply(openAiFlavor, { content: "Cut sh", finishReason: "length" });
+    const { whole, streamed } = await bothWays(reply);
+    sameAnswer(whole, streamed);
+    fake.enqueueChat(reply);
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of await client.chat.completions.create({
+      model: "gpt-4.1",
+      messages,
+      stream: true,
+    }))
+      chunks.push(chunk);
+    expect(chunks.some((chunk) => chunk.usage)).toBe(false);
+    expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe("length");
+  });
+
+  it("answers an error or a body that is no completion as it is, stream or not", async () => {
+    fake.enqueueChat(fake.replies.error(503, "overloaded"));
+    const error = await client.chat.completions
+      .create({ model: "gpt-4.1", messages, stream: true })
+      .catch((caught) => caught);
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+
+    fake.enqueueChat({ type: "json", body: { hello: "world" } });
+    const response = await fetch(`${fake.baseUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4.1", messages, stream: true }),
+    });
+    expect(response.headers.get("content-type")).toBe("application/json");
+    expect(await response.json()).toEqual({ hello: "world" });
   });
 });
 

@@ -1,6 +1,7 @@
 import { fakeEmbeddingVector } from "../fake-embedding-vector.js";
 import { type FakeProvider, type FakeReplies, type FakeUsage, retryAfterHeaders } from "../fake-provider.js";
 import {
+  type FakeJsonResponse,
   type FakeResponse,
   type FakeRoute,
   type FakeSseEvent,
@@ -80,6 +81,7 @@ export async function createOpenAiStyleFake(flavor: OpenAiStyleFlavor): Promise<
     {
       path: flavor.chatPath,
       respond: (call) => answerChat(flavor, call),
+      streamed: (call, answer) => streamedCompletion(flavor, call, answer),
       refuse: (call) => {
         const body = typeof call.body === "object" && call.body !== null ? call.body : {};
         const refusal = flavor.refusalOf?.(body as Record<string, unknown>);
@@ -197,17 +199,44 @@ function completionBody(flavor: OpenAiStyleFlavor, answer: FakeAnswer): unknown 
 }
 
 function streamEvents(flavor: OpenAiStyleFlavor, answer: FakeStreamAnswer): FakeSseEvent[] {
-  const id = flavor.newCompletionId();
-  const created = nowSeconds();
-  const model = answer.model ?? flavor.scriptedModel;
-  const usage = answer.usage === null ? null : flavor.usage(answer.usage ?? defaultUsage);
+  const toolCalls = answer.toolCalls ?? [];
+  return chunkEvents({
+    id: flavor.newCompletionId(),
+    created: nowSeconds(),
+    model: answer.model ?? flavor.scriptedModel,
+    systemFingerprint: "fp_fake0000001",
+    reasoningPieces: answer.reasoningPieces ?? [],
+    pieces: answer.pieces,
+    toolCalls,
+    finishReason: answer.finishReason ?? (toolCalls.length > 0 ? "tool_calls" : "stop"),
+    usage: answer.usage === null ? null : flavor.usage(answer.usage ?? defaultUsage),
+    usageOnFinishChunk: flavor.usageOnFinishChunk,
+  });
+}
+
+/** Everything one streamed completion says, its usage already in wire form (null: streamed without usage). */
+interface StreamedCompletion {
+  id: string;
+  created: number;
+  model: string;
+  systemFingerprint: unknown;
+  reasoningPieces: string[];
+  pieces: string[];
+  toolCalls: Array<FakeToolCall & { argumentPieces?: string[] }>;
+  finishReason: string;
+  usage: unknown;
+  usageOnFinishChunk: boolean;
+}
+
+function chunkEvents(completion: StreamedCompletion): FakeSseEvent[] {
+  const { usage } = completion;
   const envelope = (choices: unknown[], chunkUsage: unknown) => ({
     data: JSON.stringify({
-      id,
+      id: completion.id,
       object: "chat.completion.chunk",
-      created,
-      model,
-      system_fingerprint: "fp_fake0000001",
+      created: completion.created,
+      model: completion.model,
+      system_fingerprint: completion.systemFingerprint,
       choices,
       ...(chunkUsage !== undefined ? { usage: chunkUsage } : {}),
     }),
@@ -218,12 +247,15 @@ function streamEvents(flavor: OpenAiStyleFlavor, answer: FakeStreamAnswer): Fake
       [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
       usage ? (withUsage ? usage : null) : undefined,
     );
-  const toolCalls = answer.toolCalls ?? [];
-  const events: FakeSseEvent[] = [chunk({ role: "assistant", content: "", refusal: null })];
-  for (const piece of answer.reasoningPieces ?? [])
+  // A bare tool-call answer opens with `content: null`, as OpenAI's does.
+  const toolCallsOnly = completion.pieces.length === 0 && completion.toolCalls.length > 0;
+  const events: FakeSseEvent[] = [
+    chunk({ role: "assistant", content: toolCallsOnly ? null : "", refusal: null }),
+  ];
+  for (const piece of completion.reasoningPieces)
     events.push(chunk({ content: null, reasoning_content: piece }));
-  for (const piece of answer.pieces) events.push(chunk({ content: piece }));
-  for (const [index, call] of toolCalls.entries()) {
+  for (const piece of completion.pieces) events.push(chunk({ content: piece }));
+  for (const [index, call] of completion.toolCalls.entries()) {
     events.push(
       chunk({
         tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }],
@@ -233,11 +265,65 @@ function streamEvents(flavor: OpenAiStyleFlavor, answer: FakeStreamAnswer): Fake
       events.push(chunk({ tool_calls: [{ index, function: { arguments: fragment } }] }));
     }
   }
-  const finishReason = answer.finishReason ?? (toolCalls.length > 0 ? "tool_calls" : "stop");
-  events.push(chunk({}, finishReason, flavor.usageOnFinishChunk));
-  if (usage && !flavor.usageOnFinishChunk) events.push(envelope([], usage));
+  events.push(chunk({}, completion.finishReason, completion.usageOnFinishChunk));
+  if (usage && !completion.usageOnFinishChunk) events.push(envelope([], usage));
   events.push({ data: "[DONE]" });
   return events;
+}
+
+interface WireCompletion {
+  id?: unknown;
+  created?: unknown;
+  model?: unknown;
+  system_fingerprint?: unknown;
+  usage?: unknown;
+  choices?: Array<{
+    finish_reason?: unknown;
+    message?: {
+      content?: unknown;
+      reasoning_content?: unknown;
+      tool_calls?: Array<{ id?: unknown; function?: { name?: unknown; arguments?: unknown } }>;
+    };
+  }>;
+}
+
+/**
+ * The stream a call asking for one (`stream: true`) gets instead of a
+ * scripted non-streamed completion: the same id, model, reasoning, content,
+ * tool calls, finish reason and usage, the usage only where this upstream
+ * streams it. A body that is no single-choice completion is left as it is.
+ */
+function streamedCompletion(
+  flavor: OpenAiStyleFlavor,
+  call: RecordedCall,
+  answer: FakeJsonResponse,
+): FakeResponse | undefined {
+  const request = call.body as ChatBody | undefined;
+  if (request?.stream !== true) return undefined;
+  const completion = answer.body as WireCompletion | undefined;
+  const choice = completion?.choices?.length === 1 ? completion.choices[0] : undefined;
+  const message = choice?.message;
+  if (!completion || typeof message !== "object" || message === null) return undefined;
+  const text = (value: unknown) => (typeof value === "string" ? value : "");
+  const wantsUsage = flavor.usageOnFinishChunk || request.stream_options?.include_usage === true;
+  const reasoning = text(message.reasoning_content);
+  const events = chunkEvents({
+    id: text(completion.id),
+    created: typeof completion.created === "number" ? completion.created : nowSeconds(),
+    model: text(completion.model),
+    systemFingerprint: completion.system_fingerprint ?? null,
+    reasoningPieces: reasoning ? splitIntoPieces(reasoning) : [],
+    pieces: text(message.content) ? splitIntoPieces(text(message.content)) : [],
+    toolCalls: (Array.isArray(message.tool_calls) ? message.tool_calls : []).map((toolCall) => ({
+      id: text(toolCall.id),
+      name: text(toolCall.function?.name),
+      argumentsJson: text(toolCall.function?.arguments),
+    })),
+    finishReason: text(choice?.finish_reason) || "stop",
+    usage: wantsUsage ? (completion.usage ?? null) : null,
+    usageOnFinishChunk: flavor.usageOnFinishChunk,
+  });
+  return { type: "sse", headers: answer.headers, events, delayMs: answer.delayMs };
 }
 
 function errorBody(flavor: OpenAiStyleFlavor, status: number, message: string): unknown {

@@ -1,13 +1,18 @@
 import type { ServerResponse } from "node:http";
 import { hostHeaderValidation, originValidation, toNodeHandler } from "@modelcontextprotocol/node";
-import { createMcpHandler, isJsonContentType, type McpRequestContext, type Tool } from "@modelcontextprotocol/server";
+import {
+  createMcpHandler,
+  isJsonContentType,
+  type McpRequestContext,
+  type Tool,
+} from "@modelcontextprotocol/server";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Gateway } from "../../gateway/gateway.js";
 import { createMcpServer } from "../../mcp/create-mcp-server.js";
 import { listToolDefinitions } from "../../mcp/list-tool-definitions.js";
 import { answerRpcError } from "../mcp/answer-rpc-error.js";
-import { flushEventStreamHead } from "../mcp/flush-event-stream-head.js";
 import { invalidMcpParams } from "../mcp/check-mcp-params.js";
+import { flushEventStreamHead } from "../mcp/flush-event-stream-head.js";
 import { readJsonBody } from "../mcp/read-json-body.js";
 import {
   callIdsFromAuthInfo,

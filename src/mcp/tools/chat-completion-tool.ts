@@ -1,7 +1,10 @@
-import type { McpServer } from "@modelcontextprotocol/server";
+import type { CallToolResult, McpServer, ServerContext } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { ChatCompletionChunk } from "../../core/chat.js";
 import { chatOptionsShape, identifierSchema } from "../../core/chat-schema.js";
+import { CallProgress } from "../../gateway/call-progress.js";
+import type { Caller } from "../../gateway/caller.js";
+import type { ChatInput } from "../../gateway/chat-types.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import type { Principal } from "../../gateway/principal.js";
 import { chatOutputSchema as outputSchema } from "../chat-output-schema.js";
@@ -14,6 +17,7 @@ import {
   listedTools,
 } from "../listed-chat-schemas.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
+import { ProgressNotifier } from "../progress-notifier.js";
 import { toolFailure } from "../tool-result.js";
 import {
   callAbortSignal,
@@ -22,6 +26,7 @@ import {
   mcpCaller,
   spendingToolAnnotations,
 } from "../tool-schemas.js";
+import { answerBackground, assertBackgroundArguments, backgroundShape } from "./chat-background.js";
 import { answerFanOut, assertFanOutArguments, fanOutShape } from "./chat-fan-out.js";
 
 const inputSchema = memoizeJsonSchema(
@@ -51,6 +56,7 @@ const inputSchema = memoizeJsonSchema(
       .optional()
       .describe("Continue this conversation (any model may answer); omitted, a new one starts."),
     ...fanOutShape,
+    ...backgroundShape,
     // Only the parameters agents reach for: the tool list stays small, /v1 takes them all.
     seed: z.number().int().optional().describe("Sampling seed (best effort)."),
     reasoning_effort: z
@@ -93,43 +99,65 @@ export function registerChatCompletionTool(
         conversation_id,
         models,
         judge,
+        background,
         ...request
       } = args;
-      const progressToken = ctx.mcpReq._meta?.progressToken;
-      let progress = 0;
-      const onChunk =
-        stream && progressToken !== undefined
-          ? async (chunk: ChatCompletionChunk) => {
-              const text = chunk.choices[0]?.delta.content;
-              if (!text) return;
-              progress += 1;
-              await ctx.mcpReq.notify({
-                method: "notifications/progress",
-                params: { progressToken, progress, message: text },
-              });
-            }
-          : undefined;
       try {
         const caller = mcpCaller(args, principal, callIds);
         const signal = callAbortSignal(ctx.mcpReq.signal, callSignal);
+        assertBackgroundArguments(args);
         assertFanOutArguments(args);
+        if (background)
+          return await answerBackground(
+            gateway,
+            caller,
+            { ...request, modelGroup: model_group },
+            conversation_id,
+          );
         if (models) return await answerFanOut(gateway, caller, request, { models, judge }, ctx, signal);
-        const outcome = await gateway.converse(
-          { ...request, modelGroup: model_group },
-          conversation_id,
-          caller,
-          {
-            signal,
-            onChunk,
-          },
-        );
-        return await chatToolResult(gateway, caller, {
-          ...outcome.result,
-          conversation: { id: outcome.conversationId, turnsLeftOut: outcome.turnsLeftOut },
+        return await answerOne(gateway, caller, { ...request, modelGroup: model_group }, conversation_id, {
+          ctx,
+          signal,
+          stream,
         });
       } catch (error) {
         return toolFailure(error, gateway.logger);
       }
     },
   );
+}
+
+/** One answer, with progress when the client asked for it: status lines, and the deltas when streamed. */
+async function answerOne(
+  gateway: Gateway,
+  caller: Caller,
+  input: ChatInput,
+  conversationId: string | undefined,
+  call: { ctx: ServerContext; signal: AbortSignal; stream: boolean | undefined },
+): Promise<CallToolResult> {
+  const progress = new CallProgress((status) => void notifier?.notify(status));
+  const notifier = ProgressNotifier.start(call.ctx, gateway.config.progressIntervalMs, () =>
+    progress.describe(),
+  );
+  // Streamed, the answer's deltas are the messages (status lines only while none flow).
+  const onChunk =
+    call.stream && notifier
+      ? async (chunk: ChatCompletionChunk) => {
+          const text = chunk.choices[0]?.delta.content;
+          if (text) await notifier.notify(text);
+        }
+      : undefined;
+  try {
+    const outcome = await gateway.converse(input, conversationId, caller, {
+      signal: call.signal,
+      onChunk,
+      ...(notifier ? { progress } : {}),
+    });
+    return await chatToolResult(gateway, caller, {
+      ...outcome.result,
+      conversation: { id: outcome.conversationId, turnsLeftOut: outcome.turnsLeftOut },
+    });
+  } finally {
+    notifier?.stop();
+  }
 }

@@ -3,9 +3,10 @@ import { z } from "zod";
 import { GatewayError } from "../../core/gateway-error.js";
 import type { Caller } from "../../gateway/caller.js";
 import type { ChatInput } from "../../gateway/chat-types.js";
-import { type FanOutEntry, maxFanOutModels } from "../../gateway/fan-out-chat.js";
+import { type FanOutEntry, type FanOutResult, maxFanOutModels } from "../../gateway/fan-out-chat.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import { fanOutToolResult } from "../chat-result-content.js";
+import { ProgressNotifier } from "../progress-notifier.js";
 
 const modelName = z.string().min(1).max(128);
 
@@ -62,24 +63,29 @@ export async function answerFanOut(
   ctx: ServerContext,
   signal: AbortSignal,
 ): Promise<CallToolResult> {
-  const progressToken = ctx.mcpReq._meta?.progressToken;
+  const asked = fanOut.judge === undefined ? fanOut.models : [...fanOut.models, fanOut.judge];
+  const waitingFor = new Set(fanOut.models);
+  const started = Date.now();
+  const notifier = ProgressNotifier.start(
+    ctx,
+    gateway.config.progressIntervalMs,
+    () => `waiting for ${[...waitingFor].join(", ")} (${Math.round((Date.now() - started) / 1000)} s)`,
+    asked.length,
+  );
   const onSettled =
-    progressToken === undefined
-      ? undefined
-      : (entry: FanOutEntry, settled: number, total: number) =>
-          // Best effort: a notification that cannot be sent must not fail the answers it reports.
-          ctx.mcpReq
-            .notify({
-              method: "notifications/progress",
-              params: {
-                progressToken,
-                progress: settled,
-                total,
-                message: `${settled}/${total} ${describe(entry)}`,
-              },
-            })
-            .catch(() => undefined);
-  const outcome = await gateway.fanOutChat({ request, ...fanOut }, caller, { signal, onSettled });
+    notifier &&
+    ((entry: FanOutEntry, settled: number, total: number) => {
+      waitingFor.delete(entry.asked);
+      if (waitingFor.size === 0 && fanOut.judge !== undefined && settled < total)
+        waitingFor.add(fanOut.judge);
+      return notifier.notify(`${settled}/${total} ${describe(entry)}`, settled);
+    });
+  let outcome: FanOutResult;
+  try {
+    outcome = await gateway.fanOutChat({ request, ...fanOut }, caller, { signal, onSettled });
+  } finally {
+    notifier?.stop();
+  }
   return fanOutToolResult(gateway, caller, outcome);
 }
 

@@ -39,6 +39,14 @@ const outputSchema = memoizeJsonSchema(
       .optional()
       .describe("catalog models in no group, callable by `model`"),
   }),
+  // Listed once: the entries are shaped as a group's.
+  {
+    other_models: {
+      type: "array",
+      items: { type: "object" },
+      description: "catalog models in no group, callable by `model`; entries shaped as groups[].models[]",
+    },
+  },
 );
 
 export function registerListModelsTool(
