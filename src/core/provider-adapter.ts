@@ -24,6 +24,16 @@ export interface NativeStreamPart {
   chunk?: ChatCompletionChunk;
   /** The events show the caller content (a block started or grew): failover ends here. */
   carriesContent: boolean;
+  /**
+   * With `assembleBody`, on the part that ends the stream: the body the
+   * provider would have answered the same request unstreamed, assembled from the events.
+   */
+  body?: unknown;
+}
+
+export interface NativeStreamOptions extends ProviderCallOptions {
+  /** The caller wants one answer: the stream's last part carries the provider's whole body. */
+  assembleBody?: boolean;
 }
 
 export interface ProviderCallOptions {
@@ -87,11 +97,14 @@ export interface ProviderAdapter {
     options: ProviderCallOptions,
   ): Promise<{ body: unknown; completion: ChatCompletion }>;
 
-  /** A native request streamed: the provider's events, read by the adapter for usage and errors as they pass. */
+  /**
+   * A native request streamed: the provider's events, read by the adapter for
+   * usage and errors as they pass (and assembled into the whole body, when asked).
+   */
   streamNative?(
     model: ModelSpec,
     request: NativeRequest,
-    options: ProviderCallOptions,
+    options: NativeStreamOptions,
   ): Promise<AsyncIterable<NativeStreamPart>>;
 }
 

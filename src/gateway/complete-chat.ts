@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { AutoCacheBreakpointsConfig, HedgingConfig } from "../config/gateway-config.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatUsage } from "../core/chat.js";
 import { GatewayError } from "../core/gateway-error.js";
-import type { NativeStreamPart, ProviderCallOptions } from "../core/provider-adapter.js";
+import type { NativeStreamOptions, NativeStreamPart } from "../core/provider-adapter.js";
 import { tokenUsageFromChatUsage } from "../core/token-usage.js";
 import type { UsageOutcome } from "../core/usage-record.js";
 import { type BudgetReservation, unlimitedReservation } from "../governance/budget-guard.js";
@@ -17,7 +17,13 @@ import type { Caller } from "./caller.js";
 import { ChatStreamAccumulator, chunkCarriesContent } from "./chat-stream-accumulator.js";
 import type { ChatCallOptions, ChatInput, ChatOutcome, NativeChatInput } from "./chat-types.js";
 import { type AbandonedCall, routeHedged } from "./hedged-route.js";
-import { nativeCallFor, refuseWhenNoneCanCarry, takesNatively, unsupportedBy } from "./native-routing.js";
+import {
+  answeredOnlyUnstreamed,
+  nativeCallFor,
+  refuseWhenNoneCanCarry,
+  takesNatively,
+  unsupportedBy,
+} from "./native-routing.js";
 import { autoCacheOptions, cacheWriteTtl, type PromptCacheOptions } from "./prompt-cache-options.js";
 import { promptTokenBound } from "./prompt-token-bound.js";
 import { recordUsage } from "./record-usage.js";
@@ -45,6 +51,8 @@ type StreamStep = {
   chunk?: ChatCompletionChunk;
   native?: NativeStreamPart["events"];
   carriesContent: boolean;
+  /** A native stream's last step, for a caller who wants one answer: the provider's whole body. */
+  nativeBody?: unknown;
 };
 
 interface OpenedStream {
@@ -185,12 +193,13 @@ async function answerChat(
 /**
  * Whether the provider is asked to stream though the caller may want one
  * answer: liveness is then bytes, so a long generation is never cut by a
- * wall clock, and the answer is assembled from the stream. Not for what a
- * stream does not carry whole (several choices, logprobs, audio), nor for a
- * native request whose provider body the caller expects as sent.
+ * wall clock, and the answer is assembled from the stream (a native
+ * request's too: the provider's own body, as it would have sent it). Not for
+ * what a stream does not carry whole (several choices, logprobs, audio, a
+ * background Response).
  */
 function streamsFromProvider(input: ChatInput, request: ChatRequest): boolean {
-  if (input.native) return false;
+  if (answeredOnlyUnstreamed(input.native)) return false;
   if ((request.n ?? 1) > 1 || request.logprobs || request.modalities?.includes("audio")) return false;
   return true;
 }
@@ -219,7 +228,11 @@ async function answerStreaming(
     targets,
     underWay.track(async (deployment, signal) => {
       const callStarted = performance.now();
-      const opened = await openStream(deployment, request, input.native, { signal, ...providerOptions });
+      const opened = await openStream(deployment, request, input.native, {
+        signal,
+        ...providerOptions,
+        assembleBody: !onChunk && !options.onNativeEvents,
+      });
       context.firstTokenTimes?.record(deployment.key, performance.now() - callStarted);
       return opened;
     }),
@@ -244,7 +257,9 @@ async function answerStreaming(
   });
   const accumulator = new ChatStreamAccumulator();
   const id = `chatcmpl-${caller.requestId}`;
-  const forward = async ({ chunk, native }: StreamStep) => {
+  let nativeBody: unknown;
+  const forward = async ({ chunk, native, nativeBody: body }: StreamStep) => {
+    if (body !== undefined) nativeBody = body;
     if (chunk) {
       accumulator.add(chunk);
       if (progress) progress.received(chunkText(chunk));
@@ -285,6 +300,7 @@ async function answerStreaming(
     outcome: failure === undefined ? "success" : "partial",
   });
   outcome.timeToFirstTokenMs = timeToFirstTokenMs;
+  if (nativeBody !== undefined) outcome.nativeBody = nativeBody;
   if (failure === undefined) return outcome;
   if (options.signal.aborted) throw options.signal.reason;
   const reason = failure instanceof Error ? failure.message : String(failure);
@@ -303,12 +319,12 @@ async function openStream(
   deployment: RoutableDeployment,
   request: ChatRequest,
   native: NativeChatInput | undefined,
-  providerOptions: ProviderCallOptions,
+  { assembleBody, ...providerOptions }: NativeStreamOptions,
 ): Promise<OpenedStream> {
   const nativeCall = nativeCallFor(deployment, native);
   const rest = (
     nativeCall
-      ? nativeSteps(await nativeCall.stream({ signal: providerOptions.signal }))
+      ? nativeSteps(await nativeCall.stream({ signal: providerOptions.signal, assembleBody }))
       : translatedSteps(await deployment.adapter.streamChat(deployment.model, request, providerOptions))
   )[Symbol.asyncIterator]();
   const head: StreamStep[] = [];
@@ -334,6 +350,7 @@ async function* nativeSteps(parts: AsyncIterable<NativeStreamPart>): AsyncGenera
       ...(part.chunk ? { chunk: part.chunk } : {}),
       native: part.events,
       carriesContent: part.carriesContent,
+      ...(part.body !== undefined ? { nativeBody: part.body } : {}),
     };
   }
 }

@@ -17,9 +17,18 @@ export function nativeCallFor(deployment: Deployment, native: NativeChatInput | 
   const request = native.request;
   return {
     chat: (options: { signal: AbortSignal }) => chatNative.call(adapter, deployment.model, request, options),
-    stream: (options: { signal: AbortSignal }) =>
+    stream: (options: { signal: AbortSignal; assembleBody?: boolean }) =>
       streamNative.call(adapter, deployment.model, request, options),
   };
+}
+
+/**
+ * A native request whose non-streamed answer a stream cannot give: a
+ * background Response is answered at once, queued, for the caller to poll;
+ * streamed, it would be the whole generation instead.
+ */
+export function answeredOnlyUnstreamed(native: NativeChatInput | undefined): boolean {
+  return native?.request.protocol === "openai-responses" && native.request.body.background === true;
 }
 
 export function takesNatively(deployment: Deployment, native: NativeChatInput | undefined): boolean {

@@ -2,6 +2,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../../cor
 import type { ModelSpec } from "../../core/model-catalog.js";
 import type {
   NativeRequest,
+  NativeStreamOptions,
   NativeStreamPart,
   ProviderAdapter,
   ProviderCallOptions,
@@ -74,10 +75,14 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
     async streamNative(
       model: ModelSpec,
       native: NativeRequest,
-      options: ProviderCallOptions,
+      options: NativeStreamOptions,
     ): Promise<AsyncIterable<NativeStreamPart>> {
       const events = await postForEvents(nativeUpstreamRequest(model, native, options, true));
-      return pairAnthropicNativeStream(events, { provider, url, model: model.providerModelId });
+      return pairAnthropicNativeStream(
+        events,
+        { provider, url, model: model.providerModelId },
+        { assembleBody: options.assembleBody },
+      );
     },
     parameterSupport: anthropicParameterSupport,
 

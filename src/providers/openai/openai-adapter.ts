@@ -56,7 +56,11 @@ export function createOpenAiAdapter(settings: ProviderSettings): ProviderAdapter
 
     async streamNative(model, native, options) {
       const events = await postForEvents(upstream(model, native, options, true));
-      return pairOpenAiResponsesStream(events, { provider, url, model: model.providerModelId });
+      return pairOpenAiResponsesStream(
+        events,
+        { provider, url, model: model.providerModelId },
+        { assembleBody: options.assembleBody },
+      );
     },
   };
 }

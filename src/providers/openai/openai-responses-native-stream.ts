@@ -20,11 +20,14 @@ type Delta = ChatCompletionChunk["choices"][number]["delta"];
  * events throw, so before the first output item the router fails over and
  * after it the caller's stream ends with the failure. Output starts with
  * the first `response.output_item.added`; `response.created` and
- * `response.in_progress` carry nothing the caller could lose.
+ * `response.in_progress` carry nothing the caller could lose. With
+ * `assembleBody`, the terminal event's Response (the whole object, as the
+ * same request unstreamed answers it) comes as the last part's body.
  */
 export async function* pairOpenAiResponsesStream(
   events: AsyncIterable<EventSourceMessage>,
   source: UpstreamBodySource & { model: string },
+  options: { assembleBody?: boolean } = {},
 ): AsyncGenerator<NativeStreamPart> {
   const toolIndexByOutput = new Map<number, number>();
   let finished = false;
@@ -39,11 +42,8 @@ export async function* pairOpenAiResponsesStream(
 
   for await (const message of events) {
     const raw = { ...(message.event ? { event: message.event } : {}), data: message.data };
-    const event = parseUpstreamBody(
-      openAiResponsesEventSchema,
-      parseUpstreamJson(message.data, source),
-      source,
-    );
+    const json = parseUpstreamJson(message.data, source);
+    const event = parseUpstreamBody(openAiResponsesEventSchema, json, source);
     switch (event.type) {
       case "response.output_item.added": {
         const item = event.item;
@@ -85,7 +85,10 @@ export async function* pairOpenAiResponsesStream(
         const usage = response?.usage ? convertOpenAiResponsesUsage(response.usage) : undefined;
         const final = chunk({}, usage ? { usage } : {});
         (final.choices[0] as { finish_reason: typeof finish }).finish_reason = finish;
-        yield { events: [raw], chunk: final, carriesContent: false };
+        // As sent, not as read: the schema reads only some fields.
+        const whole = (json as { response?: unknown }).response;
+        const body = options.assembleBody && whole !== undefined ? { body: whole } : {};
+        yield { events: [raw], chunk: final, carriesContent: false, ...body };
         break;
       }
       case "response.failed":
