@@ -48,7 +48,12 @@ describe("AnthropicMessageFromStream, on recorded streams", () => {
     const message = fold(fixtureEvents("anthropic-tool-use.chunks.txt"));
     expect(message?.content).toEqual([
       { type: "text", text: "Checking both" },
-      { type: "tool_use", id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6", name: "get_weather", input: { location: "Paris" } },
+      {
+        type: "tool_use",
+        id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6",
+        name: "get_weather",
+        input: { location: "Paris" },
+      },
       {
         type: "tool_use",
         id: "toolu_01HjLnKwHKGo1N3vZg8fYe9F",
@@ -56,7 +61,10 @@ describe("AnthropicMessageFromStream, on recorded streams", () => {
         input: { timezone: "Europe/Paris" },
       },
     ]);
-    expect(message).toMatchObject({ stop_reason: "tool_use", usage: { input_tokens: 472, output_tokens: 89 } });
+    expect(message).toMatchObject({
+      stop_reason: "tool_use",
+      usage: { input_tokens: 472, output_tokens: 89 },
+    });
   });
 
   it("thinking: the thinking text joined and the signature of signature_delta", () => {
@@ -134,8 +142,16 @@ describe("AnthropicMessageFromStream, on what the SDK folds beyond our fixtures"
   it("tool input that is not JSON is a stream failure, not a body with a string in it", () => {
     const fold = new AnthropicMessageFromStream(source);
     fold.add(start);
-    fold.add({ type: "content_block_start", index: 0, content_block: { type: "tool_use", id: "t", name: "f" } });
-    fold.add({ type: "content_block_delta", index: 0, delta: { type: "input_json_delta", partial_json: '{"a":' } });
+    fold.add({
+      type: "content_block_start",
+      index: 0,
+      content_block: { type: "tool_use", id: "t", name: "f" },
+    });
+    fold.add({
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "input_json_delta", partial_json: '{"a":' },
+    });
     const failure = (() => {
       try {
         fold.add({ type: "content_block_stop", index: 0 });
@@ -186,10 +202,14 @@ describe("the Anthropic adapter's native stream, asked for the body: the same re
   }
 
   const replies = () => ({
-    "thinking, redacted thinking and text": fake.replies.thinkingText("Let me think it over", "The answer is 4.", {
-      redactedData: "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT",
-      usage: { inputTokens: 30, outputTokens: 25, cachedInputTokens: 7, cacheWriteInputTokens: 3 },
-    }),
+    "thinking, redacted thinking and text": fake.replies.thinkingText(
+      "Let me think it over",
+      "The answer is 4.",
+      {
+        redactedData: "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT",
+        usage: { inputTokens: 30, outputTokens: 25, cachedInputTokens: 7, cacheWriteInputTokens: 3 },
+      },
+    ),
     "thinking and a tool call": fake.replies.thinkingToolCall("I need the weather", {
       name: "get_weather",
       argumentsJson: JSON.stringify({ location: "Paris", unit: "celsius", days: [1, 2] }),
@@ -197,13 +217,17 @@ describe("the Anthropic adapter's native stream, asked for the body: the same re
     "text cut at max_tokens": fake.replies.textWithStopReason("A long story begins", "max_tokens"),
   });
 
-  for (const name of Object.keys(replies())) {
+  const names = ["thinking, redacted thinking and text", "thinking and a tool call", "text cut at max_tokens"];
+  for (const name of names) {
     it(`${name}: the folded stream equals the unstreamed body, field by field`, async () => {
       const reply = replies()[name as keyof ReturnType<typeof replies>];
       fake.enqueueChat(reply, reply);
       const unstreamed = await unstreamedBody();
       const streamed = await streamedBody();
-      expect(fake.chatCalls().map((call) => (call.body as { stream?: boolean }).stream)).toEqual([false, true]);
+      expect(fake.chatCalls().map((call) => (call.body as { stream?: boolean }).stream)).toEqual([
+        false,
+        true,
+      ]);
       expect(streamed).toEqual(unstreamed);
       expect(JSON.stringify(streamed)).toBe(JSON.stringify(unstreamed));
     });
