@@ -217,7 +217,11 @@ describe("the Anthropic adapter's native stream, asked for the body: the same re
     "text cut at max_tokens": fake.replies.textWithStopReason("A long story begins", "max_tokens"),
   });
 
-  const names = ["thinking, redacted thinking and text", "thinking and a tool call", "text cut at max_tokens"];
+  const names = [
+    "thinking, redacted thinking and text",
+    "thinking and a tool call",
+    "text cut at max_tokens",
+  ];
   for (const name of names) {
     it(`${name}: the folded stream equals the unstreamed body, field by field`, async () => {
       const reply = replies()[name as keyof ReturnType<typeof replies>];

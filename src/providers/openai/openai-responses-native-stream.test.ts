@@ -1,7 +1,16 @@
 import type { EventSourceMessage } from "eventsource-parser";
-import { describe, expect, it } from "vitest";
-import type { NativeStreamPart } from "../../core/provider-adapter.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { NativeRequest, NativeStreamPart } from "../../core/provider-adapter.js";
 import { UpstreamError } from "../../core/upstream-error.js";
+import type { FakeProvider } from "../../fakes/fake-provider.js";
+import { createFakeOpenAi } from "../../fakes/openai/fake-openai.js";
+import {
+  type FakeResponsesAnswer,
+  openAiResponsesPath,
+  openAiResponsesReplies,
+} from "../../fakes/openai/fake-openai-responses.js";
+import { testModel, testSettings } from "./__fixtures__/openai-fixtures.js";
+import { createOpenAiAdapter } from "./openai-adapter.js";
 import { pairOpenAiResponsesStream } from "./openai-responses-native-stream.js";
 
 const source = { provider: "openai", url: "http://127.0.0.1/v1/responses", model: "gpt-4.1" };
@@ -103,5 +112,52 @@ describe("pairOpenAiResponsesStream", () => {
       ),
     ).catch((caught: unknown) => caught);
     expect(cut).toMatchObject({ kind: "stream" });
+  });
+});
+
+describe("the OpenAI adapter's native stream, asked for the body: the same reply streamed and not", () => {
+  const native: NativeRequest = { protocol: "openai-responses", body: { input: "Hi" }, headers: {} };
+  const signal = () => new AbortController().signal;
+  let fake: FakeProvider;
+  beforeAll(async () => {
+    fake = await createFakeOpenAi();
+  });
+  afterEach(() => fake.server.reset());
+  afterAll(() => fake.close());
+  const adapter = () =>
+    createOpenAiAdapter(testSettings(fake.baseUrl, { apiKey: "sk-test-0123456789abcdef" }));
+
+  const answers: Record<string, FakeResponsesAnswer> = {
+    "reasoning, text and a function call": {
+      reasoning: { summary: "Look first", encryptedContent: "gAAAAB-opaque" },
+      text: "Listing the folder.",
+      functionCall: { name: "exec_command", argumentsJson: '{"cmd":"ls"}', callId: "call_7" },
+      usage: { inputTokens: 40, outputTokens: 9, cachedInputTokens: 8, reasoningTokens: 3 },
+    },
+    "text cut at max_output_tokens": { text: "A long story", incomplete: true },
+  };
+
+  for (const [name, answer] of Object.entries(answers)) {
+    it(`${name}: the stream's terminal Response equals the unstreamed body`, async () => {
+      const reply = openAiResponsesReplies.json(answer);
+      fake.server.enqueue(openAiResponsesPath, reply, reply);
+      const unstreamed = await adapter().chatNative?.(testModel(), native, { signal: signal() });
+      const parts: NativeStreamPart[] = [];
+      const stream = await adapter().streamNative?.(testModel(), native, {
+        signal: signal(),
+        assembleBody: true,
+      });
+      for await (const part of stream ?? []) parts.push(part);
+      const calls = fake.server.callsTo(openAiResponsesPath);
+      expect(calls.map((call) => (call.body as { stream?: boolean }).stream)).toEqual([false, true]);
+      expect(parts.filter((part) => part.body !== undefined)).toHaveLength(1);
+      expect(parts.at(-1)?.body).toEqual(unstreamed?.body);
+      expect(JSON.stringify(parts.at(-1)?.body)).toBe(JSON.stringify(unstreamed?.body));
+    });
+  }
+
+  it("without assembleBody no part carries a body", async () => {
+    const stream = await adapter().streamNative?.(testModel(), native, { signal: signal() });
+    for await (const part of stream ?? []) expect(part.body).toBeUndefined();
   });
 });
