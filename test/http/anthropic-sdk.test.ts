@@ -74,7 +74,8 @@ describe("the official @anthropic-ai/sdk against the gateway's Messages door", (
     // 10 x $5 + 4 x $25 per million tokens
     expect(response.headers.get("x-llm-gateway-cost-usd")).toBe("0.00015");
     const sent = anthropic.chatCalls()[0];
-    expect(sent?.body).toEqual({ ...params, model: "claude-opus-4-5", stream: false });
+    // One answer, streamed from Anthropic (liveness is bytes) and folded back into its Message.
+    expect(sent?.body).toEqual({ ...params, model: "claude-opus-4-5", stream: true });
     expect(sent?.headers["anthropic-beta"]).toBe("interleaved-thinking-2025-05-14");
     expect(sent?.headers["x-api-key"]).not.toBe("unused-without-client-keys");
   });
@@ -389,5 +390,57 @@ describe("the official @anthropic-ai/sdk against the gateway's Messages door", (
     expect(one).toMatchObject({ type: "model", id: "gpt-4.1", display_name: "gpt-4.1 (openai)" });
     const openAiShape = (await (await fetch(`${harness.url}/v1/models`)).json()) as { object: string };
     expect(openAiShape.object).toBe("list");
+  });
+});
+
+describe("a non-streamed Messages call answered natively outlasts the request timeout while Anthropic writes", () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({
+      env: { LLM_GATEWAY_MAX_RETRIES: "0", LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS: "2" },
+    });
+  });
+  afterAll(async () => harness.close());
+
+  it("messages.create gets the exact Message the SDK folds from the same stream, after more than 2 s", async () => {
+    const { anthropic } = harness.fakes;
+    const client = new Anthropic({
+      apiKey: "unused-without-client-keys",
+      baseURL: harness.url,
+      maxRetries: 0,
+      defaultHeaders: { "x-project-id": "proj-anthropic-long", "x-agent-id": "claude-agent" },
+    });
+    const pieces = ["A", " long", " answer", " written", " slowly", " by", " the", " model", "."];
+    const slow = anthropic.replies.stream(pieces, {
+      usage: { inputTokens: 21, outputTokens: 9 },
+      chunkDelayMs: 350,
+    });
+    anthropic.enqueueChat(slow, { ...slow, chunkDelayMs: 0 } as typeof slow);
+    const params = {
+      model: "reasoning",
+      max_tokens: 1024,
+      messages: [{ role: "user" as const, content: "Hi" }],
+    };
+
+    const started = Date.now();
+    const { data, response } = await client.messages.create(params).withResponse();
+    expect(Date.now() - started).toBeGreaterThan(2_000);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-llm-gateway-provider")).toBe("anthropic");
+    expect(anthropic.chatCalls()[0]?.body).toMatchObject({ stream: true });
+
+    // What the SDK's MessageStream folds from the same events; `parsed_output` is its own addition.
+    const { parsed_output: _parsed, ...folded } = await client.messages.stream(params).finalMessage();
+    expect(data).toEqual(folded);
+    expect(data).toMatchObject({
+      type: "message",
+      content: [{ type: "text", text: pieces.join("") }],
+      stop_reason: "end_turn",
+      usage: { input_tokens: 21, output_tokens: 9 },
+    });
+    const usage = (await (
+      await fetch(`${harness.url}/v1/usage?project_id=proj-anthropic-long&period=all`)
+    ).json()) as { requests: number; input_tokens: number; output_tokens: number };
+    expect(usage).toMatchObject({ requests: 2, input_tokens: 42, output_tokens: 18 });
   });
 });

@@ -79,7 +79,8 @@ describe("the official openai SDK's responses API against the gateway's Response
     });
     expect(response.headers.get("x-llm-gateway-provider")).toBe("openai");
     expect(response.headers.get("x-llm-gateway-dropped-tools")).toBeNull();
-    expect(responsesCalls()[0]?.body).toEqual({ ...params, model: "gpt-4.1", stream: false });
+    // One answer, streamed from OpenAI (liveness is bytes): the body is the terminal event's Response.
+    expect(responsesCalls()[0]?.body).toEqual({ ...params, model: "gpt-4.1", stream: true });
     const usage = await usageOf("proj-responses-native");
     expect(usage).toMatchObject({ requests: 1, input_tokens: 20, output_tokens: 8, cached_input_tokens: 5 });
   });
@@ -366,5 +367,52 @@ describe("the official openai SDK's responses API against the gateway's Response
     expect(types).toContain("response.output_text.delta");
     expect(types.at(-1)).toBe("response.failed");
     expect((await usageOf("proj-responses-cut")).requests).toBe(1);
+  });
+});
+
+describe("a non-streamed Responses call answered natively outlasts the request timeout while OpenAI writes", () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({
+      env: { LLM_GATEWAY_MAX_RETRIES: "0", LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS: "2" },
+    });
+  });
+  afterAll(async () => harness.close());
+
+  it("responses.create gets the exact Response the stream ends with, after more than 2 s", async () => {
+    const client = new OpenAI({
+      apiKey: "unused-without-client-keys",
+      baseURL: `${harness.url}/v1`,
+      maxRetries: 0,
+      defaultHeaders: { "x-project-id": "proj-responses-long", "x-agent-id": "codex-agent" },
+    });
+    const pieces = ["A", " long", " answer", " written", " slowly", " by", " the", " model", "."];
+    const answer = { text: pieces.join(""), pieces, usage: { inputTokens: 21, outputTokens: 9 } };
+    const slow = openAiResponsesReplies.stream(answer, { chunkDelayMs: 250 });
+    harness.fakes.openai.server.enqueue(openAiResponsesPath, slow, {
+      ...slow,
+      chunkDelayMs: 0,
+    } as typeof slow);
+
+    const started = Date.now();
+    const { data, response } = await client.responses
+      .create({ model: "gpt-4.1", input: "Hi" })
+      .withResponse();
+    expect(Date.now() - started).toBeGreaterThan(2_000);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-llm-gateway-provider")).toBe("openai");
+    expect(harness.fakes.openai.server.callsTo(openAiResponsesPath)[0]?.body).toMatchObject({ stream: true });
+
+    // What the SDK's ResponseStream ends with, less the parsing helper's own fields.
+    const streamed = await client.responses.stream({ model: "gpt-4.1", input: "Hi" }).finalResponse();
+    const helperFields = new Set(["parsed", "output_parsed"]);
+    expect(data).toEqual(
+      JSON.parse(JSON.stringify(streamed, (key, value) => (helperFields.has(key) ? undefined : value))),
+    );
+    expect(data).toMatchObject({ object: "response", status: "completed", output_text: pieces.join("") });
+    const usage = (await (
+      await fetch(`${harness.url}/v1/usage?project_id=proj-responses-long&period=all`)
+    ).json()) as { requests: number; input_tokens: number; output_tokens: number };
+    expect(usage).toMatchObject({ requests: 2, input_tokens: 42, output_tokens: 9 * 2 });
   });
 });
