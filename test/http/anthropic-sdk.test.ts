@@ -365,6 +365,49 @@ describe("the official @anthropic-ai/sdk against the gateway's Messages door", (
     expect(String((failure as Error).message)).toContain("GW_ERR_STREAM_INTERRUPTED");
   });
 
+  it("one answer wanted, Anthropic's stream fails after it started: GW_ERR_STREAM_INTERRUPTED, what it produced booked", async () => {
+    const { anthropic, openai } = harness.fakes;
+    anthropic.enqueueChat(anthropic.replies.streamError(["Partial"]));
+    const failure = await clientFor("proj-anthropic-cut")
+      .messages.create({ model: "reasoning", max_tokens: 100, messages: [{ role: "user", content: "Hi" }] })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Anthropic.APIError);
+    expect(String((failure as Error).message)).toContain("GW_ERR_STREAM_INTERRUPTED");
+    expect(openai.chatCalls()).toHaveLength(0);
+    expect(await usageOf("proj-anthropic-cut")).toMatchObject({ requests: 1, input_tokens: 12 });
+  });
+
+  it("one answer wanted, an in-band error before any block: OpenAI answers instead, in Anthropic's shape", async () => {
+    const { anthropic, openai } = harness.fakes;
+    const start = {
+      type: "message_start",
+      message: {
+        id: "msg_01Overloaded",
+        type: "message",
+        role: "assistant",
+        model: "claude-opus-4-5",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 12, output_tokens: 1 },
+      },
+    };
+    const overloaded = { type: "error", error: { type: "overloaded_error", message: "Overloaded" } };
+    anthropic.enqueueChat({
+      type: "sse",
+      events: [
+        { event: "message_start", data: JSON.stringify(start) },
+        { event: "error", data: JSON.stringify(overloaded) },
+      ],
+    });
+    openai.enqueueChat(openai.replies.text("Hello from GPT", { inputTokens: 8, outputTokens: 3 }));
+    const { data, response } = await client.messages
+      .create({ model: "reasoning", max_tokens: 100, messages: [{ role: "user", content: "Hi" }] })
+      .withResponse();
+    expect(response.headers.get("x-llm-gateway-provider")).toBe("openai");
+    expect(data).toMatchObject({ type: "message", content: [{ type: "text", text: "Hello from GPT" }] });
+  });
+
   it("a body that is not JSON, and HEAD / (Claude Code's preconnect)", async () => {
     const broken = await fetch(`${harness.url}/v1/messages?beta=true`, {
       method: "POST",

@@ -322,6 +322,30 @@ describe("the official openai SDK's responses API against the gateway's Response
     expect(responsesCalls()).toHaveLength(1);
   });
 
+  it("one answer wanted, OpenAI's stream failing before its first output item: Anthropic answers the translation", async () => {
+    const anthropic = harness.fakes.anthropic as FakeAnthropic;
+    enqueueResponses(openAiResponsesReplies.streamFailed([]));
+    anthropic.enqueueChat(anthropic.replies.text("Claude took over"));
+    const { data, response } = await clientFor("proj-responses-failover-whole")
+      .responses.create({ model: "agentic", input: "Hi" })
+      .withResponse();
+    expect(data.output_text).toBe("Claude took over");
+    expect(response.headers.get("x-llm-gateway-provider")).toBe("anthropic");
+    expect(responsesCalls()[0]?.body).toMatchObject({ stream: true });
+  });
+
+  it("one answer wanted, OpenAI's stream failing after output started: GW_ERR_STREAM_INTERRUPTED, usage booked", async () => {
+    enqueueResponses(openAiResponsesReplies.streamFailed(["Half ", "an answer"]));
+    const failure = await clientFor("proj-responses-cut-whole")
+      .responses.create({ model: "agentic", input: "Hi" })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect(String((failure as Error).message)).toContain("after it had started answering");
+    expect((failure as InstanceType<typeof OpenAI.APIError>).code).toBe("GW_ERR_STREAM_INTERRUPTED");
+    expect(harness.fakes.anthropic.chatCalls()).toHaveLength(0);
+    expect((await usageOf("proj-responses-cut-whole")).requests).toBe(1);
+  });
+
   it("malformed bodies get a 400 naming the field, nothing is called or booked, and the door keeps serving", async () => {
     const bodies = [
       "[]",
