@@ -12,17 +12,34 @@ const hello = {
 };
 
 /** reasoning = anthropic (claude-opus-4-5) -> openai (gpt-4.1) -> google (gemini-2.5-pro) */
-const anthropicTimeouts = "providers:\n  anthropic: { first_byte_timeout_ms: 300, answer_timeout_ms: 300 }\n";
+const shortTimeouts =
+  "providers:\n" +
+  "  anthropic: { first_byte_timeout_ms: 300, answer_timeout_ms: 300 }\n" +
+  "  openai: { answer_timeout_ms: 300 }\n";
 
-/**
- * A Messages request to the `reasoning` group, not streamed: its Anthropic deployment takes it natively,
- * the one call the gateway does not stream from the provider, so it waits for the whole answer.
- */
-function wholeAnswerMessages(baseUrl: string, maxTokens = 1024): Promise<Response> {
+/** A Messages request to the `reasoning` group, not streamed: its Anthropic deployment takes it natively. */
+function oneAnswerMessages(baseUrl: string): Promise<Response> {
   return fetch(new URL("/v1/messages", baseUrl), {
     method: "POST",
     headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-    body: JSON.stringify({ model: "reasoning", max_tokens: maxTokens, messages: hello.messages }),
+    body: JSON.stringify({ model: "reasoning", max_tokens: 1024, messages: hello.messages }),
+  });
+}
+
+/**
+ * A request with `logprobs` to the `reasoning` group, not streamed: Anthropic cannot give logprobs and is
+ * skipped, and OpenAI gets one of the calls a stream cannot carry whole, so it waits for the whole answer.
+ */
+function wholeAnswerChat(baseUrl: string, maxTokens = 1024): Promise<Response> {
+  return fetch(new URL("/v1/chat/completions", baseUrl), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      model: "reasoning",
+      logprobs: true,
+      max_tokens: maxTokens,
+      messages: hello.messages,
+    }),
   });
 }
 
@@ -163,7 +180,7 @@ describe("failover through the MCP door", () => {
     let harness: Harness;
     let client: Client;
     beforeAll(async () => {
-      harness = await startHarness({ configYaml: anthropicTimeouts });
+      harness = await startHarness({ configYaml: shortTimeouts });
       client = await connectMcp(harness.url);
     });
     afterAll(async () => {
@@ -185,17 +202,31 @@ describe("failover through the MCP door", () => {
       expect(openai.chatCalls()).toHaveLength(0);
     });
 
-    it("a non-streamed timeout on the primary -> the next model at once: a retry would take as long again", async () => {
+    it("a non-streamed timeout -> the next model at once: a retry would take as long again", async () => {
+      const { anthropic, openai, google } = harness.fakes;
+      anthropic.server.reset();
+      openai.server.reset();
+      google.server.reset();
+      openai.enqueueChat({ type: "hang" }, { type: "hang" });
+      const response = await wholeAnswerChat(harness.url);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("x-llm-gateway-provider")).toBe("google");
+      expect(anthropic.chatCalls()).toHaveLength(0);
+      expect(openai.chatCalls()).toHaveLength(1);
+      expect(openai.chatCalls()[0]?.body).not.toHaveProperty("stream", true);
+    });
+
+    it("a one-answer native Messages request streams from Anthropic too: a hung primary is a first-byte timeout, failed over at once", async () => {
       const { anthropic, openai } = harness.fakes;
       anthropic.server.reset();
       openai.server.reset();
       anthropic.enqueueChat({ type: "hang" }, { type: "hang" });
-      const response = await wholeAnswerMessages(harness.url);
+      const response = await oneAnswerMessages(harness.url);
       expect(response.status).toBe(200);
       expect(response.headers.get("x-llm-gateway-provider")).toBe("openai");
       expect(response.headers.get("x-llm-gateway-attempts")).toBe("2");
       expect(anthropic.chatCalls()).toHaveLength(1);
-      expect(anthropic.chatCalls()[0]?.body).toMatchObject({ stream: false });
+      expect(anthropic.chatCalls()[0]?.body).toMatchObject({ stream: true });
     });
 
     it("a one-answer MCP call streams from the provider: a hung primary is a first-byte timeout, failed over at once", async () => {
@@ -244,7 +275,7 @@ describe("failover through the MCP door", () => {
     let client: Client;
     beforeAll(async () => {
       harness = await startHarness({
-        configYaml: anthropicTimeouts,
+        configYaml: shortTimeouts,
         env: { LLM_GATEWAY_MAX_RETRIES: "0", LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS: "1" },
       });
       client = await connectMcp(harness.url);
@@ -257,7 +288,8 @@ describe("failover through the MCP door", () => {
       await harness.close();
     });
 
-    const primaryCircuit = async () => {
+    /** The circuit of the group's first deployment (Anthropic), or of another by its place. */
+    const primaryCircuit = async (place = 0) => {
       const models = await callTool<{ groups: Array<{ models: Array<{ circuit: string }> }> }>(
         client,
         "list_models",
@@ -267,19 +299,19 @@ describe("failover through the MCP door", () => {
           model_group: "reasoning",
         },
       );
-      return models.structured.groups[0]?.models[0]?.circuit;
+      return models.structured.groups[0]?.models[place]?.circuit;
     };
 
-    it("six long non-streamed generations timing out leave the primary's circuit closed", async () => {
-      const { anthropic } = harness.fakes;
-      for (let i = 0; i < 6; i++) anthropic.enqueueChat({ type: "hang" });
+    it("six long non-streamed generations timing out leave the deployment's circuit closed", async () => {
+      const { openai } = harness.fakes;
+      for (let i = 0; i < 6; i++) openai.enqueueChat({ type: "hang" });
       for (let i = 0; i < 6; i++) {
-        const response = await wholeAnswerMessages(harness.url, 64_000);
-        expect(response.headers.get("x-llm-gateway-provider")).toBe("openai");
+        const response = await wholeAnswerChat(harness.url, 32_000);
+        expect(response.headers.get("x-llm-gateway-provider")).toBe("google");
         await response.text();
       }
-      expect(anthropic.chatCalls()).toHaveLength(6);
-      expect(await primaryCircuit()).toBe("closed");
+      expect(openai.chatCalls()).toHaveLength(6);
+      expect(await primaryCircuit(1)).toBe("closed");
     });
 
     it("six requests whose own deadline passes leave the circuit closed", async () => {
