@@ -346,6 +346,17 @@ describe("the official openai SDK's responses API against the gateway's Response
     expect((await usageOf("proj-responses-cut-whole")).requests).toBe(1);
   });
 
+  it("background: true goes to OpenAI unstreamed: it answers at once, queued, and a stream would be the whole generation", async () => {
+    enqueueResponses(openAiResponsesReplies.json({ text: "Queued answer" }));
+    const data = await clientFor("proj-responses-background").responses.create({
+      model: "agentic",
+      input: "Hi",
+      background: true,
+    });
+    expect(data.output_text).toBe("Queued answer");
+    expect(responsesCalls()[0]?.body).toMatchObject({ background: true, stream: false });
+  });
+
   it("malformed bodies get a 400 naming the field, nothing is called or booked, and the door keeps serving", async () => {
     const bodies = [
       "[]",
