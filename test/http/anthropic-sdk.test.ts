@@ -3,6 +3,28 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FakeAnthropic } from "../../src/fakes/anthropic/fake-anthropic.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 
+/** An SSE event of a scripted Anthropic stream. */
+const sseEvent = (data: Record<string, unknown>) => ({
+  event: String(data.type),
+  data: JSON.stringify(data),
+});
+
+/** message_start as Anthropic sends it: no content yet, the input usage. */
+const messageStart = (id: string, usage: Record<string, number>) =>
+  sseEvent({
+    type: "message_start",
+    message: {
+      id,
+      type: "message",
+      role: "assistant",
+      model: "claude-opus-4-5",
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage,
+    },
+  });
+
 /** reasoning = anthropic (claude-opus-4-5) -> openai (gpt-4.1) -> google (gemini-2.5-pro) */
 describe("the official @anthropic-ai/sdk against the gateway's Messages door", () => {
   let harness: Harness;
@@ -279,30 +301,15 @@ describe("the official @anthropic-ai/sdk against the gateway's Messages door", (
   it("a native stream passes thinking and signature deltas through, and is booked from its usage", async () => {
     const anthropic = harness.fakes.anthropic as FakeAnthropic;
     const project = "proj-anthropic-thinking";
-    const event = (data: Record<string, unknown>) => ({
-      event: String(data.type),
-      data: JSON.stringify(data),
-    });
+    const event = sseEvent;
     anthropic.enqueueChat({
       type: "sse",
       events: [
-        event({
-          type: "message_start",
-          message: {
-            id: "msg_01Thinking",
-            type: "message",
-            role: "assistant",
-            model: "claude-opus-4-5",
-            content: [],
-            stop_reason: null,
-            stop_sequence: null,
-            usage: {
-              input_tokens: 20,
-              cache_read_input_tokens: 100,
-              cache_creation_input_tokens: 0,
-              output_tokens: 1,
-            },
-          },
+        messageStart("msg_01Thinking", {
+          input_tokens: 20,
+          cache_read_input_tokens: 100,
+          cache_creation_input_tokens: 0,
+          output_tokens: 1,
         }),
         event({
           type: "content_block_start",
@@ -379,25 +386,11 @@ describe("the official @anthropic-ai/sdk against the gateway's Messages door", (
 
   it("one answer wanted, an in-band error before any block: OpenAI answers instead, in Anthropic's shape", async () => {
     const { anthropic, openai } = harness.fakes;
-    const start = {
-      type: "message_start",
-      message: {
-        id: "msg_01Overloaded",
-        type: "message",
-        role: "assistant",
-        model: "claude-opus-4-5",
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: 12, output_tokens: 1 },
-      },
-    };
-    const overloaded = { type: "error", error: { type: "overloaded_error", message: "Overloaded" } };
     anthropic.enqueueChat({
       type: "sse",
       events: [
-        { event: "message_start", data: JSON.stringify(start) },
-        { event: "error", data: JSON.stringify(overloaded) },
+        messageStart("msg_01Overloaded", { input_tokens: 12, output_tokens: 1 }),
+        sseEvent({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }),
       ],
     });
     openai.enqueueChat(openai.replies.text("Hello from GPT", { inputTokens: 8, outputTokens: 3 }));
