@@ -244,7 +244,7 @@ describe.skipIf(!claudeBinary)("Claude Code through the Messages door", () => {
       messages: Array<{ role: string; content: unknown }>;
     };
     expect(sent.model).toBe("claude-opus-4-5");
-    expect(sent.system.at(-1)?.text).toMatch(/^# MCP Server Instructions\n[^]*## gw\n/);
+    expect(sent.system.at(-1)?.text).toMatch(/^# MCP Server Instructions\n[\s\S]*## gw\n/);
     expect(sent.messages.map((message) => message.role)).toEqual(["user"]);
     expect(JSON.stringify(sent.messages)).not.toContain("MCP Server Instructions");
 
