@@ -6,6 +6,9 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Most tests wait on sockets and timers, not the CPU: two files at a time on the 2-core CI
+    // machines (vitest's default there is one) keeps the suite well under its time limit.
+    maxWorkers: 2,
     globalSetup: ["test/helpers/log-secret-scan.ts"],
   },
 });

@@ -5,16 +5,17 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeAnthropic } from "../../src/fakes/anthropic/fake-anthropic.js";
-import { findClaudeBinary } from "../helpers/claude-code-binary.js";
+import { claudeCodeEnv, findClaudeBinary } from "../helpers/claude-code.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 
 /**
  * Claude Code itself as the MCP client of `/mcp` (Streamable HTTP), calling
  * `chat_completion` on `fast` while claude-haiku takes 90 s to write its
  * answer, with the request timeout at 20 s. Claude Code abandons a tools/call
- * whose HTTP response has not started after 60 s, so the call only reaches
- * its model if the gateway opens the response at once and then waits for the
- * provider as long as it keeps writing.
+ * whose HTTP response has not started after 60 s ("The operation timed
+ * out.", as the tool's result), so the answer only reaches its model if the
+ * gateway starts the response before then (SSE headers, flushed at once) and
+ * waits for the provider as long as it keeps writing, past the request timeout.
  *
  * Claude Code's own limits are left at their defaults (2.1.197, read from the
  * binary): 60 s for the response to start (MCP_TOOL_TIMEOUT raises it), 1e8 ms
@@ -99,20 +100,12 @@ describe.skipIf(!claudeBinary)("Claude Code as the MCP client: a 90 s chat_compl
         {
           cwd: join(workDir, "project"),
           stdio: ["ignore", "pipe", "pipe"],
-          env: {
-            PATH: process.env.PATH ?? "",
-            // A private home and config: the run reads nothing of this machine's.
-            HOME: join(workDir, "home"),
-            CLAUDE_CONFIG_DIR: join(workDir, "home", ".claude"),
-            // Claude Code's own model is the gateway's Messages door, booked to another project.
-            ANTHROPIC_BASE_URL: harness.url,
-            ANTHROPIC_API_KEY: "sk-ant-gateway-unused-without-client-keys",
-            ANTHROPIC_CUSTOM_HEADERS: "x-project-id: proj-claude-code-model\nx-agent-id: claude-code",
-            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-            DISABLE_AUTOUPDATER: "1",
-            DISABLE_TELEMETRY: "1",
-            CLAUDE_CODE_MAX_RETRIES: "0",
-          },
+          // Claude Code's own model is the gateway's Messages door, booked to another project.
+          env: claudeCodeEnv({
+            home: join(workDir, "home"),
+            gatewayUrl: harness.url,
+            projectId: "proj-claude-code-model",
+          }),
         },
       );
       const lines: ClaudeRun["lines"] = [];

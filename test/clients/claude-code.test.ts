@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FakeAnthropic } from "../../src/fakes/anthropic/fake-anthropic.js";
 import { openAiFlavor } from "../../src/fakes/openai/fake-openai.js";
 import { streamReply } from "../../src/fakes/openai/openai-style-fake.js";
-import { findClaudeBinary } from "../helpers/claude-code-binary.js";
+import { claudeCodeEnv, findClaudeBinary } from "../helpers/claude-code.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 
 /**
@@ -55,19 +55,7 @@ describe.skipIf(!claudeBinary)("Claude Code through the Messages door", () => {
         {
           cwd: join(workDir, "project"),
           timeout: 120_000,
-          env: {
-            PATH: process.env.PATH ?? "",
-            // A private home and config: the run reads nothing of this machine's.
-            HOME: join(workDir, "home"),
-            CLAUDE_CONFIG_DIR: join(workDir, "home", ".claude"),
-            ANTHROPIC_BASE_URL: harness.url,
-            ANTHROPIC_API_KEY: "sk-ant-gateway-unused-without-client-keys",
-            ANTHROPIC_CUSTOM_HEADERS: `x-project-id: ${project}\nx-agent-id: claude-code`,
-            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-            DISABLE_AUTOUPDATER: "1",
-            DISABLE_TELEMETRY: "1",
-            CLAUDE_CODE_MAX_RETRIES: "0",
-          },
+          env: claudeCodeEnv({ home: join(workDir, "home"), gatewayUrl: harness.url, projectId: project }),
         },
         (error, stdout, stderr) => {
           const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;

@@ -22,9 +22,16 @@ describe("llm-gateway --stdio", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  for (const era of ["legacy", "auto"] as const) {
-    it(`serves the same tools to a ${era} client over stdio`, async () => {
-      const transport = new StdioClientTransport({
+  /** `llm-gateway --stdio` as a child process on the shared data dir, wired to the fake OpenAI. */
+  const connectStdio = async (
+    options: { env?: Record<string, string>; era?: "legacy" | "auto" } = {},
+  ): Promise<Client> => {
+    const client = new Client(
+      { name: "stdio-test", version: "1.0.0" },
+      options.era ? { versionNegotiation: { mode: options.era } } : {},
+    );
+    await client.connect(
+      new StdioClientTransport({
         command: process.execPath,
         args: [mainJs, "--stdio"],
         env: {
@@ -32,14 +39,17 @@ describe("llm-gateway --stdio", () => {
           LLM_GATEWAY_DATA_DIR: dataDir,
           OPENAI_API_KEY: "sk-stdio-test",
           OPENAI_BASE_URL: openai.baseUrl,
+          ...options.env,
         },
         stderr: "pipe",
-      });
-      const client = new Client(
-        { name: "stdio-test", version: "1.0.0" },
-        { versionNegotiation: { mode: era } },
-      );
-      await client.connect(transport);
+      }),
+    );
+    return client;
+  };
+
+  for (const era of ["legacy", "auto"] as const) {
+    it(`serves the same tools to a ${era} client over stdio`, async () => {
+      const client = await connectStdio({ era });
       const { tools } = await client.listTools();
       expect(tools.map((tool) => tool.name).sort()).toEqual([
         "cancel_job",
@@ -66,23 +76,6 @@ describe("llm-gateway --stdio", () => {
   }
 
   it("continues a conversation in a second stdio process on the same data dir", async () => {
-    const connect = async () => {
-      const client = new Client({ name: "stdio-test", version: "1.0.0" });
-      await client.connect(
-        new StdioClientTransport({
-          command: process.execPath,
-          args: [mainJs, "--stdio"],
-          env: {
-            ...getDefaultEnvironment(),
-            LLM_GATEWAY_DATA_DIR: dataDir,
-            OPENAI_API_KEY: "sk-stdio-test",
-            OPENAI_BASE_URL: openai.baseUrl,
-          },
-          stderr: "pipe",
-        }),
-      );
-      return client;
-    };
     const ask = (client: Client, content: string, conversationId?: string) =>
       client.callTool({
         name: "chat_completion",
@@ -95,10 +88,10 @@ describe("llm-gateway --stdio", () => {
         },
       });
     openai.enqueueChat(openai.replies.text("First answer."), openai.replies.text("Second answer."));
-    const first = await connect();
+    const first = await connectStdio();
     const opened = (await ask(first, "First question")).structuredContent as { conversation_id: string };
     await first.close();
-    const second = await connect();
+    const second = await connectStdio();
     const continued = await ask(second, "Second question", opened.conversation_id);
     await second.close();
     expect(continued.isError).toBeFalsy();
@@ -112,22 +105,9 @@ describe("llm-gateway --stdio", () => {
   it("finishes a call longer than the request timeout and reports progress on the way", async () => {
     const pieces = Array.from({ length: 15 }, (_, index) => `word${index} `);
     openai.enqueueChat(openai.replies.stream(pieces, { chunkDelayMs: 200 }));
-    const client = new Client({ name: "stdio-test", version: "1.0.0" });
-    await client.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [mainJs, "--stdio"],
-        env: {
-          ...getDefaultEnvironment(),
-          LLM_GATEWAY_DATA_DIR: dataDir,
-          LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS: "1",
-          LLM_GATEWAY_PROGRESS_INTERVAL_SECONDS: "1",
-          OPENAI_API_KEY: "sk-stdio-test",
-          OPENAI_BASE_URL: openai.baseUrl,
-        },
-        stderr: "pipe",
-      }),
-    );
+    const client = await connectStdio({
+      env: { LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS: "1", LLM_GATEWAY_PROGRESS_INTERVAL_SECONDS: "1" },
+    });
     const messages: string[] = [];
     const result = await client.callTool(
       {
@@ -151,23 +131,6 @@ describe("llm-gateway --stdio", () => {
   });
 
   it("runs a background call over stdio, and a process stopped mid-job leaves it lost for the next one", async () => {
-    const connect = async () => {
-      const client = new Client({ name: "stdio-test", version: "1.0.0" });
-      await client.connect(
-        new StdioClientTransport({
-          command: process.execPath,
-          args: [mainJs, "--stdio"],
-          env: {
-            ...getDefaultEnvironment(),
-            LLM_GATEWAY_DATA_DIR: dataDir,
-            OPENAI_API_KEY: "sk-stdio-test",
-            OPENAI_BASE_URL: openai.baseUrl,
-          },
-          stderr: "pipe",
-        }),
-      );
-      return client;
-    };
     const caller = { project_id: "p", agent_id: "a" };
     const start = async (client: Client) =>
       (
@@ -181,7 +144,7 @@ describe("llm-gateway --stdio", () => {
           },
         })
       ).structuredContent as { job_id: string };
-    const first = await connect();
+    const first = await connectStdio();
     openai.enqueueChat(openai.replies.stream(["Done", " in the background."]));
     const quick = await start(first);
     const done = await first.callTool({
@@ -198,7 +161,7 @@ describe("llm-gateway --stdio", () => {
     );
     const slow = await start(first);
     await first.close();
-    const second = await connect();
+    const second = await connectStdio();
     const lost = await second.callTool({ name: "get_job", arguments: { ...caller, job_id: slow.job_id } });
     await second.close();
     expect(lost.isError).toBe(true);
