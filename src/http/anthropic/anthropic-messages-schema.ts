@@ -91,8 +91,6 @@ const systemMessageSchema = z.object({
 const messageSchema = z.discriminatedUnion("role", [turnSchema, systemMessageSchema]);
 
 export type AnthropicMessage = z.infer<typeof messageSchema>;
-export type AnthropicTurn = z.infer<typeof turnSchema>;
-export type AnthropicSystemMessage = z.infer<typeof systemMessageSchema>;
 
 const messagesSchema = z
   .array(messageSchema)
