@@ -59,6 +59,7 @@ export const configFileSchema = z.strictObject({
         context_window: z.number().int().positive(),
         max_output_tokens: z.number().int().nonnegative(),
         uses_max_completion_tokens: z.boolean().optional(),
+        mid_conversation_system_messages: z.boolean().optional(),
         price_per_mtok: z.strictObject({
           input: pricePerMtok,
           output: pricePerMtok,

@@ -175,6 +175,27 @@ client_keys:
     );
   });
 
+  it("reads which catalog models take system messages inside messages; none of the defaults does", () => {
+    const path = writeConfigFile(`
+models:
+  claude-opus-4-8:
+    provider: anthropic
+    provider_model_id: claude-opus-4-8
+    context_window: 1000000
+    max_output_tokens: 128000
+    mid_conversation_system_messages: true
+    price_per_mtok: { input: 5, output: 25 }
+`);
+    const config = loadConfig({ LLM_GATEWAY_CONFIG: path });
+    expect(config.catalog["claude-opus-4-8"]?.midConversationSystemMessages).toBe(true);
+    const defaults = Object.values(loadConfig({}).catalog);
+    expect(defaults.filter((model) => model.midConversationSystemMessages)).toEqual([]);
+    const notBoolean = writeConfigFile(
+      "models:\n  m: { provider: anthropic, provider_model_id: m, context_window: 1, max_output_tokens: 1, mid_conversation_system_messages: yes-please, price_per_mtok: { input: 1, output: 1 } }\n",
+    );
+    expect(configError({ LLM_GATEWAY_CONFIG: notBoolean })).toMatch(/mid_conversation_system_messages/);
+  });
+
   it("reads the automatic cache breakpoints opt-in and the 1-hour cache-write price, and checks the groups named", () => {
     const path = writeConfigFile(`
 models:

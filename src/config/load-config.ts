@@ -264,6 +264,7 @@ function buildCatalog(file: ConfigFile): Record<string, ModelSpec> {
       contextWindow: model.context_window,
       maxOutputTokens: model.max_output_tokens,
       usesMaxCompletionTokens: model.uses_max_completion_tokens,
+      midConversationSystemMessages: model.mid_conversation_system_messages,
       pricing: {
         inputMicroUsdPerMtok: usdToMicroUsd(price.input),
         outputMicroUsdPerMtok: usdToMicroUsd(price.output),

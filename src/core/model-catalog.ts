@@ -35,6 +35,12 @@ export interface ModelSpec {
   pricing: ModelPricing;
   /** OpenAI reasoning-era models reject `max_tokens` and want `max_completion_tokens`. */
   usesMaxCompletionTokens?: boolean;
+  /**
+   * Anthropic: the model takes `role: "system"` messages inside `messages`
+   * (Claude Opus 4.8 and later); without it they go to the top-level `system`,
+   * which every Claude model takes.
+   */
+  midConversationSystemMessages?: boolean;
 }
 
 export function microUsdToUsd(microUsd: number): number {

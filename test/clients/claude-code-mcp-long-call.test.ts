@@ -84,11 +84,8 @@ describe.skipIf(!claudeBinary)("Claude Code as the MCP client: a 90 s chat_compl
         [
           "-p",
           "Ask the fast model group for the slow report, then tell me what arrived.",
-          // Named, because for its default model (a current Opus id) Claude Code 2.1.197 sends the MCP
-          // server's instructions as a `role: "system"` message inside `messages`, which the Messages
-          // door refuses (400); for claude-opus-4-5 it keeps them in `system`.
-          "--model",
-          "claude-opus-4-5",
+          // Claude Code's default model (a current Opus id, aliased to `reasoning`): it sends the MCP
+          // server's instructions as a `role: "system"` message, which claude-opus-4-5 gets in `system`.
           "--mcp-config",
           mcpConfigPath,
           "--strict-mcp-config",
@@ -134,8 +131,8 @@ describe.skipIf(!claudeBinary)("Claude Code as the MCP client: a 90 s chat_compl
       model_group: "fast",
       messages: [{ role: "user", content: "Write the slow report." }],
     };
-    // One queue serves both: Claude Code's model (claude-opus-4-5), then the tool's claude-haiku
-    // call, then Claude Code's model again with the tool result.
+    // One queue serves both: Claude Code's model (its default id, answered by claude-opus-4-5), then
+    // the tool's claude-haiku call, then Claude Code's model again with the tool result.
     anthropic.enqueueChat(
       anthropic.replies.toolCallStream(
         [{ name: "mcp__gw__chat_completion", argumentsJson: JSON.stringify(toolArguments) }],

@@ -11,8 +11,10 @@ import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 
 /**
  * Claude Code itself (`claude -p`, the npm package @anthropic-ai/claude-code)
- * against the gateway wired to the fakes. `--tools Read` makes a run exactly
- * two model calls: the model asks to read a file, then answers from it.
+ * against the gateway wired to the fakes, with its default model (a current
+ * Opus id the catalog does not know, aliased to `reasoning`). `--tools Read`
+ * makes a run exactly two model calls: the model asks to read a file, then
+ * answers from it.
  */
 const claudeBinary = findClaudeBinary();
 const notesText = "The launch code is PERSIMMON-42.";
@@ -21,6 +23,7 @@ describe.skipIf(!claudeBinary)("Claude Code through the Messages door", () => {
   let harness: Harness;
   let workDir: string;
   let notesPath: string;
+  let mcpConfigPath: string;
 
   beforeAll(async () => {
     // Retries off on both sides, so one scripted answer is one call and an outage shows at once.
@@ -30,6 +33,11 @@ describe.skipIf(!claudeBinary)("Claude Code through the Messages door", () => {
     mkdirSync(join(workDir, "project"));
     notesPath = join(workDir, "project", "notes.txt");
     writeFileSync(notesPath, `${notesText}\n`);
+    mcpConfigPath = join(workDir, "mcp.json");
+    writeFileSync(
+      mcpConfigPath,
+      JSON.stringify({ mcpServers: { gw: { type: "http", url: `${harness.url}/mcp` } } }),
+    );
   });
   afterEach(() => {
     for (const fake of Object.values(harness.fakes)) fake.server.reset();
@@ -39,11 +47,11 @@ describe.skipIf(!claudeBinary)("Claude Code through the Messages door", () => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  const runClaude = (project: string) =>
+  const runClaude = (project: string, args = ["-p", "What does notes.txt say?", "--tools", "Read"]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(
         claudeBinary as string,
-        ["-p", "What does notes.txt say?", "--tools", "Read", "--output-format", "json"],
+        [...args, "--output-format", "json"],
         {
           cwd: join(workDir, "project"),
           timeout: 120_000,
@@ -185,6 +193,52 @@ describe.skipIf(!claudeBinary)("Claude Code through the Messages door", () => {
     });
     // (3000 x 5 + 40 x 25) / 1e6 + (2100 x 2 + 10 x 8) / 1e6
     expect(usage).toMatchObject({ requests: 2, input_tokens: 5100, output_tokens: 50, cost_usd: 0.02028 });
+  }, 150_000);
+
+  /**
+   * For its default model (a current Opus id) Claude Code 2.1.197 sends the
+   * MCP server's instructions as a `role: "system"` message right after the
+   * first user turn; for older models it puts them in that user turn. The
+   * default id goes to claude-opus-4-5, which refuses such a message (the fake
+   * does too), so the gateway moves it to the end of `system`.
+   */
+  it("completes: the MCP server's instructions reach claude-opus-4-5 in system, booked once", async () => {
+    const anthropic = harness.fakes.anthropic as FakeAnthropic;
+    anthropic.enqueueChat(
+      anthropic.replies.stream(["Hello from ", "the default model."], {
+        usage: { inputTokens: 2500, outputTokens: 8 },
+      }),
+    );
+    const run = await runClaude("proj-claude-code-mcp", [
+      "-p",
+      "Say hello.",
+      "--mcp-config",
+      mcpConfigPath,
+      "--strict-mcp-config",
+      "--tools",
+      "",
+    ]);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      is_error: false,
+      result: "Hello from the default model.",
+    });
+
+    const calls = anthropic.chatCalls();
+    expect(calls).toHaveLength(1);
+    const sent = calls[0]?.body as {
+      model: string;
+      system: Array<{ text: string }>;
+      messages: Array<{ role: string; content: unknown }>;
+    };
+    expect(sent.model).toBe("claude-opus-4-5");
+    expect(sent.system.at(-1)?.text).toMatch(/^# MCP Server Instructions\n[\s\S]*## gw\n/);
+    expect(sent.messages.map((message) => message.role)).toEqual(["user"]);
+    expect(JSON.stringify(sent.messages)).not.toContain("MCP Server Instructions");
+
+    const usage = await usageOf("proj-claude-code-mcp");
+    expect(usage).toMatchObject({ requests: 1, input_tokens: 2500, output_tokens: 8 });
+    expect(Object.keys(usage.by_model)).toEqual(["claude-opus-4-5"]);
   }, 150_000);
 });
 

@@ -235,6 +235,75 @@ describe("fake default responder", () => {
   });
 });
 
+describe("@anthropic-ai/sdk against the fake: system messages inside messages", () => {
+  const withSystemMessage = (model: string, messages: Anthropic.MessageParam[]) => ({
+    model,
+    max_tokens: 64,
+    system: "You are terse.",
+    messages,
+  });
+  const instructions: Anthropic.MessageParam = {
+    role: "system",
+    content: [{ type: "text", text: "Use the gw tools.", cache_control: { type: "ephemeral" } }],
+  };
+
+  it("takes one after a user turn on Claude Opus 4.8 (and later models), streamed or not, counted too", async () => {
+    const messages: Anthropic.MessageParam[] = [{ role: "user", content: "Say hello." }, instructions];
+    const plain = await client.messages.create(withSystemMessage("claude-opus-4-8", messages));
+    expect(plain.content).toEqual([{ type: "text", text: "Hello from fake claude-opus-4-8" }]);
+    const streamed = await client.messages
+      .stream(withSystemMessage("claude-opus-5", messages))
+      .finalMessage();
+    expect(streamed.stop_reason).toBe("end_turn");
+    const counted = await client.messages.countTokens({ model: "claude-opus-4-8", messages });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    expect(fake.chatCalls().map((call) => (call.body as { messages: unknown }).messages)).toEqual([
+      messages,
+      messages,
+    ]);
+  });
+
+  it("refuses one on older models with the API's 400, in messages and in count_tokens", async () => {
+    const messages: Anthropic.MessageParam[] = [{ role: "user", content: "Say hello." }, instructions];
+    for (const model of ["claude-opus-4-6", "claude-sonnet-4-0", "claude-haiku-4-5", "claude-opus-4-7"]) {
+      const error = await sdkError(client.messages.create(withSystemMessage(model, messages)));
+      expect(error).toBeInstanceOf(BadRequestError);
+      expect(error.error).toMatchObject({
+        type: "error",
+        error: { type: "invalid_request_error", message: "role 'system' is not supported on this model" },
+      });
+    }
+    const counted = await sdkError(client.messages.countTokens({ model: "claude-opus-4-6", messages }));
+    expect(counted.message).toContain("role 'system' is not supported on this model");
+  });
+
+  it("refuses one out of place, or with other than text, even on Claude Opus 4.8", async () => {
+    const user: Anthropic.MessageParam = { role: "user", content: "Hi" };
+    const assistant: Anthropic.MessageParam = { role: "assistant", content: "Hello" };
+    const system: Anthropic.MessageParam = { role: "system", content: "Be brief." };
+    const image = {
+      role: "system",
+      content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "iVBOR" } }],
+    } as unknown as Anthropic.MessageParam;
+    const cases: Array<[Anthropic.MessageParam[], string]> = [
+      [[system, user], "messages.0: use the top-level 'system' parameter for the initial system prompt"],
+      [[user, assistant, system], "messages.2: role 'system' must follow a 'user' message"],
+      [
+        [user, system, user],
+        "messages.1: role 'system' must precede an 'assistant' message or end the array",
+      ],
+      [[user, system, system], "messages.1: consecutive 'system' messages are not allowed"],
+      [[user, image], "messages.1.content.0: a 'system' message takes text blocks only"],
+    ];
+    for (const [messages, refusal] of cases) {
+      const error = await sdkError(client.messages.create(withSystemMessage("claude-opus-4-8", messages)));
+      expect(error.status).toBe(400);
+      expect(error.message).toContain(refusal);
+    }
+    expect(fake.chatCalls()).toHaveLength(cases.length);
+  });
+});
+
 describe("@anthropic-ai/sdk against the fake: prompt caching", () => {
   // ~2,400 tokens at four characters a token: above Sonnet 4's 1,024-token minimum.
   const longRules = "Answer in French and cite the handbook section. ".repeat(200);

@@ -6,7 +6,7 @@ import {
   FakeUpstreamServer,
   type RecordedCall,
 } from "../fake-upstream-server.js";
-import { anthropicRefusalOf } from "./anthropic-request-checks.js";
+import { anthropicRefusalOf, systemMessageRefusalOf } from "./anthropic-request-checks.js";
 import { FakePromptCache, maxCacheBreakpoints } from "./fake-anthropic-cache.js";
 import { checkThinking, signThinking } from "./fake-anthropic-thinking.js";
 
@@ -152,6 +152,8 @@ function countByDefault(call: RecordedCall, nextId: IdSource): FakeResponse {
   if (refusal) return refusal;
   const extra = generationFields.find((field) => body[field] !== undefined);
   if (extra) return replies.error(400, `${extra}: Extra inputs are not permitted`);
+  const systemRefusal = systemMessageRefusalOf(body);
+  if (systemRefusal) return replies.error(400, systemRefusal);
   return { type: "json", body: { input_tokens: promptTokens(body) } };
 }
 

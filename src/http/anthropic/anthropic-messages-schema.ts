@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { maxJsonSchemaDepth, maxMessages, nestsWithin } from "../../core/chat-schema.js";
+import { systemMessagePlacementIssue } from "./system-message-placement.js";
 
 /**
  * The Messages API request (https://docs.claude.com/en/api/messages) as far as
@@ -61,12 +62,44 @@ export const anthropicContentBlockSchema = z.union([
 
 export type AnthropicContentBlock = z.infer<typeof anthropicContentBlockSchema>;
 
-const messageSchema = z.object({
+const turnSchema = z.object({
   role: z.enum(["user", "assistant"]),
   content: z.union([z.string(), z.array(anthropicContentBlockSchema).max(1024)]),
 });
 
+/**
+ * A system message inside `messages` (Claude Opus 4.8 and later take one
+ * after a user turn): text only, as a string or text blocks
+ * (platform.claude.com/docs/en/build-with-claude/mid-conversation-system-messages).
+ */
+const systemMessageSchema = z.object({
+  role: z.literal("system"),
+  content: z.union([
+    z.string(),
+    z
+      .array(
+        anthropicContentBlockSchema.refine(
+          (block) => block.type === "text",
+          "a 'system' message takes text blocks only",
+        ),
+      )
+      .max(1024),
+  ]),
+  cache_control: cacheControl,
+});
+
+const messageSchema = z.discriminatedUnion("role", [turnSchema, systemMessageSchema]);
+
 export type AnthropicMessage = z.infer<typeof messageSchema>;
+
+const messagesSchema = z
+  .array(messageSchema)
+  .min(1, "at least one message is required")
+  .max(maxMessages)
+  .superRefine((messages, context) => {
+    const issue = systemMessagePlacementIssue(messages);
+    if (issue) context.addIssue({ code: "custom", path: [issue.index], message: issue.message });
+  });
 
 const inputSchema = z
   .record(z.string(), z.unknown())
@@ -101,7 +134,7 @@ export type AnthropicToolChoice = z.infer<typeof toolChoiceSchema>;
 
 const promptShape = {
   model: z.string().min(1).max(256),
-  messages: z.array(messageSchema).min(1, "at least one message is required").max(maxMessages),
+  messages: messagesSchema,
   system: z.union([z.string(), z.array(anthropicContentBlockSchema).max(64)]).nullish(),
   tools: z.array(toolSchema).max(512).nullish(),
   tool_choice: toolChoiceSchema.nullish(),

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../core/gateway-error.js";
+import { parseBody } from "../openai/parse-body.js";
 import { anthropicMessagesRequestSchema } from "./anthropic-messages-schema.js";
 import { convertMessagesRequest } from "./convert-messages-request.js";
 
@@ -137,6 +138,42 @@ describe("convertMessagesRequest", () => {
     for (const [, , readmeName] of untranslatable()) expect(row).toContain(readmeName);
   });
 
+  it("a system message inside `messages` stays a system message at its place (Claude Code's MCP instructions)", () => {
+    const request = convert({
+      system: "You are Claude Code.",
+      messages: [
+        { role: "user", content: "Say hello." },
+        { role: "system", content: "# MCP Server Instructions\n\nUse chat_completion." },
+        { role: "assistant", content: "Hello." },
+        { role: "user", content: [{ type: "text", text: "Again." }] },
+        {
+          role: "system",
+          content: [
+            { type: "text", text: "Answer in French." },
+            { type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } },
+          ],
+        },
+      ],
+    });
+    expect(request.messages).toEqual([
+      { role: "system", content: "You are Claude Code." },
+      { role: "user", content: "Say hello." },
+      { role: "system", content: "# MCP Server Instructions\n\nUse chat_completion." },
+      { role: "assistant", content: "Hello." },
+      { role: "user", content: "Again." },
+      { role: "system", content: "Answer in French.\n\nBe brief." },
+    ]);
+  });
+
+  it.each(misplacedSystemMessages())(
+    "refuses a system message %s, in the API's words",
+    (_case, messages, refusal) => {
+      const parsed = refusalOfBody({ model: "m", max_tokens: 10, messages });
+      expect(parsed.message).toBe(`Invalid request: ${refusal}`);
+      expect(parsed.param).toBe(refusal.split(":")[0]);
+    },
+  );
+
   it("a known block type with a malformed body is refused by the schema, not taken as another type", () => {
     const parsed = anthropicMessagesRequestSchema.safeParse({
       model: "m",
@@ -146,6 +183,56 @@ describe("convertMessagesRequest", () => {
     expect(parsed.success).toBe(false);
   });
 });
+
+function refusalOfBody(body: Record<string, unknown>): { param: string | undefined; message: string } {
+  try {
+    parseBody(anthropicMessagesRequestSchema, body);
+  } catch (error) {
+    if (error instanceof GatewayError) return { param: error.param, message: error.message };
+    throw error;
+  }
+  throw new Error("expected a refusal");
+}
+
+/**
+ * Placement and content rules for system messages inside `messages`
+ * (platform.claude.com/docs/en/build-with-claude/mid-conversation-system-messages):
+ * what is refused, and the refusal's text after "Invalid request: ".
+ */
+function misplacedSystemMessages(): Array<[string, unknown[], string]> {
+  const user = { role: "user", content: "Hi" };
+  const assistant = { role: "assistant", content: "Hello" };
+  const system = { role: "system", content: "Be brief." };
+  return [
+    [
+      "first",
+      [system, user],
+      "messages.0: use the top-level 'system' parameter for the initial system prompt",
+    ],
+    [
+      "after an assistant turn",
+      [user, assistant, system],
+      "messages.2: role 'system' must follow a 'user' message or an 'assistant' message ending in server tool use",
+    ],
+    [
+      "before a user turn",
+      [user, system, user],
+      "messages.1: role 'system' must precede an 'assistant' message or end the array",
+    ],
+    ["next to another", [user, system, system], "messages.1: consecutive 'system' messages are not allowed"],
+    [
+      "with an image",
+      [
+        user,
+        {
+          role: "system",
+          content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "iVBOR" } }],
+        },
+      ],
+      "messages.1.content.0: a 'system' message takes text blocks only",
+    ],
+  ];
+}
 
 /** Each field the translation cannot carry: a body carrying it, the param named, the README's name for it. */
 function untranslatable(): Array<[Record<string, unknown>, string, string]> {

@@ -21,7 +21,8 @@ import type {
  *
  * What it carries, and what it does with what it cannot (README, "Anthropic
  * Messages API"):
- * - translated: system (string or text blocks), text, image (base64 or url),
+ * - translated: system (string or text blocks), system messages inside
+ *   `messages` (at their place), text, image (base64 or url),
  *   tool_use, tool_result, client tools, tool_choice, stop_sequences,
  *   temperature, top_p, max_tokens, metadata.user_id (as `user`),
  *   output_config.format (as a JSON-schema response format);
@@ -104,7 +105,7 @@ function translatePrompt(
   lose: Lose,
 ): Pick<ChatRequest, "messages" | "tools" | "tool_choice"> {
   const messages: ChatMessage[] = [];
-  const system = systemText(body.system, lose);
+  const system = systemText(body.system, "system", lose);
   if (system !== undefined) messages.push({ role: "system", content: system });
   for (const [index, message] of body.messages.entries()) {
     messages.push(...convertMessage(message, `messages.${index}`, lose));
@@ -128,18 +129,28 @@ function noteUntranslatableOptions(body: AnthropicMessagesRequest, lose: Lose): 
   }
 }
 
-function systemText(system: AnthropicMessagesRequest["system"], lose: Lose): string | undefined {
+/** A system prompt's text, its text blocks joined; the top-level `system` or a system message's content. */
+function systemText(
+  system: string | AnthropicContentBlock[] | null | undefined,
+  path: string,
+  lose: Lose,
+): string | undefined {
   if (system == null) return undefined;
   if (typeof system === "string") return system.length > 0 ? system : undefined;
   const texts = system.flatMap((block, index) => {
     if (block.type === "text") return [(block as { text: string }).text];
-    loseBlock(block, `system.${index}`, lose);
+    loseBlock(block, `${path}.${index}`, lose);
     return [];
   });
   return texts.length > 0 ? texts.join("\n\n") : undefined;
 }
 
 function convertMessage(message: AnthropicMessage, path: string, lose: Lose): ChatMessage[] {
+  // A system message inside `messages` stays where it stands: the chat shape takes one anywhere.
+  if (message.role === "system") {
+    const text = systemText(message.content, `${path}.content`, lose);
+    return text === undefined ? [] : [{ role: "system", content: text }];
+  }
   if (typeof message.content === "string") return [{ role: message.role, content: message.content }];
   return message.role === "assistant"
     ? [convertAssistantMessage(message.content, path, lose)]

@@ -362,3 +362,73 @@ describe("createAnthropicAdapter: faults", () => {
     expect(fake.chatCalls()).toHaveLength(0);
   });
 });
+
+describe("createAnthropicAdapter: system messages inside messages", () => {
+  const opus45 = defaultCatalog()["claude-opus-4-5"] as ModelSpec;
+  // Claude Opus 4.8 takes them (the fake refuses them on every older model, as the API does).
+  const opus48: ModelSpec = {
+    ...opus45,
+    name: "claude-opus-4-8",
+    providerModelId: "claude-opus-4-8",
+    midConversationSystemMessages: true,
+  };
+  const messages = [
+    { role: "user", content: [{ type: "text", text: "Say hello.", cache_control: { type: "ephemeral" } }] },
+    { role: "system", content: "# MCP Server Instructions" },
+  ];
+  const native = {
+    protocol: "anthropic-messages" as const,
+    body: { model: "claude-opus-4-8", max_tokens: 100, system: "You are Claude Code.", messages },
+    headers: {},
+  };
+
+  it("natively, a model that takes them gets the body as sent", async () => {
+    const parts = await adapter.streamNative?.(opus48, native, call());
+    for await (const _part of parts ?? []) {
+      // drained: the answer is the fake's default
+    }
+    expect(fake.chatCalls()[0]?.body).toEqual({ ...native.body, stream: true });
+  });
+
+  it("natively, an older model gets them at the end of system, and answers", async () => {
+    const answer = await adapter.chatNative?.(opus45, native, call());
+    expect(answer?.completion.choices[0]?.message.content).toBe("Hello from fake claude-opus-4-5");
+    expect(fake.chatCalls()[0]?.body).toEqual({
+      model: "claude-opus-4-5",
+      max_tokens: 100,
+      stream: false,
+      system: [
+        { type: "text", text: "You are Claude Code." },
+        { type: "text", text: "# MCP Server Instructions" },
+      ],
+      messages: [messages[0]],
+    });
+  });
+
+  it("translated, a model that takes them gets a system turn where the message stood", async () => {
+    const translated: ChatRequest = {
+      messages: [
+        { role: "system", content: "You are terse." },
+        { role: "user", content: "Say hello." },
+        { role: "system", content: "Use the gw tools." },
+      ],
+    };
+    const completion = await adapter.chat(opus48, translated, call());
+    expect(completion.choices[0]?.message.content).toBe("Hello from fake claude-opus-4-8");
+    expect(fake.chatCalls()[0]?.body).toMatchObject({
+      system: [{ type: "text", text: "You are terse." }],
+      messages: [
+        { role: "user", content: [{ type: "text", text: "Say hello." }] },
+        { role: "system", content: [{ type: "text", text: "Use the gw tools." }] },
+      ],
+    });
+    await adapter.chat(opus45, translated, call());
+    expect(fake.chatCalls()[1]?.body).toMatchObject({
+      system: [
+        { type: "text", text: "You are terse." },
+        { type: "text", text: "Use the gw tools." },
+      ],
+      messages: [{ role: "user", content: [{ type: "text", text: "Say hello." }] }],
+    });
+  });
+});

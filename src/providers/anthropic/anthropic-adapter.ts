@@ -23,6 +23,7 @@ import { anthropicParameterSupport } from "./anthropic-parameter-support.js";
 import { convertAnthropicStream } from "./anthropic-stream.js";
 import { convertAnthropicMessage } from "./convert-anthropic-message.js";
 import { convertToAnthropicRequest } from "./convert-to-anthropic-request.js";
+import { hoistAnthropicSystemMessages } from "./hoist-anthropic-system-messages.js";
 
 /**
  * The Anthropic Messages API behind the internal OpenAI shape. `baseUrl` is
@@ -51,14 +52,25 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
     extractErrorMessage: extractAnthropicErrorMessage,
   });
 
-  /** The client's body for this deployment; its own key and version win over anything the client sent. */
+  /**
+   * The client's body for this deployment; its own key and version win over
+   * anything the client sent. System messages inside `messages` go to
+   * `system` for a model that takes none there.
+   */
   const nativeUpstreamRequest = (
     model: ModelSpec,
     native: NativeRequest,
     options: ProviderCallOptions,
     stream: boolean,
-  ): UpstreamRequest =>
-    upstreamRequest({ ...native.body, model: model.providerModelId, stream }, options, url, native.headers);
+  ): UpstreamRequest => {
+    const body = { ...native.body, model: model.providerModelId, stream };
+    return upstreamRequest(
+      model.midConversationSystemMessages ? body : hoistAnthropicSystemMessages(body),
+      options,
+      url,
+      native.headers,
+    );
+  };
 
   return {
     name: provider,

@@ -55,8 +55,9 @@ export type AnthropicContentBlock =
   | AnthropicToolUseBlock
   | AnthropicToolResultBlock;
 
+/** A `system` turn stands only after a user turn, on models that take one (Claude Opus 4.8 and later). */
 export interface AnthropicMessage {
-  role: "user" | "assistant";
+  role: "user" | "assistant" | "system";
   content: AnthropicContentBlock[];
 }
 

@@ -16,6 +16,67 @@ describe("convertToAnthropicMessages", () => {
     expect(prompt.messages).toEqual([{ role: "user", content: [{ type: "text", text: "Hi" }] }]);
   });
 
+  it("for a model that takes system turns, keeps a later system message where it stands", () => {
+    const prompt = convertToAnthropicMessages(
+      "anthropic",
+      [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "Read a" },
+        { role: "system", content: "Use the gw tools.", cache_control: { type: "ephemeral" } },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "t1", type: "function", function: { name: "Read", arguments: "{}" } }],
+        },
+        { role: "tool", tool_call_id: "t1", content: "contents" },
+        { role: "developer", content: "Answer in French." },
+        { role: "system", content: [{ type: "text", text: "Cite the file." }] },
+      ],
+      { midConversationSystemMessages: true },
+    );
+    expect(prompt.system).toEqual([{ type: "text", text: "Be brief." }]);
+    expect(prompt.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "Read a" }] },
+      {
+        role: "system",
+        content: [{ type: "text", text: "Use the gw tools.", cache_control: { type: "ephemeral" } }],
+      },
+      { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Read", input: {} }] },
+      {
+        role: "user",
+        content: [{ type: "tool_result", tool_use_id: "t1", content: [{ type: "text", text: "contents" }] }],
+      },
+      // A run of system messages is one system turn: Anthropic refuses two in a row.
+      {
+        role: "system",
+        content: [
+          { type: "text", text: "Answer in French." },
+          { type: "text", text: "Cite the file." },
+        ],
+      },
+    ]);
+  });
+
+  it("for a model that takes system turns, sends to system what Anthropic would refuse in place", () => {
+    const prompt = convertToAnthropicMessages(
+      "anthropic",
+      [
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Hello" },
+        { role: "system", content: "After an assistant turn." },
+        { role: "user", content: "Again" },
+        { role: "system", content: "Before a user turn." },
+        { role: "user", content: "And again" },
+      ],
+      { midConversationSystemMessages: true },
+    );
+    expect(prompt.system).toEqual([
+      { type: "text", text: "After an assistant turn." },
+      { type: "text", text: "Before a user turn." },
+    ]);
+    expect(prompt.messages.map((message) => message.role)).toEqual(["user", "assistant", "user"]);
+  });
+
   it("leaves system out when there is none", () => {
     expect(convertToAnthropicMessages("anthropic", [{ role: "user", content: "Hi" }]).system).toBeUndefined();
   });

@@ -12,9 +12,17 @@ export interface AnthropicPrompt {
   messages: AnthropicMessage[];
 }
 
+export interface AnthropicMessagesOptions {
+  /** The model takes system turns inside `messages` (Claude Opus 4.8 and later). */
+  midConversationSystemMessages?: boolean;
+}
+
 /**
  * OpenAI messages -> Anthropic's `system` and alternating user/assistant turns.
- * System and developer messages, wherever they stand, go to `system`; tool
+ * Leading system and developer messages go to `system`; later ones stay where
+ * they stand, as a `system` turn, when the model takes one there (after a
+ * user turn, before an assistant turn or at the end), and otherwise go to
+ * `system` too, after what is there (README, "Anthropic Messages API"); tool
  * results become `tool_result` blocks of a user turn; consecutive turns of one
  * role merge, since Anthropic wants roles to alternate (parallel tool results
  * must share one user turn, tool results first). `cache_control` stays on
@@ -22,7 +30,12 @@ export interface AnthropicPrompt {
  * assistant message's `thinking_blocks` go back first in its turn, where
  * Anthropic requires them when thinking is on with tool use.
  */
-export function convertToAnthropicMessages(provider: string, messages: ChatMessage[]): AnthropicPrompt {
+export function convertToAnthropicMessages(
+  provider: string,
+  messages: ChatMessage[],
+  options: AnthropicMessagesOptions = {},
+): AnthropicPrompt {
+  const inPlace = options.midConversationSystemMessages ? systemMessagesInPlace(messages) : new Set();
   const system: AnthropicTextBlock[] = [];
   const turns: AnthropicMessage[] = [];
   const append = (role: AnthropicMessage["role"], content: AnthropicContentBlock[]): void => {
@@ -35,9 +48,12 @@ export function convertToAnthropicMessages(provider: string, messages: ChatMessa
     const where = `messages[${index}]`;
     switch (message.role) {
       case "system":
-      case "developer":
-        system.push(...withCacheControl(textBlocks(message.content), message.cache_control));
+      case "developer": {
+        const blocks = withCacheControl(textBlocks(message.content), message.cache_control);
+        if (!inPlace.has(index)) system.push(...blocks);
+        else if (blocks.length > 0) append("system", blocks);
         break;
+      }
       case "user":
         append("user", withCacheControl(userBlocks(provider, where, message.content), message.cache_control));
         break;
@@ -69,6 +85,34 @@ export function convertToAnthropicMessages(provider: string, messages: ChatMessa
     }
   }
   return { system: system.length > 0 ? system : undefined, messages: turns };
+}
+
+/**
+ * The system and developer messages a model that takes system turns gets
+ * where they stand: each run of them that follows a user turn (a user message
+ * or tool results) and precedes an assistant turn or ends the conversation,
+ * as Anthropic's placement rules ask; a run becomes one turn.
+ */
+function systemMessagesInPlace(messages: ChatMessage[]): Set<number> {
+  const isSystem = (message: ChatMessage | undefined) =>
+    message?.role === "system" || message?.role === "developer";
+  const inPlace = new Set<number>();
+  let start = 0;
+  while (start < messages.length) {
+    let end = start;
+    while (isSystem(messages[end])) end += 1;
+    if (end === start) {
+      start += 1;
+      continue;
+    }
+    const before = messages[start - 1]?.role;
+    const after = messages[end]?.role;
+    if ((before === "user" || before === "tool") && (after === undefined || after === "assistant")) {
+      for (let index = start; index < end; index += 1) inPlace.add(index);
+    }
+    start = end;
+  }
+  return inPlace;
 }
 
 /** Anthropic rejects empty text blocks, so empty text is dropped. */

@@ -18,7 +18,9 @@ export function convertToAnthropicRequest(
   request: ChatRequest,
   autoCacheBreakpoints?: AutoCacheBreakpoints,
 ): AnthropicRequestBody {
-  const { system, messages } = convertToAnthropicMessages(provider, request.messages);
+  const { system, messages } = convertToAnthropicMessages(provider, request.messages, {
+    midConversationSystemMessages: model.midConversationSystemMessages === true,
+  });
   const body: AnthropicRequestBody = {
     model: model.providerModelId,
     // Required by Anthropic, optional for OpenAI callers: the catalog's ceiling.
