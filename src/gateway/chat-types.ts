@@ -75,7 +75,10 @@ export interface ChatOutcome {
   /** The same answer in OpenAI's shape, for the OpenAI-compatible door. */
   completion: ChatCompletion;
   estimated: boolean;
-  /** A native request answered natively, not streamed: the provider's own body. */
+  /**
+   * A native request answered natively, not streamed to the caller: the
+   * provider's own body (assembled from its stream, or as sent for a background Response).
+   */
   nativeBody?: unknown;
   /** Streams only: from the request to the first chunk the caller received. */
   timeToFirstTokenMs?: number;
