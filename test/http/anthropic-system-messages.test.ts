@@ -62,7 +62,7 @@ describe("system messages inside messages, through the Messages door", () => {
     const anthropic = harness.fakes.anthropic as FakeAnthropic;
     const message = await client.messages.create(params("claude-opus-4-8"));
     expect(message.content).toEqual([{ type: "text", text: "Hello from fake claude-opus-4-8" }]);
-    expect(anthropic.chatCalls()[0]?.body).toEqual({ ...params("claude-opus-4-8"), stream: false });
+    expect(anthropic.chatCalls()[0]?.body).toEqual({ ...params("claude-opus-4-8"), stream: true });
   });
 
   it("to an older model (Claude Code's default id, via its alias), streamed: the message joins system", async () => {
