@@ -9,6 +9,7 @@ export default defineConfig({
     // Most tests wait on sockets and timers, not the CPU: two files at a time on the 2-core CI
     // machines (vitest's default there is one) keeps the suite well under its time limit.
     maxWorkers: 2,
-    globalSetup: ["test/helpers/log-secret-scan.ts"],
+    // One redis-server of the suite's own for the whole run: never the user's Redis on 6379.
+    globalSetup: ["test/helpers/log-secret-scan.ts", "test/helpers/redis-global-setup.ts"],
   },
 });

@@ -4,18 +4,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import pino from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, expect, it } from "vitest";
 import { composeGateway } from "./compose-gateway.js";
 import { loadConfig } from "./config/load-config.js";
 import { createFakeOpenAi } from "./fakes/openai/fake-openai.js";
 import type { Gateway } from "./gateway/gateway.js";
-import { deleteKeysUnder, sharedRedisUrl, uniqueKeyPrefix } from "./governance/redis-keys.contract.js";
+import { deleteKeysUnder, uniqueKeyPrefix } from "./governance/redis-keys.contract.js";
+import { describeWithRedis, sharedRedisUrl } from "./usage/shared-test-redis.js";
 
 const budgetsYaml = "budgets:\n  projects:\n    proj-zero: { daily_usd: 0 }\n";
 const chat = { modelGroup: "fast", messages: [{ role: "user" as const, content: "hi" }] };
 const caller = { projectId: "proj-zero", agentId: "default", door: "mcp" as const, requestId: "req-1" };
 
-describe("composeGateway with Redis", () => {
+describeWithRedis("composeGateway with Redis", () => {
   const cleanups: Array<() => Promise<void> | void> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

@@ -1,8 +1,9 @@
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import type { ProjectBudget } from "../config/gateway-config.js";
 import { createUsageRedisClient } from "../usage/create-usage-redis-client.js";
 import { type RedisTestServer, startRedisTestServer } from "../usage/redis-test-server.js";
+import { describeWithRedis, sharedRedisUrl } from "../usage/shared-test-redis.js";
 import {
   budgetRequest,
   raceFixedCost,
@@ -13,12 +14,7 @@ import {
 } from "./budget-guard.contract.js";
 import type { BudgetGuard, SpentSince } from "./budget-guard.js";
 import { RedisBudgetGuard, type RedisBudgetGuardOptions } from "./redis-budget-guard.js";
-import {
-  deleteKeysUnder,
-  expectClusterSafeKeys,
-  sharedRedisUrl,
-  uniqueKeyPrefix,
-} from "./redis-keys.contract.js";
+import { deleteKeysUnder, expectClusterSafeKeys, uniqueKeyPrefix } from "./redis-keys.contract.js";
 
 /** Each guard gets its own connection: a replica of its own. */
 function redisHarness(url: string) {
@@ -39,9 +35,11 @@ function redisHarness(url: string) {
   };
 }
 
-runBudgetGuardContract("redis", redisHarness(sharedRedisUrl));
+describeWithRedis("on the run's redis-server", () =>
+  runBudgetGuardContract("redis", redisHarness(sharedRedisUrl)),
+);
 
-describe("RedisBudgetGuard across replicas", () => {
+describeWithRedis("RedisBudgetGuard across replicas", () => {
   const harnesses: Array<{ cleanup(): Promise<void> }> = [];
   let nowMs = Date.UTC(2026, 2, 14, 12);
   const replicas = async (
@@ -213,7 +211,7 @@ describe("RedisBudgetGuard across replicas", () => {
   });
 });
 
-describe("RedisBudgetGuard when Redis is unreachable", () => {
+describeWithRedis("RedisBudgetGuard when Redis is unreachable", () => {
   let server: RedisTestServer;
   const nowMs = Date.UTC(2026, 2, 14, 12);
   const budgets = { acme: { dailyUsd: 10, agents: {} } };

@@ -2,8 +2,6 @@ import { randomBytes } from "node:crypto";
 import { Cluster, type Redis } from "ioredis";
 import { expect } from "vitest";
 
-export const sharedRedisUrl = "redis://127.0.0.1:6379";
-
 export function uniqueKeyPrefix(): string {
   return `llmgw-test:governance:${process.pid}-${randomBytes(4).toString("hex")}:`;
 }

@@ -1,19 +1,15 @@
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createUsageRedisClient } from "../usage/create-usage-redis-client.js";
 import { type RedisTestServer, startRedisTestServer } from "../usage/redis-test-server.js";
+import { describeWithRedis, sharedRedisUrl } from "../usage/shared-test-redis.js";
 import {
   checkMany,
   type RateLimiterHarness,
   repeat,
   runRateLimiterContract,
 } from "./rate-limiter.contract.js";
-import {
-  deleteKeysUnder,
-  expectClusterSafeKeys,
-  sharedRedisUrl,
-  uniqueKeyPrefix,
-} from "./redis-keys.contract.js";
+import { deleteKeysUnder, expectClusterSafeKeys, uniqueKeyPrefix } from "./redis-keys.contract.js";
 import { RedisRateLimiter } from "./redis-rate-limiter.js";
 
 /** Each limiter gets its own connection: a replica of its own. */
@@ -36,9 +32,11 @@ async function redisHarness(url: string): Promise<RateLimiterHarness & { keyPref
   };
 }
 
-runRateLimiterContract("redis", () => redisHarness(sharedRedisUrl));
+describeWithRedis("on the run's redis-server", () =>
+  runRateLimiterContract("redis", () => redisHarness(sharedRedisUrl)),
+);
 
-describe("RedisRateLimiter across replicas", () => {
+describeWithRedis("RedisRateLimiter across replicas", () => {
   it("admits exactly N per minute to three replicas racing one project, and no more than M per agent", async () => {
     const harness = await redisHarness(sharedRedisUrl);
     try {
@@ -76,7 +74,7 @@ describe("RedisRateLimiter across replicas", () => {
   });
 });
 
-describe("RedisRateLimiter when Redis is unreachable", () => {
+describeWithRedis("RedisRateLimiter when Redis is unreachable", () => {
   let server: RedisTestServer;
   beforeAll(async () => {
     server = await startRedisTestServer();

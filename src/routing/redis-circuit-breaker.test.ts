@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { Cluster, Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createUsageRedisClient } from "../usage/create-usage-redis-client.js";
 import {
   type RedisTestServer,
   startRedisTestCluster,
   startRedisTestServer,
 } from "../usage/redis-test-server.js";
+import { describeWithRedis, noRedisServer, sharedRedisUrl } from "../usage/shared-test-redis.js";
 import {
   type CircuitReplicas,
   contractCooldownMs,
@@ -23,7 +24,6 @@ import {
 } from "./redis-circuit-breaker.js";
 import { redisCircuitKey } from "./redis-circuit-script.js";
 
-const sharedRedisUrl = "redis://127.0.0.1:6379";
 const runPrefix = `llmgw-test:circuits:${process.pid}-${randomBytes(4).toString("hex")}:`;
 let prefixCount = 0;
 const nextPrefix = () => `${runPrefix}${++prefixCount}:`;
@@ -121,6 +121,7 @@ async function measurePropagation(
 }
 
 afterAll(async () => {
+  if (noRedisServer) return;
   const admin = new Redis(sharedRedisUrl);
   let cursor = "0";
   do {
@@ -131,11 +132,13 @@ afterAll(async () => {
   await admin.quit();
 });
 
-runCircuitBreakerContract("RedisCircuitBreaker, 3 replicas on one Redis", async (settings) =>
-  asContract(await openReplicas(sharedRedisUrl, 3, settings)),
+describeWithRedis("on the run's redis-server", () =>
+  runCircuitBreakerContract("RedisCircuitBreaker, 3 replicas on one Redis", async (settings) =>
+    asContract(await openReplicas(sharedRedisUrl, 3, settings)),
+  ),
 );
 
-describe("RedisCircuitBreaker on one Redis", () => {
+describeWithRedis("RedisCircuitBreaker on one Redis", () => {
   it("a replica's opening reaches the others by pub/sub within a second (measured)", async () => {
     const breakers = await openReplicas(sharedRedisUrl, 3, { failureThreshold: 5, cooldownMs: 60_000 });
     const [opener, ...others] = breakers as [RedisCircuitBreaker, ...RedisCircuitBreaker[]];
@@ -240,7 +243,7 @@ describe("RedisCircuitBreaker on one Redis", () => {
   });
 });
 
-describe("RedisCircuitBreaker cost per request (measured on a private redis-server)", () => {
+describeWithRedis("RedisCircuitBreaker cost per request (measured on a private redis-server)", () => {
   let server: RedisTestServer;
   beforeAll(async () => {
     server = await startRedisTestServer();
@@ -318,7 +321,7 @@ describe("RedisCircuitBreaker cost per request (measured on a private redis-serv
   });
 });
 
-describe("RedisCircuitBreaker when Redis fails (fails open to per-process circuits)", () => {
+describeWithRedis("RedisCircuitBreaker when Redis fails (fails open to per-process circuits)", () => {
   let server: RedisTestServer;
   beforeAll(async () => {
     // Append-only, so what Redis held before the crash is there after the restart.
@@ -486,7 +489,7 @@ describe("RedisCircuitBreaker when Redis fails (fails open to per-process circui
   });
 });
 
-describe("RedisCircuitBreaker on a 3-master Redis Cluster", () => {
+describeWithRedis("RedisCircuitBreaker on a 3-master Redis Cluster", () => {
   let cluster: Awaited<ReturnType<typeof startRedisTestCluster>>;
   let seedUrl: string;
   beforeAll(async () => {

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeWithRedis, sharedRedisUrl } from "../usage/shared-test-redis.js";
 import {
   applyCircuitOperation,
   type CircuitOperation,
@@ -24,7 +25,7 @@ const channel = redisCircuitChannel(prefix);
 type RunScript = (key: string, ...args: Array<string | number>) => Promise<unknown>;
 
 function connectWithScript(): { connection: Redis; run: RunScript } {
-  const connection = new Redis("redis://127.0.0.1:6379");
+  const connection = new Redis(sharedRedisUrl);
   connection.defineCommand("llmGatewayCircuitTest", { numberOfKeys: 1, lua: redisCircuitScript });
   const command = (connection as unknown as Record<string, RunScript>).llmGatewayCircuitTest as RunScript;
   return { connection, run: command.bind(connection) };
@@ -54,7 +55,7 @@ function comparable(record: CircuitRecord, now: number) {
   };
 }
 
-describe("the circuit script in Redis and applyCircuitOperation agree", () => {
+describeWithRedis("the circuit script in Redis and applyCircuitOperation agree", () => {
   let client: Redis;
   let subscriber: Redis;
   let run: RunScript;
@@ -62,7 +63,7 @@ describe("the circuit script in Redis and applyCircuitOperation agree", () => {
 
   beforeAll(async () => {
     ({ connection: client, run } = connectWithScript());
-    subscriber = new Redis("redis://127.0.0.1:6379");
+    subscriber = new Redis(sharedRedisUrl);
     subscriber.on("message", (_channel: string, message: string) => messages.push(message));
     await subscriber.subscribe(channel);
   });

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { UsageStore } from "../core/usage-record.js";
 import { createUsageStore } from "./create-usage-store.js";
 import { startRedisTestServer } from "./redis-test-server.js";
+import { noRedisServer, sharedRedisUrl } from "./shared-test-redis.js";
 import { periodRange } from "./usage-period.js";
 import { contractEpochMs, makeUsageRecord } from "./usage-store.contract.js";
 
@@ -37,9 +38,9 @@ describe("createUsageStore", () => {
     expect((await stat(join(dataDir, "usage.sqlite"))).isFile()).toBe(true);
   });
 
-  it("uses Redis, backed by the journal, with a Redis URL", async () => {
+  it.skipIf(noRedisServer)("uses Redis, backed by the journal, with a Redis URL", async () => {
     const redisKeyPrefix = `llmgw-test:${randomBytes(4).toString("hex")}:`;
-    store = await createUsageStore({ dataDir, redisUrl: "redis://127.0.0.1:6379", redisKeyPrefix });
+    store = await createUsageStore({ dataDir, redisUrl: sharedRedisUrl, redisKeyPrefix });
     await store.book(makeUsageRecord());
     expect((await store.summarize(today)).requests).toBe(1);
     expect(await store.health()).toEqual({
@@ -48,7 +49,7 @@ describe("createUsageStore", () => {
       journalBacklog: 0,
       journalWritable: true,
     });
-    const admin = new Redis("redis://127.0.0.1:6379");
+    const admin = new Redis(sharedRedisUrl);
     const keys = await admin.keys(`${redisKeyPrefix}*`);
     // The request marker, the hour hash, the hours index and the set of projects.
     expect(keys.length).toBe(4);
@@ -56,7 +57,7 @@ describe("createUsageStore", () => {
     await admin.quit();
   });
 
-  it("starts even when Redis is down, serving bookings from the journal", async () => {
+  it.skipIf(noRedisServer)("starts even when Redis is down, serving bookings from the journal", async () => {
     const server = await startRedisTestServer();
     const url = server.url;
     await server.stop();

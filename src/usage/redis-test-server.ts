@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -68,6 +68,16 @@ export async function startRedisTestServer(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether `redis-server` can be started here (the Redis tests are skipped where it cannot). */
+export function redisServerInstalled(): boolean {
+  try {
+    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A Redis Cluster of `size` masters (no replicas), all slots assigned. */

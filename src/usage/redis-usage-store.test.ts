@@ -1,14 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { Cluster, Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createUsageRedisClient } from "./create-usage-redis-client.js";
 import { type RedisTestServer, startRedisTestCluster, startRedisTestServer } from "./redis-test-server.js";
 import { RedisUsageStore } from "./redis-usage-store.js";
+import { describeWithRedis, sharedRedisUrl } from "./shared-test-redis.js";
 import { hourMs } from "./usage-period.js";
 import { contractEpochMs, makeUsageRecord, runUsageStoreContract } from "./usage-store.contract.js";
-
-const sharedRedisUrl = "redis://127.0.0.1:6379";
 
 async function connectCluster(url: string): Promise<Cluster> {
   const cluster = new Cluster([url]);
@@ -36,24 +35,26 @@ async function deleteKeys(client: Redis | Cluster, prefix: string): Promise<numb
   return deleted;
 }
 
-runUsageStoreContract("redis", async () => {
-  const keyPrefix = uniquePrefix();
-  return {
-    open: async () => {
-      const store = new RedisUsageStore({ client: createUsageRedisClient(sharedRedisUrl), keyPrefix });
-      // Without an offline queue, a booking sent before the connection is up fails (by design).
-      expect(await store.waitUntilReady(5_000)).toBe(true);
-      return store;
-    },
-    cleanup: async () => {
-      const admin = new Redis(sharedRedisUrl);
-      await deleteKeys(admin, keyPrefix);
-      await admin.quit();
-    },
-  };
-});
+describeWithRedis("on the run's redis-server", () =>
+  runUsageStoreContract("redis", async () => {
+    const keyPrefix = uniquePrefix();
+    return {
+      open: async () => {
+        const store = new RedisUsageStore({ client: createUsageRedisClient(sharedRedisUrl), keyPrefix });
+        // Without an offline queue, a booking sent before the connection is up fails (by design).
+        expect(await store.waitUntilReady(5_000)).toBe(true);
+        return store;
+      },
+      cleanup: async () => {
+        const admin = new Redis(sharedRedisUrl);
+        await deleteKeys(admin, keyPrefix);
+        await admin.quit();
+      },
+    };
+  }),
+);
 
-describe("RedisUsageStore on a Redis Cluster", () => {
+describeWithRedis("RedisUsageStore on a Redis Cluster", () => {
   let cluster: Awaited<ReturnType<typeof startRedisTestCluster>>;
   let seedUrl: string;
   beforeAll(async () => {
@@ -126,7 +127,7 @@ describe("RedisUsageStore on a Redis Cluster", () => {
   });
 });
 
-describe("RedisUsageStore without a working Redis (fails closed, fast)", () => {
+describeWithRedis("RedisUsageStore without a working Redis (fails closed, fast)", () => {
   let server: RedisTestServer;
   beforeAll(async () => {
     server = await startRedisTestServer();
@@ -190,7 +191,7 @@ describe("RedisUsageStore without a working Redis (fails closed, fast)", () => {
   });
 });
 
-describe("RedisUsageStore booking cost (measured and logged; only round trips are asserted)", () => {
+describeWithRedis("RedisUsageStore booking cost (measured and logged; only round trips are asserted)", () => {
   let server: RedisTestServer;
   beforeAll(async () => {
     server = await startRedisTestServer();
@@ -206,7 +207,10 @@ describe("RedisUsageStore booking cost (measured and logged; only round trips ar
 
   it("times bookings and counts Redis round trips per booking", async () => {
     const admin = new Redis(server.url);
-    const store = new RedisUsageStore({ client: createUsageRedisClient(server.url), keyPrefix: "measure:" });
+    const store = new RedisUsageStore({
+      client: createUsageRedisClient(server.url),
+      keyPrefix: "measure:",
+    });
     expect(await store.waitUntilReady(2_000)).toBe(true);
     await store.book(makeUsageRecord()); // loads the script (EVALSHA, NOSCRIPT, EVAL) outside the figures
 

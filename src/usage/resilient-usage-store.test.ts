@@ -2,12 +2,13 @@ import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
 import type { UsageRecord } from "../core/usage-record.js";
 import { createUsageRedisClient } from "./create-usage-redis-client.js";
 import { type RedisTestServer, startRedisTestServer } from "./redis-test-server.js";
 import { RedisUsageStore } from "./redis-usage-store.js";
 import { ResilientUsageStore } from "./resilient-usage-store.js";
+import { describeWithRedis } from "./shared-test-redis.js";
 import { UsageJournal } from "./usage-journal.js";
 import { hourMs } from "./usage-period.js";
 import { contractEpochMs, makeUsageRecord, totalsOf } from "./usage-store.contract.js";
@@ -23,7 +24,7 @@ async function waitFor(condition: () => Promise<boolean>, what: string, timeoutM
   }
 }
 
-describe("ResilientUsageStore against a redis-server that is killed, hung and restarted", () => {
+describeWithRedis("ResilientUsageStore against a redis-server that is killed, hung and restarted", () => {
   let server: RedisTestServer;
   let dataDir: string;
   let keyPrefix: string;

@@ -2,6 +2,7 @@ import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerDashboardRoute } from "../../src/http/routes/dashboard-route.js";
 import { type RedisTestServer, startRedisTestServer } from "../../src/usage/redis-test-server.js";
+import { describeWithRedis } from "../../src/usage/shared-test-redis.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 
 const adminKey = "admin-key-0123456789abcdef";
@@ -118,7 +119,7 @@ describe("GET /v1/projects without client keys", () => {
   });
 });
 
-describe("GET /v1/projects while Redis is down", () => {
+describeWithRedis("GET /v1/projects while Redis is down", () => {
   let redis: RedisTestServer;
   let harness: Harness;
   beforeAll(async () => {

@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { FakeProvider } from "../../src/fakes/fake-provider.js";
 import { createFakeOpenAi } from "../../src/fakes/openai/fake-openai.js";
 import { type RedisTestServer, startRedisTestServer } from "../../src/usage/redis-test-server.js";
+import { describeWithRedis } from "../../src/usage/shared-test-redis.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { callTool, connectMcp } from "../helpers/mcp-client.js";
 import { type GatewayProcess, spawnGateway } from "../helpers/spawn-gateway.js";
@@ -24,7 +25,7 @@ const slowPieces = Array.from({ length: 200 }, (_, index) => `piece${index} `);
  * With Redis, a job belongs to no replica's memory: one started on a gateway process is read and
  * cancelled through another, and one whose process is killed reads as lost there.
  */
-describe("background jobs shared by replicas through Redis", () => {
+describeWithRedis("background jobs shared by replicas through Redis", () => {
   let redis: RedisTestServer;
   let openai: FakeProvider;
   let runner: GatewayProcess;

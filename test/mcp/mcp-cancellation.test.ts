@@ -1,5 +1,6 @@
 import type { Client } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeWithRedis } from "../../src/usage/shared-test-redis.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { connectMcp } from "../helpers/mcp-client.js";
 import { type Replicas, startRedisReplicas } from "../security/security-fixtures.js";
@@ -187,7 +188,7 @@ describe("MCP cancellation over raw HTTP", () => {
   });
 });
 
-describe("MCP cancellation across replicas sharing Redis", () => {
+describeWithRedis("MCP cancellation across replicas sharing Redis", () => {
   let replicas: Replicas;
   beforeAll(async () => {
     replicas = await startRedisReplicas(2, { providers: ["openai"] });

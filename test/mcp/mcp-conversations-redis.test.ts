@@ -1,13 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ChatResult } from "../../src/gateway/chat-types.js";
 import { type RedisTestServer, startRedisTestServer } from "../../src/usage/redis-test-server.js";
+import { describeWithRedis } from "../../src/usage/shared-test-redis.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { callTool, connectMcp } from "../helpers/mcp-client.js";
 
 type ConversationResult = ChatResult & { conversation_id: string };
 
 /** With Redis, a conversation started on one replica continues on another: each has its own data dir. */
-describe("conversations shared by replicas through Redis", () => {
+describeWithRedis("conversations shared by replicas through Redis", () => {
   let redis: RedisTestServer;
   let replicas: Harness[];
 

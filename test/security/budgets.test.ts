@@ -2,6 +2,7 @@ import type { Client } from "@modelcontextprotocol/client";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatUsd } from "../../src/governance/budget-exceeded-error.js";
+import { describeWithRedis } from "../../src/usage/shared-test-redis.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { callTool, connectMcp } from "../helpers/mcp-client.js";
 import {
@@ -195,7 +196,7 @@ describe("budgets", () => {
     });
   });
 
-  describe("two replicas sharing Redis", () => {
+  describeWithRedis("two replicas sharing Redis", () => {
     let replicas: Replicas;
     beforeAll(async () => {
       replicas = await startRedisReplicas(2, { providers: ["openai"], configYaml: budgetsYaml });

@@ -1,6 +1,7 @@
 import type { Client } from "@modelcontextprotocol/client";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeWithRedis } from "../../src/usage/shared-test-redis.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { callTool, connectMcp } from "../helpers/mcp-client.js";
 import {
@@ -213,7 +214,7 @@ describe("rate limits (requests per minute per project and per agent)", () => {
     });
   });
 
-  describe("two replicas sharing Redis", () => {
+  describeWithRedis("two replicas sharing Redis", () => {
     let replicas: Replicas;
     beforeAll(async () => {
       replicas = await startRedisReplicas(2, { providers: ["openai"], configYaml: rateLimitsYaml });

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import OpenAI from "openai";
 import type { UsageReport } from "../../src/gateway/get-usage.js";
-import { deleteKeysUnder, sharedRedisUrl } from "../../src/governance/redis-keys.contract.js";
+import { deleteKeysUnder } from "../../src/governance/redis-keys.contract.js";
+import { sharedRedisUrl } from "../../src/usage/shared-test-redis.js";
 import { type Harness, type HarnessOptions, startHarness } from "../helpers/gateway-harness.js";
 
 /** Client keys the security tests configure (the end-of-run scan greps the logs for them). */
@@ -65,7 +66,7 @@ export interface Replicas {
 }
 
 /**
- * Gateway replicas sharing the real Redis on 127.0.0.1:6379 under a key
+ * Gateway replicas sharing the run's redis-server (`sharedRedisUrl`) under a key
  * prefix of their own; closing them deletes every key they wrote.
  */
 export async function startRedisReplicas(count: number, options: HarnessOptions = {}): Promise<Replicas> {

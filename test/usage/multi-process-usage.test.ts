@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { FakeProvider } from "../../src/fakes/fake-provider.js";
 import { createFakeOpenAi } from "../../src/fakes/openai/fake-openai.js";
 import type { UsageReport } from "../../src/gateway/get-usage.js";
 import { type RedisTestServer, startRedisTestServer } from "../../src/usage/redis-test-server.js";
+import { describeWithRedis } from "../../src/usage/shared-test-redis.js";
 import { runChatLoad } from "../helpers/chat-load.js";
 import { type GatewayProcess, spawnGateway } from "../helpers/spawn-gateway.js";
 
@@ -35,7 +36,7 @@ async function journalBacklog(url: string): Promise<number> {
   return health.store.journal_backlog;
 }
 
-describe("three gateway processes sharing one Redis", () => {
+describeWithRedis("three gateway processes sharing one Redis", () => {
   let redis: RedisTestServer;
   let openai: FakeProvider;
   let gateways: GatewayProcess[];

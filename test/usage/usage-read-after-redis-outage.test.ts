@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RedisTestServer, startRedisTestServer } from "../../src/usage/redis-test-server.js";
+import { describeWithRedis } from "../../src/usage/shared-test-redis.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 
 const project = "outage-read";
@@ -23,7 +24,7 @@ async function readUsage(harness: Harness): Promise<{ status: number; requests?:
   return { status: response.status, requests: body.requests };
 }
 
-describe("GET /v1/usage right after Redis comes back from an outage", () => {
+describeWithRedis("GET /v1/usage right after Redis comes back from an outage", () => {
   let redis: RedisTestServer;
   let harness: Harness;
 
