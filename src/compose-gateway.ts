@@ -62,7 +62,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     cooldownMs: config.circuit.cooldownMs,
     onTransition: (transition) => observer.circuitChanged(transition),
   };
-  // Connected side by side (connectRedis never rejects): with Redis down, start-up waits out one timeout, not three.
+  // Connected side by side (connectRedis never rejects): with Redis down, start-up waits out one timeout, not four.
   const connecting = config.redisUrl
     ? [
         connectRedis(config.redisUrl, config.redisCluster, logger, "circuit breaker"),

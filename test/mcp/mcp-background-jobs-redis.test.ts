@@ -148,4 +148,19 @@ describeWithRedis("background jobs shared by replicas through Redis", () => {
       /^GW_ERR_JOB_LOST: The gateway replica running this job went away \(no heartbeat for 1\d s\)/,
     );
   }, 45_000);
+
+  // Last: it takes Redis away for good.
+  it("with Redis down, a background start is refused with GW_ERR_STORE_UNAVAILABLE before any provider call", async () => {
+    openai.server.reset();
+    await redis.kill();
+    const refused = await callTool(readerClient, "chat_completion", {
+      project_id: "proj-jobs-store-down",
+      agent_id: "agent-1",
+      ...question,
+      background: true,
+    });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toMatch(/^GW_ERR_STORE_UNAVAILABLE: The job store is unavailable; retry\./);
+    expect(openai.chatCalls()).toHaveLength(0);
+  }, 20_000);
 });
