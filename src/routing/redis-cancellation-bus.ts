@@ -1,6 +1,7 @@
-import { Cluster, type Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { CancellationBus } from "../core/cancellation-bus.js";
+import { redisSubscriberConnection } from "./redis-subscriber-connection.js";
 
 /**
  * Cancellations over Redis pub/sub, so a client's cancellation reaches the
@@ -18,10 +19,7 @@ export class RedisCancellationBus implements CancellationBus {
     private readonly logger: Logger,
   ) {
     this.channel = `${keyPrefix}cancellations`;
-    this.subscriber =
-      client instanceof Cluster
-        ? client.duplicate([], { enableOfflineQueue: true })
-        : client.duplicate({ enableOfflineQueue: true });
+    this.subscriber = redisSubscriberConnection(client);
     // Errors of this connection show as failed publishes on the main one too.
     this.subscriber.on("error", () => {});
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Cluster, type Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import {
   applyCircuitOperation,
   type CircuitOperation,
@@ -23,6 +23,7 @@ import {
   redisCircuitKey,
   redisCircuitScript,
 } from "./redis-circuit-script.js";
+import { redisSubscriberConnection } from "./redis-subscriber-connection.js";
 
 /** The slice of a pino logger the breaker writes to. */
 export interface CircuitLogger {
@@ -148,7 +149,7 @@ export class RedisCircuitBreaker implements CircuitBreaker {
       if (!this.#closed) this.#degrade(new Error("the Redis connection closed"));
     });
 
-    this.#subscriber = options.subscriber ?? subscriberFor(options.client);
+    this.#subscriber = options.subscriber ?? redisSubscriberConnection(options.client);
     this.#subscriber.on("message", (channel: string, message: string) => this.#onMessage(channel, message));
     // Errors of this connection also show as failed commands on the main one; nothing to add here.
     this.#subscriber.on("error", () => {});
@@ -481,13 +482,6 @@ function settleOnce(
     },
     release: once(outcomes.release),
   };
-}
-
-/** A subscribe may queue until connected: it is the only command this connection sends. */
-function subscriberFor(client: Redis | Cluster): Redis | Cluster {
-  return client instanceof Cluster
-    ? client.duplicate([], { enableOfflineQueue: true })
-    : client.duplicate({ enableOfflineQueue: true });
 }
 
 async function quit(client: Redis | Cluster): Promise<void> {
