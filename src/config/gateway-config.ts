@@ -14,7 +14,28 @@ export interface RateLimitConfig {
   /** Requests per minute for any project without its own limit; undefined means unlimited. */
   defaultProjectRpm?: number;
   defaultAgentRpm?: number;
-  projects: Record<string, { projectRpm?: number; agentRpm?: number }>;
+  /** Tokens (input + output) per minute for any project without its own limit; undefined means unlimited. */
+  defaultProjectTpm?: number;
+  defaultAgentTpm?: number;
+  projects: Record<string, ProjectRateLimits>;
+}
+
+export interface ProjectRateLimits {
+  projectRpm?: number;
+  projectTpm?: number;
+  /** Each agent of the project, unless `agents` names it. */
+  agentRpm?: number;
+  agentTpm?: number;
+  /** One agent's own limits, set field by field over `agentRpm`/`agentTpm`. */
+  agents?: Record<string, { rpm?: number; tpm?: number }>;
+}
+
+/** What one client key may spend and send, across every project it acts for; undefined means unlimited. */
+export interface KeyLimits {
+  dailyUsd?: number;
+  monthlyUsd?: number;
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
 }
 
 export interface ClientKeyConfig {

@@ -1,3 +1,4 @@
+import type { KeyLimits } from "../config/gateway-config.js";
 import { GatewayError } from "../core/gateway-error.js";
 
 /**
@@ -13,6 +14,12 @@ export interface Principal {
    * and budgets are then advisory (ids can be rotated), per-project ones still hold.
    */
   agents?: ReadonlySet<string>;
+  /** A key managed through the admin API: its stable id (budgets, limits and spend are kept under it). */
+  keyId?: string;
+  /** The model groups and catalog models the key may call; absent, any. */
+  models?: ReadonlySet<string>;
+  /** The key's own budget and rate limits, as stored when it authenticated; absent, none. */
+  limits?: KeyLimits;
 }
 
 /**
