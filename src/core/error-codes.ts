@@ -17,6 +17,14 @@ export const errorCodes = {
   GW_ERR_FORBIDDEN_PROJECT: { status: 403, type: "permission_error" },
   GW_ERR_FORBIDDEN_AGENT: { status: 403, type: "permission_error" },
   GW_ERR_FORBIDDEN_HOST: { status: 403, type: "permission_error" },
+  /** The client key may not call this model group or model (the key's `models` list). */
+  GW_ERR_FORBIDDEN_MODEL: { status: 403, type: "permission_error" },
+  /** An `/admin` route asked with a key that is not an admin key (projects `*`). */
+  GW_ERR_ADMIN_ONLY: { status: 403, type: "permission_error" },
+  /** An admin request names a managed client key id that does not exist. */
+  GW_ERR_UNKNOWN_KEY: { status: 404, type: "invalid_request_error" },
+  /** A key from the environment or the config file: the admin API may list it, not change it. */
+  GW_ERR_CONFIG_KEY: { status: 409, type: "invalid_request_error" },
   GW_ERR_BUDGET_EXCEEDED: { status: 429, type: "insufficient_quota" },
   GW_ERR_RATE_LIMITED: { status: 429, type: "rate_limit_error" },
   /** Every provider of the chain answered 429: the gateway's own limits were not the cause. */
