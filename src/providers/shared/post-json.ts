@@ -6,6 +6,7 @@ import { createUpstreamError, type ErrorMessageExtractor } from "./create-upstre
 import { mapNetworkError } from "./map-network-error.js";
 import { parseSse } from "./parse-sse.js";
 import { credentialsIn, redactCredentials } from "./redact-credentials.js";
+import { takeBodyAsItArrives } from "./take-body-as-it-arrives.js";
 import { UpstreamDeadlines } from "./upstream-deadlines.js";
 
 export interface UpstreamRequest {
@@ -21,11 +22,11 @@ export interface UpstreamRequest {
 /** POSTs JSON and returns the parsed 2xx body; every failure is an UpstreamError. */
 export async function postJson(upstream: UpstreamRequest): Promise<unknown> {
   const wholeAnswer = { awaitingWholeAnswer: true };
-  const { response, deadlines } = await openUpstream(upstream, wholeAnswer);
+  const { body, statusCode, deadlines } = await openUpstream(upstream, wholeAnswer);
   let text = "";
   try {
     const decoder = new TextDecoder();
-    for await (const chunk of deadlines.watch<Uint8Array>(response.body)) {
+    for await (const chunk of deadlines.watch(body)) {
       text += decoder.decode(chunk, { stream: true });
     }
     text += decoder.decode();
@@ -40,9 +41,9 @@ export async function postJson(upstream: UpstreamRequest): Promise<unknown> {
     throw new UpstreamError({
       provider: upstream.provider,
       kind: "invalid_response",
-      message: `${upstream.provider} answered ${response.statusCode} with a body that is not JSON: ${text.slice(0, 120)}`,
+      message: `${upstream.provider} answered ${statusCode} with a body that is not JSON: ${text.slice(0, 120)}`,
       url: upstream.url,
-      status: response.statusCode,
+      status: statusCode,
       body: text,
       cause: error,
     });
@@ -55,11 +56,11 @@ export async function postJson(upstream: UpstreamRequest): Promise<unknown> {
  * here, before anything streams.
  */
 export async function postForEvents(upstream: UpstreamRequest): Promise<AsyncGenerator<EventSourceMessage>> {
-  const { response, deadlines } = await openUpstream(upstream);
+  const { body, deadlines } = await openUpstream(upstream);
   return parseSse({
     provider: upstream.provider,
     url: upstream.url,
-    body: deadlines.watch<Uint8Array>(response.body),
+    body: deadlines.watch(body),
     signal: upstream.signal,
     credentials: credentialsIn(upstream.headers),
   });
@@ -68,7 +69,7 @@ export async function postForEvents(upstream: UpstreamRequest): Promise<AsyncGen
 async function openUpstream(
   upstream: UpstreamRequest,
   timeouts: { awaitingWholeAnswer?: boolean } = {},
-): Promise<{ response: Dispatcher.ResponseData; deadlines: UpstreamDeadlines }> {
+): Promise<{ body: AsyncIterable<Uint8Array>; statusCode: number; deadlines: UpstreamDeadlines }> {
   const deadlines = new UpstreamDeadlines(upstream.signal, upstream.dispatcher.timeouts);
   let response: Dispatcher.ResponseData;
   try {
@@ -91,7 +92,9 @@ async function openUpstream(
   } finally {
     deadlines.pause();
   }
-  if (response.statusCode >= 200 && response.statusCode < 300) return { response, deadlines };
+  if (response.statusCode >= 200 && response.statusCode < 300) {
+    return { body: takeBodyAsItArrives(response.body), statusCode: response.statusCode, deadlines };
+  }
   let bodyText = "";
   try {
     const decoder = new TextDecoder();
