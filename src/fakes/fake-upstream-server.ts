@@ -271,7 +271,11 @@ export class FakeUpstreamServer {
         for (const [index, event] of fake.events.entries()) {
           if (fake.cutAfter !== undefined && index >= fake.cutAfter) {
             // end() flushes what was written, then closes: the stream stops mid-body, no event lost.
+            // A write stays corked until the next tick, and Node 24 holds corked chunks in the
+            // response, not its socket (Node 20 held them in the socket, which end() flushes):
+            // uncorked first, or the cut would drop the last events unsent.
             await sleep(fake.chunkDelayMs ?? 0);
+            while (response.writableCorked > 0) response.uncork();
             response.socket?.end();
             return;
           }
