@@ -11,6 +11,8 @@ export interface GovernancePolicy {
 }
 
 /** The configuration's limits, never changing: the policy without a governance store. */
-export function staticGovernancePolicy(config: Pick<GatewayConfig, "budgets" | "rateLimits">): GovernancePolicy {
+export function staticGovernancePolicy(
+  config: Pick<GatewayConfig, "budgets" | "rateLimits">,
+): GovernancePolicy {
   return { budgets: () => config.budgets, rateLimits: () => config.rateLimits };
 }
