@@ -10,6 +10,7 @@ import { ClientKeys } from "./gateway/client-keys.js";
 import { Gateway } from "./gateway/gateway.js";
 import { type GatewayObserver, ObserverList } from "./gateway/request-observer.js";
 import { defaultReservationTtlMs, type SpentSince } from "./governance/budget-guard.js";
+import { staticGovernancePolicy } from "./governance/governance-policy.js";
 import { LocalBudgetGuard } from "./governance/local-budget-guard.js";
 import { LocalRateLimiter } from "./governance/local-rate-limiter.js";
 import { RedisBudgetGuard } from "./governance/redis-budget-guard.js";
@@ -162,7 +163,8 @@ async function composeGovernance(
       rateLimiter: new RedisRateLimiter({
         client,
         keyPrefix: config.redisKeyPrefix,
-        config: config.rateLimits,
+        // TODO(issue 18, helper "keys"): the live policy, once the governance store exists.
+        policy: staticGovernancePolicy(config),
         logger,
       }),
       release: async () => {
@@ -175,7 +177,7 @@ async function composeGovernance(
     spentSince,
     reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
   });
-  return { budgetGuard, rateLimiter: new LocalRateLimiter({ config: config.rateLimits }) };
+  return { budgetGuard, rateLimiter: new LocalRateLimiter({ policy: staticGovernancePolicy(config) }) };
 }
 
 /**

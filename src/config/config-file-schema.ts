@@ -11,6 +11,8 @@ const pricePerMtok = z
   .nonnegative("must be zero or more")
   .refine((value) => Math.abs(value * 1e6 - Math.round(value * 1e6)) < 1e-6, "at most 6 decimal places");
 
+/** A per-minute limit: a whole number from 1, far below where Redis's Lua doubles lose integers. */
+const perMinute = z.number().int("must be a whole number").min(1, "must be 1 or more").max(1e12);
 const budgetLimits = z.strictObject({ daily_usd: usd.optional(), monthly_usd: usd.optional() });
 
 /** The optional YAML file (`LLM_GATEWAY_CONFIG`). Unknown keys are errors, so typos are caught. */
@@ -108,16 +110,31 @@ export const configFileSchema = z.strictObject({
       ),
     })
     .optional(),
+  /** Requests (rpm) and tokens (tpm: input + output) per UTC minute; see README "Rate limits". */
   rate_limits: z
     .strictObject({
-      default_project_rpm: z.number().int().positive().optional(),
-      default_agent_rpm: z.number().int().positive().optional(),
+      default_project_rpm: perMinute.optional(),
+      default_agent_rpm: perMinute.optional(),
+      default_project_tpm: perMinute.optional(),
+      default_agent_tpm: perMinute.optional(),
       projects: z
         .record(
           identifier,
           z.strictObject({
-            requests_per_minute: z.number().int().positive().optional(),
-            agent_requests_per_minute: z.number().int().positive().optional(),
+            requests_per_minute: perMinute.optional(),
+            agent_requests_per_minute: perMinute.optional(),
+            tokens_per_minute: perMinute.optional(),
+            agent_tokens_per_minute: perMinute.optional(),
+            /** One agent's own limits, over the project's agent_* ones. */
+            agents: z
+              .record(
+                identifier,
+                z.strictObject({
+                  requests_per_minute: perMinute.optional(),
+                  tokens_per_minute: perMinute.optional(),
+                }),
+              )
+              .optional(),
           }),
         )
         .optional(),

@@ -163,6 +163,44 @@ client_keys:
     );
   });
 
+  it("reads tokens-per-minute limits and per-agent overrides, and names a bad one", () => {
+    const path = writeConfigFile(`
+rate_limits:
+  default_project_tpm: 100000
+  default_agent_tpm: 20000
+  projects:
+    team-a:
+      tokens_per_minute: 50000
+      agent_tokens_per_minute: 5000
+      agents: { bot-1: { requests_per_minute: 30, tokens_per_minute: 9000 }, bot-2: { tokens_per_minute: 1 } }
+`);
+    expect(loadConfig({ LLM_GATEWAY_CONFIG: path }).rateLimits).toEqual({
+      defaultProjectTpm: 100_000,
+      defaultAgentTpm: 20_000,
+      projects: {
+        "team-a": {
+          projectTpm: 50_000,
+          agentTpm: 5_000,
+          agents: { "bot-1": { rpm: 30, tpm: 9_000 }, "bot-2": { tpm: 1 } },
+        },
+      },
+    });
+    const fractional = writeConfigFile("rate_limits: { default_project_tpm: 1.5 }\n");
+    expect(configError({ LLM_GATEWAY_CONFIG: fractional })).toMatch(
+      /rate_limits\.default_project_tpm: must be a whole number/,
+    );
+    const zero = writeConfigFile(
+      "rate_limits:\n  projects:\n    team-a: { agents: { bot-1: { tokens_per_minute: 0 } } }\n",
+    );
+    expect(configError({ LLM_GATEWAY_CONFIG: zero })).toMatch(
+      /rate_limits\.projects\.team-a\.agents\.bot-1\.tokens_per_minute: must be 1 or more/,
+    );
+    const typo = writeConfigFile("rate_limits:\n  projects:\n    team-a: { tokens_per_minut: 5 }\n");
+    expect(configError({ LLM_GATEWAY_CONFIG: typo })).toMatch(
+      /rate_limits\.projects\.team-a: Unrecognized key: "tokens_per_minut"/,
+    );
+  });
+
   it("takes model aliases from the file in place of the default Claude ones, and checks their targets", () => {
     expect(loadConfig({}).modelAliases[0]).toEqual({ pattern: "claude-opus-*", target: "reasoning" });
     const own = writeConfigFile('model_aliases:\n  - { pattern: "claude-*", target: claude-haiku }\n');

@@ -89,19 +89,41 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     modelAliases,
     budgets: buildBudgets(file),
     budgetsFailClosed: e.LLM_GATEWAY_BUDGETS_FAIL_CLOSED ?? file.budgets?.fail_closed ?? false,
-    rateLimits: {
-      defaultProjectRpm: file.rate_limits?.default_project_rpm,
-      defaultAgentRpm: file.rate_limits?.default_agent_rpm,
-      projects: Object.fromEntries(
-        Object.entries(file.rate_limits?.projects ?? {}).map(([project, limits]) => [
-          project,
-          { projectRpm: limits.requests_per_minute, agentRpm: limits.agent_requests_per_minute },
-        ]),
-      ),
-    },
+    rateLimits: rateLimitsFrom(file),
     clientKeys: [...parseApiKeysEnv(e.LLM_GATEWAY_API_KEYS), ...fileClientKeys(file)],
     autoCacheBreakpoints: autoCacheBreakpointsFrom(file, modelGroups),
     hedging: hedgingFrom(file, modelGroups),
+  };
+}
+
+function rateLimitsFrom(file: ConfigFile): GatewayConfig["rateLimits"] {
+  const limits = file.rate_limits;
+  return {
+    defaultProjectRpm: limits?.default_project_rpm,
+    defaultAgentRpm: limits?.default_agent_rpm,
+    defaultProjectTpm: limits?.default_project_tpm,
+    defaultAgentTpm: limits?.default_agent_tpm,
+    projects: Object.fromEntries(
+      Object.entries(limits?.projects ?? {}).map(([project, entry]) => [
+        project,
+        {
+          projectRpm: entry.requests_per_minute,
+          agentRpm: entry.agent_requests_per_minute,
+          projectTpm: entry.tokens_per_minute,
+          agentTpm: entry.agent_tokens_per_minute,
+          ...(entry.agents
+            ? {
+                agents: Object.fromEntries(
+                  Object.entries(entry.agents).map(([agent, own]) => [
+                    agent,
+                    { rpm: own.requests_per_minute, tpm: own.tokens_per_minute },
+                  ]),
+                ),
+              }
+            : {}),
+        },
+      ]),
+    ),
   };
 }
 

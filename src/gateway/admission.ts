@@ -6,15 +6,17 @@ import {
 } from "../governance/budget-guard.js";
 import { applicableBudgetLimits } from "../governance/budget-limits.js";
 import { estimateMaxCostNanoUsd } from "../governance/estimate-max-cost-nano-usd.js";
-import type { RateLimiter } from "../governance/rate-limiter.js";
+import type { RateLimiter, RateLimitRequest } from "../governance/rate-limiter.js";
 import type { Deployment } from "../routing/deployments.js";
 import type { Caller } from "./caller.js";
 import { assertMayActFor } from "./principal.js";
 
 /**
  * What a spending request passes before any provider is called, in order:
- * the client key may act for the project, the rate limits admit it, and its
- * estimated maximum fits every budget (held until the real cost is known).
+ * the client key may act for the project, the rate limits admit it (its
+ * estimated input reserved against tokens-per-minute limits until its usage
+ * is booked), and its estimated maximum fits every budget (held until the
+ * real cost is known). Releasing the returned reservation releases both.
  */
 export class Admission {
   constructor(
@@ -40,14 +42,21 @@ export class Admission {
     },
   ): Promise<BudgetReservation> {
     assertMayActFor(caller.principal, caller.projectId);
-    await this.rateLimiter.check({ projectId: caller.projectId, agentId: caller.agentId });
-    // Counting prompt tokens costs CPU: only requests a budget applies to pay for it.
-    if (applicableBudgetLimits(this.budgets, caller.projectId, caller.agentId).length === 0) {
-      return unlimitedReservation(caller.requestId);
-    }
     const inputCap = (deployment: Deployment) =>
       estimate.withinContextWindow ? deployment.model.contextWindow : Infinity;
-    const promptTokens = await estimate.promptTokens(Math.max(...targets.map(inputCap)));
+    // Counting prompt tokens costs CPU: only requests a budget or a tokens-per-minute limit applies
+    // to pay for it, once.
+    let counting: Promise<number> | undefined;
+    const countPromptTokens = () => {
+      counting ??= estimate.promptTokens(Math.max(...targets.map(inputCap)));
+      return counting;
+    };
+    await this.rateLimiter.check(rateLimitRequestOf(caller), countPromptTokens);
+    const releaseTokens = () => this.rateLimiter.release(caller.requestId);
+    if (applicableBudgetLimits(this.budgets, caller.projectId, caller.agentId).length === 0) {
+      return releasingTokens(unlimitedReservation(caller.requestId), releaseTokens);
+    }
+    const promptTokens = await countPromptTokens();
     // Failover may land on any deployment of the chain: hold for the dearest.
     const maxCostNanoUsd = Math.max(
       ...targets.map((deployment) =>
@@ -59,12 +68,19 @@ export class Admission {
         ),
       ),
     );
-    return this.budgetGuard.reserve({
-      projectId: caller.projectId,
-      agentId: caller.agentId,
-      maxCostNanoUsd,
-      requestId: caller.requestId,
-    });
+    const reservation = await this.budgetGuard
+      .reserve({
+        projectId: caller.projectId,
+        agentId: caller.agentId,
+        maxCostNanoUsd,
+        requestId: caller.requestId,
+      })
+      .catch(async (error: unknown) => {
+        // Refused by a budget: no provider is called, so no token is spent.
+        await releaseTokens();
+        throw error;
+      });
+    return releasingTokens(reservation, releaseTokens);
   }
 
   /**
@@ -73,10 +89,40 @@ export class Admission {
    */
   async admitUnbilled(caller: Caller): Promise<void> {
     assertMayActFor(caller.principal, caller.projectId);
-    await this.rateLimiter.check({ projectId: caller.projectId, agentId: caller.agentId });
+    // No estimate: it spends no tokens, so only requests-per-minute limits count it.
+    await this.rateLimiter.check(rateLimitRequestOf(caller));
   }
 
   async close(): Promise<void> {
     await this.budgetGuard.close();
   }
+}
+
+function rateLimitRequestOf(caller: Caller): RateLimitRequest {
+  const { keyId, limits } = caller.principal ?? {};
+  return {
+    requestId: caller.requestId,
+    projectId: caller.projectId,
+    agentId: caller.agentId,
+    ...(keyId !== undefined ? { keyId, keyLimits: limits ?? {} } : {}),
+  };
+}
+
+/**
+ * The budget reservation, whose release also gives the request's reserved tokens back (the
+ * request failed before any usage was booked; once booked, the tokens are settled and this
+ * does nothing).
+ */
+function releasingTokens(
+  reservation: BudgetReservation,
+  releaseTokens: () => Promise<void>,
+): BudgetReservation {
+  return {
+    requestId: reservation.requestId,
+    heldNanoUsd: reservation.heldNanoUsd,
+    settle: (actualCostNanoUsd) => reservation.settle(actualCostNanoUsd),
+    release: async () => {
+      await Promise.all([reservation.release(), releaseTokens()]);
+    },
+  };
 }

@@ -96,7 +96,7 @@ export class Gateway {
     this.aliases = new ModelAliases(dependencies.config.modelAliases);
     this.keptResults = new KeptResults(dependencies.config.mcpResultTtlMs);
     this.jobs = new BackgroundJobs(dependencies.jobs, dependencies.logger, dependencies.cancellationBus);
-    this.booker = new UsageBooker(dependencies.store, dependencies.logger);
+    this.booker = new UsageBooker(dependencies.store, dependencies.logger, dependencies.rateLimiter);
     this.admission = new Admission(
       dependencies.config.budgets,
       dependencies.budgetGuard,

@@ -1,10 +1,13 @@
 import type { Logger } from "pino";
 import type { UsageRecord, UsageStore } from "../core/usage-record.js";
+import type { RateLimiter } from "../governance/rate-limiter.js";
 
 /**
  * Books usage off the response's critical path without losing it: each
  * booking is tracked until the store acknowledged it, `flush` waits for all
  * of them (shutdown, and reads that must see this process's own writes).
+ * Booking a request also settles its token reservation to the tokens booked
+ * (input + output), so tokens-per-minute limits count what was spent.
  */
 export class UsageBooker {
   private readonly pending = new Set<Promise<void>>();
@@ -12,6 +15,7 @@ export class UsageBooker {
   constructor(
     private readonly store: UsageStore,
     private readonly logger: Logger,
+    private readonly rateLimiter?: RateLimiter,
   ) {}
 
   book(record: UsageRecord): void {
@@ -29,6 +33,20 @@ export class UsageBooker {
       },
     );
     this.pending.add(booking);
+    if (this.rateLimiter) this.settleTokens(this.rateLimiter, record);
+  }
+
+  private settleTokens(rateLimiter: RateLimiter, record: UsageRecord): void {
+    const settling = rateLimiter.settle(record.requestId, record.inputTokens + record.outputTokens).then(
+      () => {
+        this.pending.delete(settling);
+      },
+      (error: unknown) => {
+        this.pending.delete(settling);
+        this.logger.error({ err: error, requestId: record.requestId }, "token reservation settle refused");
+      },
+    );
+    this.pending.add(settling);
   }
 
   reportSettleFailure(requestId: string, error: unknown): void {

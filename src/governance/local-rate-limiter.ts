@@ -1,46 +1,115 @@
-import type { RateLimitConfig } from "../config/gateway-config.js";
+import type { GovernancePolicy } from "./governance-policy.js";
 import {
+  type ApplicableRateLimit,
   applicableRateLimits,
+  assertTokenCount,
+  limitTooSmallFor,
   type RateLimiter,
   type RateLimitRequest,
   rateLimitedError,
   rateWindow,
+  requestTooLargeError,
+  settleDelta,
 } from "./rate-limiter.js";
+import { defaultTokenReservationTtlMs, TokenReservations } from "./token-reservations.js";
 
 /**
- * Rate limits in this process's memory: the single-replica default. Counting
- * is synchronous, so concurrent requests never slip past a limit. Nothing
- * remote is involved, so it cannot fail open or closed.
+ * Rate limits in this process's memory: the single-replica default. After
+ * the input estimate, checking and counting are synchronous, so concurrent
+ * requests never slip past a limit. Nothing remote is involved, so it cannot
+ * fail open or closed.
  */
 export class LocalRateLimiter implements RateLimiter {
-  readonly #config: RateLimitConfig;
+  readonly #policy: GovernancePolicy;
   readonly #now: () => number;
   #windowIndex = Number.NaN;
-  /** Requests admitted in the current minute, per project and per project + agent. */
+  /** Requests and tokens counted in the current minute, per counter (see `counterKey`). */
   readonly #counts = new Map<string, number>();
+  /** Each reservation's token counters. */
+  readonly #reservations: TokenReservations<string[]>;
 
-  constructor(options: { config: RateLimitConfig; now?: () => number }) {
-    this.#config = options.config;
+  constructor(options: { policy: GovernancePolicy; now?: () => number; reservationTtlMs?: number }) {
+    this.#policy = options.policy;
     this.#now = options.now ?? Date.now;
+    this.#reservations = new TokenReservations(options.reservationTtlMs ?? defaultTokenReservationTtlMs);
   }
 
-  async check(request: RateLimitRequest): Promise<void> {
-    const { projectRpm, agentRpm } = applicableRateLimits(this.#config, request.projectId);
-    if (projectRpm === undefined && agentRpm === undefined) return;
-    const nowMs = this.#now();
-    const { index } = rateWindow(nowMs);
-    if (index !== this.#windowIndex) {
-      this.#windowIndex = index;
-      this.#counts.clear();
+  async check(request: RateLimitRequest, estimateTokens?: () => Promise<number>): Promise<void> {
+    const limits = applicableRateLimits(this.#policy.rateLimits(), request);
+    const countsTokens = estimateTokens !== undefined && limits.some((limit) => limit.kind === "tpm");
+    const counted = countsTokens ? limits : limits.filter((limit) => limit.kind === "rpm");
+    if (counted.length === 0) return;
+    let estimate = 0;
+    if (countsTokens) {
+      estimate = await estimateTokens();
+      assertTokenCount(estimate);
+      const tooSmall = limitTooSmallFor(counted, estimate);
+      if (tooSmall) throw requestTooLargeError(request, tooSmall, estimate, this.#now());
     }
-    // Identifiers never hold control characters, so this separator is unambiguous.
-    const projectKey = request.projectId;
-    const agentKey = `${request.projectId}\u001f${request.agentId}`;
-    if (projectRpm !== undefined && (this.#counts.get(projectKey) ?? 0) >= projectRpm)
-      throw rateLimitedError(request, "project", projectRpm, nowMs);
-    if (agentRpm !== undefined && (this.#counts.get(agentKey) ?? 0) >= agentRpm)
-      throw rateLimitedError(request, "agent", agentRpm, nowMs);
-    if (projectRpm !== undefined) this.#counts.set(projectKey, (this.#counts.get(projectKey) ?? 0) + 1);
-    if (agentRpm !== undefined) this.#counts.set(agentKey, (this.#counts.get(agentKey) ?? 0) + 1);
+    // Synchronous from here on: no other request runs between the checks and the counting.
+    const nowMs = this.#now();
+    this.#roll(nowMs);
+    const amount = (limit: ApplicableRateLimit) => (limit.kind === "rpm" ? 1 : estimate);
+    for (const limit of counted) {
+      const used = this.#counts.get(counterKey(request, limit)) ?? 0;
+      if (used + amount(limit) > limit.limit) {
+        throw rateLimitedError(request, limit, nowMs, { used, requested: estimate });
+      }
+    }
+    for (const limit of counted) {
+      const key = counterKey(request, limit);
+      this.#counts.set(key, (this.#counts.get(key) ?? 0) + amount(limit));
+    }
+    if (countsTokens && request.requestId !== undefined) {
+      this.#reservations.add(request.requestId, {
+        windowIndex: this.#windowIndex,
+        reservedTokens: estimate,
+        scopes: counted.filter((limit) => limit.kind === "tpm").map((limit) => counterKey(request, limit)),
+        admittedAtMs: nowMs,
+      });
+    }
   }
+
+  async settle(requestId: string, tokens: number): Promise<void> {
+    assertTokenCount(tokens);
+    this.#replace(requestId, tokens);
+  }
+
+  async release(requestId: string): Promise<void> {
+    this.#replace(requestId, 0);
+  }
+
+  #replace(requestId: string, tokens: number): void {
+    const reservation = this.#reservations.take(requestId);
+    if (!reservation) return;
+    this.#roll(this.#now());
+    const delta = settleDelta(
+      reservation.reservedTokens,
+      tokens,
+      reservation.windowIndex === this.#windowIndex,
+    );
+    if (delta === 0) return;
+    for (const key of reservation.scopes) {
+      this.#counts.set(key, Math.max(0, (this.#counts.get(key) ?? 0) + delta));
+    }
+  }
+
+  /** A new minute starts every count afresh. */
+  #roll(nowMs: number): void {
+    const { index } = rateWindow(nowMs);
+    if (index === this.#windowIndex) return;
+    this.#windowIndex = index;
+    this.#counts.clear();
+  }
+}
+
+/** Identifiers never hold control characters, so this separator is unambiguous. */
+function counterKey(request: RateLimitRequest, limit: ApplicableRateLimit): string {
+  const owner =
+    limit.scope === "project"
+      ? request.projectId
+      : limit.scope === "agent"
+        ? `${request.projectId}\u001f${request.agentId}`
+        : request.keyId;
+  return `${limit.kind}\u001f${limit.scope}\u001f${owner}`;
 }

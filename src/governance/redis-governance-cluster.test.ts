@@ -57,8 +57,8 @@ describe("governance on a Redis Cluster", () => {
   runRateLimiterContract("redis cluster", async () => {
     const harness = clusterHarness();
     return {
-      open: async (config, now) =>
-        new RedisRateLimiter({ client: await harness.open(), keyPrefix: harness.keyPrefix, config, now }),
+      open: async (policy, now) =>
+        new RedisRateLimiter({ client: await harness.open(), keyPrefix: harness.keyPrefix, policy, now }),
       cleanup: harness.cleanup,
     };
   });

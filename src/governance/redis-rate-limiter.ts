@@ -1,116 +1,208 @@
-import type { RateLimitConfig } from "../config/gateway-config.js";
 import {
   errorMessage,
   type GovernanceLogger,
   silentGovernanceLogger,
   throttledWarning,
 } from "./governance-logger.js";
+import type { GovernancePolicy } from "./governance-policy.js";
 import {
+  type ApplicableRateLimit,
   applicableRateLimits,
+  assertTokenCount,
+  limitTooSmallFor,
   type RateLimiter,
   type RateLimitRequest,
   rateLimitedError,
   rateWindow,
   rateWindowMs,
+  requestTooLargeError,
+  settleDelta,
 } from "./rate-limiter.js";
+import { rateLimitSlot, redisRateLimitKey } from "./redis-rate-limit-keys.js";
+import { adjustRateScript, admitRateScript } from "./redis-rate-limit-scripts.js";
 import {
   assertKeyPrefix,
   defineRedisScript,
   type GovernanceRedisClient,
-  projectKeyBase,
   type RedisScript,
   withTimeout,
 } from "./redis-script.js";
-
-/**
- * KEYS: project counter, agent counter (same hash slot). ARGV: project limit,
- * agent limit ("" for none), counter TTL ms. Checks both before counting
- * either, so a refused request counts nowhere. Returns 0 admitted, 1 project
- * limit reached, 2 agent limit reached.
- */
-export const rateLimitScript = `
-local limits = {ARGV[1], ARGV[2]}
-for i = 1, 2 do
-  if limits[i] ~= '' and tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(limits[i]) then return i end
-end
-for i = 1, 2 do
-  if limits[i] ~= '' then
-    redis.call('INCR', KEYS[i])
-    redis.call('PEXPIRE', KEYS[i], ARGV[3])
-  end
-end
-return 0
-`;
+import { defaultTokenReservationTtlMs, TokenReservations } from "./token-reservations.js";
 
 export interface RedisRateLimiterOptions {
   /** Shared with other parts if the caller likes; the limiter never quits it. */
   client: GovernanceRedisClient;
   keyPrefix: string;
-  config: RateLimitConfig;
+  /** Read on every request, never copied: a limit changed at runtime applies to the next request. */
+  policy: GovernancePolicy;
   /** Longest wait for Redis before it counts as unreachable. Default 500 ms. */
   operationTimeoutMs?: number;
   logger?: GovernanceLogger;
   /** Epoch ms; windows follow it. Replicas should run NTP-synced clocks. */
   now?: () => number;
+  reservationTtlMs?: number;
+}
+
+/** Where a reservation's estimate was counted: the request and its token limits' scopes that answered. */
+interface CountedTokens {
+  request: RateLimitRequest;
+  limits: ApplicableRateLimit[];
 }
 
 /**
  * Rate limits shared by every replica through Redis (standalone or Cluster):
- * one Lua script per request counts a fixed UTC-minute window per project and
- * per agent (`<prefix>{p:<project>}:ratelimit:project:<minute>` and
- * `...:ratelimit:agent:<agent>:<minute>`, one hash slot, expiring a minute
- * after their window). Exactly N admitted per minute across replicas; up to
- * 2N in a 60 s span straddling a boundary. Projects without a limit cost no
- * round trip.
+ * one Lua script per slot checks and counts a fixed UTC-minute window per
+ * limit (keys in redis-rate-limit-keys.ts, expiring a minute after their
+ * window). Exactly N requests (tokens) admitted per minute across replicas;
+ * up to 2N in a 60 s span straddling a boundary. Requests without a limit
+ * cost no round trip.
+ *
+ * A request limited by its project (or agent) and by its client key runs two
+ * scripts, project slot first; when the key refuses it, a second script takes
+ * the project's counts back, so a refused request counts nowhere (another
+ * request racing it in that instant may see the project fuller than it ends).
+ *
+ * Token reservations are settled by the replica that admitted the request
+ * (see TokenReservations): Redis holds only the sums.
  *
  * Fails OPEN: when Redis errs or does not answer within `operationTimeoutMs`,
- * the request is admitted and a warning logged (at most one line per 10 s),
- * since refusing all traffic over a counter would turn a Redis outage into a
- * gateway outage.
+ * the request is admitted (and its tokens left uncounted) and a warning
+ * logged (at most one line per 10 s), since refusing all traffic over a
+ * counter would turn a Redis outage into a gateway outage.
  */
 export class RedisRateLimiter implements RateLimiter {
   readonly #keyPrefix: string;
-  readonly #config: RateLimitConfig;
+  readonly #policy: GovernancePolicy;
   readonly #timeoutMs: number;
   readonly #now: () => number;
-  readonly #script: RedisScript;
+  readonly #admit: RedisScript;
+  readonly #adjust: RedisScript;
+  readonly #reservations: TokenReservations<CountedTokens[]>;
   readonly #warnUnreachable: (details: object) => void;
+  readonly #warnUncorrected: (details: object) => void;
 
   constructor(options: RedisRateLimiterOptions) {
     assertKeyPrefix(options.keyPrefix);
     this.#keyPrefix = options.keyPrefix;
-    this.#config = options.config;
+    this.#policy = options.policy;
     this.#timeoutMs = options.operationTimeoutMs ?? 500;
     this.#now = options.now ?? Date.now;
-    this.#script = defineRedisScript(options.client, "llmGatewayRateLimit", rateLimitScript);
+    this.#admit = defineRedisScript(options.client, "llmGatewayRateAdmit", admitRateScript);
+    this.#adjust = defineRedisScript(options.client, "llmGatewayRateAdjust", adjustRateScript);
+    this.#reservations = new TokenReservations(options.reservationTtlMs ?? defaultTokenReservationTtlMs);
+    const logger = options.logger ?? silentGovernanceLogger;
     this.#warnUnreachable = throttledWarning(
-      options.logger ?? silentGovernanceLogger,
+      logger,
       "rate limits: Redis unreachable; admitting requests without a rate check (fail open)",
+      { now: this.#now },
+    );
+    this.#warnUncorrected = throttledWarning(
+      logger,
+      "rate limits: Redis unreachable; a minute's counts were left uncorrected (fail open)",
       { now: this.#now },
     );
   }
 
-  async check(request: RateLimitRequest): Promise<void> {
-    const { projectRpm, agentRpm } = applicableRateLimits(this.#config, request.projectId);
-    if (projectRpm === undefined && agentRpm === undefined) return;
+  async check(request: RateLimitRequest, estimateTokens?: () => Promise<number>): Promise<void> {
+    const limits = applicableRateLimits(this.#policy.rateLimits(), request);
+    const countsTokens = estimateTokens !== undefined && limits.some((limit) => limit.kind === "tpm");
+    const counted = countsTokens ? limits : limits.filter((limit) => limit.kind === "rpm");
+    if (counted.length === 0) return;
+    let estimate = 0;
+    if (countsTokens) {
+      estimate = await estimateTokens();
+      assertTokenCount(estimate);
+      const tooSmall = limitTooSmallFor(counted, estimate);
+      if (tooSmall) throw requestTooLargeError(request, tooSmall, estimate, this.#now());
+    }
     const nowMs = this.#now();
     const { index, endMs } = rateWindow(nowMs);
-    const base = `${projectKeyBase(this.#keyPrefix, request.projectId)}:ratelimit`;
-    let verdict: unknown;
-    try {
-      verdict = await withTimeout(
-        this.#script(
-          [`${base}:project:${index}`, `${base}:agent:${request.agentId}:${index}`],
-          [projectRpm ?? "", agentRpm ?? "", endMs - nowMs + rateWindowMs],
-        ),
-        this.#timeoutMs,
-        "rate limit check",
-      );
-    } catch (error) {
-      this.#warnUnreachable({ projectId: request.projectId, error: errorMessage(error) });
-      return;
+    const ttlMs = endMs - nowMs + rateWindowMs;
+    const amount = (limit: ApplicableRateLimit) => (limit.kind === "rpm" ? 1 : estimate);
+    const answered: ApplicableRateLimit[][] = [];
+    for (const slot of (["project", "key"] as const).map((name) =>
+      counted.filter((limit) => rateLimitSlot(limit.scope) === name),
+    )) {
+      if (slot.length === 0) continue;
+      const keys = slot.map((limit) => redisRateLimitKey(this.#keyPrefix, request, limit, index));
+      const args = [ttlMs, ...slot.flatMap((limit) => [limit.limit, amount(limit)])];
+      let verdict: unknown;
+      try {
+        verdict = await withTimeout(this.#admit(keys, args), this.#timeoutMs, "rate limit check");
+      } catch (error) {
+        this.#warnUnreachable({ projectId: request.projectId, error: errorMessage(error) });
+        continue;
+      }
+      const [refusedAt, used] = verdict as [number, number?];
+      if (refusedAt !== 0) {
+        await Promise.all(answered.map((taken) => this.#takeBack(request, taken, amount, index, ttlMs)));
+        const limit = slot[refusedAt - 1] as ApplicableRateLimit;
+        throw rateLimitedError(request, limit, nowMs, { used: used ?? 0, requested: estimate });
+      }
+      answered.push(slot);
     }
-    if (verdict === 1) throw rateLimitedError(request, "project", projectRpm as number, nowMs);
-    if (verdict === 2) throw rateLimitedError(request, "agent", agentRpm as number, nowMs);
+    const tokenScopes = answered
+      .map((slot) => ({ request, limits: slot.filter((limit) => limit.kind === "tpm") }))
+      .filter((scope) => scope.limits.length > 0);
+    if (tokenScopes.length > 0 && request.requestId !== undefined) {
+      this.#reservations.add(request.requestId, {
+        windowIndex: index,
+        reservedTokens: estimate,
+        scopes: tokenScopes,
+        admittedAtMs: nowMs,
+      });
+    }
+  }
+
+  async settle(requestId: string, tokens: number): Promise<void> {
+    assertTokenCount(tokens);
+    await this.#replace(requestId, tokens);
+  }
+
+  async release(requestId: string): Promise<void> {
+    await this.#replace(requestId, 0);
+  }
+
+  async #replace(requestId: string, tokens: number): Promise<void> {
+    const reservation = this.#reservations.take(requestId);
+    if (!reservation) return;
+    const nowMs = this.#now();
+    const current = rateWindow(nowMs).index;
+    const windowIndex = reservation.windowIndex === current ? reservation.windowIndex : current;
+    const delta = settleDelta(reservation.reservedTokens, tokens, reservation.windowIndex === current);
+    if (delta === 0) return;
+    const ttlMs = (windowIndex + 1) * rateWindowMs - nowMs + rateWindowMs;
+    await Promise.all(
+      reservation.scopes.map(({ request, limits }) =>
+        this.#run(
+          limits.map((limit) => redisRateLimitKey(this.#keyPrefix, request, limit, windowIndex)),
+          [ttlMs, ...limits.map(() => delta)],
+          request,
+        ),
+      ),
+    );
+  }
+
+  /** Undoes what one slot counted for a request another slot then refused. */
+  async #takeBack(
+    request: RateLimitRequest,
+    slot: ApplicableRateLimit[],
+    amount: (limit: ApplicableRateLimit) => number,
+    windowIndex: number,
+    ttlMs: number,
+  ): Promise<void> {
+    await this.#run(
+      slot.map((limit) => redisRateLimitKey(this.#keyPrefix, request, limit, windowIndex)),
+      [ttlMs, ...slot.map((limit) => -amount(limit))],
+      request,
+    );
+  }
+
+  async #run(keys: string[], args: number[], request: RateLimitRequest): Promise<void> {
+    try {
+      await withTimeout(this.#adjust(keys, args), this.#timeoutMs, "rate limit correction");
+    } catch (error) {
+      this.#warnUncorrected({ projectId: request.projectId, error: errorMessage(error) });
+    }
   }
 }
