@@ -246,3 +246,143 @@ describe("rate limits (requests per minute per project and per agent)", () => {
     });
   });
 });
+
+describe("rate limits (tokens per minute: input + output, as booked)", () => {
+  /** Every project may use 1,000 tokens a minute. */
+  const tpmYaml = "rate_limits: { default_project_tpm: 1000 }\n";
+  /** The fake's usage for one answer: the project's whole minute. */
+  const wholeMinute = { inputTokens: 600, outputTokens: 400 };
+
+  async function sdkRefusal(promise: Promise<unknown>) {
+    const error = await promise.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    if (!(error instanceof OpenAI.RateLimitError)) throw new Error(`expected a RateLimitError, got ${error}`);
+    expect(error).toMatchObject({ status: 429, code: "GW_ERR_RATE_LIMITED", type: "rate_limit_error" });
+    return { message: error.message, retryAfter: error.headers?.get("retry-after") ?? undefined };
+  }
+
+  describe("on one gateway", () => {
+    let harness: Harness;
+    let mcp: Client;
+    beforeAll(async () => {
+      harness = await startHarness({ providers: ["openai"], configYaml: tpmYaml });
+      mcp = await connectMcp(harness.url);
+    });
+    afterAll(async () => {
+      await mcp.close();
+      await harness.close();
+    });
+
+    const sdk = (project: string) => openAiClient(harness, "unused", { "x-project-id": project });
+
+    it("/v1: once a request's booked tokens used the minute, the next is refused with 429 and retry-after", async () => {
+      await inOneRateWindow(async (run) => {
+        const project = `tpm-${run}`;
+        const { openai } = harness.fakes;
+        const callsBefore = upstreamCalls(harness);
+        openai.enqueueChat(openai.replies.text("ok", wholeMinute));
+        await sdk(project).chat.completions.create(chat);
+        const refused = await sdkRefusal(sdk(project).chat.completions.create(chat));
+        expect(refused.message).toMatch(
+          new RegExp(
+            `^429 Rate limit exceeded: project "${project}" may use 1000 tokens per minute; 1000 are used this minute and this request's input is estimated at \\d+\\. Retry in \\d+ s`,
+          ),
+        );
+        expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
+        expect(Number(refused.retryAfter)).toBeLessThanOrEqual(60);
+        expect(upstreamCalls(harness) - callsBefore).toBe(1);
+        // Another project has its own minute.
+        openai.enqueueChat(openai.replies.text("ok", { inputTokens: 5, outputTokens: 5 }));
+        await expect(sdk(`tpm-other-${run}`).chat.completions.create(chat)).resolves.toBeTruthy();
+      });
+    });
+
+    it("/v1: a streamed answer is counted at its final usage", async () => {
+      await inOneRateWindow(async (run) => {
+        const project = `tpm-stream-${run}`;
+        const { openai } = harness.fakes;
+        openai.enqueueChat(
+          openai.replies.stream(["Hel", "lo"], { usage: { inputTokens: 20, outputTokens: 980 } }),
+        );
+        const stream = await sdk(project).chat.completions.create({ ...chat, stream: true });
+        for await (const _chunk of stream) {
+          // read to the end: the usage comes last
+        }
+        // The reservation was a few tokens of "Say hello"; the stream's final usage filled the minute.
+        const refused = await sdkRefusal(sdk(project).chat.completions.create(chat));
+        expect(refused.message).toContain("1000 are used this minute");
+      });
+    });
+
+    it("/v1: a request that failed before anything was booked gives its reservation back", async () => {
+      await inOneRateWindow(async (run) => {
+        const project = `tpm-failed-${run}`;
+        const { openai } = harness.fakes;
+        // ~700 tokens estimated: two such requests never fit one minute together.
+        const long = [{ role: "user" as const, content: "word ".repeat(700) }];
+        openai.enqueueChat(openai.replies.error(400, "this request is refused upstream"));
+        await expect(
+          sdk(project).chat.completions.create({ ...chat, messages: long }),
+        ).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+        openai.enqueueChat(openai.replies.text("ok", { inputTokens: 700, outputTokens: 1 }));
+        await expect(sdk(project).chat.completions.create({ ...chat, messages: long })).resolves.toBeTruthy();
+        await sdkRefusal(sdk(project).chat.completions.create({ ...chat, messages: long }));
+      });
+    });
+
+    it("/v1: a prompt larger than the whole limit is refused as such, without retry-after or a provider call", async () => {
+      const callsBefore = upstreamCalls(harness);
+      const huge = [{ role: "user" as const, content: "word ".repeat(3_000) }];
+      const refused = await sdkRefusal(sdk("tpm-huge").chat.completions.create({ ...chat, messages: huge }));
+      expect(refused.message).toMatch(
+        /^429 Request too large for the rate limit: its input is estimated at \d+ tokens, more than the 1000 tokens per minute project "tpm-huge" may use, so it can never be admitted/,
+      );
+      expect(refused.retryAfter).toBeUndefined();
+      expect(upstreamCalls(harness)).toBe(callsBefore);
+    });
+
+    it("MCP: chat_completion is refused with a tool error once the project's tokens are used", async () => {
+      await inOneRateWindow(async (run) => {
+        const project = `tpm-mcp-${run}`;
+        const { openai } = harness.fakes;
+        openai.enqueueChat(openai.replies.text("ok", wholeMinute));
+        const caller = { project_id: project, agent_id: "a1" };
+        expect((await callTool(mcp, "chat_completion", { ...caller, ...chat })).isError).toBe(false);
+        const callsBefore = upstreamCalls(harness);
+        const refused = await callTool(mcp, "chat_completion", { ...caller, ...chat });
+        expect(refused.isError).toBe(true);
+        expect(refused.text).toMatch(
+          new RegExp(
+            `^GW_ERR_RATE_LIMITED: Rate limit exceeded: project "${project}" may use 1000 tokens per minute; 1000 are used`,
+          ),
+        );
+        // count_tokens spends no tokens: a TPM limit does not stop it.
+        expect((await callTool(mcp, "count_tokens", { ...caller, text: "hello" })).isError).toBe(false);
+        expect(upstreamCalls(harness)).toBe(callsBefore);
+      });
+    });
+  });
+
+  describeWithRedis("two replicas sharing Redis", () => {
+    let replicas: Replicas;
+    beforeAll(async () => {
+      replicas = await startRedisReplicas(2, { providers: ["openai"], configYaml: tpmYaml });
+    });
+    afterAll(async () => replicas.close());
+
+    it("tokens booked through one replica fill the minute on the other", async () => {
+      const [first, second] = replicas.harnesses as [Harness, Harness];
+      await inOneRateWindow(async (run) => {
+        const project = `tpm-shared-${run}`;
+        first.fakes.openai.enqueueChat(first.fakes.openai.replies.text("ok", wholeMinute));
+        await openAiClient(first, "unused", { "x-project-id": project }).chat.completions.create(chat);
+        const refused = await sdkRefusal(
+          openAiClient(second, "unused", { "x-project-id": project }).chat.completions.create(chat),
+        );
+        expect(refused.message).toContain("1000 are used this minute");
+      });
+    });
+  });
+});
