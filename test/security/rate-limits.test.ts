@@ -332,6 +332,24 @@ describe("rate limits (tokens per minute: input + output, as booked)", () => {
       });
     });
 
+    it("/v1: a stream cut after it started answering counts what was booked for it", async () => {
+      await inOneRateWindow(async (run) => {
+        const project = `tpm-cut-${run}`;
+        const { openai } = harness.fakes;
+        const long = [{ role: "user" as const, content: "word ".repeat(700) }];
+        openai.enqueueChat(openai.replies.stream(["Hel", "lo", " there"], { cutAfter: 2 }));
+        const cut = await sdk(project)
+          .chat.completions.create({ ...chat, messages: long })
+          .catch((error: unknown) => error);
+        expect(cut).toBeInstanceOf(OpenAI.APIError);
+        expect(cut).toMatchObject({ code: "GW_ERR_STREAM_INTERRUPTED" });
+        // Its prompt (~700 tokens, counted by the gateway) and the delivered "Hello" are booked: a second
+        // such prompt no longer fits the minute, as it would had the cut call been released.
+        const refused = await sdkRefusal(sdk(project).chat.completions.create({ ...chat, messages: long }));
+        expect(Number(/; (\d+) are used this minute/.exec(refused.message)?.[1])).toBeGreaterThan(700);
+      });
+    });
+
     it("/v1: a prompt larger than the whole limit is refused as such, without retry-after or a provider call", async () => {
       const callsBefore = upstreamCalls(harness);
       const huge = [{ role: "user" as const, content: "word ".repeat(3_000) }];
