@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Client } from "@modelcontextprotocol/client";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -359,6 +360,58 @@ describe("rate limits (tokens per minute: input + output, as booked)", () => {
       );
       expect(refused.retryAfter).toBeUndefined();
       expect(upstreamCalls(harness)).toBe(callsBefore);
+    });
+
+    it("a managed key's own limits hold across every project it acts for", async () => {
+      await inOneRateWindow(async (run) => {
+        const { openai } = harness.fakes;
+        // As authentication builds it for a key of the admin API.
+        const keyed = (keyId: string, limits: { requestsPerMinute?: number; tokensPerMinute?: number }) => ({
+          keyName: keyId,
+          projects: "*" as const,
+          keyId,
+          limits,
+        });
+        const send = (principal: ReturnType<typeof keyed>, project: string) =>
+          harness.gateway.completeChat(
+            { modelGroup: "fast", messages: chat.messages },
+            {
+              projectId: `tpm-key-${project}-${run}`,
+              agentId: "a1",
+              door: "mcp",
+              requestId: randomUUID(),
+              principal,
+            },
+            { signal: new AbortController().signal },
+          );
+        const refusal = (promise: Promise<unknown>) =>
+          promise.then(
+            () => {
+              throw new Error("admitted, expected a refusal");
+            },
+            (error: unknown) => {
+              expect(error).toMatchObject({ code: "GW_ERR_RATE_LIMITED" });
+              return (error as Error).message;
+            },
+          );
+        const tokensKey = keyed(`key_t${run}`, { tokensPerMinute: 1500 });
+        openai.enqueueChat(openai.replies.text("ok", { inputTokens: 500, outputTokens: 300 }));
+        openai.enqueueChat(openai.replies.text("ok", { inputTokens: 500, outputTokens: 300 }));
+        await send(tokensKey, "a");
+        // Each project has its own 1,000 tokens; the key's 1,500 are shared by both.
+        await send(tokensKey, "b");
+        expect(await refusal(send(tokensKey, "c"))).toContain(
+          `client key key_t${run} may use 1500 tokens per minute; 1600 are used this minute`,
+        );
+        const requestsKey = keyed(`key_r${run}`, { requestsPerMinute: 3 });
+        for (const project of ["d", "e", "f"]) {
+          openai.enqueueChat(openai.replies.text("ok", { inputTokens: 5, outputTokens: 5 }));
+          await send(requestsKey, project);
+        }
+        expect(await refusal(send(requestsKey, "g"))).toContain(
+          `client key key_r${run} may send 3 requests per minute`,
+        );
+      });
     });
 
     it("MCP: chat_completion is refused with a tool error once the project's tokens are used", async () => {
