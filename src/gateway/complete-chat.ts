@@ -399,6 +399,7 @@ async function bookHedgeLoser(
       latencyMs: Math.round(performance.now() - started),
       outcome: "error",
       estimated: true,
+      joins: caller.requestId,
     },
     unlimitedReservation(loserCaller.requestId),
   );
@@ -608,7 +609,9 @@ async function bookAbandonedCalls(
   for (const deployment of hedged) {
     const hedgeCaller = { ...caller, requestId: `${caller.requestId}-hedge` };
     const unsettled = unlimitedReservation(hedgeCaller.requestId);
-    hedgedCost += await bookAbandoned(context, hedgeCaller, input, request, unsettled, deployment, started);
+    hedgedCost += await bookAbandoned(context, hedgeCaller, input, request, unsettled, deployment, started, {
+      joins: caller.requestId,
+    });
   }
   // One settle for the request's hold: what every abandoned call cost.
   if (first)
@@ -635,6 +638,7 @@ async function bookAbandoned(
   reservation: BudgetReservation,
   deployment: Deployment,
   started: number,
+  options: { joins?: string } = {},
 ): Promise<number> {
   const usage = await estimateUsage(context, deployment, request, "");
   return recordUsage(
@@ -647,6 +651,7 @@ async function bookAbandoned(
       latencyMs: Math.round(performance.now() - started),
       outcome: "error",
       estimated: true,
+      ...options,
     },
     reservation,
   );

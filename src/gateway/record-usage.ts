@@ -15,6 +15,11 @@ export interface AnsweredRequest {
   latencyMs: number;
   outcome: UsageOutcome;
   estimated: boolean;
+  /**
+   * The request id whose token reservation these tokens count with, when booked under another id
+   * (a hedged call's loser, `<id>-hedge`): rate limits count them with the answer, as budgets do.
+   */
+  joins?: string;
 }
 
 /**
@@ -46,6 +51,8 @@ export function recordUsage(
     estimated: answered.estimated,
     timestamp: Date.now(),
   });
+  if (answered.joins !== undefined)
+    booker.joinTokens(answered.joins, tokens.inputTokens + tokens.outputTokens);
   // Settling never fails for an unreachable store (the guard queues it); only a bad amount rejects.
   reservation
     .settle(costNanoUsd)

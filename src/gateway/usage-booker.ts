@@ -49,6 +49,11 @@ export class UsageBooker {
     this.pending.add(settling);
   }
 
+  /** Tokens booked under another id for `requestId` (a hedge's loser): its settle counts them too. */
+  joinTokens(requestId: string, tokens: number): void {
+    this.rateLimiter?.addBookedTokens(requestId, tokens);
+  }
+
   reportSettleFailure(requestId: string, error: unknown): void {
     this.logger.error({ err: error, requestId }, "budget settle refused");
   }

@@ -75,6 +75,11 @@ export class LocalRateLimiter implements RateLimiter {
     this.#replace(requestId, tokens);
   }
 
+  addBookedTokens(requestId: string, tokens: number): void {
+    assertTokenCount(tokens);
+    this.#reservations.join(requestId, tokens);
+  }
+
   async release(requestId: string): Promise<void> {
     this.#replace(requestId, 0);
   }
@@ -85,7 +90,7 @@ export class LocalRateLimiter implements RateLimiter {
     this.#roll(this.#now());
     const delta = settleDelta(
       reservation.reservedTokens,
-      tokens,
+      tokens + reservation.joinedTokens,
       reservation.windowIndex === this.#windowIndex,
     );
     if (delta === 0) return;

@@ -241,6 +241,21 @@ export function runRateLimiterContract(name: string, createHarness: () => Promis
       await limiter.release("never-reserved");
     });
 
+    it("counts tokens booked for a request under another id (a hedge's loser) with its settle or release", async () => {
+      const limiter = await open({ defaultProjectTpm: 1_000 });
+      const answered = await reserve(limiter, planner, 300);
+      limiter.addBookedTokens(answered, 200);
+      await limiter.settle(answered, 400);
+      limiter.addBookedTokens(answered, 5_000);
+      const failed = await reserve(limiter, coder, 100);
+      limiter.addBookedTokens(failed, 150);
+      await limiter.release(failed);
+      limiter.addBookedTokens("never-reserved", 5_000);
+      // 600 + 150 used.
+      const refusal = await refusalOf(limiter.check(fresh(planner), async () => 251));
+      expect(refusal.details).toMatchObject({ used: 750 });
+    });
+
     it("gives a released reservation back (the request failed before anything was booked)", async () => {
       const limiter = await open({ defaultProjectTpm: 1_000, defaultAgentTpm: 700 });
       const failed = await reserve(limiter, planner, 700);

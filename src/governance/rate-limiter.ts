@@ -25,7 +25,9 @@ export interface RateLimitRequest {
  * `settle` replaces the reservation by the tokens booked for the request
  * (input + output); `release` gives it back (nothing was booked). Both are
  * keyed by request id, act once per request (the first wins), never reject,
- * and do nothing for a request without a reservation.
+ * and do nothing for a request without a reservation. `addBookedTokens`
+ * joins tokens booked under another id for the request (a hedged call's
+ * losing deployment) to what its settle or release then counts.
  *
  * Windows are fixed UTC minutes: exactly N requests (tokens) per minute, and
  * a burst of up to 2N within one 60 s span that straddles a minute boundary.
@@ -36,6 +38,7 @@ export interface RateLimiter {
   check(request: RateLimitRequest, estimateTokens?: () => Promise<number>): Promise<void>;
   settle(requestId: string, tokens: number): Promise<void>;
   release(requestId: string): Promise<void>;
+  addBookedTokens(requestId: string, tokens: number): void;
 }
 
 export type RateLimitScope = "project" | "agent" | "key";

@@ -159,6 +159,11 @@ export class RedisRateLimiter implements RateLimiter {
     await this.#replace(requestId, tokens);
   }
 
+  addBookedTokens(requestId: string, tokens: number): void {
+    assertTokenCount(tokens);
+    this.#reservations.join(requestId, tokens);
+  }
+
   async release(requestId: string): Promise<void> {
     await this.#replace(requestId, 0);
   }
@@ -169,7 +174,11 @@ export class RedisRateLimiter implements RateLimiter {
     const nowMs = this.#now();
     const current = rateWindow(nowMs).index;
     const windowIndex = reservation.windowIndex === current ? reservation.windowIndex : current;
-    const delta = settleDelta(reservation.reservedTokens, tokens, reservation.windowIndex === current);
+    const delta = settleDelta(
+      reservation.reservedTokens,
+      tokens + reservation.joinedTokens,
+      reservation.windowIndex === current,
+    );
     if (delta === 0) return;
     const ttlMs = (windowIndex + 1) * rateWindowMs - nowMs + rateWindowMs;
     await Promise.all(

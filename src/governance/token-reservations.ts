@@ -3,6 +3,8 @@ export interface TokenReservation<Scopes> {
   /** The UTC minute (`rateWindow(...).index`) the estimate was counted in. */
   windowIndex: number;
   reservedTokens: number;
+  /** Booked for the request under other ids (a hedged call's loser); counted with its own at settle. */
+  joinedTokens: number;
   /** Where the estimate was counted (each engine's own description). */
   scopes: Scopes;
   admittedAtMs: number;
@@ -26,9 +28,15 @@ export class TokenReservations<Scopes> {
     this.#ttlMs = ttlMs;
   }
 
-  add(requestId: string, reservation: TokenReservation<Scopes>): void {
+  add(requestId: string, reservation: Omit<TokenReservation<Scopes>, "joinedTokens">): void {
     this.#sweep(reservation.admittedAtMs);
-    this.#entries.set(requestId, reservation);
+    this.#entries.set(requestId, { ...reservation, joinedTokens: 0 });
+  }
+
+  /** Tokens booked for a reserved request under another id; nothing without a reservation. */
+  join(requestId: string, tokens: number): void {
+    const reservation = this.#entries.get(requestId);
+    if (reservation) reservation.joinedTokens += tokens;
   }
 
   take(requestId: string): TokenReservation<Scopes> | undefined {

@@ -41,7 +41,9 @@ describe("hedged streamed calls", () => {
   beforeAll(async () => {
     harness = await startHarness({
       env: { LLM_GATEWAY_MAX_RETRIES: "0" },
-      configYaml: "hedging: { model_groups: [reasoning], floor_ms: 300, min_samples: 50 }\n",
+      configYaml:
+        "hedging: { model_groups: [reasoning], floor_ms: 300, min_samples: 50 }\n" +
+        "rate_limits: { default_project_tpm: 1000 }\n",
     });
   });
   afterEach(() => {
@@ -72,6 +74,28 @@ describe("hedged streamed calls", () => {
       estimated: 1,
     });
     expect(loser?.input_tokens).toBeGreaterThan(0);
+  });
+
+  it("the loser's booked tokens count against tokens per minute with the answer's", async () => {
+    const { anthropic, openai } = harness.fakes;
+    // Fixed UTC minutes: a run straddling a boundary is repeated once in the new minute.
+    for (const attempt of [1, 2]) {
+      const project = `proj-hedged-tpm-${Math.floor(Date.now() / 60_000)}-${attempt}`;
+      anthropic.enqueueChat(anthropic.replies.stream(["slow answer"], { delayMs: 3_000 }));
+      openai.enqueueChat(
+        openai.replies.stream(["fast answer"], { usage: { inputTokens: 600, outputTokens: 400 } }),
+      );
+      await (await streamed(project)).text();
+      await expect.poll(() => bookedFor(project).length).toBe(2);
+      const loser = bookedFor(project).find((row) => row.provider === "anthropic");
+      const refused = await streamed(project);
+      if (refused.status !== 429 && attempt === 1) continue;
+      expect(refused.status).toBe(429);
+      const { error } = (await refused.json()) as { error: { message: string } };
+      // 1,000 of the answer and the loser's prompt, counted by the gateway.
+      expect(error.message).toContain(`${1_000 + (loser?.input_tokens ?? 0)} are used this minute`);
+      return;
+    }
   });
 
   it("a primary answering within the floor is not hedged: the next deployment is never called", async () => {
