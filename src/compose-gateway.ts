@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
+import type { Alerts } from "./alerts/alerts.js";
+import { createAlerts } from "./alerts/create-alerts.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { RedisConversationStore } from "./conversations/redis-conversation-store.js";
 import { SqliteConversationStore } from "./conversations/sqlite-conversation-store.js";
@@ -49,6 +51,11 @@ export interface Composition {
   activity: ActivityFeed;
   /** The request log, which the HTTP door tells when each request starts and is answered. */
   requestLog: RequestLogObserver;
+  /**
+   * Webhook alerts; undefined without a webhook URL. Circuits and attempts reach it as an
+   * observer; budget standings must be given to `alerts.budgetSettled` after each settle.
+   */
+  alerts: Alerts | undefined;
 }
 
 /** Builds every concrete part from the configuration: the one place that does. */
@@ -70,6 +77,9 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
         connectRedis(config.redisUrl, config.redisCluster, logger, "budgets and rate limits"),
         connectRedis(config.redisUrl, config.redisCluster, logger, "conversations"),
         connectRedis(config.redisUrl, config.redisCluster, logger, "background jobs"),
+        ...(config.alerts.webhookUrls.length > 0
+          ? [connectRedis(config.redisUrl, config.redisCluster, logger, "alerts")]
+          : []),
       ]
     : [];
   const store = await createUsageStore({
@@ -82,7 +92,8 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     for (const client of await Promise.all(connecting)) client.disconnect();
     throw error;
   });
-  const [breakerClient, governanceClient, conversationClient, jobClient] = await Promise.all(connecting);
+  const [breakerClient, governanceClient, conversationClient, jobClient, alertsClient] =
+    await Promise.all(connecting);
   // Beside the usage store: shared by every replica with Redis, else a file of the data dir.
   const conversations: ConversationStore = conversationClient
     ? new RedisConversationStore({
@@ -114,6 +125,22 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
   const metrics = new PrometheusObserver({ deployments, circuits, store });
   const activity = new ActivityFeed();
   observers.push(metrics, activity);
+  const alerts = createAlerts({
+    config: config.alerts,
+    logger,
+    source: `llm-gateway ${version}`,
+    dataDir: config.dataDir,
+    ...(alertsClient ? { redis: { client: alertsClient, keyPrefix: config.redisKeyPrefix } } : {}),
+    // Config keys never expire. TODO(issue 18 lead): pass the managed keys' live view here
+    // (keyId, name, expiresAt, revoked) once the key store lands; it is read on every scan.
+    keySource: () =>
+      config.clientKeys.map((entry) => ({ keyId: entry.name, name: entry.name, expiresAt: null })),
+    circuitCooldownMs: config.circuit.cooldownMs,
+  });
+  if (alerts) {
+    observers.push(alerts);
+    alerts.start();
+  }
   const cancellationBus = governanceClient
     ? new RedisCancellationBus(governanceClient, config.redisKeyPrefix, logger)
     : undefined;
@@ -130,8 +157,13 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     clientKeys,
     observer,
     ...governance,
+    // Alerts first: their last deliveries go out while the other connections are still open.
+    release: async () => {
+      await alerts?.close();
+      await governance.release?.();
+    },
   });
-  return { gateway, metrics, activity, requestLog };
+  return { gateway, metrics, activity, requestLog, alerts };
 }
 
 /**

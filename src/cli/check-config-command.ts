@@ -40,6 +40,11 @@ export function checkConfigCommand(config: GatewayConfig): string {
       }),
     ),
     redisUrl: config.redisUrl === undefined ? undefined : maskUrlPassword(config.redisUrl),
+    // A webhook's path is its secret (Slack's /services/T…/B…/token).
+    alerts: {
+      ...config.alerts,
+      webhookUrls: config.alerts.webhookUrls.map((url) => `${new URL(url).origin}/(masked)`),
+    },
     clientKeys: config.clientKeys.map((entry) => ({
       name: entry.name,
       projects: entry.projects,

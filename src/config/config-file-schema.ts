@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { providerKinds } from "../core/provider-adapter.js";
+import { alertsFileSchema } from "./alerts-config.js";
 
 /** Project and agent ids: DESIGN.md's identifier pattern. */
 export const identifierPattern = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -158,6 +159,8 @@ export const configFileSchema = z.strictObject({
       }),
     })
     .optional(),
+  /** Webhook alerts (see README "Alerts"). */
+  alerts: alertsFileSchema.optional(),
   client_keys: z
     .array(
       z.strictObject({

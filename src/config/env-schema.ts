@@ -49,6 +49,12 @@ export const envSchema = z.object({
   LLM_GATEWAY_CIRCUIT_COOLDOWN_SECONDS: integerString(1, 86_400).optional(),
   LLM_GATEWAY_MAX_RETRIES: integerString(0, 10).optional(),
   LLM_GATEWAY_RETRY_AFTER_CAP_SECONDS: integerString(0, 600).optional(),
+  // Alerts: checked by buildAlertsConfig, which names the entry at fault (and never shows a webhook's path).
+  LLM_GATEWAY_ALERT_WEBHOOK_URLS: z.string().optional(),
+  LLM_GATEWAY_ALERT_BUDGET_THRESHOLDS: z.string().optional(),
+  LLM_GATEWAY_ALERT_KEY_EXPIRY_HOURS: z.string().optional(),
+  LLM_GATEWAY_ALERT_ERROR_RATE_THRESHOLD: z.string().optional(),
+  LLM_GATEWAY_ALERT_COOLDOWN_SECONDS: z.string().optional(),
   ANTHROPIC_API_KEY: z.string().optional(),
   OPENAI_API_KEY: z.string().optional(),
   GOOGLE_API_KEY: z.string().optional(),

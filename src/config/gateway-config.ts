@@ -1,5 +1,6 @@
 import type { ModelSpec } from "../core/model-catalog.js";
 import type { ProviderSettings } from "../core/provider-adapter.js";
+import type { AlertsConfig } from "./alerts-config.js";
 
 export interface BudgetLimits {
   dailyUsd?: number;
@@ -134,4 +135,6 @@ export interface GatewayConfig {
   autoCacheBreakpoints?: AutoCacheBreakpointsConfig;
   /** Undefined: no call is hedged. */
   hedging?: HedgingConfig;
+  /** Webhook alerts; none are sent without a webhook URL. */
+  alerts: AlertsConfig;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { ModelSpec } from "../core/model-catalog.js";
 import { type ProviderKind, type ProviderSettings, providerKinds } from "../core/provider-adapter.js";
+import { buildAlertsConfig } from "./alerts-config.js";
 import { ConfigError, configErrorFromZod } from "./config-error.js";
 import { type ConfigFile, configFileSchema, identifierPattern } from "./config-file-schema.js";
 import {
@@ -93,6 +94,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     clientKeys: [...parseApiKeysEnv(e.LLM_GATEWAY_API_KEYS), ...fileClientKeys(file)],
     autoCacheBreakpoints: autoCacheBreakpointsFrom(file, modelGroups),
     hedging: hedgingFrom(file, modelGroups),
+    alerts: buildAlertsConfig(e, file.alerts),
   };
 }
 
