@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
+import type { Alerts } from "../../src/alerts/alerts.js";
 import { composeGateway } from "../../src/compose-gateway.js";
 import type { GatewayConfig } from "../../src/config/gateway-config.js";
 import { loadConfig } from "../../src/config/load-config.js";
@@ -41,6 +42,8 @@ export interface Harness {
   url: string;
   app: FastifyInstance;
   gateway: Gateway;
+  /** Webhook alerts, when the configuration names a webhook. */
+  alerts: Alerts | undefined;
   fakes: Record<ProviderName, FakeProvider>;
   dataDir: string;
   /** Every log line the gateway wrote, parsed (also appended to `logFile` for the end-of-run secret scan). */
@@ -99,6 +102,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     url,
     app,
     gateway,
+    alerts: composition.alerts,
     fakes,
     dataDir,
     logs,
