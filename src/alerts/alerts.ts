@@ -96,7 +96,8 @@ export class Alerts implements GatewayObserver {
   }
 
   /**
-   * Tell after each settle, once per budget the request counted against. Need not be awaited
+   * Tell after each settle, once per budget the request counted against, and when a budget
+   * refuses a request (`refused: true`: settled spend never reaches 100 %). Need not be awaited
    * (it resolves once the crossing is claimed, never when it is delivered) and never rejects.
    */
   budgetSettled(event: BudgetStandingEvent): Promise<void> {

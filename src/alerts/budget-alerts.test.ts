@@ -82,6 +82,17 @@ describe("BudgetAlerts", () => {
     expect(sent[4]?.subject).toEqual({ keyId: "key_abcdefghijkl", keyName: "ci-bot" });
   });
 
+  it("a refusal reads as 100 % reached, since holds keep settled spend below the limit", async () => {
+    const { sent, alerts } = setup([0.8, 1]);
+    await alerts.budgetSettled(projectDay(9.97));
+    await alerts.budgetSettled({ ...projectDay(9.97), refused: true });
+    await alerts.budgetSettled({ ...projectDay(9.98), refused: true });
+    expect(sent.map((alert) => alert.values.threshold)).toEqual([0.8, 1]);
+    expect(sent[1]).toMatchObject({ severity: "critical", values: { refused: true, ratio: 0.997 } });
+    expect(sent[1]?.details).toContain("$9.97 of its daily $10.00 spent (99.7 %)");
+    expect(sent[1]?.details).toContain("was refused");
+  });
+
   it("ignores spend below the lowest threshold, zero budgets and unreadable reset times", async () => {
     const { sent, alerts } = setup([0.5, 0.9]);
     await alerts.budgetSettled(projectDay(4.9));

@@ -18,6 +18,12 @@ export interface BudgetStandingEvent {
   spentNanoUsd: number;
   /** When the period's window ends: ISO-8601, epoch ms or a Date. It also names the window. */
   resetsAt: string | number | Date;
+  /**
+   * The budget just refused a request. Holds bound what a request may cost, so settled spend stays
+   * below the limit and stalls short of 100 %: the refusal is what says the budget is spent, and
+   * counts as reaching every threshold up to 100 %.
+   */
+  refused?: boolean;
 }
 
 /** After the window resets, its claims are kept this much longer, for replicas' clocks apart. */
@@ -43,7 +49,8 @@ export class BudgetAlerts {
     try {
       if (!(event.limitNanoUsd > 0)) return;
       const ratio = event.spentNanoUsd / event.limitNanoUsd;
-      const crossed = this.options.thresholds.filter((threshold) => ratio >= threshold).reverse();
+      const reached = event.refused ? Math.max(ratio, 1) : ratio;
+      const crossed = this.options.thresholds.filter((threshold) => reached >= threshold).reverse();
       if (crossed.length === 0) return;
       const resetsAtMs = new Date(event.resetsAt).getTime();
       if (Number.isNaN(resetsAtMs)) return;
@@ -88,9 +95,11 @@ function budgetAlert(
     title: `Budget ${formatPercent(threshold)} reached: ${who}, ${period}`,
     details: [
       `${escapeMrkdwn(who)}: ${formatUsd(event.spentNanoUsd)} of its ${period} ${formatUsd(event.limitNanoUsd)} spent (${formatPercent(ratio)}).`,
-      exhausted
-        ? `Requests that would cost more are refused until ${resetsAt}.`
-        : `The budget resets at ${resetsAt}.`,
+      event.refused
+        ? `A request that would have cost more was refused; so are others until ${resetsAt}.`
+        : exhausted
+          ? `Requests that would cost more are refused until ${resetsAt}.`
+          : `The budget resets at ${resetsAt}.`,
     ].join("\n"),
     subject: {
       ...(event.projectId !== undefined ? { projectId: event.projectId } : {}),
@@ -103,6 +112,7 @@ function budgetAlert(
       period: event.period,
       threshold,
       ratio: Math.round(ratio * 10_000) / 10_000,
+      refused: event.refused === true,
       spent_usd: event.spentNanoUsd / 1e9,
       limit_usd: event.limitNanoUsd / 1e9,
       resets_at: resetsAt,
