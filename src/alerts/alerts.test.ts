@@ -73,9 +73,7 @@ describe("Alerts", () => {
 
   it("sends only the configured kinds", async () => {
     const path = `${process.env.TMPDIR ?? "/tmp"}/llmgw-alerts-kinds-${process.pid}-${Date.now()}.yaml`;
-    await import("node:fs").then(({ writeFileSync }) =>
-      writeFileSync(path, "alerts: { kinds: [circuit_open] }\n"),
-    );
+    writeFileSync(path, "alerts: { kinds: [circuit_open] }\n");
     const alerts = start({ LLM_GATEWAY_CONFIG: path });
     await alerts.budgetSettled(standing);
     alerts.circuitChanged({ key: "google/gemini-2.5-pro", from: "closed", to: "open", reason: "5 failures" });
