@@ -1,4 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../config/load-config.js";
@@ -72,7 +74,7 @@ describe("Alerts", () => {
   });
 
   it("sends only the configured kinds", async () => {
-    const path = `${process.env.TMPDIR ?? "/tmp"}/llmgw-alerts-kinds-${process.pid}-${Date.now()}.yaml`;
+    const path = join(mkdtempSync(join(tmpdir(), "llmgw-alerts-kinds-")), "gateway.yaml");
     writeFileSync(path, "alerts: { kinds: [circuit_open] }\n");
     const alerts = start({ LLM_GATEWAY_CONFIG: path });
     await alerts.budgetSettled(standing);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAlerts } from "../../src/alerts/create-alerts.js";
@@ -284,12 +287,13 @@ describe("a dead or hung webhook never slows a request", () => {
 describe("key expiry", () => {
   it("announces a key nearing expiry to the webhook", async () => {
     const receiver = await createFakeWebhookReceiver();
+    const dataDir = mkdtempSync(join(tmpdir(), "llmgw-key-expiry-"));
     const config = loadConfig({ LLM_GATEWAY_ALERT_WEBHOOK_URLS: `${receiver.url}/hook` });
     const alerts = createAlerts({
       config: config.alerts,
       logger: pino({ level: "silent" }),
       source: "llm-gateway test",
-      dataDir: `${process.env.TMPDIR ?? "/tmp"}/llmgw-key-expiry-${process.pid}-${Date.now()}`,
+      dataDir,
       keySource: () => [
         {
           keyId: "key_aaaaaaaaaaaa",
@@ -306,6 +310,7 @@ describe("key expiry", () => {
     await alerts?.close();
     everyBody.push(...receiver.received.map((received) => received.body));
     await receiver.close();
+    rmSync(dataDir, { recursive: true, force: true });
     expect(receiver.received).toHaveLength(1);
     expect(post?.json?.text).toBe(":warning: Client key ci-bot expires in 2 days");
     expect(alertOf(post as ReceivedWebhook)).toMatchObject({
