@@ -10,13 +10,19 @@ import type { ConversationStore } from "./core/conversation.js";
 import type { UsageStore } from "./core/usage-record.js";
 import { ClientKeys } from "./gateway/client-keys.js";
 import { Gateway } from "./gateway/gateway.js";
+import { GovernanceAdmin } from "./gateway/governance-admin.js";
 import { type GatewayObserver, ObserverList } from "./gateway/request-observer.js";
 import { defaultReservationTtlMs, type SpentSince } from "./governance/budget-guard.js";
-import { staticGovernancePolicy } from "./governance/governance-policy.js";
+import type { GovernancePolicy } from "./governance/governance-policy.js";
+import type { GovernanceSettingsStore } from "./governance/governance-settings.js";
+import { LiveGovernanceSettings } from "./governance/live-governance-settings.js";
 import { LocalBudgetGuard } from "./governance/local-budget-guard.js";
 import { LocalRateLimiter } from "./governance/local-rate-limiter.js";
 import { RedisBudgetGuard } from "./governance/redis-budget-guard.js";
+import { RedisGovernanceStore } from "./governance/redis-governance-store.js";
 import { RedisRateLimiter } from "./governance/redis-rate-limiter.js";
+import { zeroSpendReader } from "./governance/spend-reader.js";
+import { SqliteGovernanceStore } from "./governance/sqlite-governance-store.js";
 import { RedisJobStore } from "./jobs/redis-job-store.js";
 import { SqliteJobStore } from "./jobs/sqlite-job-store.js";
 import { ActivityFeed } from "./observability/activity-feed.js";
@@ -28,6 +34,7 @@ import { Deployments } from "./routing/deployments.js";
 import { LocalCircuitBreaker } from "./routing/local-circuit-breaker.js";
 import { RedisCancellationBus } from "./routing/redis-cancellation-bus.js";
 import { RedisCircuitBreaker } from "./routing/redis-circuit-breaker.js";
+import { redisSubscriberConnection } from "./routing/redis-subscriber-connection.js";
 import {
   createUsageRedisClient,
   type UsageRedisClient,
@@ -115,9 +122,26 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
         logger,
       })
     : new LocalCircuitBreaker(circuitSettings);
-  const governance = await composeGovernance(config, store, governanceClient, logger);
+  // Managed keys and stored budgets/limits, beside the usage store: every replica's view follows within 1 s.
+  const settingsStore: GovernanceSettingsStore = governanceClient
+    ? new RedisGovernanceStore({
+        client: governanceClient,
+        keyPrefix: config.redisKeyPrefix,
+        subscriber: redisSubscriberConnection(governanceClient),
+        logger,
+      })
+    : new SqliteGovernanceStore({ dataDir: config.dataDir });
+  const settings = await LiveGovernanceSettings.open({ store: settingsStore, config, logger });
+  const governance = await composeGovernance(config, settings, store, governanceClient, logger);
   // Client keys live on only as digests: the config the gateway keeps has them removed.
-  const clientKeys = new ClientKeys(config.clientKeys);
+  const clientKeys = new ClientKeys(config.clientKeys, settings);
+  if (!clientKeys.enabled && settings.keys().length > 0) {
+    logger.warn(
+      "managed client keys are stored but no client key is configured: the gateway runs without authentication and ignores them",
+    );
+  }
+  // TODO(budgets helper, issue 18): the guards' spend reader in place of the zero one.
+  const admin = new GovernanceAdmin({ settings, clientKeys, config, spend: zeroSpendReader, logger });
   const keptConfig = {
     ...config,
     clientKeys: config.clientKeys.map((entry) => ({ ...entry, key: "[hashed]" })),
@@ -156,10 +180,14 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     version,
     clientKeys,
     observer,
+    admin,
+    policy: settings,
     ...governance,
-    // Alerts first: their last deliveries go out while the other connections are still open.
+    // Alerts first: their last deliveries go out while the other connections are still open; then the
+    // settings' poll and subscriber, before the shared Redis connection goes.
     release: async () => {
       await alerts?.close();
+      await settings.close();
       await governance.release?.();
     },
   });
@@ -174,6 +202,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
  */
 async function composeGovernance(
   config: GatewayConfig,
+  policy: GovernancePolicy,
   store: UsageStore,
   client: UsageRedisClient | undefined,
   logger: Logger,
@@ -186,7 +215,8 @@ async function composeGovernance(
       budgetGuard: new RedisBudgetGuard({
         client,
         keyPrefix: config.redisKeyPrefix,
-        budgets: config.budgets,
+        // TODO(budgets helper, issue 18): pass `policy` itself once the guard asks it per request.
+        budgets: policy.budgets(),
         failClosed: config.budgetsFailClosed,
         reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
         logger,
@@ -195,8 +225,8 @@ async function composeGovernance(
       rateLimiter: new RedisRateLimiter({
         client,
         keyPrefix: config.redisKeyPrefix,
-        // TODO(issue 18, helper "keys"): the live policy, once the governance store exists.
-        policy: staticGovernancePolicy(config),
+        // The live policy: limits set through the admin API apply to the next request.
+        policy,
         logger,
       }),
       release: async () => {
@@ -205,11 +235,11 @@ async function composeGovernance(
     };
   }
   const budgetGuard = await LocalBudgetGuard.create({
-    budgets: config.budgets,
+    budgets: policy.budgets(),
     spentSince,
     reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
   });
-  return { budgetGuard, rateLimiter: new LocalRateLimiter({ policy: staticGovernancePolicy(config) }) };
+  return { budgetGuard, rateLimiter: new LocalRateLimiter({ policy }) };
 }
 
 /**

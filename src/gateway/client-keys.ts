@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { ClientKeyConfig } from "../config/gateway-config.js";
+import type { ManagedKey } from "../governance/governance-settings.js";
 import type { Principal } from "./principal.js";
 
 interface StoredKey {
@@ -7,15 +8,31 @@ interface StoredKey {
   principal: Principal;
 }
 
+/** Where managed keys (admin API) are found: the replica's live view of the settings store. */
+export interface ManagedKeyLookup {
+  keyByDigest(hexDigest: string): ManagedKey | undefined;
+}
+
+/** A presented key's fate: its holder, or why it is refused (each has its own message). */
+export type Authentication =
+  | { ok: true; principal: Principal }
+  | { ok: false; reason: "unknown" | "revoked" | "expired" };
+
 /**
- * Client keys, kept only as SHA-256 digests once loaded. A presented key is
- * compared against every stored digest in constant time, so neither the
- * answer nor its timing says how close a guess was.
+ * Client keys, kept only as SHA-256 digests. A presented key is compared
+ * against every configured digest in constant time, so neither the answer
+ * nor its timing says how close a guess was; managed keys are then looked up
+ * by digest in the live view, so a revocation on any replica applies here
+ * at its next refresh, and their principal is built per request from the
+ * key as stored now.
  */
 export class ClientKeys {
   private readonly keys: StoredKey[];
 
-  constructor(configured: readonly ClientKeyConfig[]) {
+  constructor(
+    configured: readonly ClientKeyConfig[],
+    private readonly managed?: ManagedKeyLookup,
+  ) {
     this.keys = configured.map((entry) => ({
       digest: digest(entry.key),
       principal: {
@@ -26,20 +43,51 @@ export class ClientKeys {
     }));
   }
 
-  /** Without keys the gateway runs unauthenticated (loopback only, unless explicitly allowed). */
+  /**
+   * Without configured keys the gateway runs unauthenticated (loopback only, unless explicitly
+   * allowed): managed keys alone never switch authentication on, since only a configured admin
+   * key can manage them.
+   */
   get enabled(): boolean {
     return this.keys.length > 0;
   }
 
-  authenticate(presented: string): Principal | undefined {
+  /** Whether any configured key is an admin key (projects `*`): the admin API needs one. */
+  get hasAdminKey(): boolean {
+    return this.keys.some((key) => key.principal.projects === "*");
+  }
+
+  /** The configured keys' holders (names, projects, agents), for the admin API's listing. */
+  configured(): Principal[] {
+    return this.keys.map((key) => key.principal);
+  }
+
+  authenticate(presented: string, nowMs: number = Date.now()): Authentication {
     const presentedDigest = digest(presented);
     let match: Principal | undefined;
     for (const key of this.keys) {
       // No early exit: every stored key is compared, whatever matched.
       if (timingSafeEqual(key.digest, presentedDigest)) match = key.principal;
     }
-    return match;
+    if (match) return { ok: true, principal: match };
+    const managed = this.managed?.keyByDigest(presentedDigest.toString("hex"));
+    if (!managed) return { ok: false, reason: "unknown" };
+    if (managed.revokedAtMs !== undefined) return { ok: false, reason: "revoked" };
+    if (managed.expiresAtMs !== undefined && managed.expiresAtMs <= nowMs)
+      return { ok: false, reason: "expired" };
+    return { ok: true, principal: principalOf(managed) };
   }
+}
+
+function principalOf(key: ManagedKey): Principal {
+  return {
+    keyName: key.name,
+    keyId: key.id,
+    projects: key.projects === "*" ? "*" : new Set(key.projects),
+    ...(key.agents ? { agents: new Set(key.agents) } : {}),
+    ...(key.models ? { models: new Set(key.models) } : {}),
+    ...(Object.keys(key.limits).length > 0 ? { limits: key.limits } : {}),
+  };
 }
 
 function digest(key: string): Buffer {

@@ -17,6 +17,7 @@ import type { Caller } from "./caller.js";
 import { ChatStreamAccumulator, chunkCarriesContent } from "./chat-stream-accumulator.js";
 import type { ChatCallOptions, ChatInput, ChatOutcome, NativeChatInput } from "./chat-types.js";
 import { type AbandonedCall, routeHedged } from "./hedged-route.js";
+import { targetsForCaller } from "./model-permission.js";
 import {
   answeredOnlyUnstreamed,
   nativeCallFor,
@@ -83,7 +84,7 @@ export async function completeChat(
       param: "fallbacks",
     });
   }
-  const targets = context.deployments.targetsFor(input, "chat");
+  const targets = targetsForCaller(context.deployments, input, "chat", caller.principal);
   refuseWhenNoneCanCarry(input.native, targets);
   const request = toChatRequest(input);
   // A deployment taking the door's request natively gets it whole: its parameters are its own.

@@ -7,6 +7,7 @@ import type { FailoverRouter } from "../routing/failover-router.js";
 import { nanoUsdToUsd } from "../usage/compute-cost.js";
 import type { Admission } from "./admission.js";
 import type { Caller } from "./caller.js";
+import { targetsForCaller } from "./model-permission.js";
 import { embeddingTokenBound } from "./prompt-token-bound.js";
 import { recordUsage } from "./record-usage.js";
 import type { TokenCounter } from "./token-counter.js";
@@ -49,7 +50,7 @@ export async function createEmbeddings(
       param: "model_group",
     });
   }
-  const targets = context.deployments.targetsFor(input, "embedding");
+  const targets = targetsForCaller(context.deployments, input, "embedding", caller.principal);
   const request: EmbeddingRequest = { input: input.input, dimensions: input.dimensions, user: input.user };
   const reservation = await context.admission.admit(caller, targets, {
     promptTokens: () => embeddingTokenBound(context.tokenCounter, request.input),

@@ -3,6 +3,7 @@ import type { ChatMessage } from "../core/chat.js";
 import { GatewayError, isGatewayError } from "../core/gateway-error.js";
 import type { Caller } from "./caller.js";
 import type { ChatCallOptions, ChatInput, ChatOutcome, ChatResult } from "./chat-types.js";
+import type { Principal } from "./principal.js";
 
 /** More would let one call spend like a crowd: each entry is a full routed call. */
 export const maxFanOutModels = 8;
@@ -32,6 +33,8 @@ export interface FanOutDependencies {
   completeChat(input: ChatInput, caller: Caller, options: ChatCallOptions): Promise<ChatOutcome>;
   /** A door's model name as a group or catalog model; throws GW_ERR_UNKNOWN_MODEL. */
   resolveModel(name: string): { modelGroup: string } | { model: string };
+  /** Throws GW_ERR_FORBIDDEN_MODEL when the caller's key may not use the group or model. */
+  assertMayUse(selection: { modelGroup: string } | { model: string }, principal: Principal | undefined): void;
 }
 
 export interface FanOutOptions {
@@ -58,6 +61,10 @@ export async function fanOutChat(
   // Every name is resolved before anything is spent: an unknown one refuses the whole call.
   const selectors = input.models.map((name) => dependencies.resolveModel(name));
   const judgeSelector = input.judge === undefined ? undefined : dependencies.resolveModel(input.judge);
+  // So is one the key may not use: each entry would be refused anyway, before it spent.
+  for (const selector of judgeSelector ? [...selectors, judgeSelector] : selectors) {
+    dependencies.assertMayUse(selector, caller.principal);
+  }
   const total = input.models.length + (input.judge === undefined ? 0 : 1);
   let settled = 0;
   const ask = async (

@@ -6,6 +6,7 @@ import type { ChatCompletionChunk } from "../core/chat.js";
 import type { ConversationStore, ConversationSummary, StoredConversation } from "../core/conversation.js";
 import type { UsageStore } from "../core/usage-record.js";
 import type { BudgetGuard } from "../governance/budget-guard.js";
+import type { GovernancePolicy } from "../governance/governance-policy.js";
 import type { RateLimiter } from "../governance/rate-limiter.js";
 import type { CircuitBreaker } from "../routing/circuit-breaker.js";
 import type { Deployments } from "../routing/deployments.js";
@@ -24,12 +25,14 @@ import { type FanOutInput, type FanOutOptions, type FanOutResult, fanOutChat } f
 import { finishedWithError, finishedWithResult } from "./finished-request.js";
 import { type FittedText, fitResult } from "./fit-result.js";
 import { getUsage, type UsageReport, type UsageRequest } from "./get-usage.js";
+import type { GovernanceAdmin } from "./governance-admin.js";
 import { checkHealth, type HealthReport } from "./health.js";
 import { InFlightCalls } from "./in-flight-calls.js";
 import { KeptResults } from "./kept-results.js";
 import { listModels, type ModelListing, type ModelPricePerMtok, pricePerMtok } from "./list-models.js";
 import { listProjects } from "./list-projects.js";
 import { ModelAliases } from "./model-aliases.js";
+import { assertMayUseModels, targetsForCaller } from "./model-permission.js";
 import { assertMayActFor, type Principal } from "./principal.js";
 import type { GatewayObserver } from "./request-observer.js";
 import { TokenCounter } from "./token-counter.js";
@@ -54,6 +57,10 @@ export interface GatewayDependencies {
   version: string;
   /** Carries cancellations to the replica holding the call (Redis pub/sub); this process only without it. */
   cancellationBus?: CancellationBus;
+  /** The admin API's use cases (managed keys, stored budgets and limits). */
+  admin: GovernanceAdmin;
+  /** The budgets and rate limits in force now: the config's with the stored ones laid over. */
+  policy: GovernancePolicy;
   /** Releases what composition opened besides the parts above (shared connections), last on close. */
   release?: () => Promise<void>;
 }
@@ -74,6 +81,8 @@ export class Gateway {
   readonly logger: Logger;
   readonly version: string;
   readonly clientKeys: ClientKeys;
+  readonly admin: GovernanceAdmin;
+  readonly policy: GovernancePolicy;
   /** Calls a later message may cancel (MCP notifications/cancelled), across replicas with Redis. */
   readonly inFlight: InFlightCalls;
   private readonly startedAt = Date.now();
@@ -91,6 +100,8 @@ export class Gateway {
     this.logger = dependencies.logger;
     this.version = dependencies.version;
     this.clientKeys = dependencies.clientKeys;
+    this.admin = dependencies.admin;
+    this.policy = dependencies.policy;
     this.observer = dependencies.observer;
     this.inFlight = new InFlightCalls(dependencies.cancellationBus);
     this.aliases = new ModelAliases(dependencies.config.modelAliases);
@@ -169,7 +180,7 @@ export class Gateway {
     caller: Caller,
   ): Promise<JobView<BackgroundChatAnswer>> {
     assertMayActFor(caller.principal, caller.projectId);
-    this.dependencies.deployments.targetsFor(input, "chat");
+    targetsForCaller(this.dependencies.deployments, input, "chat", caller.principal);
     return this.jobs.start(caller.projectId, async (signal, onText) => {
       const onChunk = (chunk: ChatCompletionChunk) => {
         const text = chunk.choices[0]?.delta.content;
@@ -227,6 +238,8 @@ export class Gateway {
       {
         completeChat: (one, oneCaller, oneOptions) => this.completeChat(one, oneCaller, oneOptions),
         resolveModel: (name) => this.resolveModel(name),
+        assertMayUse: (selection, principal) =>
+          assertMayUseModels(principal, selection, "chat", this.dependencies.deployments),
       },
       input,
       caller,
@@ -285,6 +298,11 @@ export class Gateway {
     const { deployments } = this.dependencies;
     const target = deployments.isKnown(name) ? undefined : this.aliases.targetFor(name);
     return deployments.selectorFor(target ?? name);
+  }
+
+  /** Whether a name is a model group or a catalog model (aliases are not: a key lists what they map to). */
+  isKnownModel(name: string): boolean {
+    return this.dependencies.deployments.isKnown(name);
   }
 
   /** The catalog model a `model` field stands for when only one can answer (count_tokens): a group's first. */

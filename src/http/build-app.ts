@@ -8,6 +8,7 @@ import { registerAuthentication } from "./plugins/authenticate.js";
 import { registerCloseRefusedConnections } from "./plugins/close-refused-connections.js";
 import { registerHostCheck } from "./plugins/reject-foreign-host.js";
 import { clientRequestIdOf, requestIdFor } from "./request-id.js";
+import { registerAdminRoutes } from "./routes/admin-routes.js";
 import { registerAnthropicRoutes } from "./routes/anthropic-routes.js";
 import { registerDashboardRoute } from "./routes/dashboard-route.js";
 import { registerHealthRoute } from "./routes/health-route.js";
@@ -82,6 +83,7 @@ export async function buildApp({
   await registerMcpRoutes(app, gateway);
   await registerOpenAiRoutes(app, gateway);
   await registerAnthropicRoutes(app, gateway);
+  await registerAdminRoutes(app, gateway);
   return app;
 }
 

@@ -26,8 +26,10 @@ export function registerAuthentication(app: FastifyInstance, keys: ClientKeys): 
     const path = request.url.split("?")[0] ?? "";
     if (publicPaths.some((pattern) => pattern.test(path))) return;
     const presented = presentedKey(request);
-    const principal = presented === undefined ? undefined : keys.authenticate(presented);
-    if (!principal) return refuse(request, reply, presented === undefined);
+    if (presented === undefined) return refuse(request, reply, "missing");
+    const authentication = keys.authenticate(presented);
+    if (!authentication.ok) return refuse(request, reply, authentication.reason);
+    const { principal } = authentication;
     request.principal = principal;
     (request.raw as { auth?: unknown }).auth = {
       token: "[client key]",
@@ -82,10 +84,15 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return typeof apiKey === "string" && apiKey.length > 0 ? apiKey : undefined;
 }
 
-function refuse(request: FastifyRequest, reply: FastifyReply, missing: boolean) {
-  const message = missing
-    ? "A client key is required: send it as 'Authorization: Bearer <key>'."
-    : "The client key is not valid.";
+const refusals: Record<"missing" | "unknown" | "revoked" | "expired", string> = {
+  missing: "A client key is required: send it as 'Authorization: Bearer <key>'.",
+  unknown: "The client key is not valid.",
+  revoked: "The client key has been revoked.",
+  expired: "The client key has expired.",
+};
+
+function refuse(request: FastifyRequest, reply: FastifyReply, reason: keyof typeof refusals) {
+  const message = refusals[reason];
   request.errorCode = "GW_ERR_UNAUTHORIZED";
   reply.code(401).header("www-authenticate", 'Bearer realm="llm-gateway"');
   if (request.url.startsWith("/mcp")) {
