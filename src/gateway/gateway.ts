@@ -32,7 +32,7 @@ import { KeptResults } from "./kept-results.js";
 import { listModels, type ModelListing, type ModelPricePerMtok, pricePerMtok } from "./list-models.js";
 import { listProjects } from "./list-projects.js";
 import { ModelAliases } from "./model-aliases.js";
-import { assertMayUseModels, targetsForCaller } from "./model-permission.js";
+import { assertMayUseModels, mayUseModel, targetsForCaller } from "./model-permission.js";
 import { assertMayActFor, type Principal } from "./principal.js";
 import type { GatewayObserver } from "./request-observer.js";
 import { TokenCounter } from "./token-counter.js";
@@ -298,6 +298,13 @@ export class Gateway {
     const { deployments } = this.dependencies;
     const target = deployments.isKnown(name) ? undefined : this.aliases.targetFor(name);
     return deployments.selectorFor(target ?? name);
+  }
+
+  /** Whether the key may call a group or catalog model (its `models` list; any without one). */
+  mayUseModel(principal: Principal | undefined, name: string): boolean {
+    return mayUseModel(principal, name, (group) =>
+      Object.hasOwn(this.config.modelGroups, group) ? this.config.modelGroups[group] : undefined,
+    );
   }
 
   /** Whether a name is a model group or a catalog model (aliases are not: a key lists what they map to). */

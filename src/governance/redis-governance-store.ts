@@ -66,13 +66,10 @@ export class RedisGovernanceStore implements GovernanceSettingsStore {
       version: Number(version ?? 0),
       keys: Object.values(keys)
         .map((record) => JSON.parse(record) as ManagedKey)
-        .sort((a, b) => a.id.localeCompare(b.id)),
+        .sort((a, b) => byteOrder(a.id, b.id)),
       limits: Object.values(limits)
         .map((record) => JSON.parse(record) as StoredLimits)
-        .sort(
-          (a, b) =>
-            a.projectId.localeCompare(b.projectId) || (a.agentId ?? "").localeCompare(b.agentId ?? ""),
-        ),
+        .sort((a, b) => byteOrder(a.projectId, b.projectId) || byteOrder(a.agentId ?? "", b.agentId ?? "")),
     };
   }
 
@@ -137,6 +134,11 @@ export class RedisGovernanceStore implements GovernanceSettingsStore {
 /** Project and agent ids are `[A-Za-z0-9._:-]`: a NUL-free JSON pair cannot collide. */
 function limitsField(limits: { projectId: string; agentId?: string | undefined }): string {
   return JSON.stringify([limits.projectId, limits.agentId ?? null]);
+}
+
+/** As SQLite's default (BINARY) collation orders them, so both engines list alike. */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** MULTI answers null when aborted and an error per failed command: either is a write not made. */

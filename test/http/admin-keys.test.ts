@@ -223,6 +223,18 @@ describe("the admin API: managed client keys, used on every door", () => {
     });
     expect(embed.text).toMatch(/^GW_ERR_FORBIDDEN_MODEL: /);
     expect(upstreamCalls(harness)).toBe(before);
+    // GET /v1/models lists what the key may call: its groups and their models.
+    const listed = await fetch(`${harness.url}/v1/models`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    const ids = ((await listed.json()) as { data: Array<{ id: string }> }).data.map((model) => model.id);
+    expect(ids).toEqual(expect.arrayContaining(["fast", "claude-haiku", "gpt-4.1-mini", "gemini-flash"]));
+    expect(ids).not.toContain("reasoning");
+    expect(ids).not.toContain("gpt-4.1");
+    const hidden = await fetch(`${harness.url}/v1/models/reasoning`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    expect(hidden.status).toBe(404);
     // The group's own models are allowed by name: asking for one only skips the failover.
     expect((await chat(secret, "fast")).status).toBe(200);
     expect((await chat(secret, "gpt-4.1-mini")).status).toBe(200);

@@ -27,16 +27,22 @@ export function registerOpenAiModelsRoute(app: FastifyInstance, gateway: Gateway
   const anthropic = convertModelsResponse(ids, createdAt);
   const anthropicById = new Map(anthropic.data.map((model) => [model.id, model]));
 
-  app.get("/v1/models", async (request) =>
-    request.headers["anthropic-version"] === undefined ? list : anthropic,
-  );
+  // A key with a `models` list sees what it may call: its groups, and their models.
+  app.get("/v1/models", async (request) => {
+    const answer = request.headers["anthropic-version"] === undefined ? list : anthropic;
+    if (request.principal?.models === undefined) return answer;
+    const mayUse = (model: { id: string }) => gateway.mayUseModel(request.principal, model.id);
+    return { ...answer, data: (answer.data as Array<{ id: string }>).filter(mayUse) };
+  });
   app.get<{ Params: { id: string } }>("/v1/models/:id", async (request, reply) => {
     const { id } = request.params;
+    // Listed or not, a model the key may not call is answered as unknown to it.
+    const hidden = !gateway.mayUseModel(request.principal, id);
     if (request.headers["anthropic-version"] !== undefined) {
-      const model = anthropicById.get(id);
+      const model = hidden ? undefined : anthropicById.get(id);
       return model ?? reply.code(404).send(anthropicErrorBody(404, `Unknown model "${id}".`));
     }
-    const model = byId.get(id);
+    const model = hidden ? undefined : byId.get(id);
     if (!model) {
       throw new GatewayError("GW_ERR_UNKNOWN_MODEL", `Unknown model "${id}".`, { param: "model" });
     }
