@@ -515,6 +515,34 @@ describe("the admin API: managed client keys, used on every door", () => {
     expect(harness.gateway.policy.budgets()["proj-a"]).toEqual({ monthlyUsd: 100, agents: {} });
   });
 
+  it("applies a rate limit set at runtime to the next request, and lifts it when deleted", async () => {
+    const send = async () => {
+      const response = await fetch(`${harness.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${clientKeys.admin}`,
+          "content-type": "application/json",
+          "x-project-id": "proj-runtime",
+        },
+        body: JSON.stringify({ model: "fast", messages: hello, max_tokens: 8 }),
+      });
+      return { status: response.status, body: (await response.json()) as { error?: { code: string } } };
+    };
+    // A fresh UTC minute would reset the window mid-test: start early in one.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
+    expect((await send()).status).toBe(200);
+    await admin("PUT", "/admin/budgets/projects/proj-runtime", { requests_per_minute: 2 });
+    // An unlimited project's requests are not counted: the limit's minute starts with it.
+    expect((await send()).status).toBe(200);
+    expect((await send()).status).toBe(200);
+    const limited = await send();
+    expect(limited.status).toBe(429);
+    expect(limited.body.error?.code).toBe("GW_ERR_RATE_LIMITED");
+    await admin("DELETE", "/admin/budgets/projects/proj-runtime");
+    expect((await send()).status).toBe(200);
+  }, 20_000);
+
   it("describes itself as OpenAPI 3.1 from the same schemas", async () => {
     const document = await admin("GET", "/admin/openapi.json");
     expect(document.status).toBe(200);
