@@ -245,7 +245,11 @@ describe("the admin API: managed client keys, used on every door", () => {
   it("rotates: the old secret is refused at once, the new one works, the id stays", async () => {
     const created = await createKey({ name: "rotating", projects: ["proj-a"] });
     expect((await chat(created.secret)).status).toBe(200);
-    const rotated = await admin("POST", `/admin/keys/${created.key.id}/rotate`);
+    // A JSON content type with an empty body is no body (some clients send one on every POST).
+    const rotated = await fetch(`${harness.url}/admin/keys/${created.key.id}/rotate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${clientKeys.admin}`, "content-type": "application/json" },
+    }).then(async (response) => ({ status: response.status, body: await response.json() }));
     expect(rotated.status).toBe(200);
     const parsed = keyWithSecretSchema.parse(rotated.body);
     remember(parsed.secret);
@@ -423,6 +427,12 @@ describe("the admin API: managed client keys, used on every door", () => {
     });
     expect(notJson.status).toBe(400);
     expect((await admin("POST", "/admin/keys", ["a"])).status).toBe(400);
+    const poisoned = await fetch(`${harness.url}/admin/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${clientKeys.admin}`, "content-type": "application/json" },
+      body: '{"name":"p","projects":["proj-a"],"metadata":{"__proto__":{"x":"1"}}}',
+    });
+    expect(poisoned.status).toBe(400);
     const created = await createKey({ name: "patch-target", projects: ["proj-a"] });
     for (const [body, param] of [
       [{ name: null }, "name"],
@@ -506,7 +516,8 @@ describe("the admin API: managed client keys, used on every door", () => {
       ["/admin/budgets/projects/proj-a", { requests_per_minute: 2.5 }, "requests_per_minute"],
       ["/admin/budgets/projects/proj-a", { tokens_per_minute: "many" }, "tokens_per_minute"],
       ["/admin/budgets/projects/proj-a", { hourly_usd: 1 }, "hourly_usd"],
-      ["/admin/budgets/projects/bad%20id", { daily_usd: 1 }, "path"],
+      ["/admin/budgets/projects/bad%20id", { daily_usd: 1 }, "project"],
+      ["/admin/budgets/projects/proj-a/agents/x%2Fy", { daily_usd: 1 }, "agent"],
     ] as const) {
       const answer = await admin("PUT", path, body);
       expect(answer.status).toBe(400);

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
 import type { KeyLimits } from "../../config/gateway-config.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import type { AdminKey, KeyChanges, LimitChanges } from "../../gateway/governance-admin.js";
@@ -50,6 +51,15 @@ export async function registerAdminRoutes(app: FastifyInstance, gateway: Gateway
               `Unknown endpoint: ${request.method} ${request.url.split("?")[0]}`,
             ),
           );
+      });
+      // rotate and revoke take no body: one sent empty with a JSON content type (as some clients do)
+      // is no body, not a parse error. Anything else gets Fastify's parser, prototype poisoning refused.
+      const parseJson = scope.getDefaultJsonParser("error", "error");
+      scope.removeContentTypeParser("application/json");
+      scope.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+        const text = body.toString();
+        if (text === "") return done(null, undefined);
+        return parseJson(request, text, done);
       });
       scope.addHook("onRequest", async (request, reply) => refuseNonAdmin(gateway, request, reply));
       registerKeyRoutes(scope, gateway);
@@ -157,10 +167,11 @@ function registerKeyRoutes(scope: FastifyInstance, gateway: Gateway): void {
 function registerBudgetRoutes(scope: FastifyInstance, gateway: Gateway): void {
   const { admin } = gateway;
   type Params = { project: string; agent?: string };
-  const target = (params: Params) => ({
-    projectId: parseAdminInput(projectIdSchema, params.project, "path"),
-    agentId: params.agent === undefined ? undefined : parseAdminInput(agentIdSchema, params.agent, "path"),
-  });
+  const paramsSchema = z.strictObject({ project: projectIdSchema, agent: agentIdSchema.optional() });
+  const target = (params: Params) => {
+    const parsed = parseAdminInput(paramsSchema, params, "path");
+    return { projectId: parsed.project, agentId: parsed.agent };
+  };
 
   scope.get("/budgets", async (request) => {
     const query = parseAdminInput(listBudgetsQuerySchema, request.query, "query");
