@@ -611,3 +611,24 @@ describe("the admin API without any client key configured", () => {
     expect(body.error.message).toContain('projects "*"');
   });
 });
+
+describe("the admin API with client keys but no admin key", () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({
+      providers: ["openai"],
+      env: { LLM_GATEWAY_API_KEYS: `${clientKeys.projectA}=proj-a` },
+    });
+  });
+  afterAll(() => harness?.close());
+
+  it("answers 403 saying that no admin key is configured", async () => {
+    const response = await fetch(`${harness.url}/admin/keys`, {
+      headers: { authorization: `Bearer ${clientKeys.projectA}` },
+    });
+    expect(response.status).toBe(403);
+    const body = errorBodySchema.parse(await response.json());
+    expect(body.error).toMatchObject({ code: "GW_ERR_ADMIN_ONLY" });
+    expect(body.error.message).toContain("none is configured");
+  });
+});

@@ -75,7 +75,9 @@ function refuseNonAdmin(gateway: Gateway, request: FastifyRequest, reply: Fastif
   const message = !gateway.clientKeys.enabled
     ? 'The admin API needs an admin key, and no client key is configured: add one with projects "*" (LLM_GATEWAY_API_KEYS=<key>=* or client_keys in the config file).'
     : !isAdmin(request)
-      ? 'This client key is not an admin key: the admin API needs a key with projects "*" from LLM_GATEWAY_API_KEYS or the config file.'
+      ? gateway.clientKeys.hasAdminKey
+        ? 'This client key is not an admin key: the admin API needs a key with projects "*" from LLM_GATEWAY_API_KEYS or the config file.'
+        : 'The admin API needs an admin key, and none is configured: add a client key with projects "*" (LLM_GATEWAY_API_KEYS=<key>=* or client_keys in the config file).'
       : undefined;
   if (message === undefined) return;
   request.errorCode = "GW_ERR_ADMIN_ONLY";
