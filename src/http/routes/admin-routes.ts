@@ -64,7 +64,8 @@ export async function registerAdminRoutes(app: FastifyInstance, gateway: Gateway
       scope.addHook("onRequest", async (request, reply) => refuseNonAdmin(gateway, request, reply));
       registerKeyRoutes(scope, gateway);
       registerBudgetRoutes(scope, gateway);
-      scope.get("/openapi.json", async () => adminOpenApiDocument(gateway.version));
+      const openApi = adminOpenApiDocument(gateway.version);
+      scope.get("/openapi.json", async () => openApi);
     },
     { prefix: "/admin" },
   );
