@@ -155,10 +155,16 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     source: `llm-gateway ${version}`,
     dataDir: config.dataDir,
     ...(alertsClient ? { redis: { client: alertsClient, keyPrefix: config.redisKeyPrefix } } : {}),
-    // Config keys never expire. TODO(issue 18 lead): pass the managed keys' live view here
-    // (keyId, name, expiresAt, revoked) once the key store lands; it is read on every scan.
-    keySource: () =>
-      config.clientKeys.map((entry) => ({ keyId: entry.name, name: entry.name, expiresAt: null })),
+    // Config keys never expire; managed ones as this replica's live view has them now (read on every scan).
+    keySource: () => [
+      ...config.clientKeys.map((entry) => ({ keyId: entry.name, name: entry.name, expiresAt: null })),
+      ...settings.keys().map((key) => ({
+        keyId: key.id,
+        name: key.name,
+        expiresAt: key.expiresAtMs ?? null,
+        revoked: key.revokedAtMs !== undefined,
+      })),
+    ],
     circuitCooldownMs: config.circuit.cooldownMs,
   });
   if (alerts) {
