@@ -33,6 +33,10 @@ export interface UsageRecord {
    * the call was left before it answered (its prompt, counted).
    */
   estimated: boolean;
+  /** Answered from the gateway's response cache: no provider was called, the cost is 0. */
+  cacheHit?: boolean;
+  /** A cache hit's saving: what the cached answer cost when a provider made it (nano-USD). */
+  savedNanoUsd?: number;
   /** Epoch milliseconds when the request finished. */
   timestamp: number;
 }
@@ -44,6 +48,10 @@ export interface UsageTotals {
   cachedInputTokens: number;
   cacheWriteInputTokens: number;
   costNanoUsd: number;
+  /** Requests answered from the response cache. */
+  cacheHits: number;
+  /** What those requests would have cost at a provider. */
+  savedNanoUsd: number;
 }
 
 export interface UsageQuery {

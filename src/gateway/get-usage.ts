@@ -11,6 +11,9 @@ export interface UsageReportTotals {
   /** Input tokens written to a provider's prompt cache (billed at the cache-write price). */
   cache_write_tokens: number;
   cost_usd: number;
+  /** Requests answered from the gateway's response cache (booked at $0), and what they would have cost. */
+  cache_hits: number;
+  saved_usd: number;
 }
 
 /** The get_usage result of DESIGN.md (snake_case: a public contract), plus hourly totals for charts. */
@@ -79,6 +82,8 @@ function reportTotals(totals: UsageTotals): UsageReportTotals {
     cached_input_tokens: totals.cachedInputTokens,
     cache_write_tokens: totals.cacheWriteInputTokens,
     cost_usd: nanoUsdToUsd(totals.costNanoUsd),
+    cache_hits: totals.cacheHits,
+    saved_usd: nanoUsdToUsd(totals.savedNanoUsd),
   };
 }
 

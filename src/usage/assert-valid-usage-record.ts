@@ -32,6 +32,13 @@ export function assertValidUsageRecord(value: unknown): asserts value is UsageRe
   assertOneOf(record.door, doors, "door");
   assertOneOf(record.outcome, outcomes, "outcome");
   if (typeof record.estimated !== "boolean") throw new TypeError("usage record estimated must be a boolean");
+  if (record.cacheHit !== undefined && typeof record.cacheHit !== "boolean")
+    throw new TypeError("usage record cacheHit must be a boolean");
+  const saved = record.savedNanoUsd;
+  if (saved !== undefined && (typeof saved !== "number" || !Number.isSafeInteger(saved) || saved < 0))
+    throw new TypeError(
+      `usage record savedNanoUsd must be a non-negative safe integer, got ${String(saved)}`,
+    );
   for (const field of countFields) {
     const count = record[field];
     if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0) {

@@ -39,6 +39,8 @@ export const redisMetricNames: Record<keyof UsageTotals, string> = {
   cachedInputTokens: "cin",
   cacheWriteInputTokens: "cw",
   costNanoUsd: "nusd",
+  cacheHits: "ch",
+  savedNanoUsd: "snusd",
 };
 
 // Identifiers never hold control characters (assertValidUsageRecord), so this separator is unambiguous.

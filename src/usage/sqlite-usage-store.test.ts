@@ -51,11 +51,44 @@ describe("SqliteUsageStore", () => {
           outcome: "partial",
           estimated: 1,
           timestamp_ms: record.timestamp,
+          cache_hit: 0,
+          saved_nano_usd: 0,
         },
       ]);
     } finally {
       db.close();
     }
+  });
+
+  it("adds the cache columns to a file made before them, keeping its rows", async () => {
+    const old = new Database(join(dataDir, "usage.sqlite"));
+    old.exec(`CREATE TABLE usage_records (request_id TEXT PRIMARY KEY, project_id TEXT NOT NULL,
+      agent_id TEXT NOT NULL, model_group TEXT, provider TEXT NOT NULL, model TEXT NOT NULL, kind TEXT NOT NULL,
+      door TEXT NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+      cached_input_tokens INTEGER NOT NULL, cache_write_input_tokens INTEGER NOT NULL,
+      cost_nano_usd INTEGER NOT NULL, latency_ms INTEGER NOT NULL, outcome TEXT NOT NULL,
+      estimated INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE usage_hourly (project_id TEXT NOT NULL, hour_start_ms INTEGER NOT NULL,
+      agent_id TEXT NOT NULL, model TEXT NOT NULL, requests INTEGER NOT NULL, input_tokens INTEGER NOT NULL,
+      output_tokens INTEGER NOT NULL, cached_input_tokens INTEGER NOT NULL,
+      cache_write_input_tokens INTEGER NOT NULL, cost_nano_usd INTEGER NOT NULL,
+      PRIMARY KEY (project_id, hour_start_ms, agent_id, model)) WITHOUT ROWID;`);
+    const hourStartMs = contractEpochMs;
+    old
+      .prepare("INSERT INTO usage_hourly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .run("project-a", hourStartMs, "agent-1", "gpt-4.1", 1, 10, 2, 0, 0, 500);
+    old.close();
+    const store = new SqliteUsageStore({ dataDir });
+    await store.book(
+      makeUsageRecord({ cacheHit: true, savedNanoUsd: 700, costNanoUsd: 0, model: "gpt-4.1" }),
+    );
+    const summary = await store.summarize({
+      projectId: "project-a",
+      fromMs: hourStartMs,
+      toMs: hourStartMs + hourMs,
+    });
+    await store.close();
+    expect(summary).toMatchObject({ requests: 2, costNanoUsd: 500, cacheHits: 1, savedNanoUsd: 700 });
   });
 
   it("fails closed: a booking that cannot be committed rejects, and health says so until writes work again", async () => {

@@ -52,7 +52,9 @@ CREATE TABLE IF NOT EXISTS usage_records (
   latency_ms INTEGER NOT NULL,
   outcome TEXT NOT NULL,
   estimated INTEGER NOT NULL,
-  timestamp_ms INTEGER NOT NULL
+  timestamp_ms INTEGER NOT NULL,
+  cache_hit INTEGER NOT NULL DEFAULT 0,
+  saved_nano_usd INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS usage_hourly (
   project_id TEXT NOT NULL,
@@ -65,13 +67,32 @@ CREATE TABLE IF NOT EXISTS usage_hourly (
   cached_input_tokens INTEGER NOT NULL,
   cache_write_input_tokens INTEGER NOT NULL,
   cost_nano_usd INTEGER NOT NULL,
+  cache_hits INTEGER NOT NULL DEFAULT 0,
+  saved_nano_usd INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (project_id, hour_start_ms, agent_id, model)
 ) WITHOUT ROWID;
 `;
 
 const bucketColumns = `agent_id AS agentId, model, hour_start_ms AS hourStartMs, requests,
   input_tokens AS inputTokens, output_tokens AS outputTokens, cached_input_tokens AS cachedInputTokens,
-  cache_write_input_tokens AS cacheWriteInputTokens, cost_nano_usd AS costNanoUsd`;
+  cache_write_input_tokens AS cacheWriteInputTokens, cost_nano_usd AS costNanoUsd,
+  cache_hits AS cacheHits, saved_nano_usd AS savedNanoUsd`;
+
+/**
+ * Columns added after the first release, with their definitions: a file made
+ * before them gets them on open (ALTER TABLE ... ADD COLUMN keeps its rows,
+ * which read as no cache hit and nothing saved).
+ */
+const addedColumns: Record<string, Array<[string, string]>> = {
+  usage_records: [
+    ["cache_hit", "INTEGER NOT NULL DEFAULT 0"],
+    ["saved_nano_usd", "INTEGER NOT NULL DEFAULT 0"],
+  ],
+  usage_hourly: [
+    ["cache_hits", "INTEGER NOT NULL DEFAULT 0"],
+    ["saved_nano_usd", "INTEGER NOT NULL DEFAULT 0"],
+  ],
+};
 
 /**
  * The default usage store: one SQLite file, one row per request id plus an
@@ -113,18 +134,26 @@ export class SqliteUsageStore implements UsageStore {
     // Several processes may share the file (a CLI next to the server); wait for their locks.
     this.#db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5_000)}`);
     this.#db.exec(schema);
+    migrateUsageSchema(this.#db);
     this.#insertRecord = this.#db.prepare(
-      `INSERT OR IGNORE INTO usage_records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO usage_records (request_id, project_id, agent_id, model_group, provider, model,
+         kind, door, input_tokens, output_tokens, cached_input_tokens, cache_write_input_tokens,
+         cost_nano_usd, latency_ms, outcome, estimated, timestamp_ms, cache_hit, saved_nano_usd)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#addToHour = this.#db.prepare(
-      `INSERT INTO usage_hourly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO usage_hourly (project_id, hour_start_ms, agent_id, model, requests, input_tokens,
+         output_tokens, cached_input_tokens, cache_write_input_tokens, cost_nano_usd, cache_hits, saved_nano_usd)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (project_id, hour_start_ms, agent_id, model) DO UPDATE SET
          requests = requests + excluded.requests,
          input_tokens = input_tokens + excluded.input_tokens,
          output_tokens = output_tokens + excluded.output_tokens,
          cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
          cache_write_input_tokens = cache_write_input_tokens + excluded.cache_write_input_tokens,
-         cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd`,
+         cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd,
+         cache_hits = cache_hits + excluded.cache_hits,
+         saved_nano_usd = saved_nano_usd + excluded.saved_nano_usd`,
     );
     const selectBuckets = `SELECT ${bucketColumns} FROM usage_hourly
       WHERE project_id = ? AND hour_start_ms >= ? AND hour_start_ms < ?`;
@@ -232,6 +261,8 @@ export class SqliteUsageStore implements UsageStore {
         record.outcome,
         record.estimated ? 1 : 0,
         record.timestamp,
+        record.cacheHit ? 1 : 0,
+        record.savedNanoUsd ?? 0,
       );
       if (inserted.changes === 0) continue;
       const hourStartMs = floorToHour(record.timestamp);
@@ -258,6 +289,20 @@ export class SqliteUsageStore implements UsageStore {
         hour.model,
         ...totalsFields.map((field) => hour[field]),
       );
+    }
+  }
+}
+
+/** Adds the columns `addedColumns` lists to a file made before them; a no-op on a current file. */
+function migrateUsageSchema(db: Database.Database): void {
+  for (const [table, columns] of Object.entries(addedColumns)) {
+    const present = new Set(
+      (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map(
+        (column) => column.name,
+      ),
+    );
+    for (const [name, definition] of columns) {
+      if (!present.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${definition}`);
     }
   }
 }

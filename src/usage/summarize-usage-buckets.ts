@@ -15,6 +15,8 @@ export const totalsFields = [
   "cachedInputTokens",
   "cacheWriteInputTokens",
   "costNanoUsd",
+  "cacheHits",
+  "savedNanoUsd",
 ] as const satisfies ReadonlyArray<keyof UsageTotals>;
 
 export function emptyTotals(): UsageTotals {
@@ -25,6 +27,8 @@ export function emptyTotals(): UsageTotals {
     cachedInputTokens: 0,
     cacheWriteInputTokens: 0,
     costNanoUsd: 0,
+    cacheHits: 0,
+    savedNanoUsd: 0,
   };
 }
 
@@ -37,6 +41,8 @@ export function recordTotals(record: UsageRecord): UsageTotals {
     cachedInputTokens: record.cachedInputTokens,
     cacheWriteInputTokens: record.cacheWriteInputTokens,
     costNanoUsd: record.costNanoUsd,
+    cacheHits: record.cacheHit ? 1 : 0,
+    savedNanoUsd: record.savedNanoUsd ?? 0,
   };
 }
 

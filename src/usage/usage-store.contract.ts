@@ -47,13 +47,32 @@ export function totalsOf(records: UsageRecord[]): UsageTotals {
     cachedInputTokens: sum((r) => r.cachedInputTokens),
     cacheWriteInputTokens: sum((r) => r.cacheWriteInputTokens),
     costNanoUsd: sum((r) => r.costNanoUsd),
+    cacheHits: sum((r) => (r.cacheHit ? 1 : 0)),
+    savedNanoUsd: sum((r) => r.savedNanoUsd ?? 0),
   };
 }
 
 function pickTotals(value: UsageTotals): UsageTotals {
-  const { requests, inputTokens, outputTokens, cachedInputTokens, cacheWriteInputTokens, costNanoUsd } =
-    value;
-  return { requests, inputTokens, outputTokens, cachedInputTokens, cacheWriteInputTokens, costNanoUsd };
+  const {
+    requests,
+    inputTokens,
+    outputTokens,
+    cachedInputTokens,
+    cacheWriteInputTokens,
+    costNanoUsd,
+    cacheHits,
+    savedNanoUsd,
+  } = value;
+  return {
+    requests,
+    inputTokens,
+    outputTokens,
+    cachedInputTokens,
+    cacheWriteInputTokens,
+    costNanoUsd,
+    cacheHits,
+    savedNanoUsd,
+  };
 }
 
 const day = {
@@ -114,6 +133,17 @@ export function runUsageStoreContract(name: string, createHarness: () => Promise
         "claude-opus-4-5": totalsOf([p1]),
         "gpt-4.1": totalsOf([p2, c1, c2]),
       });
+    });
+
+    it("sums cache hits and what they saved beside the other totals", async () => {
+      const paid = makeUsageRecord({ costNanoUsd: 900 });
+      const hit = makeUsageRecord({ costNanoUsd: 0, inputTokens: 0, cacheHit: true, savedNanoUsd: 900 });
+      const other = makeUsageRecord({ agentId: "agent-2", cacheHit: true, savedNanoUsd: 50, costNanoUsd: 0 });
+      await Promise.all([paid, hit, other].map((record) => store.book(record)));
+      const summary = await store.summarize(day);
+      expect(pickTotals(summary)).toEqual(totalsOf([paid, hit, other]));
+      expect(summary).toMatchObject({ cacheHits: 2, savedNanoUsd: 950 });
+      expect(summary.byAgent["agent-2"]).toMatchObject({ cacheHits: 1, savedNanoUsd: 50 });
     });
 
     it("keeps agents named like Object.prototype properties apart, polluting nothing", async () => {

@@ -133,12 +133,17 @@ function renderUsage(report) {
     output_tokens: 0,
     cached_input_tokens: 0,
     cost_usd: 0,
+    cache_hits: 0,
+    saved_usd: 0,
   };
   element("total-requests", HTMLElement).textContent = formatCount(totals.requests);
   element("total-cost", HTMLElement).textContent = formatUsd(totals.cost_usd);
   element("total-input", HTMLElement).textContent = formatCount(totals.input_tokens);
   element("total-output", HTMLElement).textContent = formatCount(totals.output_tokens);
   element("total-cached", HTMLElement).textContent = formatCount(totals.cached_input_tokens);
+  // Reports from a gateway before the response cache have neither field.
+  element("total-cache-hits", HTMLElement).textContent = formatCount(totals.cache_hits ?? 0);
+  element("total-saved", HTMLElement).textContent = formatUsd(totals.saved_usd ?? 0);
 
   const { unit, buckets } = report
     ? timeline(report, Date.now())

@@ -6,7 +6,7 @@ const dayMs = 24 * hourMs;
 /**
  * @typedef {{ requests: number, input_tokens: number, output_tokens: number, cached_input_tokens: number, cost_usd: number }} Totals
  * @typedef {Totals & { hour: string }} HourTotals
- * @typedef {Totals & { project_id: string, period: string, from: string, to: string, by_agent: Record<string, Totals>, by_model: Record<string, Totals>, by_hour: HourTotals[] }} UsageReport
+ * @typedef {Totals & { cache_hits?: number, saved_usd?: number, project_id: string, period: string, from: string, to: string, by_agent: Record<string, Totals>, by_model: Record<string, Totals>, by_hour: HourTotals[] }} UsageReport
  * @typedef {Totals & { startMs: number }} Bucket
  */
 
