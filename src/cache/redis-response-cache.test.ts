@@ -1,0 +1,28 @@
+import { randomUUID } from "node:crypto";
+import { createUsageRedisClient, waitUntilRedisReady } from "../usage/create-usage-redis-client.js";
+import { describeWithRedis, sharedRedisUrl } from "../usage/shared-test-redis.js";
+import { RedisResponseCache } from "./redis-response-cache.js";
+import { runResponseCacheContract } from "./response-cache.contract.js";
+
+describeWithRedis("on the run's redis-server", () =>
+  runResponseCacheContract("redis", async () => {
+    const keyPrefix = `test-cache-${randomUUID()}:`;
+    return {
+      open: async () => {
+        const client = createUsageRedisClient(sharedRedisUrl);
+        await waitUntilRedisReady(client, 5_000);
+        return new RedisResponseCache({ client, keyPrefix });
+      },
+      cleanup: async () => {
+        const client = createUsageRedisClient(sharedRedisUrl);
+        try {
+          await waitUntilRedisReady(client, 5_000);
+          const keys = await client.keys(`${keyPrefix}*`);
+          if (keys.length > 0) await client.del(...keys);
+        } finally {
+          client.disconnect();
+        }
+      },
+    };
+  }),
+);

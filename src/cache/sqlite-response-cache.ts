@@ -1,0 +1,164 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import type { CachedAnswer, CacheVector, ResponseCacheStore } from "../core/response-cache.js";
+import { cosineSimilarity, embeddingFromBuffer, embeddingToBuffer } from "./cosine-similarity.js";
+
+export interface SqliteResponseCacheOptions {
+  /** `response-cache.sqlite` is created in it. */
+  dataDir: string;
+  /** Most bytes of answers (and embeddings) kept; past it the least recently used go first. */
+  maxBytes: number;
+  now?: () => number;
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS cache_entries (
+  key TEXT PRIMARY KEY,
+  prefix_hash TEXT,
+  answer TEXT NOT NULL,
+  embedding BLOB,
+  bytes INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  used_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cache_entries_used ON cache_entries (used_ms);
+CREATE INDEX IF NOT EXISTS cache_entries_prefix ON cache_entries (prefix_hash) WHERE prefix_hash IS NOT NULL;
+`;
+
+interface EntryRow {
+  answer: string;
+  expiresMs: number;
+}
+
+interface VectorRow {
+  key: string;
+  answer: string;
+  embedding: Buffer;
+  createdMs: number;
+  expiresMs: number;
+}
+
+/**
+ * The embedded response cache: one SQLite file in the data dir, bounded by
+ * `maxBytes` with least-recently-used eviction (a read marks its entry used).
+ * A cache holds nothing that cannot be asked again, so it writes without
+ * fsync (`synchronous = OFF`): a crash may lose recent entries, never a
+ * booking. Semantic lookups compare every embedding of one prefix hash
+ * (brute force: a prefix holds the paraphrases of one conversation, few).
+ */
+export class SqliteResponseCache implements ResponseCacheStore {
+  readonly backend = "sqlite" as const;
+  readonly #db: Database.Database;
+  readonly #maxBytes: number;
+  readonly #now: () => number;
+  readonly #select: Database.Statement<[string], EntryRow>;
+  readonly #touch: Database.Statement<[number, string]>;
+  readonly #delete: Database.Statement<[string]>;
+  readonly #upsert: Database.Statement;
+  readonly #selectPrefix: Database.Statement<[string], VectorRow>;
+  readonly #totalBytes: Database.Statement<[], { total: number | null }>;
+  readonly #deleteExpired: Database.Statement<[number]>;
+  readonly #evictOldest: Database.Statement<[number]>;
+  /** Bytes stored, as this process last counted them plus what it wrote since; recounted before evicting. */
+  #estimatedBytes: number;
+
+  constructor(options: SqliteResponseCacheOptions) {
+    this.#maxBytes = options.maxBytes;
+    this.#now = options.now ?? Date.now;
+    mkdirSync(options.dataDir, { recursive: true });
+    this.#db = new Database(join(options.dataDir, "response-cache.sqlite"));
+    this.#db.pragma("journal_mode = WAL");
+    this.#db.pragma("synchronous = OFF");
+    this.#db.pragma("busy_timeout = 1000");
+    this.#db.exec(schema);
+    this.#select = this.#db.prepare(
+      "SELECT answer, expires_ms AS expiresMs FROM cache_entries WHERE key = ?",
+    );
+    this.#touch = this.#db.prepare("UPDATE cache_entries SET used_ms = ? WHERE key = ?");
+    this.#delete = this.#db.prepare("DELETE FROM cache_entries WHERE key = ?");
+    this.#upsert = this.#db.prepare(
+      `INSERT OR REPLACE INTO cache_entries (key, prefix_hash, answer, embedding, bytes, created_ms, expires_ms, used_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#selectPrefix = this.#db.prepare(
+      `SELECT key, answer, embedding, created_ms AS createdMs, expires_ms AS expiresMs
+       FROM cache_entries WHERE prefix_hash = ?`,
+    );
+    this.#totalBytes = this.#db.prepare("SELECT SUM(bytes) AS total FROM cache_entries");
+    this.#deleteExpired = this.#db.prepare("DELETE FROM cache_entries WHERE expires_ms <= ?");
+    this.#evictOldest = this.#db.prepare(
+      "DELETE FROM cache_entries WHERE key IN (SELECT key FROM cache_entries ORDER BY used_ms LIMIT ?)",
+    );
+    this.#estimatedBytes = this.#totalBytes.get()?.total ?? 0;
+  }
+
+  async get(key: string): Promise<CachedAnswer | undefined> {
+    const row = this.#select.get(key);
+    if (!row) return undefined;
+    const now = this.#now();
+    if (row.expiresMs <= now) {
+      this.#delete.run(key);
+      return undefined;
+    }
+    this.#touch.run(now, key);
+    return JSON.parse(row.answer) as CachedAnswer;
+  }
+
+  async set(key: string, answer: CachedAnswer, ttlMs: number, vector?: CacheVector): Promise<void> {
+    const text = JSON.stringify(answer);
+    const embedding = vector ? embeddingToBuffer(vector.embedding) : null;
+    const bytes = Buffer.byteLength(text) + key.length + (embedding?.byteLength ?? 0);
+    // An answer bigger than the whole cache would only evict everything else, then itself.
+    if (bytes > this.#maxBytes) return;
+    const now = this.#now();
+    this.#upsert.run(
+      key,
+      vector?.prefixHash ?? null,
+      text,
+      embedding,
+      bytes,
+      answer.createdAtMs,
+      now + ttlMs,
+      now,
+    );
+    this.#estimatedBytes += bytes;
+    if (this.#estimatedBytes > this.#maxBytes) this.#evict(now);
+  }
+
+  async nearest(
+    prefixHash: string,
+    embedding: number[],
+    minSimilarity: number,
+    notBeforeMs: number,
+  ): Promise<{ answer: CachedAnswer; similarity: number } | undefined> {
+    const now = this.#now();
+    let best: { row: VectorRow; similarity: number } | undefined;
+    for (const row of this.#selectPrefix.all(prefixHash)) {
+      if (row.expiresMs <= now || row.createdMs < notBeforeMs) continue;
+      const similarity = cosineSimilarity(embedding, embeddingFromBuffer(row.embedding));
+      if (similarity >= minSimilarity && similarity > (best?.similarity ?? -1)) best = { row, similarity };
+    }
+    if (!best) return undefined;
+    this.#touch.run(now, best.row.key);
+    return { answer: JSON.parse(best.row.answer) as CachedAnswer, similarity: best.similarity };
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  /** Expired entries first, then the least recently used, until a tenth of the room is free. */
+  #evict(now: number): void {
+    this.#deleteExpired.run(now);
+    const target = this.#maxBytes * 0.9;
+    let total = this.#totalBytes.get()?.total ?? 0;
+    while (total > target) {
+      // Small steps: each is a short write, and entries differ in size.
+      if (this.#evictOldest.run(32).changes === 0) break;
+      total = this.#totalBytes.get()?.total ?? 0;
+    }
+    this.#estimatedBytes = total;
+  }
+}
