@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import type { Alerts } from "./alerts/alerts.js";
 import { createAlerts } from "./alerts/create-alerts.js";
+import { createResponseCacheStore } from "./cache/create-response-cache-store.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { RedisConversationStore } from "./conversations/redis-conversation-store.js";
 import { SqliteConversationStore } from "./conversations/sqlite-conversation-store.js";
@@ -89,6 +90,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
           : []),
       ]
     : [];
+  const responseCacheOpening = createResponseCacheStore(config, logger, redisReadyTimeoutMs);
   const store = await createUsageStore({
     dataDir: config.dataDir,
     redisUrl: config.redisUrl,
@@ -97,10 +99,12 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     logger,
   }).catch(async (error: unknown) => {
     for (const client of await Promise.all(connecting)) client.disconnect();
+    await (await responseCacheOpening)?.close();
     throw error;
   });
   const [breakerClient, governanceClient, conversationClient, jobClient, alertsClient] =
     await Promise.all(connecting);
+  const responseCache = await responseCacheOpening;
   // Beside the usage store: shared by every replica with Redis, else a file of the data dir.
   const conversations: ConversationStore = conversationClient
     ? new RedisConversationStore({
@@ -188,6 +192,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     observer,
     admin,
     policy: settings,
+    responseCache,
     ...governance,
     // Alerts first: their last deliveries go out while the other connections are still open; then the
     // settings' poll and subscriber, before the shared Redis connection goes.

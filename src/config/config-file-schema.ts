@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { providerKinds } from "../core/provider-adapter.js";
 import { alertsFileSchema } from "./alerts-config.js";
+import { cacheFileSchema } from "./response-cache-config.js";
 
 /** Project and agent ids: DESIGN.md's identifier pattern. */
 export const identifierPattern = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -161,6 +162,8 @@ export const configFileSchema = z.strictObject({
     .optional(),
   /** Webhook alerts (see README "Alerts"). */
   alerts: alertsFileSchema.optional(),
+  /** The response cache (see README "Response cache"). */
+  cache: cacheFileSchema,
   client_keys: z
     .array(
       z.strictObject({

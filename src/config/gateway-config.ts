@@ -1,6 +1,7 @@
 import type { ModelSpec } from "../core/model-catalog.js";
 import type { ProviderSettings } from "../core/provider-adapter.js";
 import type { AlertsConfig } from "./alerts-config.js";
+import type { ResponseCacheConfig } from "./response-cache-config.js";
 
 export interface BudgetLimits {
   dailyUsd?: number;
@@ -137,4 +138,6 @@ export interface GatewayConfig {
   hedging?: HedgingConfig;
   /** Webhook alerts; none are sent without a webhook URL. */
   alerts: AlertsConfig;
+  /** The response cache: which answers are kept, how long, where (README "Response cache"). */
+  responseCache: ResponseCacheConfig;
 }

@@ -14,6 +14,7 @@ import {
 } from "./default-catalog.js";
 import { envSchema, type GatewayEnv } from "./env-schema.js";
 import type { ClientKeyConfig, GatewayConfig, ProjectBudget } from "./gateway-config.js";
+import { responseCacheConfigFrom } from "./response-cache-config.js";
 
 const builtInProviders = ["anthropic", "openai", "google", "deepseek", "voyage"] as const;
 
@@ -94,6 +95,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     clientKeys: [...parseApiKeysEnv(e.LLM_GATEWAY_API_KEYS), ...fileClientKeys(file)],
     autoCacheBreakpoints: autoCacheBreakpointsFrom(file, modelGroups),
     hedging: hedgingFrom(file, modelGroups),
+    responseCache: responseCacheConfigFrom(file.cache, e, modelGroups),
     alerts: buildAlertsConfig(e, file.alerts),
   };
 }

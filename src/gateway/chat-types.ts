@@ -8,6 +8,7 @@ import type {
 import type { NativeRequest, NativeStreamPart } from "../core/provider-adapter.js";
 import type { Attempt } from "../routing/attempt.js";
 import type { CallProgress } from "./call-progress.js";
+import type { CacheDirectives } from "./response-cache.js";
 
 /** A chat call as both doors hand it over: the OpenAI request plus where to route it. */
 export interface ChatInput extends ChatRequest {
@@ -40,11 +41,20 @@ export interface ChatCallOptions {
    */
   onChunk?: (chunk: ChatCompletionChunk) => void | Promise<void>;
   /** Streams only: called once a deployment is answering, before its first chunk (for response headers). */
-  onCommit?: (answering: { provider: string; model: string; attempts: number; native: boolean }) => void;
+  onCommit?: (answering: {
+    provider: string;
+    model: string;
+    attempts: number;
+    native: boolean;
+    /** Whether the response cache answered; absent when it does not apply to the request. */
+    cache?: "hit" | "miss";
+  }) => void;
   /** Told which model the call waits for, failovers and output received, for progress reports. */
   progress?: CallProgress;
   /** Streams of a native request answered natively: the provider's events, instead of `onChunk`. */
   onNativeEvents?: (events: NativeStreamPart["events"]) => void | Promise<void>;
+  /** What the caller asked of the response cache (Cache-Control, the MCP `cache` argument). */
+  cache?: CacheDirectives;
 }
 
 /** The chat_completion result of DESIGN.md (snake_case: a public contract). */
@@ -68,6 +78,8 @@ export interface ChatResult {
   cost_usd: number;
   latency_ms: number;
   attempts: Attempt[];
+  /** `hit`: answered from the response cache (no provider call, $0); absent when the cache does not apply. */
+  cache?: "hit" | "miss";
 }
 
 export interface ChatOutcome {
@@ -82,4 +94,6 @@ export interface ChatOutcome {
   nativeBody?: unknown;
   /** Streams only: from the request to the first chunk the caller received. */
   timeToFirstTokenMs?: number;
+  /** `hit`: answered from the response cache; `miss`: looked up (or `no-cache`), then asked a provider. */
+  cache?: "hit" | "miss";
 }

@@ -28,6 +28,8 @@ import {
 import { autoCacheOptions, cacheWriteTtl, type PromptCacheOptions } from "./prompt-cache-options.js";
 import { promptTokenBound } from "./prompt-token-bound.js";
 import { recordUsage } from "./record-usage.js";
+import { replayCachedAnswer } from "./replay-cached-answer.js";
+import type { CachePlan, ResponseCache } from "./response-cache.js";
 import { type EncodingName, TokenCounter } from "./token-counter.js";
 import type { UsageBooker } from "./usage-booker.js";
 
@@ -45,6 +47,8 @@ export interface ChatContext {
   hedging?: HedgingConfig;
   /** Each deployment's recent times to first token, which hedging reads. */
   firstTokenTimes?: FirstTokenTimes;
+  /** Answers repeated requests without a provider call; undefined: no response cache. */
+  responseCache?: ResponseCache;
 }
 
 /** A step of an upstream stream: a translated chunk, or a native step (its events and their chunk). */
@@ -91,6 +95,42 @@ export async function completeChat(
   if (!targets.some((deployment) => takesNatively(deployment, input.native))) {
     assertSomeTargetHonours(targets, request);
   }
+  const cachePlan = context.responseCache?.plan(input, caller, options.cache);
+  if (cachePlan) {
+    const started = performance.now();
+    const cached = await context.responseCache?.lookup(cachePlan, caller, options.signal);
+    if (cached) {
+      // A hit spends nothing, so it holds no budget; it is still a request, so rate limits count it.
+      await context.admission.admitUnbilled(caller);
+      return replayCachedAnswer(context.booker, input, caller, options, cached, started);
+    }
+  }
+  const outcome = await answerFromProvider(context, input, request, targets, caller, {
+    ...options,
+    ...(cachePlan && options.onCommit
+      ? { onCommit: (answering) => options.onCommit?.({ ...answering, cache: "miss" }) }
+      : {}),
+  });
+  if (cachePlan) await keepAnswer(context, cachePlan, outcome);
+  return outcome;
+}
+
+/** A miss's answer is kept for the next identical request; the caller learns it was a miss. */
+async function keepAnswer(context: ChatContext, plan: CachePlan, outcome: ChatOutcome): Promise<void> {
+  outcome.cache = "miss";
+  outcome.result.cache = "miss";
+  if (outcome.completion.choices.length === 0) return;
+  await context.responseCache?.keep(plan, outcome, Math.round(outcome.result.cost_usd * 1e9));
+}
+
+async function answerFromProvider(
+  context: ChatContext,
+  input: ChatInput,
+  request: ChatRequest,
+  targets: Deployment[],
+  caller: Caller,
+  options: ChatCallOptions,
+): Promise<ChatOutcome> {
   const providerOptions = autoCacheOptions(context.autoCacheBreakpoints, input, caller);
   const reservation = await context.admission.admit(caller, targets, {
     promptTokens: (stopAt) => promptTokenBound(context.tokenCounter, request, stopAt),

@@ -4,6 +4,7 @@ import type { JobStore } from "../core/background-job.js";
 import type { CancellationBus } from "../core/cancellation-bus.js";
 import type { ChatCompletionChunk } from "../core/chat.js";
 import type { ConversationStore, ConversationSummary, StoredConversation } from "../core/conversation.js";
+import type { ResponseCacheStore } from "../core/response-cache.js";
 import type { UsageStore } from "../core/usage-record.js";
 import type { BudgetGuard } from "../governance/budget-guard.js";
 import type { GovernancePolicy } from "../governance/governance-policy.js";
@@ -35,6 +36,7 @@ import { ModelAliases } from "./model-aliases.js";
 import { assertMayUseModels, mayUseModel, targetsForCaller } from "./model-permission.js";
 import { assertMayActFor, type Principal } from "./principal.js";
 import type { GatewayObserver } from "./request-observer.js";
+import { ResponseCache } from "./response-cache.js";
 import { TokenCounter } from "./token-counter.js";
 import { UsageBooker } from "./usage-booker.js";
 
@@ -61,6 +63,8 @@ export interface GatewayDependencies {
   admin: GovernanceAdmin;
   /** The budgets and rate limits in force now: the config's with the stored ones laid over. */
   policy: GovernancePolicy;
+  /** Where the response cache keeps answers; undefined: no response cache. */
+  responseCache?: ResponseCacheStore;
   /** Releases what composition opened besides the parts above (shared connections), last on close. */
   release?: () => Promise<void>;
 }
@@ -126,6 +130,21 @@ export class Gateway {
       hedging: dependencies.config.hedging,
       firstTokenTimes: new FirstTokenTimes(),
     };
+    if (dependencies.responseCache) {
+      // Semantic matching embeds with the gateway's own use case, booked as a request of its own.
+      this.chatContext.responseCache = new ResponseCache(
+        dependencies.responseCache,
+        dependencies.config.responseCache,
+        dependencies.logger,
+        async (text, modelGroup, caller, signal) => {
+          const embedCaller = { ...caller, requestId: `${caller.requestId}-cache-embed` };
+          const result = await this.embed({ input: [text], modelGroup }, embedCaller, signal);
+          const [embedding] = result.embeddings;
+          if (!embedding) throw new Error("the embedding call returned no vector");
+          return embedding;
+        },
+      );
+    }
   }
 
   async completeChat(input: ChatInput, caller: Caller, options: ChatCallOptions): Promise<ChatOutcome> {
@@ -137,8 +156,11 @@ export class Gateway {
     const started = performance.now();
     try {
       const outcome = await completeChat(this.chatContext, input, caller, options);
+      // A hit's usage is what the answer took once; metrics count what providers processed now: none.
+      const observed =
+        outcome.cache === "hit" ? { ...outcome.result, usage: { input_tokens: 0 } } : outcome.result;
       this.observer.requestFinished(
-        finishedWithResult(caller, shape, outcome.result, outcome.result.latency_ms, {
+        finishedWithResult(caller, shape, observed, outcome.result.latency_ms, {
           estimated: outcome.estimated,
           timeToFirstTokenMs: outcome.timeToFirstTokenMs,
         }),
@@ -361,6 +383,7 @@ export class Gateway {
     await this.dependencies.store.close();
     await this.dependencies.conversations.close();
     await this.dependencies.jobs.close();
+    await this.chatContext.responseCache?.close();
     await this.dependencies.cancellationBus?.close();
     await this.dependencies.release?.();
   }

@@ -9,19 +9,21 @@ export function answeredHeaders(outcome: ChatOutcome): Record<string, string> {
     "x-llm-gateway-model": outcome.result.model,
     "x-llm-gateway-attempts": String(outcome.result.attempts.length),
     "x-llm-gateway-cost-usd": formatUsd(outcome.result.cost_usd),
+    ...(outcome.cache ? { "x-llm-gateway-cache": outcome.cache } : {}),
   };
 }
 
 /** A stream's headers, sent once routing commits: who answers (its cost is known only at the end). */
 export function committedHeaders(
   requestId: string,
-  answering: { provider: string; model: string; attempts: number },
+  answering: { provider: string; model: string; attempts: number; cache?: "hit" | "miss" },
 ): Record<string, string> {
   return {
     "x-request-id": requestId,
     "x-llm-gateway-provider": answering.provider,
     "x-llm-gateway-model": answering.model,
     "x-llm-gateway-attempts": String(answering.attempts),
+    ...(answering.cache ? { "x-llm-gateway-cache": answering.cache } : {}),
   };
 }
 

@@ -90,7 +90,10 @@ function answerFirst(
   result: ChatResult & { conversation?: ConversationNote },
   fitted: FittedText | undefined,
 ): Record<string, unknown> {
-  const firstTrySuccess = result.attempts.length === 1 && result.attempts[0]?.outcome === "success";
+  // A cache hit made no attempt: there is nothing to read in an empty list.
+  const firstTrySuccess =
+    result.attempts.length === 0 ||
+    (result.attempts.length === 1 && result.attempts[0]?.outcome === "success");
   return {
     content: fitted?.text ?? null,
     ...(result.tool_calls.length > 0 ? { tool_calls: result.tool_calls } : {}),
@@ -103,6 +106,7 @@ function answerFirst(
     cost_usd: result.cost_usd,
     latency_ms: result.latency_ms,
     ...(firstTrySuccess ? {} : { attempts: result.attempts }),
+    ...(result.cache ? { cache: result.cache } : {}),
     ...(result.conversation?.id ? { conversation_id: result.conversation.id } : {}),
     ...(result.conversation?.turnsLeftOut ? { turns_left_out: result.conversation.turnsLeftOut } : {}),
     id: result.id,
@@ -159,7 +163,8 @@ function resourceLinks(fitted: Array<FittedText | undefined>): ResourceLinkBlock
 }
 
 function footer(result: ChatResult, conversation?: ConversationNote): string {
-  return `[${result.model} via ${result.provider}, ${result.usage.total_tokens} tokens, $${result.cost_usd}${conversationFooter(conversation)}]`;
+  const cached = result.cache === "hit" ? ", from the response cache" : "";
+  return `[${result.model} via ${result.provider}${cached}, ${result.usage.total_tokens} tokens, $${result.cost_usd}${conversationFooter(conversation)}]`;
 }
 
 /** The conversation a single answer was stored in (absent when the store could not keep it). */

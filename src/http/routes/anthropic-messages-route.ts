@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Gateway } from "../../gateway/gateway.js";
+import { type CacheDirectives, cacheDirectivesFromHeader } from "../../gateway/response-cache.js";
 import { abortOnClientClose } from "../abort-on-client-close.js";
 import { renderAnthropicError } from "../anthropic/anthropic-error.js";
 import { anthropicMessagesRequestSchema } from "../anthropic/anthropic-messages-schema.js";
@@ -25,15 +26,16 @@ export function registerAnthropicMessagesRoute(app: FastifyInstance, gateway: Ga
       ...gateway.resolveModel(body.model),
     };
     const signal = abortOnClientClose(request.raw, reply.raw);
+    const cache = cacheDirectivesFromHeader(request.headers["cache-control"]);
     const messageId = `msg_${caller.requestId.replaceAll("-", "")}`;
 
     if (!body.stream) {
-      const outcome = await gateway.completeChat(input, caller, { signal });
+      const outcome = await gateway.completeChat(input, caller, { signal, cache });
       return reply
         .headers({ "request-id": request.id, ...answeredHeaders(outcome) })
         .send(outcome.nativeBody ?? convertMessagesResponse(outcome.completion, messageId));
     }
-    return streamMessage(request, reply, gateway, { input, caller, signal, messageId });
+    return streamMessage(request, reply, gateway, { input, caller, signal, messageId, cache });
   });
 }
 
@@ -46,6 +48,7 @@ async function streamMessage(
     caller: Parameters<Gateway["completeChat"]>[1];
     signal: AbortSignal;
     messageId: string;
+    cache: CacheDirectives | undefined;
   },
 ): Promise<void> {
   const sse = new SseWriter(reply.raw);
@@ -54,6 +57,7 @@ async function streamMessage(
   try {
     const outcome = await gateway.completeChat(call.input, call.caller, {
       signal: call.signal,
+      cache: call.cache,
       // Headers once routing commits (failover stays invisible until then); usage once booked, at the end.
       onCommit: (answering) => {
         sse.start({ ...committedHeaders(request.id, answering), "request-id": request.id });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ChatCompletionChunk } from "../../core/chat.js";
 import type { ChatOutcome } from "../../gateway/chat-types.js";
 import type { Gateway } from "../../gateway/gateway.js";
+import { cacheDirectivesFromHeader } from "../../gateway/response-cache.js";
 import { abortOnClientClose } from "../abort-on-client-close.js";
 import { answeredHeaders, committedHeaders, writeErrorBeforeStream } from "../gateway-headers.js";
 import { noteFailure } from "../note-failure.js";
@@ -33,9 +34,10 @@ export function registerOpenAiChatRoute(app: FastifyInstance, gateway: Gateway):
       ...(user ? { user } : {}),
     };
     const signal = abortOnClientClose(request.raw, reply.raw);
+    const cache = cacheDirectivesFromHeader(request.headers["cache-control"]);
 
     if (!stream) {
-      const outcome = await gateway.completeChat(input, caller, { signal });
+      const outcome = await gateway.completeChat(input, caller, { signal, cache });
       return reply.headers(answeredHeaders(outcome)).send(outcome.completion);
     }
 
@@ -46,6 +48,7 @@ export function registerOpenAiChatRoute(app: FastifyInstance, gateway: Gateway):
     try {
       const outcome = await gateway.completeChat(input, caller, {
         signal,
+        cache,
         // Which provider answers is known once routing commits; cost only once booked, at the end.
         onCommit: (answering) => sse.start(committedHeaders(request.id, answering)),
         onChunk: async (chunk: ChatCompletionChunk) => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Gateway } from "../../gateway/gateway.js";
+import { type CacheDirectives, cacheDirectivesFromHeader } from "../../gateway/response-cache.js";
 import { abortOnClientClose } from "../abort-on-client-close.js";
 import { answeredHeaders, committedHeaders, writeErrorBeforeStream } from "../gateway-headers.js";
 import { noteFailure } from "../note-failure.js";
@@ -26,6 +27,7 @@ export function registerOpenAiResponsesRoute(app: FastifyInstance, gateway: Gate
     const translated = toResponsesChatInput(body, request.body as Record<string, unknown>);
     const input = { ...translated.input, ...gateway.resolveModel(body.model) };
     const signal = abortOnClientClose(request.raw, reply.raw);
+    const cache = cacheDirectivesFromHeader(request.headers["cache-control"]);
     const frame = (model: string): ResponseFrame => ({
       id: `resp_${caller.requestId.replaceAll("-", "")}`,
       createdAt: Math.floor(Date.now() / 1000),
@@ -39,7 +41,7 @@ export function registerOpenAiResponsesRoute(app: FastifyInstance, gateway: Gate
         : {};
 
     if (!body.stream) {
-      const outcome = await gateway.completeChat(input, caller, { signal });
+      const outcome = await gateway.completeChat(input, caller, { signal, cache });
       const native = outcome.nativeBody !== undefined;
       return reply
         .headers({ ...answeredHeaders(outcome), ...dropped(native) })
@@ -47,7 +49,7 @@ export function registerOpenAiResponsesRoute(app: FastifyInstance, gateway: Gate
           outcome.nativeBody ?? convertResponsesResponse(outcome.completion, frame(outcome.result.model)),
         );
     }
-    return streamResponse(request, reply, gateway, { input, caller, signal, frame, dropped });
+    return streamResponse(request, reply, gateway, { input, caller, signal, frame, dropped, cache });
   });
 }
 
@@ -61,6 +63,7 @@ async function streamResponse(
     signal: AbortSignal;
     frame: (model: string) => ResponseFrame;
     dropped: (native: boolean) => Record<string, string>;
+    cache: CacheDirectives | undefined;
   },
 ): Promise<void> {
   const sse = new SseWriter(reply.raw);
@@ -72,6 +75,7 @@ async function streamResponse(
   try {
     const outcome = await gateway.completeChat(call.input, call.caller, {
       signal: call.signal,
+      cache: call.cache,
       // Headers once routing commits (failover stays invisible until then); usage once booked, at the end.
       onCommit: (answering) => {
         answeringModel = answering.model;

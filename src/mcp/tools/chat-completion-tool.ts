@@ -7,6 +7,7 @@ import type { Caller } from "../../gateway/caller.js";
 import type { ChatInput } from "../../gateway/chat-types.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import type { Principal } from "../../gateway/principal.js";
+import type { CacheDirectives } from "../../gateway/response-cache.js";
 import { chatOutputSchema as outputSchema } from "../chat-output-schema.js";
 import { chatToolResult } from "../chat-result-content.js";
 import {
@@ -55,6 +56,12 @@ const inputSchema = memoizeJsonSchema(
       .max(100)
       .optional()
       .describe("Continue this conversation (any model may answer); omitted, a new one starts."),
+    cache: z
+      .enum(["default", "no-cache", "no-store"])
+      .optional()
+      .describe(
+        "Response cache: no-cache asks a provider (and keeps the answer), no-store neither reads nor keeps.",
+      ),
     ...fanOutShape,
     ...backgroundShape,
     // Only the parameters agents reach for: the tool list stays small, /v1 takes them all.
@@ -100,6 +107,7 @@ export function registerChatCompletionTool(
         models,
         judge,
         background,
+        cache,
         ...request
       } = args;
       try {
@@ -119,6 +127,7 @@ export function registerChatCompletionTool(
           ctx,
           signal,
           stream,
+          cache: cacheDirectivesOf(cache),
         });
       } catch (error) {
         return toolFailure(error, gateway.logger);
@@ -133,7 +142,12 @@ async function answerOne(
   caller: Caller,
   input: ChatInput,
   conversationId: string | undefined,
-  call: { ctx: ServerContext; signal: AbortSignal; stream: boolean | undefined },
+  call: {
+    ctx: ServerContext;
+    signal: AbortSignal;
+    stream: boolean | undefined;
+    cache: CacheDirectives | undefined;
+  },
 ): Promise<CallToolResult> {
   const progress = new CallProgress((status) => void notifier?.notify(status));
   const notifier = ProgressNotifier.start(call.ctx, gateway.config.progressIntervalMs, () =>
@@ -151,6 +165,7 @@ async function answerOne(
     const outcome = await gateway.converse(input, conversationId, caller, {
       signal: call.signal,
       onChunk,
+      cache: call.cache,
       ...(notifier ? { progress } : {}),
     });
     return await chatToolResult(gateway, caller, {
@@ -160,4 +175,13 @@ async function answerOne(
   } finally {
     notifier?.stop();
   }
+}
+
+/** The MCP `cache` argument as the cache's directives (HTTP `Cache-Control`'s words). */
+function cacheDirectivesOf(
+  cache: "default" | "no-cache" | "no-store" | undefined,
+): CacheDirectives | undefined {
+  if (cache === "no-cache") return { read: false, write: true };
+  if (cache === "no-store") return { read: false, write: false };
+  return undefined;
 }
