@@ -54,7 +54,7 @@ export const chatOutputSchema = memoizeJsonSchema(
     reasoning_content: z.string().optional(),
     finish_reason: z.string().nullable().optional(),
     attempts: z.array(attemptSchema).optional().describe("Present when a model failed or was skipped first."),
-    cache: z.enum(["hit", "miss"]).optional().describe("hit: from the response cache, no provider call"),
+    cache: z.enum(["hit", "miss"]).optional(),
     conversation_id: z.string().optional().describe("absent when the conversation store is down"),
     turns_left_out: z.number().optional().describe("oldest turns not sent: the context window was full"),
     id: z.string().optional(),

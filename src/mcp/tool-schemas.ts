@@ -28,8 +28,6 @@ export const usageTotalsSchema = z.object({
   cached_input_tokens: z.number(),
   cache_write_tokens: z.number(),
   cost_usd: z.number(),
-  cache_hits: z.number(),
-  saved_usd: z.number(),
 });
 
 /** Tools that call a provider and spend: neither read-only nor idempotent, and they reach outside. */

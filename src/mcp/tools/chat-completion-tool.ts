@@ -59,9 +59,7 @@ const inputSchema = memoizeJsonSchema(
     cache: z
       .enum(["default", "no-cache", "no-store"])
       .optional()
-      .describe(
-        "Response cache: no-cache asks a provider (and keeps the answer), no-store neither reads nor keeps.",
-      ),
+      .describe("Response cache: no-cache skips reading it, no-store reading and keeping."),
     ...fanOutShape,
     ...backgroundShape,
     // Only the parameters agents reach for: the tool list stays small, /v1 takes them all.

@@ -20,6 +20,9 @@ const inputSchema = memoizeJsonSchema(
 
 const outputSchema = memoizeJsonSchema(
   usageTotalsSchema.extend({
+    // Listed once, at the top: every breakdown carries them too, and the tool list is measured in tokens.
+    cache_hits: z.number(),
+    saved_usd: z.number(),
     project_id: z.string(),
     period: z.string(),
     from: z.string().describe("inclusive start, ISO 8601 UTC"),
