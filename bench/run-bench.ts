@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { type LoadResult, loadFor, sequentialLatencies, streamTimings, type Target } from "./bench-load.js";
 import { type BenchProcess, forkScript, rssBytes, spawnGateway } from "./bench-processes.js";
 import { formatTable, percentile, type Row } from "./bench-table.js";
+import { type ReplayedWorkload, replayWorkload } from "./cache-workload.js";
 
 /*
  * npm run bench: direct (client -> fake OpenAI), floor (client -> bare undici
@@ -28,6 +29,8 @@ interface Plan {
   loadSeconds: number;
   connections: number;
   warmup: number;
+  /** The replayed cache workload: requests drawn from so many distinct deterministic prompts. */
+  cacheWorkload: { requests: number; distinctPrompts: number };
 }
 
 const fullPlan: Plan = {
@@ -39,6 +42,7 @@ const fullPlan: Plan = {
   loadSeconds: 2,
   connections: 32,
   warmup: 1_000,
+  cacheWorkload: { requests: 1_000, distinctPrompts: 200 },
 };
 const quickPlan: Plan = {
   rounds: 1,
@@ -48,12 +52,15 @@ const quickPlan: Plan = {
   loadSeconds: 0.5,
   connections: 16,
   warmup: 100,
+  cacheWorkload: { requests: 200, distinctPrompts: 40 },
 };
 
 const root = resolve(import.meta.dirname, "..");
 const clientKey = "bench-client-key-0123456789abcdef";
 const messages = [{ role: "user", content: "Say hello to the benchmark." }];
 const chatBody = JSON.stringify({ model: "gpt-4.1", messages });
+// temperature 0: deterministic, so the gateway's response cache answers every repeat.
+const cachedChatBody = JSON.stringify({ model: "gpt-4.1", messages, temperature: 0 });
 const streamBody = JSON.stringify({
   model: "gpt-4.1",
   messages,
@@ -197,6 +204,12 @@ async function main(): Promise<void> {
         { url: `${process.url}/mcp`, pid: process.pid, headers: mcpHeaders, body: mcpBody },
       ]),
     );
+    const cacheHit: Target = {
+      url: `${gateway.url}/v1/chat/completions`,
+      pid: gateway.pid,
+      headers: jsonHeaders,
+      body: cachedChatBody,
+    };
     const reasoningBody = JSON.stringify({ model: "reasoning", messages });
     const failover: Record<string, Target> = {
       "primary 500": {
@@ -217,6 +230,8 @@ async function main(): Promise<void> {
     for (const target of [...Object.values(chat), ...Object.values(stream), ...Object.values(mcp)]) {
       await loadFor(target, { connections: 8, amount: plan.warmup });
     }
+    // The first one asks the provider and fills the cache; every later one is a hit.
+    await loadFor(cacheHit, { connections: 1, amount: plan.warmup });
     // Opens the primary's circuit on the main gateway (5 failures), and warms the failing path.
     for (const target of Object.values(failover)) await sequentialLatencies(target, 20);
 
@@ -229,6 +244,7 @@ async function main(): Promise<void> {
       for (const [name, target] of rotate(Object.entries(chat), round)) {
         add(`chat/${name}`, await sequentialLatencies(target, plan.sequentialPerRound));
       }
+      add("cache hit/gateway", await sequentialLatencies(cacheHit, plan.sequentialPerRound));
       for (const [name, target] of rotate(Object.entries(stream), round)) {
         const timings = await streamTimings(target, plan.streamPerRound);
         add(`stream first byte/${name}`, timings.firstByte);
@@ -266,6 +282,14 @@ async function main(): Promise<void> {
       }
     }
 
+    log(
+      `cache: ${plan.cacheWorkload.requests} requests from ${plan.cacheWorkload.distinctPrompts} distinct prompts`,
+    );
+    const replayed = await replayWorkload(`${gateway.url}/v1/chat/completions`, jsonHeaders, {
+      ...plan.cacheWorkload,
+      model: "gpt-4.1",
+    });
+
     log(`soak: ${options.soak} requests through the gateway`);
     const soakStep = Math.max(1, Math.round(options.soak / 10));
     const atStart = { requests: 0, rssMb: megabytes(rssBytes(gateway.pid)) };
@@ -280,8 +304,8 @@ async function main(): Promise<void> {
 
     const calls = { primaryCallsWithCircuitOpen, primaryCallsFailing };
     const soakRss: SoakRss = { first: rss[1] ?? atStart, last: rss[rss.length - 1] ?? atStart };
-    const rows = buildRows(samples, loads, calls, soakRss);
-    const targets = checkTargets(rows, calls, soakRss);
+    const rows = buildRows(samples, loads, calls, soakRss, replayed);
+    const targets = checkTargets(rows, calls, soakRss, replayed);
     const report = {
       date: startedAt.toISOString(),
       command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
@@ -323,6 +347,7 @@ function buildRows(
   loads: Map<string, LoadResult>,
   calls: PrimaryCalls,
   { first, last }: SoakRss,
+  replayed: ReplayedWorkload,
 ): Row[] {
   const p50 = (key: string) => percentile(samples.get(key) ?? [], 50);
   const rows: Row[] = [];
@@ -361,7 +386,25 @@ function buildRows(
       ...(note ? { note } : {}),
     });
   }
-  const order = ["chat", "stream first byte", "stream last byte", "mcp", "failover"];
+  const hitRate = replayed.hits / replayed.requests;
+  rows.push({
+    scenario: "cache replay",
+    target: "gateway",
+    count: replayed.requests,
+    p50: percentile(replayed.latencies, 50),
+    p90: percentile(replayed.latencies, 90),
+    p99: percentile(replayed.latencies, 99),
+    note: `hit rate ${(hitRate * 100).toFixed(1)}% (${replayed.hits} hits; ${replayed.promptsDrawn} of ${replayed.distinctPrompts} prompts drawn)`,
+  });
+  const order = [
+    "chat",
+    "cache hit",
+    "cache replay",
+    "stream first byte",
+    "stream last byte",
+    "mcp",
+    "failover",
+  ];
   rows.sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario));
   rows.push({
     scenario: "soak",
@@ -372,7 +415,12 @@ function buildRows(
   return rows;
 }
 
-function checkTargets(rows: Row[], calls: PrimaryCalls, { first, last }: SoakRss) {
+function checkTargets(
+  rows: Row[],
+  calls: PrimaryCalls,
+  { first, last }: SoakRss,
+  replayed: ReplayedWorkload,
+) {
   const row = (scenario: string, target: string) =>
     rows.find((candidate) => candidate.scenario === scenario && candidate.target === target);
   const chatGateway = row("chat", "gateway");
@@ -380,6 +428,8 @@ function checkTargets(rows: Row[], calls: PrimaryCalls, { first, last }: SoakRss
   const ttfbGateway = row("stream first byte", "gateway");
   const ttfbFloor = row("stream first byte", "floor");
   const failing = row("failover", "primary 500");
+  const cacheHit = row("cache hit", "gateway");
+  const repeats = replayed.requests - replayed.promptsDrawn;
   const cpuRatio =
     (chatGateway?.cpuMicrosPerRequest ?? Number.NaN) / (chatFloor?.cpuMicrosPerRequest ?? Number.NaN);
   const ttfbOverFloor = (ttfbGateway?.addedP50 ?? Number.NaN) - (ttfbFloor?.addedP50 ?? Number.NaN);
@@ -410,6 +460,17 @@ function checkTargets(rows: Row[], calls: PrimaryCalls, { first, last }: SoakRss
       name: "failover to a fast-failing primary adds <= 5 ms at p50",
       met: (failing?.addedP50 ?? Number.POSITIVE_INFINITY) <= 5,
       detail: `+${ms(failing?.addedP50)}`,
+    },
+    {
+      // The fakes answer at once: a hit skipping a real provider's hundreds of ms wins by far more.
+      name: "a cache hit answers faster than the floor proxy reaches the provider (p50)",
+      met: (cacheHit?.p50 ?? Number.POSITIVE_INFINITY) < (chatFloor?.p50 ?? 0),
+      detail: `${ms(cacheHit?.p50)} vs ${ms(chatFloor?.p50)} (gateway to the provider ${ms(chatGateway?.p50)})`,
+    },
+    {
+      name: "replayed workload: every repeat of a prompt is a hit",
+      met: replayed.hits === repeats,
+      detail: `${replayed.hits} hits of ${repeats} repeats (${replayed.promptsDrawn} prompts drawn of ${replayed.distinctPrompts})`,
     },
     {
       name: "with the circuit open, the primary gets no calls",

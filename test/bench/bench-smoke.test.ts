@@ -24,6 +24,8 @@ describe("npm run bench", () => {
     const scenarios = new Set(report.rows.map((row: { scenario: string }) => row.scenario));
     expect([...scenarios]).toEqual([
       "chat",
+      "cache hit",
+      "cache replay",
       "stream first byte",
       "stream last byte",
       "mcp",
@@ -37,6 +39,10 @@ describe("npm run bench", () => {
     expect(gateway.requestsPerSecond).toBeGreaterThan(0);
     expect(gateway.cpuMicrosPerRequest).toBeGreaterThan(0);
     expect(report.soak.rss).toHaveLength(11);
-    expect(report.targets).toHaveLength(6);
+    expect(report.targets).toHaveLength(8);
+    const replay = report.targets.find((target: { name: string }) =>
+      target.name.startsWith("replayed workload"),
+    );
+    expect(replay.met).toBe(true);
   }, 90_000);
 });
