@@ -376,6 +376,44 @@ describe("a response cache shared across projects (configured)", () => {
   });
 });
 
+describe("budgets and a hit", () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    // proj-broke's budget refuses any hold; the shared cache lets proj-rich fill an entry it can use.
+    harness = await startHarness({
+      configYaml: [
+        "cache: { shared_across_projects: true }",
+        "budgets:",
+        "  projects:",
+        "    proj-broke: { daily_usd: 0.000001 }",
+      ].join("\n"),
+    });
+  });
+  afterAll(async () => harness.close());
+
+  it("answers a hit though the budget would refuse a provider call: a hit spends and holds nothing", async () => {
+    const ask = (project: string, content: string) =>
+      fetch(`${harness.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-project-id": project, "x-agent-id": "a" },
+        body: JSON.stringify({
+          model: "gpt-4.1-mini",
+          temperature: 0,
+          max_tokens: 100,
+          messages: [{ role: "user", content }],
+        }),
+      });
+    const refused = await ask("proj-broke", "not cached yet");
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("GW_ERR_BUDGET_EXCEEDED");
+    expect((await ask("proj-rich", "cached by another project")).status).toBe(200);
+    const hit = await ask("proj-broke", "cached by another project");
+    expect(hit.status).toBe(200);
+    expect(hit.headers.get("x-llm-gateway-cache")).toBe("hit");
+    expect(harness.fakes.openai.chatCalls()).toHaveLength(1);
+  });
+});
+
 describe("rate limits and a hit", () => {
   let harness: Harness;
   beforeAll(async () => {
