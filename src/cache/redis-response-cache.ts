@@ -41,9 +41,8 @@ export class RedisResponseCache implements ResponseCacheStore {
     if (!vector) return;
     const vectorsKey = this.#vectorsKey(vector.prefixHash);
     await this.#client.hset(vectorsKey, key, embeddingToBuffer(vector.embedding));
-    // GT: never shorten the TTL another, longer-lived entry of the prefix set (Redis 7+).
-    await this.#client.pexpire(vectorsKey, ttl, "GT");
-    if ((await this.#client.pttl(vectorsKey)) < 0) await this.#client.pexpire(vectorsKey, ttl);
+    // Never shorten the TTL a longer-lived entry of the prefix set (PEXPIRE's GT flag needs Redis 7).
+    if ((await this.#client.pttl(vectorsKey)) < ttl) await this.#client.pexpire(vectorsKey, ttl);
   }
 
   async nearest(

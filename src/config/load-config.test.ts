@@ -311,6 +311,52 @@ prompt_caching:
     );
   });
 
+  it("reads the response cache: on for deterministic requests by default, env over file, groups and projects checked", () => {
+    expect(loadConfig({}).responseCache).toEqual({
+      maxBytes: 256 * 1024 * 1024,
+      sharedAcrossProjects: false,
+      defaults: { enabled: true, ttlMs: 3_600_000, nondeterministic: false, toolCalls: false },
+      modelGroups: {},
+      projects: {},
+    });
+    const file = writeConfigFile(`
+cache:
+  ttl_seconds: 600
+  max_megabytes: 8
+  shared_across_projects: true
+  model_groups: { fast: { cache_nondeterministic: true } }
+  projects:
+    evals: { ttl_seconds: 86400, cache_tool_calls: true, semantic: { threshold: 0.95 } }
+    live: { enabled: false }
+`);
+    const config = loadConfig({
+      LLM_GATEWAY_CONFIG: file,
+      LLM_GATEWAY_CACHE_TTL_SECONDS: "120",
+    }).responseCache;
+    expect(config).toMatchObject({
+      maxBytes: 8 * 1024 * 1024,
+      sharedAcrossProjects: true,
+      defaults: { enabled: true, ttlMs: 120_000 },
+      modelGroups: { fast: { nondeterministic: true } },
+      projects: {
+        evals: { ttlMs: 86_400_000, toolCalls: true, semantic: { threshold: 0.95, modelGroup: "embedding" } },
+        live: { enabled: false },
+      },
+    });
+    expect(loadConfig({ LLM_GATEWAY_CACHE: "false" }).responseCache.defaults.enabled).toBe(false);
+    expect(
+      configError({
+        LLM_GATEWAY_CONFIG: writeConfigFile("cache: { model_groups: { fastt: { ttl_seconds: 5 } } }\n"),
+      }),
+    ).toMatch(/cache\.model_groups\.fastt is not a model group/);
+    expect(
+      configError({
+        LLM_GATEWAY_CONFIG: writeConfigFile("cache: { projects: { p: { semantic: { threshold: 2 } } } }\n"),
+      }),
+    ).toMatch(/cache\.projects\.p\.semantic\.threshold/);
+    expect(configError({ LLM_GATEWAY_CONFIG: writeConfigFile("cache: { ttl_secs: 5 }\n") })).toMatch(/cache/);
+  });
+
   it("refuses malformed LLM_GATEWAY_API_KEYS entries", () => {
     expect(configError({ LLM_GATEWAY_API_KEYS: "short=team-a" })).toMatch(/entry 1: expected KEY=PROJECT/);
     expect(configError({ LLM_GATEWAY_API_KEYS: "gw-0123456789abcdef=team a" })).toMatch(
