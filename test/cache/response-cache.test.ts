@@ -341,12 +341,22 @@ describe.each(engines)("the response cache on $name", (engine) => {
     expect(bypass.structured).toMatchObject({ content: "fresh" });
     expect(bypass.structured).not.toHaveProperty("cache");
     expect(openai.chatCalls()).toHaveLength(2);
+    // The same request through /v1 and through MCP is one entry.
+    const shared = { ...args, messages: [{ role: "user", content: prompt() }] };
+    await openAiFor("proj-mcp").chat.completions.create({
+      model: "gpt-4.1-mini",
+      temperature: 0,
+      messages: shared.messages as OpenAI.ChatCompletionMessageParam[],
+    });
+    const acrossDoors = await callTool<Record<string, unknown>>(mcp, "chat_completion", shared);
+    expect(acrossDoors.structured).toMatchObject({ cache: "hit" });
+    expect(openai.chatCalls()).toHaveLength(3);
     const usage = await callTool<UsageTotals>(mcp, "get_usage", {
       project_id: "proj-mcp",
       agent_id: "agent-1",
       period: "all",
     });
-    expect(usage.structured).toMatchObject({ requests: 3, cache_hits: 1 });
+    expect(usage.structured).toMatchObject({ requests: 5, cache_hits: 2 });
     expect(usage.structured.saved_usd).toBeGreaterThan(0);
   });
 });
