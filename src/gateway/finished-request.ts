@@ -20,7 +20,7 @@ export function finishedWithResult(
   shape: RequestShape,
   result: AnsweredResult,
   latencyMs: number,
-  extra: { estimated: boolean; timeToFirstTokenMs?: number },
+  extra: { estimated: boolean; timeToFirstTokenMs?: number; cacheHit?: boolean },
 ): FinishedRequest {
   return finished(caller, shape, "success", undefined, result, result.attempts, latencyMs, extra);
 }
@@ -58,7 +58,7 @@ function finished(
   result: AnsweredResult | undefined,
   attempts: Attempt[],
   latencyMs: number,
-  extra: { estimated: boolean; timeToFirstTokenMs?: number },
+  extra: { estimated: boolean; timeToFirstTokenMs?: number; cacheHit?: boolean },
 ): FinishedRequest {
   return {
     requestId: caller.requestId,
@@ -78,6 +78,7 @@ function finished(
     outputTokens: result?.usage.output_tokens ?? 0,
     cachedInputTokens: result?.usage.cached_input_tokens ?? 0,
     costUsd: result?.cost_usd ?? 0,
+    cacheHit: extra.cacheHit === true,
     latencyMs,
     timeToFirstTokenMs: extra.timeToFirstTokenMs,
     estimated: extra.estimated,

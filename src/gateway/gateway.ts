@@ -163,6 +163,7 @@ export class Gateway {
         finishedWithResult(caller, shape, observed, outcome.result.latency_ms, {
           estimated: outcome.estimated,
           timeToFirstTokenMs: outcome.timeToFirstTokenMs,
+          cacheHit: outcome.cache === "hit",
         }),
       );
       return outcome;

@@ -28,6 +28,8 @@ export interface FinishedRequest {
   cachedInputTokens: number;
   costUsd: number;
   estimated: boolean;
+  /** Answered from the response cache: `provider` and `model` made the answer once, no provider was called now. */
+  cacheHit: boolean;
 }
 
 /** Watches the gateway: every implementation must be cheap and must never throw. */

@@ -123,7 +123,8 @@ export class PrometheusObserver implements GatewayObserver {
 
   requestFinished(request: FinishedRequest): void {
     const group = request.modelGroup ?? "";
-    const provider = request.provider ?? "";
+    // A hit is counted under provider "cache": its latency is not the provider's, and it spent nothing.
+    const provider = request.cacheHit ? "cache" : (request.provider ?? "");
     const model = request.model ?? "";
     this.requests.inc({
       door: request.door,

@@ -85,6 +85,7 @@ export class RequestLogObserver implements GatewayObserver {
       latencyMs: request.latencyMs,
       ttftMs: request.timeToFirstTokenMs,
       estimated: request.estimated || undefined,
+      cache: request.cacheHit ? "hit" : undefined,
     };
     const failed = request.outcome !== "success";
     const message = failed

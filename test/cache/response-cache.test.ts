@@ -105,6 +105,12 @@ describe.each(engines)("the response cache on $name", (engine) => {
     expect(usage).toMatchObject({ requests: 2, cache_hits: 1, input_tokens: 100 });
     expect(usage.cost_usd).toBeCloseTo(firstCost, 9);
     expect(usage.saved_usd).toBeCloseTo(firstCost, 9);
+    const logged = harness.logs.find((line) => line.project === "proj-hits" && line.cache === "hit");
+    expect(logged).toMatchObject({ msg: "request finished", provider: "openai", costUsd: 0, inputTokens: 0 });
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /llm_gateway_requests_total\{[^}]*provider="cache",model="gpt-4.1-mini"[^}]*\} 1/,
+    );
   });
 
   it("keys on the request's meaning: JSON key order and whitespace do not matter, any parameter does", async () => {
