@@ -458,6 +458,35 @@ describe("rate limits and a hit", () => {
   });
 });
 
+describeWithRedis("a response cache in Redis, shared by replicas", () => {
+  it("answers on one gateway what another asked for", async () => {
+    const env = {
+      LLM_GATEWAY_REDIS_URL: sharedRedisUrl,
+      LLM_GATEWAY_REDIS_KEY_PREFIX: `replicas-${randomUUID()}:`,
+    };
+    const [first, second] = await Promise.all([startHarness({ env }), startHarness({ env })]);
+    try {
+      const body = JSON.stringify({
+        model: "gpt-4.1-mini",
+        temperature: 0,
+        messages: [{ role: "user", content: "replicated" }],
+      });
+      const ask = (harness: Harness) =>
+        fetch(`${harness.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-project-id": "proj-a", "x-agent-id": "a" },
+          body,
+        });
+      expect((await ask(first)).headers.get("x-llm-gateway-cache")).toBe("miss");
+      expect((await ask(second)).headers.get("x-llm-gateway-cache")).toBe("hit");
+      expect(first.fakes.openai.chatCalls()).toHaveLength(1);
+      expect(second.fakes.openai.chatCalls()).toHaveLength(0);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+});
+
 describeWithRedis("a response cache whose engine fails", () => {
   it("fails open when Redis is unreachable: every request goes to the provider, and it is logged", async () => {
     const { startRedisTestServer } = await import("../../src/usage/redis-test-server.js");
