@@ -22,6 +22,7 @@ const notInKey = new Set([
 /** The keys a request is cached under: exact, and (for semantic matching) all but the last user turn. */
 export interface ResponseCacheKeys {
   key: string;
+  /** Empty when semantic matching does not apply. */
   prefixHash: string;
   /** The last user turn's text, when it is text only (what semantic matching embeds). */
   lastUserText?: string;
@@ -34,7 +35,11 @@ export interface ResponseCacheKeys {
  * request (Messages, Responses door) is keyed by its own body too, since the
  * translation may not carry all of it.
  */
-export function responseCacheKeys(input: ChatInput, scope: string): ResponseCacheKeys {
+export function responseCacheKeys(
+  input: ChatInput,
+  scope: string,
+  options: { semantic: boolean } = { semantic: true },
+): ResponseCacheKeys {
   const { modelGroup, model, fallbacks, native, messages, ...parameters } = input;
   const asked = {
     selector: model ? { model, fallbacks: fallbacks ?? [] } : { modelGroup: modelGroup ?? "reasoning" },
@@ -42,6 +47,8 @@ export function responseCacheKeys(input: ChatInput, scope: string): ResponseCach
     native: native ? { protocol: native.request.protocol, body: withoutIgnored(native.request.body) } : null,
   };
   const key = sha256(canonicalJson({ version: 1, scope, ...asked, messages }));
+  // Hashing a long prompt twice costs: the prefix only for a project that matches semantically.
+  if (!options.semantic) return { key, prefixHash: "" };
   const last = lastUserIndex(messages);
   const lastUserText = last === -1 || native ? undefined : textOf(messages[last] as ChatMessage);
   const prefixMessages = messages.map((message, index) =>

@@ -66,11 +66,12 @@ export class ResponseCache {
     if (input.modalities?.includes("audio")) return undefined;
     if (storedByProvider(input)) return undefined;
     const scope = this.config.sharedAcrossProjects ? "*" : `project:${caller.projectId}`;
+    const semantically = semantic !== undefined && this.embed !== undefined;
     return {
-      keys: responseCacheKeys(input, scope),
+      keys: responseCacheKeys(input, scope, { semantic: semantically }),
       rules,
       directives: asked,
-      ...(semantic && this.embed ? { semantic } : {}),
+      ...(semantically ? { semantic } : {}),
     };
   }
 
