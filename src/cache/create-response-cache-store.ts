@@ -46,5 +46,5 @@ export async function createResponseCacheStore(
       "response cache: Redis not reachable at start-up; every lookup misses until it is",
     );
   }
-  return new RedisResponseCache({ client, keyPrefix: config.redisKeyPrefix });
+  return new RedisResponseCache({ client, keyPrefix: config.redisKeyPrefix, maxBytes: cache.maxBytes });
 }

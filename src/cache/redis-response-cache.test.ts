@@ -8,10 +8,16 @@ describeWithRedis("on the run's redis-server", () =>
   runResponseCacheContract("redis", async () => {
     const keyPrefix = `test-cache-${randomUUID()}:`;
     return {
-      open: async () => {
+      open: async (options) => {
         const client = createUsageRedisClient(sharedRedisUrl);
         await waitUntilRedisReady(client, 5_000);
-        return new RedisResponseCache({ client, keyPrefix });
+        // Each store its own prefix: the bounded one must not count the other's entries.
+        const prefix = options?.maxBytes ? `${keyPrefix}bounded:` : keyPrefix;
+        return new RedisResponseCache({
+          client,
+          keyPrefix: prefix,
+          maxBytes: options?.maxBytes ?? 10_000_000,
+        });
       },
       cleanup: async () => {
         const client = createUsageRedisClient(sharedRedisUrl);

@@ -6,13 +6,20 @@ export interface RedisResponseCacheOptions {
   /** From `createUsageRedisClient` (fails fast); the cache owns it and quits it on close. */
   client: UsageRedisClient;
   keyPrefix: string;
+  /** Most bytes of answers (and embeddings) kept; past it the least recently used go first. */
+  maxBytes: number;
 }
 
 /**
  * The response cache in Redis, shared by every replica:
  *
  * - `<prefix>cache:e:<key>`: the answer as JSON, with the entry's TTL (PX);
- *   Redis's own `maxmemory-policy` (allkeys-lru) bounds its size;
+ * - `<prefix>cache:lru` (sorted set: key -> last use, ms), `<prefix>cache:size`
+ *   (hash: key -> bytes) and `<prefix>cache:bytes` (their sum): the size
+ *   bound. Past `maxBytes` the least recently used entries are deleted, so the
+ *   cache never leans on Redis's own eviction, which would not tell a cache
+ *   entry from a usage record. An entry gone by its TTL still counts until
+ *   its turn comes (it is among the least recently used);
  * - `<prefix>cache:v:<prefix hash>`: a hash of cache key -> the last user
  *   turn's embedding (float32 bytes), for semantic lookups, compared here in
  *   the gateway. Its TTL is pushed out to the longest entry's on each write;
@@ -24,23 +31,43 @@ export class RedisResponseCache implements ResponseCacheStore {
   readonly backend = "redis" as const;
   readonly #client: UsageRedisClient;
   readonly #keyPrefix: string;
+  readonly #maxBytes: number;
+  readonly #lruKey: string;
+  readonly #sizeKey: string;
+  readonly #bytesKey: string;
 
   constructor(options: RedisResponseCacheOptions) {
     this.#client = options.client;
     this.#keyPrefix = options.keyPrefix;
+    this.#maxBytes = options.maxBytes;
+    this.#lruKey = `${options.keyPrefix}cache:lru`;
+    this.#sizeKey = `${options.keyPrefix}cache:size`;
+    this.#bytesKey = `${options.keyPrefix}cache:bytes`;
   }
 
   async get(key: string): Promise<CachedAnswer | undefined> {
     const text = await this.#client.get(this.#entryKey(key));
-    return text === null ? undefined : (JSON.parse(text) as CachedAnswer);
+    if (text === null) return undefined;
+    await this.#client.zadd(this.#lruKey, Date.now(), key);
+    return JSON.parse(text) as CachedAnswer;
   }
 
   async set(key: string, answer: CachedAnswer, ttlMs: number, vector?: CacheVector): Promise<void> {
     const ttl = Math.max(1, Math.round(ttlMs));
-    await this.#client.set(this.#entryKey(key), JSON.stringify(answer), "PX", ttl);
-    if (!vector) return;
+    const text = JSON.stringify(answer);
+    const embedding = vector ? embeddingToBuffer(vector.embedding) : undefined;
+    const bytes = Buffer.byteLength(text) + key.length + (embedding?.byteLength ?? 0);
+    // An answer bigger than the whole cache would only evict everything else, then itself.
+    if (bytes > this.#maxBytes) return;
+    await this.#client.set(this.#entryKey(key), text, "PX", ttl);
+    const previous = Number((await this.#client.hget(this.#sizeKey, key)) ?? 0);
+    await this.#client.hset(this.#sizeKey, key, bytes);
+    await this.#client.zadd(this.#lruKey, Date.now(), key);
+    const total = await this.#client.incrby(this.#bytesKey, bytes - previous);
+    if (total > this.#maxBytes) await this.#evict(total);
+    if (!vector || !embedding) return;
     const vectorsKey = this.#vectorsKey(vector.prefixHash);
-    await this.#client.hset(vectorsKey, key, embeddingToBuffer(vector.embedding));
+    await this.#client.hset(vectorsKey, key, embedding);
     // Never shorten the TTL a longer-lived entry of the prefix set (PEXPIRE's GT flag needs Redis 7).
     if ((await this.#client.pttl(vectorsKey)) < ttl) await this.#client.pexpire(vectorsKey, ttl);
   }
@@ -73,6 +100,30 @@ export class RedisResponseCache implements ResponseCacheStore {
       await this.#client.quit();
     } catch {
       this.#client.disconnect();
+    }
+  }
+
+  /** Least recently used entries first, until a tenth of the room is free (replicas may evict at once: fine). */
+  async #evict(total: number): Promise<void> {
+    const target = this.#maxBytes * 0.9;
+    let remaining = total;
+    while (remaining > target) {
+      // As many as the excess takes at the average entry's size: no overshoot.
+      const count = await this.#client.zcard(this.#lruKey);
+      const step = count === 0 ? 1 : Math.max(1, Math.ceil((remaining - target) / (remaining / count)));
+      const popped = await this.#client.zpopmin(this.#lruKey, step);
+      const keys = popped.filter((_, index) => index % 2 === 0);
+      if (keys.length === 0) {
+        // Nothing left to count: the total drifted (a replica's half-done write); start again from zero.
+        await this.#client.set(this.#bytesKey, 0);
+        return;
+      }
+      const sizes = await this.#client.hmget(this.#sizeKey, ...keys);
+      const freed = sizes.reduce((sum, size) => sum + Number(size ?? 0), 0);
+      // One key a command: on a Cluster the entries live in different slots.
+      await Promise.all(keys.map((key) => this.#client.unlink(this.#entryKey(key))));
+      await this.#client.hdel(this.#sizeKey, ...keys);
+      remaining = await this.#client.decrby(this.#bytesKey, freed);
     }
   }
 

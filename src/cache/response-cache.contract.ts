@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CachedAnswer, ResponseCacheStore } from "../core/response-cache.js";
 
 export interface ResponseCacheHarness {
-  /** A store on a fresh, empty backing store; `now` drives expiry where the engine lets it. */
-  open(): Promise<ResponseCacheStore>;
+  /** A store on a fresh, empty backing store, holding at most `maxBytes` (default 10 MB). */
+  open(options?: { maxBytes?: number }): Promise<ResponseCacheStore>;
   cleanup(): Promise<void>;
 }
 
@@ -44,6 +44,35 @@ export function runResponseCacheContract(name: string, createHarness: () => Prom
       await store.set("k1", answer, 60_000);
       expect(await store.get("k1")).toEqual(answer);
       expect(await store.get("k2")).toBeUndefined();
+    });
+
+    it("stays within its size bound, evicting the least recently used entries first", async () => {
+      const bounded = await harness.open({ maxBytes: 20_000 });
+      try {
+        const answer = (index: number) => makeCachedAnswer(`answer ${index} ${"x".repeat(800)}`);
+        const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
+        for (let index = 0; index < 10; index++) {
+          await bounded.set(`k${index}`, answer(index), 60_000);
+          await tick();
+        }
+        // k0 is read, so it is the most recently used; k1 is now the least.
+        expect(await bounded.get("k0")).toBeDefined();
+        await tick();
+        // About 1.1 kB an entry: 22 of them pass the 20 kB bound, and the oldest uses go.
+        for (let index = 10; index < 22; index++) {
+          await bounded.set(`k${index}`, answer(index), 60_000);
+          await tick();
+        }
+        const kept: number[] = [];
+        for (let index = 0; index < 22; index++) if (await bounded.get(`k${index}`)) kept.push(index);
+        expect(kept).toContain(21);
+        expect(kept).toContain(0);
+        expect(kept).not.toContain(1);
+        expect(kept.length).toBeLessThan(22);
+        expect(kept.length).toBeGreaterThanOrEqual(10);
+      } finally {
+        await bounded.close();
+      }
     });
 
     it("forgets an entry once its TTL passed", async () => {

@@ -58,7 +58,7 @@ export class SqliteResponseCache implements ResponseCacheStore {
   readonly #delete: Database.Statement<[string]>;
   readonly #upsert: Database.Statement;
   readonly #selectPrefix: Database.Statement<[string], VectorRow>;
-  readonly #totalBytes: Database.Statement<[], { total: number | null }>;
+  readonly #totalBytes: Database.Statement<[], { total: number | null; count: number }>;
   readonly #deleteExpired: Database.Statement<[number]>;
   readonly #evictOldest: Database.Statement<[number]>;
   /** Bytes stored, as this process last counted them plus what it wrote since; recounted before evicting. */
@@ -86,7 +86,7 @@ export class SqliteResponseCache implements ResponseCacheStore {
       `SELECT key, answer, embedding, created_ms AS createdMs, expires_ms AS expiresMs
        FROM cache_entries WHERE prefix_hash = ?`,
     );
-    this.#totalBytes = this.#db.prepare("SELECT SUM(bytes) AS total FROM cache_entries");
+    this.#totalBytes = this.#db.prepare("SELECT SUM(bytes) AS total, COUNT(*) AS count FROM cache_entries");
     this.#deleteExpired = this.#db.prepare("DELETE FROM cache_entries WHERE expires_ms <= ?");
     this.#evictOldest = this.#db.prepare(
       "DELETE FROM cache_entries WHERE key IN (SELECT key FROM cache_entries ORDER BY used_ms LIMIT ?)",
@@ -153,12 +153,18 @@ export class SqliteResponseCache implements ResponseCacheStore {
   #evict(now: number): void {
     this.#deleteExpired.run(now);
     const target = this.#maxBytes * 0.9;
-    let total = this.#totalBytes.get()?.total ?? 0;
-    while (total > target) {
-      // Small steps: each is a short write, and entries differ in size.
-      if (this.#evictOldest.run(32).changes === 0) break;
-      total = this.#totalBytes.get()?.total ?? 0;
+    let { total, count } = this.#counted();
+    while (total > target && count > 0) {
+      // As many as the excess takes at the average entry's size: short writes, no overshoot.
+      const step = Math.max(1, Math.ceil((total - target) / (total / count)));
+      if (this.#evictOldest.run(step).changes === 0) break;
+      ({ total, count } = this.#counted());
     }
     this.#estimatedBytes = total;
+  }
+
+  #counted(): { total: number; count: number } {
+    const row = this.#totalBytes.get();
+    return { total: row?.total ?? 0, count: row?.count ?? 0 };
   }
 }

@@ -18,7 +18,7 @@ export interface SemanticCacheRules {
 }
 
 export interface ResponseCacheConfig {
-  /** Most bytes of answers the embedded (SQLite) store keeps; Redis is bounded by its own maxmemory. */
+  /** Most bytes of answers either engine keeps; the least recently used go first. */
   maxBytes: number;
   /** One cache for every project (an answer to project A may serve project B); off by default. */
   sharedAcrossProjects: boolean;
