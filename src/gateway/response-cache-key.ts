@@ -48,14 +48,27 @@ export function responseCacheKeys(
   };
   const key = sha256(canonicalJson({ version: 1, scope, ...asked, messages }));
   // Hashing a long prompt twice costs: the prefix only for a project that matches semantically.
-  if (!options.semantic) return { key, prefixHash: "" };
+  // A native request's turns are compared through their translation, so one that does not translate whole is not.
+  if (!options.semantic || native?.untranslatable) return { key, prefixHash: "" };
   const last = lastUserIndex(messages);
-  const lastUserText = last === -1 || native ? undefined : textOf(messages[last] as ChatMessage);
+  const lastUserText = last === -1 ? undefined : textOf(messages[last] as ChatMessage);
   const prefixMessages = messages.map((message, index) =>
     index === last ? { role: "user", content: "<last user turn>" } : message,
   );
-  const prefixHash = sha256(canonicalJson({ version: 1, scope, ...asked, messages: prefixMessages }));
+  const prefix = {
+    ...asked,
+    // The native body less its turns (`messages`, Responses' `input`): the translation above carries them.
+    native: native
+      ? { protocol: native.request.protocol, body: withoutTurns(asked.native?.body ?? {}) }
+      : null,
+  };
+  const prefixHash = sha256(canonicalJson({ version: 1, scope, ...prefix, messages: prefixMessages }));
   return { key, prefixHash, ...(lastUserText !== undefined ? { lastUserText } : {}) };
+}
+
+function withoutTurns(body: Record<string, unknown>): Record<string, unknown> {
+  const { messages: _messages, input: _input, ...rest } = body;
+  return rest;
 }
 
 /** JSON with object keys sorted at every depth and undefined members left out. */

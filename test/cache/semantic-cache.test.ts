@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openAiEmbeddingsReply } from "../../src/fakes/openai/openai-style-fake.js";
@@ -93,6 +94,39 @@ describe.each(engines)("semantic matching on $name (opted in per project)", (eng
     expect(usage.cache_hits).toBe(1);
     expect(usage.by_model["text-embedding-3-large"]?.requests).toBe(4);
     expect(usage.by_model["text-embedding-3-large"]?.cost_usd).toBeGreaterThan(0);
+  });
+
+  it("matches a paraphrase on the Messages door too, through its translation", async () => {
+    const { anthropic, openai } = harness.fakes;
+    anthropic.enqueueChat(anthropic.replies.text("Rome."));
+    openai.enqueueEmbeddings?.(vector(0, 0, 1), vector(0.1, 0, 0.99));
+    const client = new Anthropic({
+      apiKey: "unused-without-client-keys",
+      baseURL: harness.url,
+      maxRetries: 0,
+      defaultHeaders: { "x-project-id": "proj-sem", "x-agent-id": "claude" },
+    });
+    const ask = (question: string) =>
+      client.messages
+        .create({
+          model: "claude-sonnet-4",
+          max_tokens: 50,
+          temperature: 0,
+          system: "Answer in one word.",
+          messages: [{ role: "user", content: question }],
+        })
+        .withResponse();
+    expect((await ask("What is the capital of Italy?")).response.headers.get("x-llm-gateway-cache")).toBe(
+      "miss",
+    );
+    const paraphrase = await ask("Italy's capital city?");
+    expect(paraphrase.response.headers.get("x-llm-gateway-cache")).toBe("hit");
+    expect(paraphrase.data.content).toMatchObject([{ type: "text", text: "Rome." }]);
+    expect(anthropic.chatCalls()).toHaveLength(1);
+    expect(openai.embeddingCalls?.().map((call) => (call.body as { input: unknown }).input)).toEqual([
+      ["What is the capital of Italy?"],
+      ["Italy's capital city?"],
+    ]);
   });
 
   it("is off for a project that did not opt in: no embedding, a paraphrase is a miss", async () => {
