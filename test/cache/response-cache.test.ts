@@ -154,6 +154,23 @@ describe.each(engines)("the response cache on $name", (engine) => {
     expect(finish).toBe("stop");
     expect(usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 5, cost_usd: 0 });
     expect(openai.chatCalls()).toHaveLength(1);
+    // A streamed miss says so in its headers too, and keeps what it streamed.
+    const fresh = {
+      ...request,
+      messages: [{ role: "user" as const, content: prompt() }],
+      stream: true as const,
+    };
+    const texts: string[] = [];
+    for (const expected of ["miss", "hit"]) {
+      const streamed = await client.chat.completions.create(fresh).withResponse();
+      expect(streamed.response.headers.get("x-llm-gateway-cache")).toBe(expected);
+      let streamedText = "";
+      for await (const chunk of streamed.data) streamedText += chunk.choices[0]?.delta.content ?? "";
+      texts.push(streamedText);
+    }
+    expect(texts[1]).toBe(texts[0]);
+    expect(texts[0]?.length).toBeGreaterThan(0);
+    expect(openai.chatCalls()).toHaveLength(2);
   });
 
   it("caches tool-calling requests only for a project that opted in, and replays the tool call", async () => {
