@@ -59,17 +59,24 @@ export class RedisResponseCache implements ResponseCacheStore {
     const bytes = Buffer.byteLength(text) + key.length + (embedding?.byteLength ?? 0);
     // An answer bigger than the whole cache would only evict everything else, then itself.
     if (bytes > this.#maxBytes) return;
-    await this.#client.set(this.#entryKey(key), text, "PX", ttl);
-    const previous = Number((await this.#client.hget(this.#sizeKey, key)) ?? 0);
+    // The entry and its vector are sent at once, before anything is awaited: a lookup this process
+    // sends after `set` was called finds both (one connection keeps commands in order).
+    const vectorsKey = vector ? this.#vectorsKey(vector.prefixHash) : undefined;
+    const previousSize = this.#client.hget(this.#sizeKey, key);
+    await Promise.all([
+      this.#client.set(this.#entryKey(key), text, "PX", ttl),
+      vectorsKey && embedding ? this.#client.hset(vectorsKey, key, embedding) : undefined,
+      previousSize,
+    ]);
+    if (vectorsKey) {
+      // Never shorten the TTL a longer-lived entry of the prefix set (PEXPIRE's GT flag needs Redis 7).
+      if ((await this.#client.pttl(vectorsKey)) < ttl) await this.#client.pexpire(vectorsKey, ttl);
+    }
+    const previous = Number((await previousSize) ?? 0);
     await this.#client.hset(this.#sizeKey, key, bytes);
     await this.#client.zadd(this.#lruKey, Date.now(), key);
     const total = await this.#client.incrby(this.#bytesKey, bytes - previous);
     if (total > this.#maxBytes) await this.#evict(total);
-    if (!vector || !embedding) return;
-    const vectorsKey = this.#vectorsKey(vector.prefixHash);
-    await this.#client.hset(vectorsKey, key, embedding);
-    // Never shorten the TTL a longer-lived entry of the prefix set (PEXPIRE's GT flag needs Redis 7).
-    if ((await this.#client.pttl(vectorsKey)) < ttl) await this.#client.pexpire(vectorsKey, ttl);
   }
 
   async nearest(

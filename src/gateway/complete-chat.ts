@@ -111,16 +111,16 @@ export async function completeChat(
       ? { onCommit: (answering) => options.onCommit?.({ ...answering, cache: "miss" }) }
       : {}),
   });
-  if (cachePlan) await keepAnswer(context, cachePlan, outcome);
+  if (cachePlan) keepAnswer(context, cachePlan, outcome);
   return outcome;
 }
 
 /** A miss's answer is kept for the next identical request; the caller learns it was a miss. */
-async function keepAnswer(context: ChatContext, plan: CachePlan, outcome: ChatOutcome): Promise<void> {
+function keepAnswer(context: ChatContext, plan: CachePlan, outcome: ChatOutcome): void {
   outcome.cache = "miss";
   outcome.result.cache = "miss";
   if (outcome.completion.choices.length === 0) return;
-  await context.responseCache?.keep(plan, outcome, Math.round(outcome.result.cost_usd * 1e9));
+  context.responseCache?.keep(plan, outcome, Math.round(outcome.result.cost_usd * 1e9));
 }
 
 async function answerFromProvider(

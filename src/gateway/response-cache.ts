@@ -40,11 +40,18 @@ export interface CachePlan {
  * provider as if the cache were empty; writing an answer never fails a request.
  */
 export class ResponseCache {
+  /** Writes under way, so `close` lets them land; a write never holds up the answer it keeps. */
+  private readonly writing = new Set<Promise<void>>();
+  /** Until when the engine counts as down: a sick Redis then costs requests nothing (no command timeouts). */
+  private downUntil = 0;
+
   constructor(
     private readonly store: ResponseCacheStore,
     private readonly config: ResponseCacheConfig,
     private readonly logger: Logger,
     private readonly embed?: EmbedText,
+    /** How long the cache is skipped after the engine failed. */
+    private readonly retryAfterMs = 5_000,
   ) {}
 
   /**
@@ -77,24 +84,31 @@ export class ResponseCache {
 
   /** The cached answer for the plan, exact first, then (opted in) the most similar; undefined on a miss. */
   async lookup(plan: CachePlan, caller: Caller, signal: AbortSignal): Promise<CachedAnswer | undefined> {
-    if (!plan.directives.read) return undefined;
+    if (!plan.directives.read || this.isDown()) return undefined;
     const notBeforeMs = plan.directives.maxAgeMs === undefined ? 0 : Date.now() - plan.directives.maxAgeMs;
     try {
       const exact = await this.store.get(plan.keys.key);
       if (exact && exact.createdAtMs >= notBeforeMs) return exact;
     } catch (error) {
-      this.logger.warn(
-        { err: error, requestId: caller.requestId },
-        "response cache read failed; asking a provider",
-      );
+      this.engineFailed(error, "response cache read failed; asking a provider", caller.requestId);
       return undefined;
     }
     return this.lookupSimilar(plan, caller, signal, notBeforeMs);
   }
 
-  /** Keeps a successful answer (with its embedding, for semantic lookups) unless the caller said otherwise. */
-  async keep(plan: CachePlan, outcome: ChatOutcome, costNanoUsd: number): Promise<void> {
-    if (!plan.directives.write) return;
+  /**
+   * Keeps a successful answer (with its embedding, for semantic lookups)
+   * unless the caller said otherwise; in the background, so the answer is
+   * not held up by the engine. An engine's commands go out in call order, so
+   * a request sent after this answer was received finds it.
+   */
+  keep(plan: CachePlan, outcome: ChatOutcome, costNanoUsd: number): void {
+    if (!plan.directives.write || this.isDown()) return;
+    const writing = this.write(plan, outcome, costNanoUsd).finally(() => this.writing.delete(writing));
+    this.writing.add(writing);
+  }
+
+  private async write(plan: CachePlan, outcome: ChatOutcome, costNanoUsd: number): Promise<void> {
     const answer: CachedAnswer = {
       completion: outcome.completion,
       provider: outcome.result.provider,
@@ -108,12 +122,28 @@ export class ResponseCache {
     try {
       await this.store.set(plan.keys.key, answer, plan.rules.ttlMs, vector);
     } catch (error) {
-      this.logger.warn({ err: error }, "response cache write failed; the answer was served, not kept");
+      this.engineFailed(error, "response cache write failed; the answer was served, not kept");
     }
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.writing]);
     await this.store.close();
+  }
+
+  private isDown(): boolean {
+    return Date.now() < this.downUntil;
+  }
+
+  /** Logged once an outage: until `retryAfterMs` passes, requests skip the cache instead of waiting on it. */
+  private engineFailed(error: unknown, message: string, requestId?: string): void {
+    if (!this.isDown()) {
+      this.logger.warn(
+        { err: error, requestId, backend: this.store.backend, retryAfterMs: this.retryAfterMs },
+        message,
+      );
+    }
+    this.downUntil = Date.now() + this.retryAfterMs;
   }
 
   private async lookupSimilar(
@@ -127,6 +157,15 @@ export class ResponseCache {
     try {
       // Booked as its own request (`<id>-cache-embed`); a failure (no embedding provider) is a miss.
       plan.embedding = await this.embed(text, plan.semantic.modelGroup, caller, signal);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      this.logger.warn(
+        { err: error, requestId: caller.requestId },
+        "semantic cache lookup failed; asking a provider",
+      );
+      return undefined;
+    }
+    try {
       const found = await this.store.nearest(
         plan.keys.prefixHash,
         plan.embedding,
@@ -135,11 +174,7 @@ export class ResponseCache {
       );
       return found?.answer;
     } catch (error) {
-      if (signal.aborted) throw error;
-      this.logger.warn(
-        { err: error, requestId: caller.requestId },
-        "semantic cache lookup failed; asking a provider",
-      );
+      this.engineFailed(error, "semantic cache lookup failed; asking a provider", caller.requestId);
       return undefined;
     }
   }

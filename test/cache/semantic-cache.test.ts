@@ -106,16 +106,17 @@ describe.each(engines)("semantic matching on $name (opted in per project)", (eng
       maxRetries: 0,
       defaultHeaders: { "x-project-id": "proj-sem", "x-agent-id": "claude" },
     });
-    const ask = (question: string) =>
-      client.messages
-        .create({
-          model: "claude-sonnet-4",
-          max_tokens: 50,
-          temperature: 0,
-          system: "Answer in one word.",
-          messages: [{ role: "user", content: question }],
-        })
-        .withResponse();
+    const ask = (question: string) => {
+      // Held in a variable: this SDK version's types leave `temperature` out, the API takes it.
+      const params = {
+        model: "claude-sonnet-4",
+        max_tokens: 50,
+        temperature: 0,
+        system: "Answer in one word.",
+        messages: [{ role: "user" as const, content: question }],
+      };
+      return client.messages.create(params).withResponse();
+    };
     expect((await ask("What is the capital of Italy?")).response.headers.get("x-llm-gateway-cache")).toBe(
       "miss",
     );
