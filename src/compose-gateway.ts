@@ -16,14 +16,17 @@ import { type GatewayObserver, ObserverList } from "./gateway/request-observer.j
 import { defaultReservationTtlMs, type SpentSince } from "./governance/budget-guard.js";
 import type { GovernancePolicy } from "./governance/governance-policy.js";
 import type { GovernanceSettingsStore } from "./governance/governance-settings.js";
+import type { KeySpendLedger } from "./governance/key-spend-ledger.js";
 import { LiveGovernanceSettings } from "./governance/live-governance-settings.js";
 import { LocalBudgetGuard } from "./governance/local-budget-guard.js";
 import { LocalRateLimiter } from "./governance/local-rate-limiter.js";
 import { RedisBudgetGuard } from "./governance/redis-budget-guard.js";
 import { RedisGovernanceStore } from "./governance/redis-governance-store.js";
+import { RedisKeySpendLedger } from "./governance/redis-key-spend-ledger.js";
 import { RedisRateLimiter } from "./governance/redis-rate-limiter.js";
 import { zeroSpendReader } from "./governance/spend-reader.js";
 import { SqliteGovernanceStore } from "./governance/sqlite-governance-store.js";
+import { SqliteKeySpendLedger } from "./governance/sqlite-key-spend-ledger.js";
 import { RedisJobStore } from "./jobs/redis-job-store.js";
 import { SqliteJobStore } from "./jobs/sqlite-job-store.js";
 import { ActivityFeed } from "./observability/activity-feed.js";
@@ -191,7 +194,6 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     clientKeys,
     observer,
     admin,
-    policy: settings,
     responseCache,
     ...governance,
     // Alerts first: their last deliveries go out while the other connections are still open; then the
@@ -209,7 +211,8 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
  * Budgets and rate limits: shared through Redis by every replica when it is
  * configured, else in this process. Either way budgets are seeded from the
  * usage store, so a restart, or a budget added mid-month, counts the spend
- * already booked in the day and month.
+ * already booked in the day and month. Managed keys' spend is kept beside
+ * them: Redis counters, or a SQLite file of the data dir.
  */
 async function composeGovernance(
   config: GatewayConfig,
@@ -222,12 +225,14 @@ async function composeGovernance(
     (await store.summarize({ projectId, agentId, fromMs, toMs: floorToHour(Date.now()) + hourMs }))
       .costNanoUsd;
   if (client) {
+    const keySpend: KeySpendLedger = new RedisKeySpendLedger({ client, keyPrefix: config.redisKeyPrefix });
     return {
+      policy,
+      keySpend,
       budgetGuard: new RedisBudgetGuard({
         client,
         keyPrefix: config.redisKeyPrefix,
-        // TODO(budgets helper, issue 18): pass `policy` itself once the guard asks it per request.
-        budgets: policy.budgets(),
+        policy,
         failClosed: config.budgetsFailClosed,
         reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
         logger,
@@ -245,12 +250,23 @@ async function composeGovernance(
       },
     };
   }
+  const keySpend: KeySpendLedger = new SqliteKeySpendLedger({ dataDir: config.dataDir });
   const budgetGuard = await LocalBudgetGuard.create({
-    budgets: policy.budgets(),
+    policy,
     spentSince,
+    keySpend,
     reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
+  }).catch(async (error: unknown) => {
+    await keySpend.close();
+    throw error;
   });
-  return { budgetGuard, rateLimiter: new LocalRateLimiter({ policy }) };
+  return {
+    policy,
+    keySpend,
+    budgetGuard,
+    rateLimiter: new LocalRateLimiter({ policy }),
+    release: () => keySpend.close(),
+  };
 }
 
 /**

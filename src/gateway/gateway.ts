@@ -8,6 +8,7 @@ import type { ResponseCacheStore } from "../core/response-cache.js";
 import type { UsageStore } from "../core/usage-record.js";
 import type { BudgetGuard } from "../governance/budget-guard.js";
 import type { GovernancePolicy } from "../governance/governance-policy.js";
+import type { KeySpendLedger } from "../governance/key-spend-ledger.js";
 import type { RateLimiter } from "../governance/rate-limiter.js";
 import type { CircuitBreaker } from "../routing/circuit-breaker.js";
 import type { Deployments } from "../routing/deployments.js";
@@ -51,6 +52,8 @@ export interface GatewayDependencies {
   jobs: JobStore;
   budgetGuard: BudgetGuard;
   rateLimiter: RateLimiter;
+  /** Managed keys' spend (get_usage shows the caller's own); none reported when absent. */
+  keySpend?: KeySpendLedger;
   /** Client keys as digests; the config the gateway keeps has the keys themselves removed. */
   clientKeys: ClientKeys;
   /** Told of every finished request (logs, metrics, the dashboard's feed). */
@@ -112,11 +115,7 @@ export class Gateway {
     this.keptResults = new KeptResults(dependencies.config.mcpResultTtlMs);
     this.jobs = new BackgroundJobs(dependencies.jobs, dependencies.logger, dependencies.cancellationBus);
     this.booker = new UsageBooker(dependencies.store, dependencies.logger, dependencies.rateLimiter);
-    this.admission = new Admission(
-      dependencies.config.budgets,
-      dependencies.budgetGuard,
-      dependencies.rateLimiter,
-    );
+    this.admission = new Admission(this.policy, dependencies.budgetGuard, dependencies.rateLimiter);
     this.chatContext = {
       deployments: dependencies.deployments,
       admission: this.admission,

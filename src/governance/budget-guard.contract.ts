@@ -2,9 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ProjectBudget } from "../config/gateway-config.js";
 import { GatewayError } from "../core/gateway-error.js";
 import type { BudgetGuard, BudgetReservationRequest, SpentSince } from "./budget-guard.js";
+import type { GovernancePolicy } from "./governance-policy.js";
 
 export interface BudgetGuardSetup {
-  budgets: Record<string, ProjectBudget>;
+  policy: GovernancePolicy;
   now: () => number;
   reservationTtlMs?: number;
   /** The usage store's spend; none booked when absent. */
@@ -16,6 +17,20 @@ export interface BudgetGuardHarness {
   open(setup: BudgetGuardSetup): Promise<BudgetGuard>;
   /** Removes everything the harness created. */
   cleanup(): Promise<void>;
+}
+
+/** A policy whose budgets a test changes at runtime, as the admin API would. */
+export function livePolicy(budgets: Record<string, ProjectBudget>): GovernancePolicy & {
+  set(budgets: Record<string, ProjectBudget>): void;
+} {
+  let current = budgets;
+  return {
+    budgets: () => current,
+    rateLimits: () => ({ projects: {} }),
+    set: (next) => {
+      current = next;
+    },
+  };
 }
 
 /** Integer nano-USD from dollars written in tests. */
@@ -145,12 +160,12 @@ export function runBudgetGuardContract(name: string, createHarness: () => Promis
     let nowMs = Date.UTC(2026, 2, 14, 12);
     const now = () => nowMs;
     const open = async (
-      budgets: Record<string, ProjectBudget>,
+      budgets: Record<string, ProjectBudget> | GovernancePolicy,
       reservationTtlMs?: number,
       spentSince?: SpentSince,
     ) => {
       const guard = await harness.open({
-        budgets,
+        policy: "budgets" in budgets ? (budgets as GovernancePolicy) : livePolicy(budgets),
         now,
         ...(reservationTtlMs ? { reservationTtlMs } : {}),
         ...(spentSince ? { spentSince } : {}),

@@ -1,4 +1,15 @@
+import type { BudgetLimits } from "../config/gateway-config.js";
+import type { BudgetPeriod } from "./budget-limits.js";
 import { assertNanoUsd } from "./budget-limits.js";
+
+/** The managed client key a request came with: its spend is counted, and its own budget applies. */
+export interface BudgetKey {
+  keyId: string;
+  /** Named in refusals; never the secret. */
+  keyName: string;
+  /** The key's own day and month budget, as it stood when the request authenticated. */
+  limits?: BudgetLimits;
+}
 
 /** What the caller knows before any provider is called. */
 export interface BudgetReservationRequest {
@@ -8,6 +19,8 @@ export interface BudgetReservationRequest {
   maxCostNanoUsd: number;
   /** Unique per request; makes settling idempotent. */
   requestId: string;
+  /** A managed key: its spend is booked at settle and its budget, if any, must fit too. */
+  key?: BudgetKey;
 }
 
 /**
@@ -34,7 +47,10 @@ export interface BudgetReservation {
  * Refuses a request before any provider is called when its estimated maximum
  * would not fit a budget: spent + held by requests in flight + this request
  * must fit every limit that applies (project day and month, agent day and
- * month). A refusal is a `GatewayError("GW_ERR_BUDGET_EXCEEDED")` naming
+ * month, the managed key's day and month). Limits are read from the
+ * `GovernancePolicy` on every call, so a change applies to the next request;
+ * spend booked before a budget existed counts (seeded from the usage store).
+ * A refusal is a `GatewayError("GW_ERR_BUDGET_EXCEEDED")` naming
  * the budget, its limit, what is spent and held, and when it resets.
  *
  * Reserving an id that is already held returns a reservation for it without
@@ -45,8 +61,29 @@ export interface BudgetReservation {
  */
 export interface BudgetGuard {
   reserve(request: BudgetReservationRequest): Promise<BudgetReservation>;
+  /**
+   * Where each budget period set on a scope stands now (day first); empty when
+   * the scope has no budget. Spend of a project or agent is seeded from the
+   * usage store like a reserve would.
+   */
+  standings(scope: StandingScope): Promise<PeriodStanding[]>;
   /** Sends what is still pending (settles queued while the store was down), best effort. */
   close(): Promise<void>;
+}
+
+/** A budget scope to report on. A key's limits come with it: keys live in the key store, not the policy. */
+export type StandingScope =
+  | { scope: "project"; projectId: string }
+  | { scope: "agent"; projectId: string; agentId: string }
+  | { scope: "key"; keyId: string; limits?: BudgetLimits };
+
+/** One budget period of a scope: its limit, what is spent and held in it, and when it resets. */
+export interface PeriodStanding {
+  period: BudgetPeriod;
+  limitNanoUsd: number;
+  spentNanoUsd: number;
+  heldNanoUsd: number;
+  resetsAtMs: number;
 }
 
 /** Nano-USD booked for the project (or one of its agents) since `fromMs`: the usage store's answer. */

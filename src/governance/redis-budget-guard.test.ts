@@ -6,6 +6,7 @@ import { type RedisTestServer, startRedisTestServer } from "../usage/redis-test-
 import { describeWithRedis, sharedRedisUrl } from "../usage/shared-test-redis.js";
 import {
   budgetRequest,
+  livePolicy,
   raceFixedCost,
   raceToExhaustion,
   refusal,
@@ -50,7 +51,13 @@ describeWithRedis("RedisBudgetGuard across replicas", () => {
     const harness = await redisHarness(sharedRedisUrl)();
     harnesses.push(harness);
     return Promise.all(
-      Array.from({ length: count }, () => harness.open({ budgets, now: () => nowMs, spentSince })),
+      Array.from({ length: count }, () =>
+        harness.open({
+          policy: livePolicy(budgets),
+          now: () => nowMs,
+          ...(spentSince ? { spentSince } : {}),
+        }),
+      ),
     );
   };
 
@@ -141,9 +148,9 @@ describeWithRedis("RedisBudgetGuard across replicas", () => {
       const guard = new RedisBudgetGuard({
         client,
         keyPrefix,
-        budgets: {
+        policy: livePolicy({
           acme: { dailyUsd: 10, monthlyUsd: 100, agents: { planner: { dailyUsd: 5, monthlyUsd: 50 } } },
-        },
+        }),
         now: () => nowMs,
         reservationTtlMs: 120_000,
       });
@@ -236,7 +243,7 @@ describeWithRedis("RedisBudgetGuard when Redis is unreachable", () => {
     const guard = new RedisBudgetGuard({
       client,
       keyPrefix: uniqueKeyPrefix(),
-      budgets,
+      policy: livePolicy(budgets),
       now: () => nowMs,
       operationTimeoutMs: 300,
       logger: { warn: (_details, message) => warnings.push(message) },
