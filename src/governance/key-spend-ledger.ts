@@ -36,9 +36,35 @@ export function keySpendWindow(period: BudgetPeriod, nowMs: number) {
   return budgetWindow(period, nowMs);
 }
 
-/** Key ids travel into Redis hash tags and SQLite keys: the admin API's `key_<base32>`, or any brace-free id. */
+/** Key ids travel into Redis hash tags: the admin API's `key_<base32>`, or any id of the project-id alphabet. */
 export function assertKeyId(keyId: string): void {
-  if (keyId.length === 0 || keyId.length > 128 || /[{}\u0000-\u001f]/.test(keyId)) {
+  if (keyId.length === 0 || keyId.length > 128 || !/^[A-Za-z0-9._:-]+$/.test(keyId)) {
     throw new RangeError(`key id ${JSON.stringify(keyId)} is not a valid managed key id`);
   }
+}
+
+/** Key spend in this process only (tests, and a local guard given no ledger): lost on restart. */
+export function memoryKeySpendLedger(): KeySpendLedger {
+  const spent = new Map<string, number>();
+  const booked = new Set<string>();
+  const counter = (keyId: string, period: BudgetPeriod, atMs: number) =>
+    `${keyId}\u001f${period}\u001f${keySpendWindow(period, atMs).label}`;
+  return {
+    async book({ keyId, requestId, costNanoUsd, atMs }) {
+      if (booked.has(requestId)) return false;
+      booked.add(requestId);
+      for (const period of ["day", "month"] as const) {
+        const name = counter(keyId, period, atMs);
+        spent.set(name, (spent.get(name) ?? 0) + costNanoUsd);
+      }
+      return true;
+    },
+    async spent(keyId, nowMs) {
+      return {
+        dayNanoUsd: spent.get(counter(keyId, "day", nowMs)) ?? 0,
+        monthNanoUsd: spent.get(counter(keyId, "month", nowMs)) ?? 0,
+      };
+    },
+    async close() {},
+  };
 }

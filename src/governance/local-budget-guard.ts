@@ -20,7 +20,7 @@ import {
   scopeBudgetLimits,
 } from "./budget-limits.js";
 import type { GovernancePolicy } from "./governance-policy.js";
-import type { KeySpendLedger } from "./key-spend-ledger.js";
+import { type KeySpendLedger, memoryKeySpendLedger } from "./key-spend-ledger.js";
 
 export interface LocalBudgetGuardOptions {
   /** Asked on every reserve and settle: a budget changed at runtime applies to the next request. */
@@ -29,7 +29,7 @@ export interface LocalBudgetGuardOptions {
   spentSince: SpentSince;
   /**
    * Managed keys' spend: every settle of a request with a key books into it, and a key budget's
-   * counter is seeded from it. Without one, key spend is counted in memory only.
+   * counter is seeded from it. Without one, key spend is kept in memory only.
    */
   keySpend?: KeySpendLedger;
   reservationTtlMs?: number;
@@ -71,7 +71,7 @@ interface Counter {
 export class LocalBudgetGuard implements BudgetGuard {
   readonly #policy: GovernancePolicy;
   readonly #spentSince: SpentSince;
-  readonly #keySpend: KeySpendLedger | undefined;
+  readonly #keySpend: KeySpendLedger;
   readonly #reservationTtlMs: number;
   readonly #settledIdTtlMs: number;
   readonly #now: () => number;
@@ -88,7 +88,7 @@ export class LocalBudgetGuard implements BudgetGuard {
   private constructor(options: LocalBudgetGuardOptions) {
     this.#policy = options.policy;
     this.#spentSince = options.spentSince;
-    this.#keySpend = options.keySpend;
+    this.#keySpend = options.keySpend ?? memoryKeySpendLedger();
     this.#reservationTtlMs = options.reservationTtlMs ?? defaultReservationTtlMs;
     this.#settledIdTtlMs = options.settledIdTtlMs ?? 86_400_000;
     this.#now = options.now ?? Date.now;
@@ -116,7 +116,9 @@ export class LocalBudgetGuard implements BudgetGuard {
       ...applicableBudgetLimits(this.#policy.budgets(), projectId, agentId),
       ...scopeBudgetLimits("key", key?.limits),
     ];
-    if (limits.length === 0 && key === undefined) return unlimitedReservation(requestId);
+    if (limits.length === 0 && key === undefined && !this.#counts(projectId, agentId)) {
+      return unlimitedReservation(requestId);
+    }
     const counters = limits.map((limit) => this.#counter(projectId, agentId, key, limit));
     await Promise.all(counters.map((counter) => this.#ensureSeeded(counter)));
     // From here to the hold nothing awaits: the check and the hold are one step.
@@ -190,7 +192,6 @@ export class LocalBudgetGuard implements BudgetGuard {
         key: keyCounterKey(keyId, period),
         period,
         seed: async (fromMs) => {
-          if (!ledger) return 0;
           const spent = await ledger.spent(keyId, fromMs);
           return period === "day" ? spent.dayNanoUsd : spent.monthNanoUsd;
         },
@@ -240,7 +241,7 @@ export class LocalBudgetGuard implements BudgetGuard {
       if (key) this.#addSpent(keyCounterKey(key.keyId, period), period, actual, nowMs);
     }
     // After the memory counters, so a failing ledger never leaves the budget short of this cost.
-    if (key && this.#keySpend) {
+    if (key) {
       await this.#keySpend.book({
         keyId: key.keyId,
         requestId: request.requestId,
@@ -257,6 +258,16 @@ export class LocalBudgetGuard implements BudgetGuard {
     const label = budgetWindow(period, nowMs).label;
     // A counter of an earlier day or month is a new window's zero.
     this.#spent.set(counterKey, { label, nanoUsd: (entry.label === label ? entry.nanoUsd : 0) + actual });
+  }
+
+  /** Whether a counter of the project or agent exists: a budget once set, which settles must keep current. */
+  #counts(projectId: string, agentId: string): boolean {
+    if (this.#spent.size === 0) return false;
+    return (["day", "month"] as const).some(
+      (period) =>
+        this.#spent.has(scopeKey(projectId, "", period)) ||
+        this.#spent.has(scopeKey(projectId, agentId, period)),
+    );
   }
 
   #spentIn(key: string, period: BudgetPeriod, nowMs: number): number {
