@@ -582,7 +582,9 @@ export function runBudgetGuardContract(name: string, createHarness: () => Promis
       await guard.reserve(budgetRequest({ agentId: "coder", key: bot, maxCostNanoUsd: usd(1) }));
       const day = Date.UTC(2026, 2, 15);
       const month = Date.UTC(2026, 3, 1);
-      expect(await guard.standings({ scope: "project", projectId: "acme" })).toEqual([
+      expect(
+        await guard.standings({ scope: "project", projectId: "acme" }, { dailyUsd: 10, monthlyUsd: 100 }),
+      ).toEqual([
         {
           period: "day",
           limitNanoUsd: usd(10),
@@ -598,10 +600,12 @@ export function runBudgetGuardContract(name: string, createHarness: () => Promis
           resetsAtMs: month,
         },
       ]);
-      expect(await guard.standings({ scope: "agent", projectId: "acme", agentId: "planner" })).toEqual([
+      expect(
+        await guard.standings({ scope: "agent", projectId: "acme", agentId: "planner" }, { dailyUsd: 4 }),
+      ).toEqual([
         { period: "day", limitNanoUsd: usd(4), spentNanoUsd: usd(1.5), heldNanoUsd: 0, resetsAtMs: day },
       ]);
-      expect(await guard.standings({ scope: "key", keyId: bot.keyId, limits: bot.limits })).toEqual([
+      expect(await guard.standings({ scope: "key", keyId: bot.keyId }, bot.limits)).toEqual([
         {
           period: "month",
           limitNanoUsd: usd(20),
@@ -610,8 +614,14 @@ export function runBudgetGuardContract(name: string, createHarness: () => Promis
           resetsAtMs: month,
         },
       ]);
-      expect(await guard.standings({ scope: "agent", projectId: "acme", agentId: "coder" })).toEqual([]);
-      expect(await guard.standings({ scope: "project", projectId: "nobody" })).toEqual([]);
+      expect(
+        await guard.standings({ scope: "agent", projectId: "acme", agentId: "coder" }, undefined),
+      ).toEqual([]);
+      expect(await guard.standings({ scope: "project", projectId: "nobody" }, {})).toEqual([]);
+      // A limit the guard never used yet (set a moment ago, say) reads the usage store's spend.
+      expect(await guard.standings({ scope: "project", projectId: "other" }, { monthlyUsd: 1 })).toEqual([
+        { period: "month", limitNanoUsd: usd(1), spentNanoUsd: 0, heldNanoUsd: 0, resetsAtMs: month },
+      ]);
     });
 
     it("rejects amounts that are not non-negative safe integers of nano-USD", async () => {

@@ -1,6 +1,7 @@
 import type { BudgetLimits } from "../config/gateway-config.js";
 import type { BudgetPeriod } from "./budget-limits.js";
 import { assertNanoUsd } from "./budget-limits.js";
+import type { SpendScope } from "./spend-reader.js";
 
 /** The managed client key a request came with: its spend is counted, and its own budget applies. */
 export interface BudgetKey {
@@ -62,20 +63,15 @@ export interface BudgetReservation {
 export interface BudgetGuard {
   reserve(request: BudgetReservationRequest): Promise<BudgetReservation>;
   /**
-   * Where each budget period set on a scope stands now (day first); empty when
-   * the scope has no budget. Spend of a project or agent is seeded from the
-   * usage store like a reserve would.
+   * Where each period `limits` sets on a scope stands now (day first); empty
+   * when it sets none. The caller passes the limits (the policy's, a key's),
+   * so the admin API can show a limit the guard has not used yet. Spend of a
+   * project or agent is seeded from the usage store as a reserve would.
    */
-  standings(scope: StandingScope): Promise<PeriodStanding[]>;
+  standings(scope: SpendScope, limits: BudgetLimits | undefined): Promise<PeriodStanding[]>;
   /** Sends what is still pending (settles queued while the store was down), best effort. */
   close(): Promise<void>;
 }
-
-/** A budget scope to report on. A key's limits come with it: keys live in the key store, not the policy. */
-export type StandingScope =
-  | { scope: "project"; projectId: string }
-  | { scope: "agent"; projectId: string; agentId: string }
-  | { scope: "key"; keyId: string; limits?: BudgetLimits };
 
 /** One budget period of a scope: its limit, what is spent and held in it, and when it resets. */
 export interface PeriodStanding {

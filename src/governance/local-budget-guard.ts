@@ -1,3 +1,4 @@
+import type { BudgetLimits } from "../config/gateway-config.js";
 import { budgetExceededError, exceeds } from "./budget-exceeded-error.js";
 import {
   type BudgetGuard,
@@ -8,7 +9,6 @@ import {
   onceReservation,
   type PeriodStanding,
   type SpentSince,
-  type StandingScope,
   unlimitedReservation,
 } from "./budget-guard.js";
 import {
@@ -21,6 +21,7 @@ import {
 } from "./budget-limits.js";
 import type { GovernancePolicy } from "./governance-policy.js";
 import { type KeySpendLedger, memoryKeySpendLedger } from "./key-spend-ledger.js";
+import type { SpendScope } from "./spend-reader.js";
 
 export interface LocalBudgetGuardOptions {
   /** Asked on every reserve and settle: a budget changed at runtime applies to the next request. */
@@ -158,14 +159,9 @@ export class LocalBudgetGuard implements BudgetGuard {
     });
   }
 
-  async standings(scope: StandingScope): Promise<PeriodStanding[]> {
+  async standings(scope: SpendScope, budget: BudgetLimits | undefined): Promise<PeriodStanding[]> {
     const nowMs = this.#now();
-    const limits =
-      scope.scope === "key"
-        ? scopeBudgetLimits("key", scope.limits)
-        : scope.scope === "project"
-          ? scopeBudgetLimits("project", this.#policy.budgets()[scope.projectId])
-          : scopeBudgetLimits("agent", this.#policy.budgets()[scope.projectId]?.agents[scope.agentId]);
+    const limits = scopeBudgetLimits(scope.scope, budget);
     const projectId = scope.scope === "key" ? "" : scope.projectId;
     const agentId = scope.scope === "agent" ? scope.agentId : "";
     const key = scope.scope === "key" ? { keyId: scope.keyId, keyName: "" } : undefined;

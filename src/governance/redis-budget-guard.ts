@@ -1,3 +1,4 @@
+import type { BudgetLimits } from "../config/gateway-config.js";
 import { GatewayError } from "../core/gateway-error.js";
 import { budgetExceededError } from "./budget-exceeded-error.js";
 import {
@@ -9,7 +10,6 @@ import {
   onceReservation,
   type PeriodStanding,
   type SpentSince,
-  type StandingScope,
   unlimitedReservation,
 } from "./budget-guard.js";
 import {
@@ -48,6 +48,7 @@ import {
   type RedisScript,
   withTimeout,
 } from "./redis-script.js";
+import type { SpendScope } from "./spend-reader.js";
 
 export interface RedisBudgetGuardOptions {
   /** Shared with other parts if the caller likes; the guard never quits it. */
@@ -206,11 +207,11 @@ export class RedisBudgetGuard implements BudgetGuard {
     });
   }
 
-  async standings(scope: StandingScope): Promise<PeriodStanding[]> {
+  async standings(scope: SpendScope, budget: BudgetLimits | undefined): Promise<PeriodStanding[]> {
     const nowMs = this.#now();
+    const limits = scopeBudgetLimits(scope.scope, budget);
+    if (limits.length === 0) return [];
     if (scope.scope === "key") {
-      const limits = scopeBudgetLimits("key", scope.limits);
-      if (limits.length === 0) return [];
       const keys = redisKeyBudgetKeys(this.#keyPrefix, scope.keyId);
       const reply = await this.#call(
         this.#readKey,
@@ -225,13 +226,7 @@ export class RedisBudgetGuard implements BudgetGuard {
       );
       return standingsFrom(limits, reply, nowMs);
     }
-    const budget = this.#policy.budgets()[scope.projectId];
     const agentId = scope.scope === "agent" ? scope.agentId : "";
-    const limits =
-      scope.scope === "project"
-        ? scopeBudgetLimits("project", budget)
-        : scopeBudgetLimits("agent", budget?.agents[scope.agentId]);
-    if (limits.length === 0) return [];
     const keys = redisBudgetKeys(this.#keyPrefix, scope.projectId);
     const spent = spentKeys(keys, limits, agentId, nowMs);
     const request = { projectId: scope.projectId, agentId, maxCostNanoUsd: 0, requestId: "" };

@@ -1,8 +1,10 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { identifierSchema } from "../../core/chat-schema.js";
+import type { BudgetStandingView, UsageBudgets } from "../../gateway/budget-standing.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import type { Principal } from "../../gateway/principal.js";
+
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure, toolSuccess } from "../tool-result.js";
 import { assertMcpCallerAllowed, callerShape, usageTotalsSchema } from "../tool-schemas.js";
@@ -17,6 +19,18 @@ const inputSchema = memoizeJsonSchema(
     filter_agent_id: identifierSchema.optional().describe("Only this agent's usage."),
   }),
 );
+
+const standingSchema = z
+  .array(
+    z.object({
+      period: z.enum(["day", "month"]),
+      limit_usd: z.number(),
+      spent_usd: z.number(),
+      held_usd: z.number().describe("held by requests in flight"),
+      resets_at: z.string().describe("ISO 8601 UTC"),
+    }),
+  )
+  .describe("one element per budget period set (UTC day, UTC month); empty when none");
 
 const outputSchema = memoizeJsonSchema(
   usageTotalsSchema.extend({
@@ -33,6 +47,22 @@ const outputSchema = memoizeJsonSchema(
     by_hour: z
       .array(usageTotalsSchema.extend({ hour: z.string() }))
       .describe("totals per UTC hour with usage"),
+    budgets: z
+      .object({
+        project: standingSchema,
+        agent: z.object({ agent_id: z.string(), standing: standingSchema }).optional(),
+        key: z
+          .object({
+            key_id: z.string(),
+            name: z.string(),
+            standing: standingSchema,
+            spend: z.object({ today_usd: z.number(), month_usd: z.number() }),
+          })
+          .optional()
+          .describe("the caller's own managed client key"),
+      })
+      .optional()
+      .describe("where the budgets stand now (spent vs limit, held, reset), whatever the period"),
   }),
 );
 
@@ -46,7 +76,7 @@ export function registerGetUsageTool(
     {
       title: "Get usage",
       description:
-        "Tokens, requests and cost (USD) booked to a project over a UTC calendar period (hour, day, week, month, all), with totals by agent and by model.",
+        "Tokens, requests and cost (USD) booked to a project over a UTC calendar period (hour, day, week, month, all), with totals by agent and by model, and where the project's budgets (the filtered agent's, the caller's managed key's) stand now: spent vs limit, held, reset time.",
       inputSchema,
       outputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
@@ -60,11 +90,27 @@ export function registerGetUsageTool(
         );
         return toolSuccess(
           report,
-          `${report.project_id}, ${report.period} (${report.from} to ${report.to}): ${report.requests} requests, ${report.input_tokens} input and ${report.output_tokens} output tokens, $${report.cost_usd}`,
+          `${report.project_id}, ${report.period} (${report.from} to ${report.to}): ${report.requests} requests, ${report.input_tokens} input and ${report.output_tokens} output tokens, $${report.cost_usd}${describeBudgets(report.budgets)}`,
         );
       } catch (error) {
         return toolFailure(error, gateway.logger);
       }
     },
   );
+}
+
+/** "; budget: day $1.2 of $10 (resets ...)" for each period set, or nothing. */
+function describeBudgets(budgets: UsageBudgets | undefined): string {
+  if (!budgets) return "";
+  const parts = [
+    ...budgets.project.map((standing) => `project ${describeStanding(standing)}`),
+    ...(budgets.agent?.standing ?? []).map((standing) => `agent ${describeStanding(standing)}`),
+    ...(budgets.key?.standing ?? []).map((standing) => `key ${describeStanding(standing)}`),
+  ];
+  return parts.length === 0 ? "" : `; budgets: ${parts.join("; ")}`;
+}
+
+function describeStanding(standing: BudgetStandingView): string {
+  const held = standing.held_usd > 0 ? ` (+$${standing.held_usd} held)` : "";
+  return `${standing.period} $${standing.spent_usd}${held} of $${standing.limit_usd}, resets ${standing.resets_at}`;
 }
