@@ -187,6 +187,69 @@ describeWithRedis("RedisBudgetGuard across replicas", () => {
     }
   });
 
+  it("re-seeds a budget set again after its removal, on a replica that never saw the removal", async () => {
+    const harness = await redisHarness(sharedRedisUrl)();
+    harnesses.push(harness);
+    let bookedNanoUsd = 0; // the usage store: what was settled, budget or not
+    const spentSince: SpentSince = async () => bookedNanoUsd;
+    const [policyA, policyB] = [0, 1].map(() => livePolicy({ acme: { dailyUsd: 5, agents: {} } })) as [
+      ReturnType<typeof livePolicy>,
+      ReturnType<typeof livePolicy>,
+    ];
+    const a = await harness.open({ policy: policyA, now: () => nowMs, spentSince });
+    const b = await harness.open({ policy: policyB, now: () => nowMs, spentSince });
+    const spend = async (guard: BudgetGuard, costNanoUsd: number) => {
+      await (await guard.reserve(budgetRequest({ maxCostNanoUsd: costNanoUsd }))).settle(costNanoUsd);
+      bookedNanoUsd += costNanoUsd;
+    };
+    await spend(a, usd(1));
+    await spend(b, usd(2));
+    policyA.set({});
+    policyB.set({});
+    await spend(a, usd(2)); // a sees the removal (and drops the counters); b serves nothing meanwhile
+    policyA.set({ acme: { dailyUsd: 6, agents: {} } });
+    policyB.set({ acme: { dailyUsd: 6, agents: {} } });
+    const error = await refusal(b, budgetRequest({ maxCostNanoUsd: usd(1) + 1 }));
+    expect(error.details).toMatchObject({ spent_nano_usd: usd(5) });
+    await spend(a, usd(1));
+    const full = await refusal(b, budgetRequest({ maxCostNanoUsd: 1 }));
+    expect(full.details).toMatchObject({ spent_nano_usd: usd(6) });
+  });
+
+  it("holds a budget lowered at runtime across three racing replicas to within one request", async () => {
+    const harness = await redisHarness(sharedRedisUrl)();
+    harnesses.push(harness);
+    // One policy per replica: each learns of the change on its own, as from the admin API's propagation.
+    const policies = [0, 1, 2].map(() => livePolicy({ acme: { dailyUsd: 10, agents: {} } }));
+    const guards = await Promise.all(policies.map((policy) => harness.open({ policy, now: () => nowMs })));
+    const maxCostNanoUsd = usd(0.04);
+    const spend = async (count: number) => {
+      for (let index = 0; index < count; index++) {
+        const guard = guards[index % guards.length] as BudgetGuard;
+        await (await guard.reserve(budgetRequest({ maxCostNanoUsd }))).settle(maxCostNanoUsd);
+      }
+    };
+    await spend(50); // $2 of $10
+    // Replica 0 sees the lowered budget first; replica 1 still admits under the old one until it does.
+    (policies[0] as (typeof policies)[0]).set({ acme: { dailyUsd: 2.5, agents: {} } });
+    await refusal(guards[0] as BudgetGuard, budgetRequest({ maxCostNanoUsd: usd(0.6) }));
+    await (await (guards[1] as BudgetGuard).reserve(budgetRequest({ maxCostNanoUsd: usd(0.6) }))).release();
+    for (const policy of policies) policy.set({ acme: { dailyUsd: 2.5, agents: {} } });
+    const { settledNanoUsd, refusals } = await raceToExhaustion(guards, {
+      workersPerGuard: 6,
+      maxCostNanoUsd,
+      agents: ["planner"],
+    });
+    expect(refusals).toBeGreaterThan(0);
+    expect(usd(2) + settledNanoUsd).toBeLessThanOrEqual(usd(2.5));
+    expect(usd(2) + settledNanoUsd).toBeGreaterThan(usd(2.5) - maxCostNanoUsd);
+    const error = await refusal(guards[2] as BudgetGuard, budgetRequest({ maxCostNanoUsd }));
+    expect(error.details).toMatchObject({
+      limit_nano_usd: usd(2.5),
+      spent_nano_usd: usd(2) + settledNanoUsd,
+    });
+  });
+
   it("never lets three replicas racing one budget overspend it: exactly floor(limit / cost) admitted", async () => {
     const guards = await replicas(3, { acme: { dailyUsd: 1, agents: {} } });
     const { admitted, settledNanoUsd } = await raceFixedCost(guards, {
