@@ -16,6 +16,7 @@ import { type GatewayObserver, ObserverList } from "./gateway/request-observer.j
 import { defaultReservationTtlMs, type SpentSince } from "./governance/budget-guard.js";
 import type { GovernancePolicy } from "./governance/governance-policy.js";
 import type { GovernanceSettingsStore } from "./governance/governance-settings.js";
+import { createGuardSpendReader } from "./governance/guard-spend-reader.js";
 import type { KeySpendLedger } from "./governance/key-spend-ledger.js";
 import { LiveGovernanceSettings } from "./governance/live-governance-settings.js";
 import { LocalBudgetGuard } from "./governance/local-budget-guard.js";
@@ -24,7 +25,6 @@ import { RedisBudgetGuard } from "./governance/redis-budget-guard.js";
 import { RedisGovernanceStore } from "./governance/redis-governance-store.js";
 import { RedisKeySpendLedger } from "./governance/redis-key-spend-ledger.js";
 import { RedisRateLimiter } from "./governance/redis-rate-limiter.js";
-import { zeroSpendReader } from "./governance/spend-reader.js";
 import { SqliteGovernanceStore } from "./governance/sqlite-governance-store.js";
 import { SqliteKeySpendLedger } from "./governance/sqlite-key-spend-ledger.js";
 import { RedisJobStore } from "./jobs/redis-job-store.js";
@@ -147,8 +147,8 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
       "managed client keys are stored but no client key is configured: the gateway runs without authentication and ignores them",
     );
   }
-  // TODO(budgets helper, issue 18): the guards' spend reader in place of the zero one.
-  const admin = new GovernanceAdmin({ settings, clientKeys, config, spend: zeroSpendReader, logger });
+  // The admin API's `standing` and `spend` read the guards' counters and the key ledger, as get_usage does.
+  const admin = new GovernanceAdmin({ settings, clientKeys, config, spend: governance.spend, logger });
   const keptConfig = {
     ...config,
     clientKeys: config.clientKeys.map((entry) => ({ ...entry, key: "[hashed]" })),
@@ -226,18 +226,21 @@ async function composeGovernance(
       .costNanoUsd;
   if (client) {
     const keySpend: KeySpendLedger = new RedisKeySpendLedger({ client, keyPrefix: config.redisKeyPrefix });
+    const budgetGuard = new RedisBudgetGuard({
+      client,
+      keyPrefix: config.redisKeyPrefix,
+      policy,
+      failClosed: config.budgetsFailClosed,
+      reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
+      logger,
+      spentSince,
+    });
     return {
       policy,
       keySpend,
-      budgetGuard: new RedisBudgetGuard({
-        client,
-        keyPrefix: config.redisKeyPrefix,
-        policy,
-        failClosed: config.budgetsFailClosed,
-        reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
-        logger,
-        spentSince,
-      }),
+      budgetGuard,
+      // Shared by get_usage and the admin API.
+      spend: createGuardSpendReader({ budgetGuard, keySpend }),
       rateLimiter: new RedisRateLimiter({
         client,
         keyPrefix: config.redisKeyPrefix,
@@ -264,6 +267,7 @@ async function composeGovernance(
     policy,
     keySpend,
     budgetGuard,
+    spend: createGuardSpendReader({ budgetGuard, keySpend }),
     rateLimiter: new LocalRateLimiter({ policy }),
     release: () => keySpend.close(),
   };

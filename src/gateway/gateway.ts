@@ -57,6 +57,8 @@ export interface GatewayDependencies {
   rateLimiter: RateLimiter;
   /** Managed keys' spend (get_usage shows the caller's own); none reported when absent. */
   keySpend?: KeySpendLedger;
+  /** Standings and key spend, shared with the admin API; built from the guard and `keySpend` when absent. */
+  spend?: SpendReader;
   /** Client keys as digests; the config the gateway keeps has the keys themselves removed. */
   clientKeys: ClientKeys;
   /** Told of every finished request (logs, metrics, the dashboard's feed). */
@@ -120,10 +122,12 @@ export class Gateway {
     this.keptResults = new KeptResults(dependencies.config.mcpResultTtlMs);
     this.jobs = new BackgroundJobs(dependencies.jobs, dependencies.logger, dependencies.cancellationBus);
     this.booker = new UsageBooker(dependencies.store, dependencies.logger, dependencies.rateLimiter);
-    this.spend = createGuardSpendReader({
-      budgetGuard: dependencies.budgetGuard,
-      keySpend: dependencies.keySpend ?? memoryKeySpendLedger(),
-    });
+    this.spend =
+      dependencies.spend ??
+      createGuardSpendReader({
+        budgetGuard: dependencies.budgetGuard,
+        keySpend: dependencies.keySpend ?? memoryKeySpendLedger(),
+      });
     this.admission = new Admission(this.policy, dependencies.budgetGuard, dependencies.rateLimiter);
     this.chatContext = {
       deployments: dependencies.deployments,

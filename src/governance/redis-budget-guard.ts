@@ -193,7 +193,7 @@ export class RedisBudgetGuard implements BudgetGuard {
       if (key !== undefined && keyLimits.length > 0) {
         const reply = await this.#reserveKeyScope(request, keyLimits, nowMs);
         if (reply[0] !== 1) {
-          if (projectHeld) await this.#releaseNow(request);
+          if (projectHeld) await this.#releaseNow(request, { project: true, key: false });
           throw this.#refusal(request, keyLimits, reply, nowMs);
         }
       }
@@ -203,7 +203,7 @@ export class RedisBudgetGuard implements BudgetGuard {
     }
     return onceReservation(requestId, held, {
       settle: (actual) => this.#settleNow(request, limits.length > 0, actual),
-      release: () => this.#releaseNow(request),
+      release: () => this.#releaseNow(request, { project: limits.length > 0, key: keyLimits.length > 0 }),
     });
   }
 
@@ -410,7 +410,7 @@ export class RedisBudgetGuard implements BudgetGuard {
     this.#warnUnreachable({ projectId: request.projectId, operation: "reserve", error: errorMessage(error) });
     if (this.#failClosed) {
       // The key scope failed after the project held: free that hold (or it lapses on its own).
-      if (projectHeld) void this.#releaseNow(request);
+      if (projectHeld) void this.#releaseNow(request, { project: true, key: false });
       throw new GatewayError(
         "GW_ERR_STORE_UNAVAILABLE",
         `Budget check unavailable: the shared budget store (Redis) cannot be reached, and this gateway ` +
@@ -420,7 +420,7 @@ export class RedisBudgetGuard implements BudgetGuard {
     }
     return onceReservation(request.requestId, 0, {
       settle: (actual) => this.#settleNow(request, true, actual),
-      release: () => (projectHeld ? this.#releaseNow(request) : Promise.resolve()),
+      release: () => this.#releaseNow(request, { project: projectHeld, key: false }),
     });
   }
 
@@ -506,17 +506,24 @@ export class RedisBudgetGuard implements BudgetGuard {
     }
   }
 
-  async #releaseNow(request: BudgetReservationRequest): Promise<void> {
-    const keys = redisBudgetKeys(this.#keyPrefix, request.projectId);
-    const releases = [
-      this.#run(
-        this.#release,
-        [keys.reservations, keys.reservationExpiry, keys.held],
-        [request.requestId, this.#now()],
-        "budget release",
-      ),
-    ];
-    if (request.key?.limits !== undefined) {
+  /** Drops the request's holds in the scopes that hold for it; nothing to send for the others. */
+  async #releaseNow(
+    request: BudgetReservationRequest,
+    held: { project: boolean; key: boolean },
+  ): Promise<void> {
+    const releases: Array<Promise<unknown>> = [];
+    if (held.project) {
+      const keys = redisBudgetKeys(this.#keyPrefix, request.projectId);
+      releases.push(
+        this.#run(
+          this.#release,
+          [keys.reservations, keys.reservationExpiry, keys.held],
+          [request.requestId, this.#now()],
+          "budget release",
+        ),
+      );
+    }
+    if (held.key && request.key !== undefined) {
       const key = redisKeyBudgetKeys(this.#keyPrefix, request.key.keyId);
       releases.push(
         this.#run(
