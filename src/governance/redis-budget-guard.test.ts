@@ -335,6 +335,28 @@ describeWithRedis("RedisBudgetGuard when Redis is unreachable", () => {
     expect(error.details).toMatchObject({ spent_nano_usd: usd(4), reserved_nano_usd: usd(1) });
   });
 
+  it("fails OPEN for a managed key's budget too, and books the key's spend once Redis is back", async () => {
+    const { client, guard } = await openGuard();
+    const key = { keyId: "key_outage00001", keyName: "bot", limits: { dailyUsd: 5 } };
+    await server.kill();
+    const reservation = await guard.reserve(budgetRequest({ key, maxCostNanoUsd: usd(4) }));
+    expect(reservation.heldNanoUsd).toBe(0);
+    await reservation.settle(usd(4));
+    expect(guard.pendingSettles).toBe(2); // the project's and the key's
+    await server.restart();
+    await new Promise((resolve) => client.once("ready", resolve));
+    await guard.reserve(
+      budgetRequest({ projectId: "other", maxCostNanoUsd: 0, key: { ...key, limits: {} } }),
+    );
+    await guard.close();
+    expect(guard.pendingSettles).toBe(0);
+    const error = await refusal(
+      guard,
+      budgetRequest({ projectId: "other", key, maxCostNanoUsd: usd(1) + 1 }),
+    );
+    expect(error.details).toMatchObject({ budget: "key_daily", spent_nano_usd: usd(4) });
+  });
+
   it("fails CLOSED when the operator opts in, still without any round trip for unlimited projects", async () => {
     const { guard, warnings } = await openGuard({ failClosed: true });
     await server.kill();
