@@ -13,7 +13,11 @@ import { ClientKeys } from "./gateway/client-keys.js";
 import { Gateway } from "./gateway/gateway.js";
 import { GovernanceAdmin } from "./gateway/governance-admin.js";
 import { type GatewayObserver, ObserverList } from "./gateway/request-observer.js";
-import { defaultReservationTtlMs, type SpentSince } from "./governance/budget-guard.js";
+import {
+  type BudgetStandingListener,
+  defaultReservationTtlMs,
+  type SpentSince,
+} from "./governance/budget-guard.js";
 import type { GovernancePolicy } from "./governance/governance-policy.js";
 import type { GovernanceSettingsStore } from "./governance/governance-settings.js";
 import { createGuardSpendReader } from "./governance/guard-spend-reader.js";
@@ -64,7 +68,7 @@ export interface Composition {
   requestLog: RequestLogObserver;
   /**
    * Webhook alerts; undefined without a webhook URL. Circuits and attempts reach it as an
-   * observer; budget standings must be given to `alerts.budgetSettled` after each settle.
+   * observer; the budget guards give it each budget's standing after a settle or a refusal.
    */
   alerts: Alerts | undefined;
 }
@@ -139,7 +143,11 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
       })
     : new SqliteGovernanceStore({ dataDir: config.dataDir });
   const settings = await LiveGovernanceSettings.open({ store: settingsStore, config, logger });
-  const governance = await composeGovernance(config, settings, store, governanceClient, logger);
+  // Bound late: the guards report standings before alerts exist (and without a webhook they never do).
+  let alerts: Alerts | undefined;
+  const governance = await composeGovernance(config, settings, store, governanceClient, logger, (change) => {
+    void alerts?.budgetSettled(change);
+  });
   // Client keys live on only as digests: the config the gateway keeps has them removed.
   const clientKeys = new ClientKeys(config.clientKeys, settings);
   if (!clientKeys.enabled && settings.keys().length > 0) {
@@ -156,7 +164,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
   const metrics = new PrometheusObserver({ deployments, circuits, store });
   const activity = new ActivityFeed();
   observers.push(metrics, activity);
-  const alerts = createAlerts({
+  alerts = createAlerts({
     config: config.alerts,
     logger,
     source: `llm-gateway ${version}`,
@@ -220,6 +228,7 @@ async function composeGovernance(
   store: UsageStore,
   client: UsageRedisClient | undefined,
   logger: Logger,
+  onStanding: BudgetStandingListener,
 ) {
   const spentSince: SpentSince = async (projectId, agentId, fromMs) =>
     (await store.summarize({ projectId, agentId, fromMs, toMs: floorToHour(Date.now()) + hourMs }))
@@ -234,6 +243,7 @@ async function composeGovernance(
       reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
       logger,
       spentSince,
+      onStanding,
     });
     return {
       policy,
@@ -258,6 +268,7 @@ async function composeGovernance(
     policy,
     spentSince,
     keySpend,
+    onStanding,
     reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
   }).catch(async (error: unknown) => {
     await keySpend.close();

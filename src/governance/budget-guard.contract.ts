@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ProjectBudget } from "../config/gateway-config.js";
 import { GatewayError } from "../core/gateway-error.js";
-import type { BudgetGuard, BudgetReservationRequest, SpentSince } from "./budget-guard.js";
+import type {
+  BudgetGuard,
+  BudgetReservationRequest,
+  BudgetStandingChange,
+  BudgetStandingListener,
+  SpentSince,
+} from "./budget-guard.js";
 import type { GovernancePolicy } from "./governance-policy.js";
 
 export interface BudgetGuardSetup {
@@ -10,6 +16,7 @@ export interface BudgetGuardSetup {
   reservationTtlMs?: number;
   /** The usage store's spend; none booked when absent. */
   spentSince?: SpentSince;
+  onStanding?: BudgetStandingListener;
 }
 
 /** Fresh shared state (a key prefix) on which guards ("replicas") can be opened, more than once. */
@@ -163,12 +170,14 @@ export function runBudgetGuardContract(name: string, createHarness: () => Promis
       budgets: Record<string, ProjectBudget> | GovernancePolicy,
       reservationTtlMs?: number,
       spentSince?: SpentSince,
+      onStanding?: BudgetStandingListener,
     ) => {
       const guard = await harness.open({
         policy: "budgets" in budgets ? (budgets as GovernancePolicy) : livePolicy(budgets),
         now,
         ...(reservationTtlMs ? { reservationTtlMs } : {}),
         ...(spentSince ? { spentSince } : {}),
+        ...(onStanding ? { onStanding } : {}),
       });
       opened.push(guard);
       return guard;
@@ -621,6 +630,69 @@ export function runBudgetGuardContract(name: string, createHarness: () => Promis
       // A limit the guard never used yet (set a moment ago, say) reads the usage store's spend.
       expect(await guard.standings({ scope: "project", projectId: "other" }, { monthlyUsd: 1 })).toEqual([
         { period: "month", limitNanoUsd: usd(1), spentNanoUsd: 0, heldNanoUsd: 0, resetsAtMs: month },
+      ]);
+    });
+
+    it("tells each budget's standing after a settle counts against it, and the refusing budget's", async () => {
+      const changes: BudgetStandingChange[] = [];
+      const guard = await open(
+        { acme: { dailyUsd: 10, agents: { planner: { monthlyUsd: 5 } } } },
+        undefined,
+        undefined,
+        (change) => {
+          changes.push(change);
+          throw new Error("a listener's failure stays its own");
+        },
+      );
+      const key = { keyId: "key_contract03", keyName: "bot", limits: { dailyUsd: 3 } };
+      const request = budgetRequest({ key, maxCostNanoUsd: usd(2) });
+      await (await guard.reserve(request)).settle(usd(2));
+      const day = Date.UTC(2026, 2, 15);
+      const month = Date.UTC(2026, 3, 1);
+      expect(changes).toEqual([
+        {
+          scope: "project",
+          projectId: "acme",
+          period: "day",
+          limitNanoUsd: usd(10),
+          spentNanoUsd: usd(2),
+          resetsAt: day,
+        },
+        {
+          scope: "agent",
+          projectId: "acme",
+          agentId: "planner",
+          period: "month",
+          limitNanoUsd: usd(5),
+          spentNanoUsd: usd(2),
+          resetsAt: month,
+        },
+        {
+          scope: "key",
+          keyId: key.keyId,
+          keyName: "bot",
+          period: "day",
+          limitNanoUsd: usd(3),
+          spentNanoUsd: usd(2),
+          resetsAt: day,
+        },
+      ]);
+      changes.length = 0;
+      // A replay counts nothing, tells nothing.
+      await (await guard.reserve({ ...request, maxCostNanoUsd: usd(1) })).settle(usd(2));
+      expect(changes).toEqual([]);
+      await refusal(guard, budgetRequest({ key, maxCostNanoUsd: usd(1.5) }));
+      expect(changes).toEqual([
+        {
+          scope: "key",
+          keyId: key.keyId,
+          keyName: "bot",
+          period: "day",
+          limitNanoUsd: usd(3),
+          spentNanoUsd: usd(2),
+          resetsAt: day,
+          refused: true,
+        },
       ]);
     });
 

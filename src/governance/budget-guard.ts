@@ -1,5 +1,5 @@
 import type { BudgetLimits } from "../config/gateway-config.js";
-import type { BudgetPeriod } from "./budget-limits.js";
+import type { BudgetPeriod, BudgetScope } from "./budget-limits.js";
 import { assertNanoUsd } from "./budget-limits.js";
 import type { SpendScope } from "./spend-reader.js";
 
@@ -80,6 +80,65 @@ export interface PeriodStanding {
   spentNanoUsd: number;
   heldNanoUsd: number;
   resetsAtMs: number;
+}
+
+/**
+ * A budget's standing right after a settle booked into it, or when it refused a request: what
+ * budget alerts (80 %, 100 %) are computed from. Only budgets set at that moment are reported.
+ */
+export interface BudgetStandingChange {
+  scope: BudgetScope;
+  projectId?: string;
+  agentId?: string;
+  keyId?: string;
+  /** The key's name, for people; never its secret. */
+  keyName?: string;
+  period: BudgetPeriod;
+  limitNanoUsd: number;
+  spentNanoUsd: number;
+  /** Epoch ms: the end of the UTC day or month. */
+  resetsAt: number;
+  /** The budget just refused a request (holds keep settled spend below the limit, so it may never reach 100 %). */
+  refused?: boolean;
+}
+
+/** Told of standings after settles and refusals; must not throw (a throw is swallowed). */
+export type BudgetStandingListener = (change: BudgetStandingChange) => void;
+
+/** Calls the listener, never letting it break a settle or a refusal. */
+export function tellStanding(
+  listener: BudgetStandingListener | undefined,
+  change: BudgetStandingChange,
+): void {
+  if (!listener) return;
+  try {
+    listener(change);
+  } catch {
+    // A listener's failure is its own; budgets go on.
+  }
+}
+
+/** The change of one limit of a request: scope ids filled from the request. */
+export function standingChange(
+  request: Pick<BudgetReservationRequest, "projectId" | "agentId" | "key">,
+  limit: { scope: BudgetScope; period: BudgetPeriod; limitNanoUsd: number },
+  spentNanoUsd: number,
+  resetsAt: number,
+  refused = false,
+): BudgetStandingChange {
+  return {
+    scope: limit.scope,
+    ...(limit.scope !== "key" ? { projectId: request.projectId } : {}),
+    ...(limit.scope === "agent" ? { agentId: request.agentId } : {}),
+    ...(limit.scope === "key" && request.key
+      ? { keyId: request.key.keyId, keyName: request.key.keyName }
+      : {}),
+    period: limit.period,
+    limitNanoUsd: limit.limitNanoUsd,
+    spentNanoUsd,
+    resetsAt,
+    ...(refused ? { refused: true } : {}),
+  };
 }
 
 /** Nano-USD booked for the project (or one of its agents) since `fromMs`: the usage store's answer. */

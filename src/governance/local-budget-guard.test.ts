@@ -4,9 +4,10 @@ import type { SpentSince } from "./budget-guard.js";
 import { LocalBudgetGuard } from "./local-budget-guard.js";
 
 runBudgetGuardContract("local", async () => ({
-  open: ({ policy, now, reservationTtlMs, spentSince }) =>
+  open: ({ policy, now, reservationTtlMs, spentSince, onStanding }) =>
     LocalBudgetGuard.create({
       policy,
+      ...(onStanding ? { onStanding } : {}),
       now,
       spentSince: spentSince ?? (async () => 0),
       ...(reservationTtlMs ? { reservationTtlMs } : {}),

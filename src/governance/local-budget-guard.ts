@@ -5,10 +5,13 @@ import {
   type BudgetKey,
   type BudgetReservation,
   type BudgetReservationRequest,
+  type BudgetStandingListener,
   defaultReservationTtlMs,
   onceReservation,
   type PeriodStanding,
   type SpentSince,
+  standingChange,
+  tellStanding,
   unlimitedReservation,
 } from "./budget-guard.js";
 import {
@@ -34,6 +37,8 @@ export interface LocalBudgetGuardOptions {
    */
   keySpend?: KeySpendLedger;
   reservationTtlMs?: number;
+  /** Told each budget's standing after a settle counts against it, and each refusing budget's. */
+  onStanding?: BudgetStandingListener;
   /** How long a settled request id is remembered, so settling it again counts nothing. Default 24 h. */
   settledIdTtlMs?: number;
   /** Epoch ms; UTC windows and holds follow it. */
@@ -73,6 +78,7 @@ export class LocalBudgetGuard implements BudgetGuard {
   readonly #policy: GovernancePolicy;
   readonly #spentSince: SpentSince;
   readonly #keySpend: KeySpendLedger;
+  readonly #onStanding: BudgetStandingListener | undefined;
   readonly #reservationTtlMs: number;
   readonly #settledIdTtlMs: number;
   readonly #now: () => number;
@@ -90,6 +96,7 @@ export class LocalBudgetGuard implements BudgetGuard {
     this.#policy = options.policy;
     this.#spentSince = options.spentSince;
     this.#keySpend = options.keySpend ?? memoryKeySpendLedger();
+    this.#onStanding = options.onStanding;
     this.#reservationTtlMs = options.reservationTtlMs ?? defaultReservationTtlMs;
     this.#settledIdTtlMs = options.settledIdTtlMs ?? 86_400_000;
     this.#now = options.now ?? Date.now;
@@ -134,6 +141,14 @@ export class LocalBudgetGuard implements BudgetGuard {
         reservedNanoUsd: this.#held.get(heldKey(projectId, agentId, key, limit)) ?? 0,
       }));
       if (standings.some((standing) => exceeds(standing, maxCostNanoUsd))) {
+        for (const standing of standings) {
+          if (!exceeds(standing, maxCostNanoUsd)) continue;
+          const resetsAt = budgetWindow(standing.limit.period, nowMs).toMs;
+          tellStanding(
+            this.#onStanding,
+            standingChange(request, standing.limit, standing.spentNanoUsd, resetsAt, true),
+          );
+        }
         throw budgetExceededError({
           projectId,
           agentId,
@@ -236,6 +251,7 @@ export class LocalBudgetGuard implements BudgetGuard {
       this.#addSpent(scopeKey(projectId, agentId, period), period, actual, nowMs);
       if (key) this.#addSpent(keyCounterKey(key.keyId, period), period, actual, nowMs);
     }
+    if (this.#onStanding) this.#tellSettled(request, nowMs);
     // After the memory counters, so a failing ledger never leaves the budget short of this cost.
     if (key) {
       await this.#keySpend.book({
@@ -244,6 +260,24 @@ export class LocalBudgetGuard implements BudgetGuard {
         costNanoUsd: actual,
         atMs: nowMs,
       });
+    }
+  }
+
+  /** Each budget set now that this settle counted against, as it stands after it. */
+  #tellSettled(request: BudgetReservationRequest, nowMs: number): void {
+    const { projectId, agentId, key } = request;
+    const limits = [
+      ...applicableBudgetLimits(this.#policy.budgets(), projectId, agentId),
+      ...scopeBudgetLimits("key", key?.limits),
+    ];
+    for (const limit of limits) {
+      const counterKey = this.#counter(projectId, agentId, key, limit).key;
+      if (!this.#spent.has(counterKey)) continue;
+      const spent = this.#spentIn(counterKey, limit.period, nowMs);
+      tellStanding(
+        this.#onStanding,
+        standingChange(request, limit, spent, budgetWindow(limit.period, nowMs).toMs),
+      );
     }
   }
 

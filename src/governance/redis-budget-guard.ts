@@ -1,15 +1,18 @@
 import type { BudgetLimits } from "../config/gateway-config.js";
 import { GatewayError } from "../core/gateway-error.js";
-import { budgetExceededError } from "./budget-exceeded-error.js";
+import { budgetExceededError, exceeds } from "./budget-exceeded-error.js";
 import {
   type BudgetGuard,
   type BudgetKey,
   type BudgetReservation,
   type BudgetReservationRequest,
+  type BudgetStandingListener,
   defaultReservationTtlMs,
   onceReservation,
   type PeriodStanding,
   type SpentSince,
+  standingChange,
+  tellStanding,
   unlimitedReservation,
 } from "./budget-guard.js";
 import {
@@ -75,6 +78,8 @@ export interface RedisBudgetGuardOptions {
    * Without one, a new counter starts at zero.
    */
   spentSince?: SpentSince;
+  /** Told each budget's standing after a settle counts against it, and each refusing budget's. */
+  onStanding?: BudgetStandingListener;
   /** Epoch ms; windows, holds and TTLs follow it. Replicas should run NTP-synced clocks. */
   now?: () => number;
 }
@@ -135,6 +140,7 @@ export class RedisBudgetGuard implements BudgetGuard {
   readonly #readKey: RedisScript;
   readonly #warnUnreachable: (details: object) => void;
   readonly #spentSince: SpentSince;
+  readonly #onStanding: BudgetStandingListener | undefined;
   /** Spent counters this process made sure of (seeded, or found in Redis), to the end of their window. */
   readonly #seeded = new Map<string, number>();
   /** Per project or agent scope and period: the counter this process seeded last, to drop it if the budget goes. */
@@ -157,6 +163,7 @@ export class RedisBudgetGuard implements BudgetGuard {
     this.#logger = options.logger ?? silentGovernanceLogger;
     this.#now = options.now ?? Date.now;
     this.#spentSince = options.spentSince ?? (async () => 0);
+    this.#onStanding = options.onStanding;
     this.#reserve = defineRedisScript(this.#client, "llmGatewayReserveBudget", reserveBudgetScript);
     this.#settle = defineRedisScript(this.#client, "llmGatewaySettleBudget", settleBudgetScript);
     this.#release = defineRedisScript(this.#client, "llmGatewayReleaseBudget", releaseBudgetScript);
@@ -297,17 +304,26 @@ export class RedisBudgetGuard implements BudgetGuard {
   }
 
   #refusal(request: BudgetReservationRequest, limits: BudgetLimit[], reply: unknown[], nowMs: number) {
+    const standings = limits.map((limit, index) => ({
+      limit,
+      spentNanoUsd: Number(reply[1 + 2 * index]),
+      reservedNanoUsd: Number(reply[2 + 2 * index]),
+    }));
+    for (const standing of standings) {
+      if (!exceeds(standing, request.maxCostNanoUsd)) continue;
+      const resetsAt = budgetWindow(standing.limit.period, nowMs).toMs;
+      tellStanding(
+        this.#onStanding,
+        standingChange(request, standing.limit, standing.spentNanoUsd, resetsAt, true),
+      );
+    }
     return budgetExceededError({
       projectId: request.projectId,
       agentId: request.agentId,
       ...(request.key ? { keyName: request.key.keyName, keyId: request.key.keyId } : {}),
       requestMaxCostNanoUsd: request.maxCostNanoUsd,
       nowMs,
-      standings: limits.map((limit, index) => ({
-        limit,
-        spentNanoUsd: Number(reply[1 + 2 * index]),
-        reservedNanoUsd: Number(reply[2 + 2 * index]),
-      })),
+      standings,
     });
   }
 
@@ -434,7 +450,8 @@ export class RedisBudgetGuard implements BudgetGuard {
     actual: number,
   ): Promise<void> {
     const nowMs = this.#now();
-    const settles: PendingSettle[] = [];
+    let projectSettle: PendingSettle | undefined;
+    let keySettle: PendingSettle | undefined;
     const everyCounter: BudgetLimit[] = (["project", "agent"] as const).flatMap((scope) =>
       (["day", "month"] as const).map((period) => ({ scope, period, limitNanoUsd: 0 })),
     );
@@ -443,7 +460,7 @@ export class RedisBudgetGuard implements BudgetGuard {
       applicableBudgetLimits(this.#policy.budgets(), request.projectId, request.agentId).length > 0
     ) {
       const keys = redisBudgetKeys(this.#keyPrefix, request.projectId);
-      settles.push({
+      projectSettle = {
         script: this.#settle,
         keys: [
           keys.reservations,
@@ -459,11 +476,11 @@ export class RedisBudgetGuard implements BudgetGuard {
           this.#settledIdTtlMs,
           ...everyCounter.map((limit) => counterTtlMs(limit.period, nowMs)),
         ],
-      });
+      };
     }
     if (request.key !== undefined) {
       const keys = redisKeyBudgetKeys(this.#keyPrefix, request.key.keyId);
-      settles.push({
+      keySettle = {
         script: this.#settleKey,
         keys: [
           keys.reservations,
@@ -481,14 +498,50 @@ export class RedisBudgetGuard implements BudgetGuard {
           counterTtlMs("day", nowMs),
           counterTtlMs("month", nowMs),
         ],
-      });
+      };
     }
-    await Promise.all(settles.map((settle) => this.#sendSettle(request, settle)));
+    const [projectReply, keyReply] = await Promise.all([
+      projectSettle && this.#sendSettle(request, projectSettle),
+      keySettle && this.#sendSettle(request, keySettle),
+    ]);
+    if (this.#onStanding) this.#tellSettled(request, projectReply, keyReply, nowMs);
   }
 
-  async #sendSettle(request: BudgetReservationRequest, settle: PendingSettle): Promise<void> {
+  /**
+   * Each budget set now that this settle counted against, from the counters the scripts returned
+   * (project day, project month, agent day, agent month; key day, key month). A repeat, or a settle
+   * still waiting for Redis, tells nothing.
+   */
+  #tellSettled(
+    request: BudgetReservationRequest,
+    projectReply: unknown,
+    keyReply: unknown,
+    nowMs: number,
+  ): void {
+    const booked = (reply: unknown): reply is unknown[] => Array.isArray(reply) && reply[0] === 1;
+    const counterIndex = (limit: BudgetLimit) =>
+      (limit.scope === "agent" ? 2 : 0) + (limit.period === "month" ? 1 : 0);
+    const tell = (limit: BudgetLimit, spent: number) => {
+      if (spent >= 0)
+        tellStanding(
+          this.#onStanding,
+          standingChange(request, limit, spent, budgetWindow(limit.period, nowMs).toMs),
+        );
+    };
+    if (booked(projectReply)) {
+      for (const limit of applicableBudgetLimits(this.#policy.budgets(), request.projectId, request.agentId))
+        tell(limit, Number(projectReply[1 + counterIndex(limit)]));
+    }
+    if (booked(keyReply)) {
+      for (const limit of scopeBudgetLimits("key", request.key?.limits))
+        tell(limit, Number(keyReply[limit.period === "day" ? 1 : 2]));
+    }
+  }
+
+  /** Sends one settle; the script's reply, or undefined when it waits for Redis. */
+  async #sendSettle(request: BudgetReservationRequest, settle: PendingSettle): Promise<unknown> {
     try {
-      await this.#run(settle.script, settle.keys, settle.args, "budget settle");
+      return await this.#run(settle.script, settle.keys, settle.args, "budget settle");
     } catch (error) {
       this.#warnUnreachable({
         projectId: request.projectId,
@@ -503,6 +556,7 @@ export class RedisBudgetGuard implements BudgetGuard {
           "budgets: too many settles waiting for Redis; the oldest is dropped and its cost not counted",
         );
       }
+      return undefined;
     }
   }
 

@@ -68,7 +68,8 @@ return {1}
 /**
  * KEYS[4]: the request's settled marker; KEYS[5..]: spent counters to book into.
  * ARGV: request id, actual cost, now ms, marker TTL ms, then one TTL ms per counter.
- * Drops the hold either way; books only if the marker is new. Returns 1 when booked, 0 for a repeat.
+ * Drops the hold either way; books only if the marker is new. Returns {0} for a repeat, else
+ * {1, counter1, counter2, ...}: each counter after booking, -1 where it does not exist.
  * A counter that does not exist is left alone: it is seeded from the usage store
  * (which has this cost) when a budget next needs it, so creating it here would
  * hide what was booked before (a budget set again after being removed, a new window).
@@ -76,14 +77,17 @@ return {1}
 export const settleBudgetScript = `${prelude}
 sweep(ARGV[3])
 drop(ARGV[1])
-if not redis.call('SET', KEYS[4], '1', 'NX', 'PX', ARGV[4]) then return 0 end
+if not redis.call('SET', KEYS[4], '1', 'NX', 'PX', ARGV[4]) then return {0} end
+local reply = {1}
 for i = 5, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then
-    redis.call('INCRBY', KEYS[i], ARGV[2])
+    reply[#reply + 1] = redis.call('INCRBY', KEYS[i], ARGV[2])
     redis.call('PEXPIRE', KEYS[i], ARGV[i])
+  else
+    reply[#reply + 1] = -1
   end
 end
-return 1
+return reply
 `;
 
 /**

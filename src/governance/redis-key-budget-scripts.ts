@@ -48,18 +48,20 @@ return {1}
 /**
  * KEYS[4]: the request's booked marker; KEYS[5], KEYS[6]: the day and month spend counters.
  * ARGV: request id, cost, now ms, marker TTL ms, day counter TTL ms, month counter TTL ms.
- * Drops the hold either way; books only if the marker is new. Returns 1 when booked, 0 for a repeat.
+ * Drops the hold either way; books only if the marker is new. Returns {0} for a repeat, else
+ * {1, day spent, month spent} after booking.
  * The counters are the key's spend ledger: always booked, created if missing.
  */
 export const settleKeyBudgetScript = `${prelude}
 sweep(ARGV[3])
 drop(ARGV[1])
-if not redis.call('SET', KEYS[4], '1', 'NX', 'PX', ARGV[4]) then return 0 end
+if not redis.call('SET', KEYS[4], '1', 'NX', 'PX', ARGV[4]) then return {0} end
+local reply = {1}
 for i = 5, 6 do
-  redis.call('INCRBY', KEYS[i], ARGV[2])
+  reply[#reply + 1] = redis.call('INCRBY', KEYS[i], ARGV[2])
   redis.call('PEXPIRE', KEYS[i], ARGV[i])
 end
-return 1
+return reply
 `;
 
 /** ARGV: request id, now ms. Drops the hold if there is one. */

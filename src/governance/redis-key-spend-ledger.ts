@@ -71,7 +71,7 @@ export class RedisKeySpendLedger implements KeySpendLedger {
       this.#timeoutMs,
       "key spend booking",
     );
-    return reply === 1;
+    return Array.isArray(reply) && reply[0] === 1;
   }
 
   async spent(keyId: string, nowMs: number): Promise<KeySpend> {
