@@ -4,6 +4,7 @@ import type { Principal } from "../../src/gateway/principal.js";
 import { describeWithRedis } from "../../src/usage/shared-test-redis.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { callTool, connectMcp } from "../helpers/mcp-client.js";
+import { registerTestSecrets } from "../helpers/test-log-files.js";
 import {
   hello,
   openAiClient,
@@ -19,6 +20,7 @@ const requestCostUsd = (15 * pricedModelNanoUsdPerToken) / 1e9;
 const chat = { model: "priced-mini", max_tokens: 10, messages: hello };
 const botSecret = "ck-test-ci-bot-5d4c3b2a19081726";
 const keyId = "key_cibot00000001";
+const adminKey = "ck-test-key-budgets-admin-6e5d4c3b2a190817";
 
 const configYaml = `${pricedModelYaml}
 budgets:
@@ -45,22 +47,22 @@ function manageBotKey(harness: Harness, limits: Principal["limits"]): void {
   };
 }
 
-async function usage(harness: Harness, query: string): Promise<UsageReport> {
+async function usage(harness: Harness, query: string, secret = botSecret): Promise<UsageReport> {
   const response = await fetch(`${harness.url}/v1/usage?${query}`, {
-    headers: { authorization: `Bearer ${botSecret}` },
+    headers: { authorization: `Bearer ${secret}` },
   });
   expect(response.status).toBe(200);
   return (await response.json()) as UsageReport;
 }
 
 /** Chats through /v1 with the bot key, alternating its two projects, until the key's budget refuses. */
-async function spendUntilRefused(harness: Harness, maxRequests: number) {
+async function spendUntilRefused(harness: Harness, maxRequests: number, secret = botSecret) {
   const { openai } = harness.fakes;
   for (let index = 0; index < maxRequests; index++) openai.enqueueChat(openai.replies.text("ok", replyUsage));
   let admitted = 0;
   for (let index = 0; index < maxRequests; index++) {
     const project = index % 2 === 0 ? "proj-kb-a" : "proj-kb-b";
-    const client = openAiClient(harness, botSecret, { "x-project-id": project });
+    const client = openAiClient(harness, secret, { "x-project-id": project });
     const error = await client.chat.completions.create(chat).then(
       () => undefined,
       (thrown: unknown) => thrown as { status: number; error: { code: string; message: string } },
@@ -204,26 +206,50 @@ describe("a managed key's spend and budget without a budget of the project", () 
 
 describeWithRedis("a managed key's budget across replicas (Redis)", () => {
   it("holds the key's budget across two replicas, and every replica sees its spend", async () => {
-    const replicas = await startRedisReplicas(2, { providers: ["openai"], configYaml });
+    const replicas = await startRedisReplicas(2, {
+      providers: ["openai"],
+      configYaml,
+      env: { LLM_GATEWAY_API_KEYS: `${adminKey}=*` },
+    });
     try {
       const [a, b] = replicas.harnesses as [Harness, Harness];
-      manageBotKey(a, { dailyUsd: 0.005 });
-      manageBotKey(b, { dailyUsd: 0.005 });
-      const first = await spendUntilRefused(a, 10);
+      // A real managed key, created through the admin API of replica a.
+      const created = await fetch(`${a.url}/admin/keys`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          name: "ci-bot-2",
+          projects: ["proj-kb-a", "proj-kb-b"],
+          budget: { daily_usd: 0.005 },
+        }),
+      });
+      expect(created.status).toBe(201);
+      const { key, secret } = (await created.json()) as { key: { id: string }; secret: string };
+      registerTestSecrets("key-budgets", { "managed key ci-bot-2": secret });
+      const first = await spendUntilRefused(a, 10, secret);
       expect(first.error.error.code).toBe("GW_ERR_BUDGET_EXCEEDED");
-      // Replica b refuses at once: the key's spend is shared.
+      expect(first.error.error.message).toContain('client key "ci-bot-2"');
+      // Replica b refuses at once (once it knows the key): the key's spend is shared.
       const { openai } = b.fakes;
       openai.enqueueChat(openai.replies.text("ok", replyUsage));
-      const refused = await openAiClient(b, botSecret, { "x-project-id": "proj-kb-b" })
-        .chat.completions.create(chat)
-        .catch((thrown: unknown) => thrown as { error: { code: string } });
-      expect(refused).toMatchObject({ error: { code: "GW_ERR_BUDGET_EXCEEDED" } });
+      await expect
+        .poll(
+          async () =>
+            openAiClient(b, secret, { "x-project-id": "proj-kb-b" })
+              .chat.completions.create(chat)
+              .then(
+                () => "admitted",
+                (thrown: unknown) => (thrown as { error?: { code?: string } }).error?.code,
+              ),
+          { timeout: 3_000 },
+        )
+        .toBe("GW_ERR_BUDGET_EXCEEDED");
       expect(upstreamCalls(b)).toBe(0);
       const spentUsd = first.admitted * requestCostUsd;
       await expect
-        .poll(async () => (await b.gateway.spend.keySpend(keyId, Date.now())).todayUsd)
+        .poll(async () => (await b.gateway.spend.keySpend(key.id, Date.now())).todayUsd)
         .toBeCloseTo(spentUsd, 12);
-      const report = await usage(b, "project_id=proj-kb-a&period=day");
+      const report = await usage(b, "project_id=proj-kb-a&period=day", secret);
       expect(report.budgets?.key?.standing[0]).toMatchObject({ limit_usd: 0.005, held_usd: 0 });
       expect(report.budgets?.key?.standing[0]?.spent_usd).toBeCloseTo(spentUsd, 12);
     } finally {
