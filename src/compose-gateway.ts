@@ -13,17 +13,24 @@ import { ClientKeys } from "./gateway/client-keys.js";
 import { Gateway } from "./gateway/gateway.js";
 import { GovernanceAdmin } from "./gateway/governance-admin.js";
 import { type GatewayObserver, ObserverList } from "./gateway/request-observer.js";
-import { defaultReservationTtlMs, type SpentSince } from "./governance/budget-guard.js";
+import {
+  type BudgetStandingListener,
+  defaultReservationTtlMs,
+  type SpentSince,
+} from "./governance/budget-guard.js";
 import type { GovernancePolicy } from "./governance/governance-policy.js";
 import type { GovernanceSettingsStore } from "./governance/governance-settings.js";
+import { createGuardSpendReader } from "./governance/guard-spend-reader.js";
+import type { KeySpendLedger } from "./governance/key-spend-ledger.js";
 import { LiveGovernanceSettings } from "./governance/live-governance-settings.js";
 import { LocalBudgetGuard } from "./governance/local-budget-guard.js";
 import { LocalRateLimiter } from "./governance/local-rate-limiter.js";
 import { RedisBudgetGuard } from "./governance/redis-budget-guard.js";
 import { RedisGovernanceStore } from "./governance/redis-governance-store.js";
+import { RedisKeySpendLedger } from "./governance/redis-key-spend-ledger.js";
 import { RedisRateLimiter } from "./governance/redis-rate-limiter.js";
-import { zeroSpendReader } from "./governance/spend-reader.js";
 import { SqliteGovernanceStore } from "./governance/sqlite-governance-store.js";
+import { SqliteKeySpendLedger } from "./governance/sqlite-key-spend-ledger.js";
 import { RedisJobStore } from "./jobs/redis-job-store.js";
 import { SqliteJobStore } from "./jobs/sqlite-job-store.js";
 import { ActivityFeed } from "./observability/activity-feed.js";
@@ -61,7 +68,7 @@ export interface Composition {
   requestLog: RequestLogObserver;
   /**
    * Webhook alerts; undefined without a webhook URL. Circuits and attempts reach it as an
-   * observer; budget standings must be given to `alerts.budgetSettled` after each settle.
+   * observer; the budget guards give it each budget's standing after a settle or a refusal.
    */
   alerts: Alerts | undefined;
 }
@@ -136,7 +143,11 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
       })
     : new SqliteGovernanceStore({ dataDir: config.dataDir });
   const settings = await LiveGovernanceSettings.open({ store: settingsStore, config, logger });
-  const governance = await composeGovernance(config, settings, store, governanceClient, logger);
+  // Bound late: the guards report standings before alerts exist (and without a webhook they never do).
+  let alerts: Alerts | undefined;
+  const governance = await composeGovernance(config, settings, store, governanceClient, logger, (change) => {
+    void alerts?.budgetSettled(change);
+  });
   // Client keys live on only as digests: the config the gateway keeps has them removed.
   const clientKeys = new ClientKeys(config.clientKeys, settings);
   if (!clientKeys.enabled && settings.keys().length > 0) {
@@ -144,8 +155,8 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
       "managed client keys are stored but no client key is configured: the gateway runs without authentication and ignores them",
     );
   }
-  // TODO(budgets helper, issue 18): the guards' spend reader in place of the zero one.
-  const admin = new GovernanceAdmin({ settings, clientKeys, config, spend: zeroSpendReader, logger });
+  // The admin API's `standing` and `spend` read the guards' counters and the key ledger, as get_usage does.
+  const admin = new GovernanceAdmin({ settings, clientKeys, config, spend: governance.spend, logger });
   const keptConfig = {
     ...config,
     clientKeys: config.clientKeys.map((entry) => ({ ...entry, key: "[hashed]" })),
@@ -153,7 +164,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
   const metrics = new PrometheusObserver({ deployments, circuits, store });
   const activity = new ActivityFeed();
   observers.push(metrics, activity);
-  const alerts = createAlerts({
+  alerts = createAlerts({
     config: config.alerts,
     logger,
     source: `llm-gateway ${version}`,
@@ -191,7 +202,6 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     clientKeys,
     observer,
     admin,
-    policy: settings,
     responseCache,
     ...governance,
     // Alerts first: their last deliveries go out while the other connections are still open; then the
@@ -209,7 +219,8 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
  * Budgets and rate limits: shared through Redis by every replica when it is
  * configured, else in this process. Either way budgets are seeded from the
  * usage store, so a restart, or a budget added mid-month, counts the spend
- * already booked in the day and month.
+ * already booked in the day and month. Managed keys' spend is kept beside
+ * them: Redis counters, or a SQLite file of the data dir.
  */
 async function composeGovernance(
   config: GatewayConfig,
@@ -217,22 +228,29 @@ async function composeGovernance(
   store: UsageStore,
   client: UsageRedisClient | undefined,
   logger: Logger,
+  onStanding: BudgetStandingListener,
 ) {
   const spentSince: SpentSince = async (projectId, agentId, fromMs) =>
     (await store.summarize({ projectId, agentId, fromMs, toMs: floorToHour(Date.now()) + hourMs }))
       .costNanoUsd;
   if (client) {
+    const keySpend: KeySpendLedger = new RedisKeySpendLedger({ client, keyPrefix: config.redisKeyPrefix });
+    const budgetGuard = new RedisBudgetGuard({
+      client,
+      keyPrefix: config.redisKeyPrefix,
+      policy,
+      failClosed: config.budgetsFailClosed,
+      reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
+      logger,
+      spentSince,
+      onStanding,
+    });
     return {
-      budgetGuard: new RedisBudgetGuard({
-        client,
-        keyPrefix: config.redisKeyPrefix,
-        // TODO(budgets helper, issue 18): pass `policy` itself once the guard asks it per request.
-        budgets: policy.budgets(),
-        failClosed: config.budgetsFailClosed,
-        reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
-        logger,
-        spentSince,
-      }),
+      policy,
+      keySpend,
+      budgetGuard,
+      // Shared by get_usage and the admin API.
+      spend: createGuardSpendReader({ budgetGuard, keySpend }),
       rateLimiter: new RedisRateLimiter({
         client,
         keyPrefix: config.redisKeyPrefix,
@@ -245,12 +263,25 @@ async function composeGovernance(
       },
     };
   }
+  const keySpend: KeySpendLedger = new SqliteKeySpendLedger({ dataDir: config.dataDir });
   const budgetGuard = await LocalBudgetGuard.create({
-    budgets: policy.budgets(),
+    policy,
     spentSince,
+    keySpend,
+    onStanding,
     reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
+  }).catch(async (error: unknown) => {
+    await keySpend.close();
+    throw error;
   });
-  return { budgetGuard, rateLimiter: new LocalRateLimiter({ policy }) };
+  return {
+    policy,
+    keySpend,
+    budgetGuard,
+    spend: createGuardSpendReader({ budgetGuard, keySpend }),
+    rateLimiter: new LocalRateLimiter({ policy }),
+    release: () => keySpend.close(),
+  };
 }
 
 /**

@@ -1,26 +1,29 @@
-import type { ProjectBudget } from "../config/gateway-config.js";
 import {
   type BudgetGuard,
+  type BudgetKey,
   type BudgetReservation,
   unlimitedReservation,
 } from "../governance/budget-guard.js";
-import { applicableBudgetLimits } from "../governance/budget-limits.js";
+import { applicableBudgetLimits, scopeBudgetLimits } from "../governance/budget-limits.js";
 import { estimateMaxCostNanoUsd } from "../governance/estimate-max-cost-nano-usd.js";
+import type { GovernancePolicy } from "../governance/governance-policy.js";
 import type { RateLimiter, RateLimitRequest } from "../governance/rate-limiter.js";
 import type { Deployment } from "../routing/deployments.js";
 import type { Caller } from "./caller.js";
-import { assertMayActFor } from "./principal.js";
+import { assertMayActFor, type Principal } from "./principal.js";
 
 /**
  * What a spending request passes before any provider is called, in order:
  * the client key may act for the project, the rate limits admit it (its
  * estimated input reserved against tokens-per-minute limits until its usage
  * is booked), and its estimated maximum fits every budget (held until the
- * real cost is known). Releasing the returned reservation releases both.
+ * real cost is known): the project's and agent's, read from the policy per
+ * request, and a managed key's own, across every project it acts for.
+ * Releasing the returned reservation releases both.
  */
 export class Admission {
   constructor(
-    private readonly budgets: Readonly<Record<string, ProjectBudget>>,
+    private readonly policy: GovernancePolicy,
     private readonly budgetGuard: BudgetGuard,
     private readonly rateLimiter: RateLimiter,
   ) {}
@@ -53,8 +56,22 @@ export class Admission {
     };
     await this.rateLimiter.check(rateLimitRequestOf(caller), countPromptTokens);
     const releaseTokens = () => this.rateLimiter.release(caller.requestId);
-    if (applicableBudgetLimits(this.budgets, caller.projectId, caller.agentId).length === 0) {
-      return releasingTokens(unlimitedReservation(caller.requestId), releaseTokens);
+    const key = budgetKeyOf(caller.principal);
+    if (
+      applicableBudgetLimits(this.policy.budgets(), caller.projectId, caller.agentId).length === 0 &&
+      scopeBudgetLimits("key", key?.limits).length === 0
+    ) {
+      // A managed key's spend is still booked at settle, budget or not: nothing held.
+      const reservation = key
+        ? await this.budgetGuard.reserve({
+            projectId: caller.projectId,
+            agentId: caller.agentId,
+            maxCostNanoUsd: 0,
+            requestId: caller.requestId,
+            key,
+          })
+        : unlimitedReservation(caller.requestId);
+      return releasingTokens(reservation, releaseTokens);
     }
     const promptTokens = await countPromptTokens();
     // Failover may land on any deployment of the chain: hold for the dearest.
@@ -74,6 +91,7 @@ export class Admission {
         agentId: caller.agentId,
         maxCostNanoUsd,
         requestId: caller.requestId,
+        ...(key ? { key } : {}),
       })
       .catch(async (error: unknown) => {
         // Refused by a budget: no provider is called, so no token is spent.
@@ -125,4 +143,15 @@ function releasingTokens(
       await Promise.all([reservation.release(), releaseTokens()]);
     },
   };
+}
+
+/** The managed key a caller authenticated with, as the budget guard needs it; config keys have no id. */
+export function budgetKeyOf(principal: Principal | undefined): BudgetKey | undefined {
+  if (principal?.keyId === undefined) return undefined;
+  const { dailyUsd, monthlyUsd } = principal.limits ?? {};
+  const limits = {
+    ...(dailyUsd !== undefined ? { dailyUsd } : {}),
+    ...(monthlyUsd !== undefined ? { monthlyUsd } : {}),
+  };
+  return { keyId: principal.keyId, keyName: principal.keyName, limits };
 }

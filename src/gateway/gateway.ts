@@ -8,13 +8,17 @@ import type { ResponseCacheStore } from "../core/response-cache.js";
 import type { UsageStore } from "../core/usage-record.js";
 import type { BudgetGuard } from "../governance/budget-guard.js";
 import type { GovernancePolicy } from "../governance/governance-policy.js";
+import { createGuardSpendReader } from "../governance/guard-spend-reader.js";
+import { type KeySpendLedger, memoryKeySpendLedger } from "../governance/key-spend-ledger.js";
 import type { RateLimiter } from "../governance/rate-limiter.js";
+import type { SpendReader } from "../governance/spend-reader.js";
 import type { CircuitBreaker } from "../routing/circuit-breaker.js";
 import type { Deployments } from "../routing/deployments.js";
 import { FailoverRouter } from "../routing/failover-router.js";
 import { FirstTokenTimes } from "../routing/first-token-times.js";
 import { Admission } from "./admission.js";
 import { BackgroundJobs, type JobView } from "./background-jobs.js";
+import { readUsageBudgets } from "./budget-standing.js";
 import type { Caller } from "./caller.js";
 import type { ChatCallOptions, ChatInput, ChatOutcome, ChatResult } from "./chat-types.js";
 import type { ClientKeys } from "./client-keys.js";
@@ -51,6 +55,10 @@ export interface GatewayDependencies {
   jobs: JobStore;
   budgetGuard: BudgetGuard;
   rateLimiter: RateLimiter;
+  /** Managed keys' spend (get_usage shows the caller's own); none reported when absent. */
+  keySpend?: KeySpendLedger;
+  /** Standings and key spend, shared with the admin API; built from the guard and `keySpend` when absent. */
+  spend?: SpendReader;
   /** Client keys as digests; the config the gateway keeps has the keys themselves removed. */
   clientKeys: ClientKeys;
   /** Told of every finished request (logs, metrics, the dashboard's feed). */
@@ -94,6 +102,8 @@ export class Gateway {
   private readonly booker: UsageBooker;
   private readonly chatContext: ChatContext;
   private readonly admission: Admission;
+  /** Spend per managed key and budget standings: get_usage reads it, the admin API may too. */
+  readonly spend: SpendReader;
   private readonly observer: GatewayObserver;
   private readonly aliases: ModelAliases;
   private readonly keptResults: KeptResults;
@@ -112,11 +122,13 @@ export class Gateway {
     this.keptResults = new KeptResults(dependencies.config.mcpResultTtlMs);
     this.jobs = new BackgroundJobs(dependencies.jobs, dependencies.logger, dependencies.cancellationBus);
     this.booker = new UsageBooker(dependencies.store, dependencies.logger, dependencies.rateLimiter);
-    this.admission = new Admission(
-      dependencies.config.budgets,
-      dependencies.budgetGuard,
-      dependencies.rateLimiter,
-    );
+    this.spend =
+      dependencies.spend ??
+      createGuardSpendReader({
+        budgetGuard: dependencies.budgetGuard,
+        keySpend: dependencies.keySpend ?? memoryKeySpendLedger(),
+      });
+    this.admission = new Admission(this.policy, dependencies.budgetGuard, dependencies.rateLimiter);
     this.chatContext = {
       deployments: dependencies.deployments,
       admission: this.admission,
@@ -361,9 +373,13 @@ export class Gateway {
   }
 
   /** A project's usage; a client key may only read its own projects'. */
-  getUsage(request: UsageRequest, principal: Principal | undefined): Promise<UsageReport> {
+  async getUsage(request: UsageRequest, principal: Principal | undefined): Promise<UsageReport> {
     assertMayActFor(principal, request.projectId);
-    return getUsage(this.dependencies.store, () => this.booker.flush(), request);
+    const [report, budgets] = await Promise.all([
+      getUsage(this.dependencies.store, () => this.booker.flush(), request),
+      readUsageBudgets(this.spend, this.policy, request, principal),
+    ]);
+    return { ...report, budgets };
   }
 
   health(): Promise<HealthReport> {

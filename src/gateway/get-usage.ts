@@ -2,6 +2,7 @@ import { GatewayError } from "../core/gateway-error.js";
 import type { UsageStore, UsageSummary, UsageTotals } from "../core/usage-record.js";
 import { nanoUsdToUsd } from "../usage/compute-cost.js";
 import { periodRange, type UsagePeriod } from "../usage/usage-period.js";
+import type { UsageBudgets } from "./budget-standing.js";
 
 export interface UsageReportTotals {
   requests: number;
@@ -26,6 +27,8 @@ export interface UsageReport extends UsageReportTotals {
   by_agent: Record<string, UsageReportTotals>;
   by_model: Record<string, UsageReportTotals>;
   by_hour: Array<{ hour: string } & UsageReportTotals>;
+  /** Where the project's (agent's, key's) budgets stand now; the gateway adds it to the store's report. */
+  budgets?: UsageBudgets;
 }
 
 export interface UsageRequest {

@@ -11,6 +11,9 @@ export interface BudgetStanding {
 export interface BudgetRefusal {
   projectId: string;
   agentId: string;
+  /** The managed key the request came with: named (never its secret) when its own budget refuses. */
+  keyName?: string;
+  keyId?: string;
   requestMaxCostNanoUsd: number;
   /** Every applicable limit with its standing; at least one must be exceeded. */
   standings: BudgetStanding[];
@@ -40,11 +43,14 @@ export function budgetExceededError(refusal: BudgetRefusal): GatewayError {
   const resetsAt = new Date(window.toMs).toISOString();
   const retryAfterSeconds = Math.max(1, Math.ceil((window.toMs - nowMs) / 1000));
   const tooLargeAlone = requestMaxCostNanoUsd > limit.limitNanoUsd;
-  const budget = describeBudget(limit, projectId, agentId);
+  const budget = describeBudget(limit, projectId, agentId, refusal.keyName);
+  const field = `${limit.period === "day" ? "daily" : "monthly"}_usd`;
   const configPath =
     limit.scope === "project"
-      ? `budgets.projects.${projectId}.${limit.period === "day" ? "daily" : "monthly"}_usd`
-      : `budgets.projects.${projectId}.agents.${agentId}.${limit.period === "day" ? "daily" : "monthly"}_usd`;
+      ? `budgets.projects.${projectId}.${field}`
+      : limit.scope === "agent"
+        ? `budgets.projects.${projectId}.agents.${agentId}.${field}`
+        : `the key's budget.${field} (PATCH /admin/keys/${refusal.keyId ?? "<id>"})`;
   const standing =
     `${formatUsd(spentNanoUsd)} is spent` +
     (reservedNanoUsd > 0 ? ` and ${formatUsd(reservedNanoUsd)} is held by requests in flight` : "");
@@ -64,6 +70,7 @@ export function budgetExceededError(refusal: BudgetRefusal): GatewayError {
       period: limit.period,
       project_id: projectId,
       ...(limit.scope === "agent" ? { agent_id: agentId } : {}),
+      ...(limit.scope === "key" ? { key_name: refusal.keyName, key_id: refusal.keyId } : {}),
       limit_usd: limit.limitNanoUsd / 1e9,
       spent_usd: spentNanoUsd / 1e9,
       reserved_usd: reservedNanoUsd / 1e9,
@@ -84,8 +91,9 @@ export function budgetName(limit: BudgetLimit): string {
   return `${limit.scope}_${limit.period === "day" ? "daily" : "monthly"}`;
 }
 
-function describeBudget(limit: BudgetLimit, projectId: string, agentId: string): string {
+function describeBudget(limit: BudgetLimit, projectId: string, agentId: string, keyName?: string): string {
   const period = limit.period === "day" ? "daily (UTC day)" : "monthly (UTC calendar month)";
+  if (limit.scope === "key") return `${period} budget of client key "${keyName ?? "?"}" (all its projects)`;
   return limit.scope === "project"
     ? `${period} budget of project "${projectId}"`
     : `${period} budget of agent "${agentId}" in project "${projectId}"`;

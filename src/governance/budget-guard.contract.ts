@@ -1,14 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ProjectBudget } from "../config/gateway-config.js";
 import { GatewayError } from "../core/gateway-error.js";
-import type { BudgetGuard, BudgetReservationRequest, SpentSince } from "./budget-guard.js";
+import type {
+  BudgetGuard,
+  BudgetReservationRequest,
+  BudgetStandingChange,
+  BudgetStandingListener,
+  SpentSince,
+} from "./budget-guard.js";
+import type { GovernancePolicy } from "./governance-policy.js";
 
 export interface BudgetGuardSetup {
-  budgets: Record<string, ProjectBudget>;
+  policy: GovernancePolicy;
   now: () => number;
   reservationTtlMs?: number;
   /** The usage store's spend; none booked when absent. */
   spentSince?: SpentSince;
+  onStanding?: BudgetStandingListener;
 }
 
 /** Fresh shared state (a key prefix) on which guards ("replicas") can be opened, more than once. */
@@ -16,6 +24,20 @@ export interface BudgetGuardHarness {
   open(setup: BudgetGuardSetup): Promise<BudgetGuard>;
   /** Removes everything the harness created. */
   cleanup(): Promise<void>;
+}
+
+/** A policy whose budgets a test changes at runtime, as the admin API would. */
+export function livePolicy(budgets: Record<string, ProjectBudget>): GovernancePolicy & {
+  set(budgets: Record<string, ProjectBudget>): void;
+} {
+  let current = budgets;
+  return {
+    budgets: () => current,
+    rateLimits: () => ({ projects: {} }),
+    set: (next) => {
+      current = next;
+    },
+  };
 }
 
 /** Integer nano-USD from dollars written in tests. */
@@ -145,15 +167,17 @@ export function runBudgetGuardContract(name: string, createHarness: () => Promis
     let nowMs = Date.UTC(2026, 2, 14, 12);
     const now = () => nowMs;
     const open = async (
-      budgets: Record<string, ProjectBudget>,
+      budgets: Record<string, ProjectBudget> | GovernancePolicy,
       reservationTtlMs?: number,
       spentSince?: SpentSince,
+      onStanding?: BudgetStandingListener,
     ) => {
       const guard = await harness.open({
-        budgets,
+        policy: "budgets" in budgets ? (budgets as GovernancePolicy) : livePolicy(budgets),
         now,
         ...(reservationTtlMs ? { reservationTtlMs } : {}),
         ...(spentSince ? { spentSince } : {}),
+        ...(onStanding ? { onStanding } : {}),
       });
       opened.push(guard);
       return guard;
@@ -415,6 +439,261 @@ export function runBudgetGuardContract(name: string, createHarness: () => Promis
       });
       expect(race.settledNanoUsd).toBeLessThanOrEqual(usd(1));
       expect(race.settledNanoUsd).toBeGreaterThan(usd(1) - usd(0.04));
+    });
+
+    describe("budgets changed at runtime", () => {
+      /** The usage store as the guard sees it: what was settled, whatever the budgets said then. */
+      const store = (initialNanoUsd = 0) => {
+        const state = { bookedNanoUsd: initialNanoUsd };
+        const spentSince: SpentSince = async (projectId, agentId) =>
+          projectId === "acme" && agentId === undefined ? state.bookedNanoUsd : 0;
+        const spend = async (guard: BudgetGuard, costNanoUsd: number) => {
+          await (await guard.reserve(budgetRequest({ maxCostNanoUsd: costNanoUsd }))).settle(costNanoUsd);
+          state.bookedNanoUsd += costNanoUsd;
+        };
+        return { state, spentSince, spend };
+      };
+
+      it("applies a lowered budget from the next request, and a raised one too", async () => {
+        const policy = livePolicy({ acme: { dailyUsd: 10, agents: {} } });
+        const guard = await open(policy);
+        await (await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(6) }))).settle(usd(6));
+        policy.set({ acme: { dailyUsd: 5, agents: {} } });
+        const lowered = await refusal(guard, budgetRequest({ maxCostNanoUsd: 0 }));
+        expect(lowered.details).toMatchObject({
+          budget: "project_daily",
+          limit_nano_usd: usd(5),
+          spent_nano_usd: usd(6),
+        });
+        policy.set({ acme: { dailyUsd: 20, agents: {} } });
+        expect((await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(14) }))).heldNanoUsd).toBe(usd(14));
+        await refusal(guard, budgetRequest({ maxCostNanoUsd: 1 }));
+      });
+
+      it("counts the spend booked earlier in the month when a budget is added mid-month", async () => {
+        const { spentSince, spend } = store(usd(40));
+        const policy = livePolicy({});
+        const guard = await open(policy, undefined, spentSince);
+        await spend(guard, usd(2)); // no budget yet: admitted, booked by the usage store
+        policy.set({ acme: { monthlyUsd: 45, agents: { planner: { dailyUsd: 100 } } } });
+        const error = await refusal(guard, budgetRequest({ maxCostNanoUsd: usd(3) + 1 }));
+        expect(error.details).toMatchObject({ budget: "project_monthly", spent_nano_usd: usd(42) });
+        await (await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(3) }))).settle(usd(3));
+        const full = await refusal(guard, budgetRequest({ maxCostNanoUsd: 1 }));
+        expect(full.details).toMatchObject({ spent_nano_usd: usd(45) });
+      });
+
+      it("admits freely once a budget is removed, and counts what was spent meanwhile when it is set again", async () => {
+        const { spentSince, spend } = store();
+        const policy = livePolicy({ acme: { dailyUsd: 5, agents: {} } });
+        const guard = await open(policy, undefined, spentSince);
+        await spend(guard, usd(5));
+        await refusal(guard, budgetRequest({ maxCostNanoUsd: 1 }));
+        policy.set({});
+        expect((await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(50) }))).heldNanoUsd).toBe(0);
+        await spend(guard, usd(3));
+        policy.set({ acme: { dailyUsd: 10, agents: {} } });
+        const error = await refusal(guard, budgetRequest({ maxCostNanoUsd: usd(2) + 1 }));
+        expect(error.details).toMatchObject({ spent_nano_usd: usd(8), reserved_nano_usd: 0 });
+      });
+
+      it("holds a lowered budget for requests already in flight: their holds count against it", async () => {
+        const policy = livePolicy({ acme: { dailyUsd: 10, agents: {} } });
+        const guard = await open(policy);
+        const inFlight = await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(4) }));
+        policy.set({ acme: { dailyUsd: 4, agents: {} } });
+        const error = await refusal(guard, budgetRequest({ maxCostNanoUsd: 1 }));
+        expect(error.details).toMatchObject({ reserved_nano_usd: usd(4), limit_nano_usd: usd(4) });
+        await inFlight.settle(usd(1));
+        expect((await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(3) }))).heldNanoUsd).toBe(usd(3));
+      });
+    });
+
+    describe("a managed key's own budget", () => {
+      const key = (limits: { dailyUsd?: number; monthlyUsd?: number } | undefined) => ({
+        keyId: "key_contract01",
+        keyName: "ci-bot",
+        ...(limits ? { limits } : {}),
+      });
+
+      it("spans every project the key acts for, and names the key (never a secret) when it refuses", async () => {
+        const guard = await open({ acme: { dailyUsd: 100, agents: {} } });
+        const bot = key({ dailyUsd: 2, monthlyUsd: 50 });
+        await (await guard.reserve(budgetRequest({ key: bot, maxCostNanoUsd: usd(1.5) }))).settle(usd(1.5));
+        const other = await guard.reserve(
+          budgetRequest({ projectId: "other", key: bot, maxCostNanoUsd: usd(0.25) }),
+        );
+        expect(other.heldNanoUsd).toBe(usd(0.25));
+        const error = await refusal(
+          guard,
+          budgetRequest({ projectId: "third", key: bot, maxCostNanoUsd: usd(0.25) + 1 }),
+        );
+        expect(error.code).toBe("GW_ERR_BUDGET_EXCEEDED");
+        expect(error.message).toContain('daily (UTC day) budget of client key "ci-bot"');
+        expect(error.message).toContain("$1.50 is spent and $0.25 is held");
+        expect(error.details).toMatchObject({
+          budget: "key_daily",
+          scope: "key",
+          key_name: "ci-bot",
+          key_id: "key_contract01",
+          limit_nano_usd: usd(2),
+          spent_nano_usd: usd(1.5),
+          reserved_nano_usd: usd(0.25),
+          resets_at: "2026-03-15T00:00:00.000Z",
+        });
+        // A request without the key is not bound by its budget.
+        await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(5) }));
+      });
+
+      it("releases the project's hold when the key refuses after the project held", async () => {
+        const guard = await open({ acme: { dailyUsd: 10, agents: {} } });
+        const error = await refusal(
+          guard,
+          budgetRequest({ key: key({ dailyUsd: 1 }), maxCostNanoUsd: usd(2) }),
+        );
+        expect(error.details).toMatchObject({ budget: "key_daily" });
+        // Had the project kept the $2, this $10 request would not fit.
+        expect((await guard.reserve(budgetRequest({ maxCostNanoUsd: usd(10) }))).heldNanoUsd).toBe(usd(10));
+      });
+
+      it("applies a key budget changed between requests (the principal carries the current one)", async () => {
+        const guard = await open({});
+        await (await guard.reserve(budgetRequest({ key: key(undefined), maxCostNanoUsd: 0 }))).settle(usd(3));
+        // A budget set after the key spent $3 counts that spend.
+        const error = await refusal(
+          guard,
+          budgetRequest({ key: key({ monthlyUsd: 4 }), maxCostNanoUsd: usd(1) + 1 }),
+        );
+        expect(error.details).toMatchObject({ budget: "key_monthly", spent_nano_usd: usd(3) });
+        await guard.reserve(budgetRequest({ key: key({ monthlyUsd: 5 }), maxCostNanoUsd: usd(2) }));
+      });
+
+      it("counts a key's request id once", async () => {
+        const guard = await open({});
+        const request = budgetRequest({ key: key({ dailyUsd: 10 }), maxCostNanoUsd: usd(4) });
+        const reservation = await guard.reserve(request);
+        await Promise.all([reservation.settle(usd(4)), reservation.settle(usd(4))]);
+        await (await guard.reserve(request)).settle(usd(4)); // a replay
+        const error = await refusal(
+          guard,
+          budgetRequest({ key: key({ dailyUsd: 10 }), maxCostNanoUsd: usd(6) + 1 }),
+        );
+        expect(error.details).toMatchObject({ spent_nano_usd: usd(4), reserved_nano_usd: 0 });
+      });
+    });
+
+    it("reports each budget period's standing: limit, spent, held, reset", async () => {
+      const guard = await open({
+        acme: { dailyUsd: 10, monthlyUsd: 100, agents: { planner: { dailyUsd: 4 } } },
+      });
+      const bot = { keyId: "key_contract02", keyName: "bot", limits: { monthlyUsd: 20 } };
+      await (await guard.reserve(budgetRequest({ key: bot, maxCostNanoUsd: usd(2) }))).settle(usd(1.5));
+      await guard.reserve(budgetRequest({ agentId: "coder", key: bot, maxCostNanoUsd: usd(1) }));
+      const day = Date.UTC(2026, 2, 15);
+      const month = Date.UTC(2026, 3, 1);
+      expect(
+        await guard.standings({ scope: "project", projectId: "acme" }, { dailyUsd: 10, monthlyUsd: 100 }),
+      ).toEqual([
+        {
+          period: "day",
+          limitNanoUsd: usd(10),
+          spentNanoUsd: usd(1.5),
+          heldNanoUsd: usd(1),
+          resetsAtMs: day,
+        },
+        {
+          period: "month",
+          limitNanoUsd: usd(100),
+          spentNanoUsd: usd(1.5),
+          heldNanoUsd: usd(1),
+          resetsAtMs: month,
+        },
+      ]);
+      expect(
+        await guard.standings({ scope: "agent", projectId: "acme", agentId: "planner" }, { dailyUsd: 4 }),
+      ).toEqual([
+        { period: "day", limitNanoUsd: usd(4), spentNanoUsd: usd(1.5), heldNanoUsd: 0, resetsAtMs: day },
+      ]);
+      expect(await guard.standings({ scope: "key", keyId: bot.keyId }, bot.limits)).toEqual([
+        {
+          period: "month",
+          limitNanoUsd: usd(20),
+          spentNanoUsd: usd(1.5),
+          heldNanoUsd: usd(1),
+          resetsAtMs: month,
+        },
+      ]);
+      expect(
+        await guard.standings({ scope: "agent", projectId: "acme", agentId: "coder" }, undefined),
+      ).toEqual([]);
+      expect(await guard.standings({ scope: "project", projectId: "nobody" }, {})).toEqual([]);
+      // A limit the guard never used yet (set a moment ago, say) reads the usage store's spend.
+      expect(await guard.standings({ scope: "project", projectId: "other" }, { monthlyUsd: 1 })).toEqual([
+        { period: "month", limitNanoUsd: usd(1), spentNanoUsd: 0, heldNanoUsd: 0, resetsAtMs: month },
+      ]);
+    });
+
+    it("tells each budget's standing after a settle counts against it, and the refusing budget's", async () => {
+      const changes: BudgetStandingChange[] = [];
+      const guard = await open(
+        { acme: { dailyUsd: 10, agents: { planner: { monthlyUsd: 5 } } } },
+        undefined,
+        undefined,
+        (change) => {
+          changes.push(change);
+          throw new Error("a listener's failure stays its own");
+        },
+      );
+      const key = { keyId: "key_contract03", keyName: "bot", limits: { dailyUsd: 3 } };
+      const request = budgetRequest({ key, maxCostNanoUsd: usd(2) });
+      await (await guard.reserve(request)).settle(usd(2));
+      const day = Date.UTC(2026, 2, 15);
+      const month = Date.UTC(2026, 3, 1);
+      expect(changes).toEqual([
+        {
+          scope: "project",
+          projectId: "acme",
+          period: "day",
+          limitNanoUsd: usd(10),
+          spentNanoUsd: usd(2),
+          resetsAt: day,
+        },
+        {
+          scope: "agent",
+          projectId: "acme",
+          agentId: "planner",
+          period: "month",
+          limitNanoUsd: usd(5),
+          spentNanoUsd: usd(2),
+          resetsAt: month,
+        },
+        {
+          scope: "key",
+          keyId: key.keyId,
+          keyName: "bot",
+          period: "day",
+          limitNanoUsd: usd(3),
+          spentNanoUsd: usd(2),
+          resetsAt: day,
+        },
+      ]);
+      changes.length = 0;
+      // A replay counts nothing, tells nothing.
+      await (await guard.reserve({ ...request, maxCostNanoUsd: usd(1) })).settle(usd(2));
+      expect(changes).toEqual([]);
+      await refusal(guard, budgetRequest({ key, maxCostNanoUsd: usd(1.5) }));
+      expect(changes).toEqual([
+        {
+          scope: "key",
+          keyId: key.keyId,
+          keyName: "bot",
+          period: "day",
+          limitNanoUsd: usd(3),
+          spentNanoUsd: usd(2),
+          resetsAt: day,
+          refused: true,
+        },
+      ]);
     });
 
     it("rejects amounts that are not non-negative safe integers of nano-USD", async () => {

@@ -1,4 +1,16 @@
+import type { BudgetLimits } from "../config/gateway-config.js";
+import type { BudgetPeriod, BudgetScope } from "./budget-limits.js";
 import { assertNanoUsd } from "./budget-limits.js";
+import type { SpendScope } from "./spend-reader.js";
+
+/** The managed client key a request came with: its spend is counted, and its own budget applies. */
+export interface BudgetKey {
+  keyId: string;
+  /** Named in refusals; never the secret. */
+  keyName: string;
+  /** The key's own day and month budget, as it stood when the request authenticated. */
+  limits?: BudgetLimits;
+}
 
 /** What the caller knows before any provider is called. */
 export interface BudgetReservationRequest {
@@ -8,6 +20,8 @@ export interface BudgetReservationRequest {
   maxCostNanoUsd: number;
   /** Unique per request; makes settling idempotent. */
   requestId: string;
+  /** A managed key: its spend is booked at settle and its budget, if any, must fit too. */
+  key?: BudgetKey;
 }
 
 /**
@@ -34,7 +48,10 @@ export interface BudgetReservation {
  * Refuses a request before any provider is called when its estimated maximum
  * would not fit a budget: spent + held by requests in flight + this request
  * must fit every limit that applies (project day and month, agent day and
- * month). A refusal is a `GatewayError("GW_ERR_BUDGET_EXCEEDED")` naming
+ * month, the managed key's day and month). Limits are read from the
+ * `GovernancePolicy` on every call, so a change applies to the next request;
+ * spend booked before a budget existed counts (seeded from the usage store).
+ * A refusal is a `GatewayError("GW_ERR_BUDGET_EXCEEDED")` naming
  * the budget, its limit, what is spent and held, and when it resets.
  *
  * Reserving an id that is already held returns a reservation for it without
@@ -45,8 +62,83 @@ export interface BudgetReservation {
  */
 export interface BudgetGuard {
   reserve(request: BudgetReservationRequest): Promise<BudgetReservation>;
+  /**
+   * Where each period `limits` sets on a scope stands now (day first); empty
+   * when it sets none. The caller passes the limits (the policy's, a key's),
+   * so the admin API can show a limit the guard has not used yet. Spend of a
+   * project or agent is seeded from the usage store as a reserve would.
+   */
+  standings(scope: SpendScope, limits: BudgetLimits | undefined): Promise<PeriodStanding[]>;
   /** Sends what is still pending (settles queued while the store was down), best effort. */
   close(): Promise<void>;
+}
+
+/** One budget period of a scope: its limit, what is spent and held in it, and when it resets. */
+export interface PeriodStanding {
+  period: BudgetPeriod;
+  limitNanoUsd: number;
+  spentNanoUsd: number;
+  heldNanoUsd: number;
+  resetsAtMs: number;
+}
+
+/**
+ * A budget's standing right after a settle booked into it, or when it refused a request: what
+ * budget alerts (80 %, 100 %) are computed from. Only budgets set at that moment are reported.
+ */
+export interface BudgetStandingChange {
+  scope: BudgetScope;
+  projectId?: string;
+  agentId?: string;
+  keyId?: string;
+  /** The key's name, for people; never its secret. */
+  keyName?: string;
+  period: BudgetPeriod;
+  limitNanoUsd: number;
+  spentNanoUsd: number;
+  /** Epoch ms: the end of the UTC day or month. */
+  resetsAt: number;
+  /** The budget just refused a request (holds keep settled spend below the limit, so it may never reach 100 %). */
+  refused?: boolean;
+}
+
+/** Told of standings after settles and refusals; must not throw (a throw is swallowed). */
+export type BudgetStandingListener = (change: BudgetStandingChange) => void;
+
+/** Calls the listener, never letting it break a settle or a refusal. */
+export function tellStanding(
+  listener: BudgetStandingListener | undefined,
+  change: BudgetStandingChange,
+): void {
+  if (!listener) return;
+  try {
+    listener(change);
+  } catch {
+    // A listener's failure is its own; budgets go on.
+  }
+}
+
+/** The change of one limit of a request: scope ids filled from the request. */
+export function standingChange(
+  request: Pick<BudgetReservationRequest, "projectId" | "agentId" | "key">,
+  limit: { scope: BudgetScope; period: BudgetPeriod; limitNanoUsd: number },
+  spentNanoUsd: number,
+  resetsAt: number,
+  refused = false,
+): BudgetStandingChange {
+  return {
+    scope: limit.scope,
+    ...(limit.scope !== "key" ? { projectId: request.projectId } : {}),
+    ...(limit.scope === "agent" ? { agentId: request.agentId } : {}),
+    ...(limit.scope === "key" && request.key
+      ? { keyId: request.key.keyId, keyName: request.key.keyName }
+      : {}),
+    period: limit.period,
+    limitNanoUsd: limit.limitNanoUsd,
+    spentNanoUsd,
+    resetsAt,
+    ...(refused ? { refused: true } : {}),
+  };
 }
 
 /** Nano-USD booked for the project (or one of its agents) since `fromMs`: the usage store's answer. */

@@ -1,10 +1,11 @@
 import type { BudgetLimits, ProjectBudget } from "../config/gateway-config.js";
 import { type PeriodRange, periodRange } from "../usage/usage-period.js";
 
-export type BudgetScope = "project" | "agent";
+/** A project, one of its agents, or a managed client key (across every project it acts for). */
+export type BudgetScope = "project" | "agent" | "key";
 export type BudgetPeriod = "day" | "month";
 
-/** One limit that applies to a request: the project's or its agent's, per UTC day or month. */
+/** One limit that applies to a request: the project's, its agent's or its key's, per UTC day or month. */
 export interface BudgetLimit {
   scope: BudgetScope;
   period: BudgetPeriod;
@@ -27,7 +28,7 @@ export function applicableBudgetLimits(
   return [...scopeBudgetLimits("project", project), ...scopeBudgetLimits("agent", agent)];
 }
 
-/** The day and month limits one project's or agent's config sets, day first. */
+/** The day and month limits one project's, agent's or key's budget sets, day first. */
 export function scopeBudgetLimits(scope: BudgetScope, config: BudgetLimits | undefined): BudgetLimit[] {
   const limits: BudgetLimit[] = [];
   if (config?.dailyUsd !== undefined)

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { budgetRequest, refusal, runBudgetGuardContract, usd } from "./budget-guard.contract.js";
+import { budgetRequest, livePolicy, refusal, runBudgetGuardContract, usd } from "./budget-guard.contract.js";
 import type { SpentSince } from "./budget-guard.js";
 import { LocalBudgetGuard } from "./local-budget-guard.js";
 
 runBudgetGuardContract("local", async () => ({
-  open: ({ budgets, now, reservationTtlMs, spentSince }) =>
+  open: ({ policy, now, reservationTtlMs, spentSince, onStanding }) =>
     LocalBudgetGuard.create({
-      budgets,
+      policy,
+      ...(onStanding ? { onStanding } : {}),
       now,
       spentSince: spentSince ?? (async () => 0),
       ...(reservationTtlMs ? { reservationTtlMs } : {}),
@@ -19,7 +20,7 @@ describe("LocalBudgetGuard", () => {
     vi.useRealTimers();
   });
 
-  // What seeding counts is in the contract; this is when the local guard reads: once, at start.
+  // What seeding counts is in the contract; this is when the local guard reads: at start, then once per window.
   it("reads today's and this month's spend from the usage store at start, for the limits that exist", async () => {
     const nowMs = Date.UTC(2026, 4, 20, 15, 30);
     const dayStart = Date.UTC(2026, 4, 20);
@@ -35,10 +36,10 @@ describe("LocalBudgetGuard", () => {
       return booked[`${projectId}|${agentId ?? "*"}|${fromMs}`] ?? 0;
     };
     const guard = await LocalBudgetGuard.create({
-      budgets: {
+      policy: livePolicy({
         acme: { dailyUsd: 2, monthlyUsd: 50, agents: { planner: { monthlyUsd: 10 }, idle: {} } },
         unlimited: { agents: {} },
-      },
+      }),
       spentSince,
       now: () => nowMs,
     });
@@ -56,11 +57,11 @@ describe("LocalBudgetGuard", () => {
   });
 
   it("refuses to start when the seeding read fails or answers nonsense", async () => {
-    const budgets = { acme: { monthlyUsd: 5, agents: {} } };
+    const policy = livePolicy({ acme: { monthlyUsd: 5, agents: {} } });
     await expect(
-      LocalBudgetGuard.create({ budgets, spentSince: () => Promise.reject(new Error("disk I/O error")) }),
+      LocalBudgetGuard.create({ policy, spentSince: () => Promise.reject(new Error("disk I/O error")) }),
     ).rejects.toThrow("disk I/O error");
-    await expect(LocalBudgetGuard.create({ budgets, spentSince: async () => Number.NaN })).rejects.toThrow(
+    await expect(LocalBudgetGuard.create({ policy, spentSince: async () => Number.NaN })).rejects.toThrow(
       /spentSince\(acme, all agents\)/,
     );
   });
@@ -69,8 +70,9 @@ describe("LocalBudgetGuard", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(Date.UTC(2026, 6, 31, 23, 59, 30));
     const guard = await LocalBudgetGuard.create({
-      budgets: { acme: { dailyUsd: 1, agents: {} } },
-      spentSince: async () => usd(1),
+      policy: livePolicy({ acme: { dailyUsd: 1, agents: {} } }),
+      // July 31st's spend; August's day is read afresh when it starts.
+      spentSince: async (_projectId, _agentId, fromMs) => (fromMs === Date.UTC(2026, 6, 31) ? usd(1) : 0),
     });
     const error = await refusal(guard, budgetRequest({ maxCostNanoUsd: 1 }));
     expect(error.retryAfterSeconds).toBe(30);

@@ -6,6 +6,7 @@ import { type RedisTestServer, startRedisTestServer } from "../usage/redis-test-
 import { describeWithRedis, sharedRedisUrl } from "../usage/shared-test-redis.js";
 import {
   budgetRequest,
+  livePolicy,
   raceFixedCost,
   raceToExhaustion,
   refusal,
@@ -50,7 +51,13 @@ describeWithRedis("RedisBudgetGuard across replicas", () => {
     const harness = await redisHarness(sharedRedisUrl)();
     harnesses.push(harness);
     return Promise.all(
-      Array.from({ length: count }, () => harness.open({ budgets, now: () => nowMs, spentSince })),
+      Array.from({ length: count }, () =>
+        harness.open({
+          policy: livePolicy(budgets),
+          now: () => nowMs,
+          ...(spentSince ? { spentSince } : {}),
+        }),
+      ),
     );
   };
 
@@ -141,9 +148,9 @@ describeWithRedis("RedisBudgetGuard across replicas", () => {
       const guard = new RedisBudgetGuard({
         client,
         keyPrefix,
-        budgets: {
+        policy: livePolicy({
           acme: { dailyUsd: 10, monthlyUsd: 100, agents: { planner: { dailyUsd: 5, monthlyUsd: 50 } } },
-        },
+        }),
         now: () => nowMs,
         reservationTtlMs: 120_000,
       });
@@ -178,6 +185,69 @@ describeWithRedis("RedisBudgetGuard across replicas", () => {
       await deleteKeysUnder(client, keyPrefix);
       await client.quit();
     }
+  });
+
+  it("re-seeds a budget set again after its removal, on a replica that never saw the removal", async () => {
+    const harness = await redisHarness(sharedRedisUrl)();
+    harnesses.push(harness);
+    let bookedNanoUsd = 0; // the usage store: what was settled, budget or not
+    const spentSince: SpentSince = async () => bookedNanoUsd;
+    const [policyA, policyB] = [0, 1].map(() => livePolicy({ acme: { dailyUsd: 5, agents: {} } })) as [
+      ReturnType<typeof livePolicy>,
+      ReturnType<typeof livePolicy>,
+    ];
+    const a = await harness.open({ policy: policyA, now: () => nowMs, spentSince });
+    const b = await harness.open({ policy: policyB, now: () => nowMs, spentSince });
+    const spend = async (guard: BudgetGuard, costNanoUsd: number) => {
+      await (await guard.reserve(budgetRequest({ maxCostNanoUsd: costNanoUsd }))).settle(costNanoUsd);
+      bookedNanoUsd += costNanoUsd;
+    };
+    await spend(a, usd(1));
+    await spend(b, usd(2));
+    policyA.set({});
+    policyB.set({});
+    await spend(a, usd(2)); // a sees the removal (and drops the counters); b serves nothing meanwhile
+    policyA.set({ acme: { dailyUsd: 6, agents: {} } });
+    policyB.set({ acme: { dailyUsd: 6, agents: {} } });
+    const error = await refusal(b, budgetRequest({ maxCostNanoUsd: usd(1) + 1 }));
+    expect(error.details).toMatchObject({ spent_nano_usd: usd(5) });
+    await spend(a, usd(1));
+    const full = await refusal(b, budgetRequest({ maxCostNanoUsd: 1 }));
+    expect(full.details).toMatchObject({ spent_nano_usd: usd(6) });
+  });
+
+  it("holds a budget lowered at runtime across three racing replicas to within one request", async () => {
+    const harness = await redisHarness(sharedRedisUrl)();
+    harnesses.push(harness);
+    // One policy per replica: each learns of the change on its own, as from the admin API's propagation.
+    const policies = [0, 1, 2].map(() => livePolicy({ acme: { dailyUsd: 10, agents: {} } }));
+    const guards = await Promise.all(policies.map((policy) => harness.open({ policy, now: () => nowMs })));
+    const maxCostNanoUsd = usd(0.04);
+    const spend = async (count: number) => {
+      for (let index = 0; index < count; index++) {
+        const guard = guards[index % guards.length] as BudgetGuard;
+        await (await guard.reserve(budgetRequest({ maxCostNanoUsd }))).settle(maxCostNanoUsd);
+      }
+    };
+    await spend(50); // $2 of $10
+    // Replica 0 sees the lowered budget first; replica 1 still admits under the old one until it does.
+    (policies[0] as (typeof policies)[0]).set({ acme: { dailyUsd: 2.5, agents: {} } });
+    await refusal(guards[0] as BudgetGuard, budgetRequest({ maxCostNanoUsd: usd(0.6) }));
+    await (await (guards[1] as BudgetGuard).reserve(budgetRequest({ maxCostNanoUsd: usd(0.6) }))).release();
+    for (const policy of policies) policy.set({ acme: { dailyUsd: 2.5, agents: {} } });
+    const { settledNanoUsd, refusals } = await raceToExhaustion(guards, {
+      workersPerGuard: 6,
+      maxCostNanoUsd,
+      agents: ["planner"],
+    });
+    expect(refusals).toBeGreaterThan(0);
+    expect(usd(2) + settledNanoUsd).toBeLessThanOrEqual(usd(2.5));
+    expect(usd(2) + settledNanoUsd).toBeGreaterThan(usd(2.5) - maxCostNanoUsd);
+    const error = await refusal(guards[2] as BudgetGuard, budgetRequest({ maxCostNanoUsd }));
+    expect(error.details).toMatchObject({
+      limit_nano_usd: usd(2.5),
+      spent_nano_usd: usd(2) + settledNanoUsd,
+    });
   });
 
   it("never lets three replicas racing one budget overspend it: exactly floor(limit / cost) admitted", async () => {
@@ -236,7 +306,7 @@ describeWithRedis("RedisBudgetGuard when Redis is unreachable", () => {
     const guard = new RedisBudgetGuard({
       client,
       keyPrefix: uniqueKeyPrefix(),
-      budgets,
+      policy: livePolicy(budgets),
       now: () => nowMs,
       operationTimeoutMs: 300,
       logger: { warn: (_details, message) => warnings.push(message) },
@@ -263,6 +333,28 @@ describeWithRedis("RedisBudgetGuard when Redis is unreachable", () => {
     expect(guard.pendingSettles).toBe(0);
     const error = await refusal(guard, budgetRequest({ maxCostNanoUsd: usd(5) + 1 }));
     expect(error.details).toMatchObject({ spent_nano_usd: usd(4), reserved_nano_usd: usd(1) });
+  });
+
+  it("fails OPEN for a managed key's budget too, and books the key's spend once Redis is back", async () => {
+    const { client, guard } = await openGuard();
+    const key = { keyId: "key_outage00001", keyName: "bot", limits: { dailyUsd: 5 } };
+    await server.kill();
+    const reservation = await guard.reserve(budgetRequest({ key, maxCostNanoUsd: usd(4) }));
+    expect(reservation.heldNanoUsd).toBe(0);
+    await reservation.settle(usd(4));
+    expect(guard.pendingSettles).toBe(2); // the project's and the key's
+    await server.restart();
+    await new Promise((resolve) => client.once("ready", resolve));
+    await guard.reserve(
+      budgetRequest({ projectId: "other", maxCostNanoUsd: 0, key: { ...key, limits: {} } }),
+    );
+    await guard.close();
+    expect(guard.pendingSettles).toBe(0);
+    const error = await refusal(
+      guard,
+      budgetRequest({ projectId: "other", key, maxCostNanoUsd: usd(1) + 1 }),
+    );
+    expect(error.details).toMatchObject({ budget: "key_daily", spent_nano_usd: usd(4) });
   });
 
   it("fails CLOSED when the operator opts in, still without any round trip for unlimited projects", async () => {

@@ -1,24 +1,49 @@
-import type { ProjectBudget } from "../config/gateway-config.js";
+import type { BudgetLimits } from "../config/gateway-config.js";
 import { GatewayError } from "../core/gateway-error.js";
-import { budgetExceededError } from "./budget-exceeded-error.js";
+import { budgetExceededError, exceeds } from "./budget-exceeded-error.js";
 import {
   type BudgetGuard,
+  type BudgetKey,
   type BudgetReservation,
   type BudgetReservationRequest,
+  type BudgetStandingListener,
   defaultReservationTtlMs,
   onceReservation,
+  type PeriodStanding,
   type SpentSince,
+  standingChange,
+  tellStanding,
   unlimitedReservation,
 } from "./budget-guard.js";
-import { applicableBudgetLimits, assertNanoUsd, type BudgetLimit, budgetWindow } from "./budget-limits.js";
+import {
+  applicableBudgetLimits,
+  assertNanoUsd,
+  type BudgetLimit,
+  type BudgetPeriod,
+  budgetWindow,
+  scopeBudgetLimits,
+} from "./budget-limits.js";
 import {
   errorMessage,
   type GovernanceLogger,
   silentGovernanceLogger,
   throttledWarning,
 } from "./governance-logger.js";
+import type { GovernancePolicy } from "./governance-policy.js";
 import { heldField, redisBudgetKeys } from "./redis-budget-keys.js";
-import { releaseBudgetScript, reserveBudgetScript, settleBudgetScript } from "./redis-budget-scripts.js";
+import {
+  readBudgetScript,
+  releaseBudgetScript,
+  reserveBudgetScript,
+  settleBudgetScript,
+} from "./redis-budget-scripts.js";
+import { redisKeyBudgetKeys } from "./redis-key-budget-keys.js";
+import {
+  readKeyBudgetScript,
+  releaseKeyBudgetScript,
+  reserveKeyBudgetScript,
+  settleKeyBudgetScript,
+} from "./redis-key-budget-scripts.js";
 import {
   assertKeyPrefix,
   defineRedisScript,
@@ -26,12 +51,14 @@ import {
   type RedisScript,
   withTimeout,
 } from "./redis-script.js";
+import type { SpendScope } from "./spend-reader.js";
 
 export interface RedisBudgetGuardOptions {
   /** Shared with other parts if the caller likes; the guard never quits it. */
   client: GovernanceRedisClient;
   keyPrefix: string;
-  budgets: Readonly<Record<string, ProjectBudget>>;
+  /** Asked on every reserve and settle: a budget changed at runtime applies to the next request. */
+  policy: GovernancePolicy;
   /**
    * Refuse every request that has a budget while Redis cannot be asked
    * (`GW_ERR_STORE_UNAVAILABLE`). Default false: admit it and log a warning.
@@ -47,14 +74,18 @@ export interface RedisBudgetGuardOptions {
   logger?: GovernanceLogger;
   /**
    * The usage store's spend, to seed a spent counter Redis does not have yet
-   * (a budget configured mid-month, say) the first time this process needs it.
+   * (a budget configured mid-month, say) the first time a budget needs it.
+   * Without one, a new counter starts at zero.
    */
   spentSince?: SpentSince;
+  /** Told each budget's standing after a settle counts against it, and each refusing budget's. */
+  onStanding?: BudgetStandingListener;
   /** Epoch ms; windows, holds and TTLs follow it. Replicas should run NTP-synced clocks. */
   now?: () => number;
 }
 
 interface PendingSettle {
+  script: RedisScript;
   keys: string[];
   args: Array<string | number>;
 }
@@ -66,6 +97,16 @@ const dayMs = 86_400_000;
  * Lua script per reserve, settle or release, each touching only keys of the
  * request's project (one hash slot), so checks and holds are atomic across
  * replicas. Projects and agents without a limit cost no round trip.
+ *
+ * A managed key's budget is a second scope in the key's own slot, reserved
+ * after the project's (each atomic; a key refusal releases the project hold).
+ * Every settle of a request with a managed key books the key's spend
+ * counters, budget or not: they are the key's spend ledger.
+ *
+ * Limits come from the policy on every call. A spent counter missing from
+ * Redis is seeded from the usage store (SET NX) before a reserve uses it;
+ * when this replica sees a budget gone, it deletes the scope's counters, so a
+ * budget set again later is seeded afresh and counts what was spent meanwhile.
  *
  * Holds lapse on their own: each carries an expiry in a sorted set that every
  * script sweeps first, so a replica that crashes mid-request frees its holds
@@ -81,7 +122,7 @@ const dayMs = 86_400_000;
 export class RedisBudgetGuard implements BudgetGuard {
   readonly #client: GovernanceRedisClient;
   readonly #keyPrefix: string;
-  readonly #budgets: Readonly<Record<string, ProjectBudget>>;
+  readonly #policy: GovernancePolicy;
   readonly #failClosed: boolean;
   readonly #reservationTtlMs: number;
   readonly #settledIdTtlMs: number;
@@ -92,10 +133,18 @@ export class RedisBudgetGuard implements BudgetGuard {
   readonly #reserve: RedisScript;
   readonly #settle: RedisScript;
   readonly #release: RedisScript;
+  readonly #read: RedisScript;
+  readonly #reserveKey: RedisScript;
+  readonly #settleKey: RedisScript;
+  readonly #releaseKey: RedisScript;
+  readonly #readKey: RedisScript;
   readonly #warnUnreachable: (details: object) => void;
-  readonly #spentSince: SpentSince | undefined;
+  readonly #spentSince: SpentSince;
+  readonly #onStanding: BudgetStandingListener | undefined;
   /** Spent counters this process made sure of (seeded, or found in Redis), to the end of their window. */
   readonly #seeded = new Map<string, number>();
+  /** Per project or agent scope and period: the counter this process seeded last, to drop it if the budget goes. */
+  readonly #seededScopes = new Map<string, string>();
   /** The earliest window end in `#seeded`: entries are dropped once then, not looked over per request. */
   #pruneSeededAt = Number.POSITIVE_INFINITY;
   #pending: PendingSettle[] = [];
@@ -105,7 +154,7 @@ export class RedisBudgetGuard implements BudgetGuard {
     assertKeyPrefix(options.keyPrefix);
     this.#client = options.client;
     this.#keyPrefix = options.keyPrefix;
-    this.#budgets = options.budgets;
+    this.#policy = options.policy;
     this.#failClosed = options.failClosed ?? false;
     this.#reservationTtlMs = options.reservationTtlMs ?? defaultReservationTtlMs;
     this.#settledIdTtlMs = options.settledIdTtlMs ?? dayMs;
@@ -113,10 +162,16 @@ export class RedisBudgetGuard implements BudgetGuard {
     this.#maxPendingSettles = options.maxPendingSettles ?? 10_000;
     this.#logger = options.logger ?? silentGovernanceLogger;
     this.#now = options.now ?? Date.now;
-    this.#spentSince = options.spentSince;
+    this.#spentSince = options.spentSince ?? (async () => 0);
+    this.#onStanding = options.onStanding;
     this.#reserve = defineRedisScript(this.#client, "llmGatewayReserveBudget", reserveBudgetScript);
     this.#settle = defineRedisScript(this.#client, "llmGatewaySettleBudget", settleBudgetScript);
     this.#release = defineRedisScript(this.#client, "llmGatewayReleaseBudget", releaseBudgetScript);
+    this.#read = defineRedisScript(this.#client, "llmGatewayReadBudget", readBudgetScript);
+    this.#reserveKey = defineRedisScript(this.#client, "llmGatewayReserveKeyBudget", reserveKeyBudgetScript);
+    this.#settleKey = defineRedisScript(this.#client, "llmGatewaySettleKeyBudget", settleKeyBudgetScript);
+    this.#releaseKey = defineRedisScript(this.#client, "llmGatewayReleaseKeyBudget", releaseKeyBudgetScript);
+    this.#readKey = defineRedisScript(this.#client, "llmGatewayReadKeyBudget", readKeyBudgetScript);
     this.#warnUnreachable = throttledWarning(
       this.#logger,
       this.#failClosed
@@ -127,11 +182,75 @@ export class RedisBudgetGuard implements BudgetGuard {
   }
 
   async reserve(request: BudgetReservationRequest): Promise<BudgetReservation> {
-    const { projectId, agentId, maxCostNanoUsd, requestId } = request;
+    const { projectId, agentId, maxCostNanoUsd, requestId, key } = request;
     assertNanoUsd(maxCostNanoUsd, "maxCostNanoUsd");
-    const limits = applicableBudgetLimits(this.#budgets, projectId, agentId);
-    if (limits.length === 0) return unlimitedReservation(requestId);
     const nowMs = this.#now();
+    const limits = applicableBudgetLimits(this.#policy.budgets(), projectId, agentId);
+    this.#forgetRemovedBudgets(projectId, agentId, limits);
+    const keyLimits = scopeBudgetLimits("key", key?.limits);
+    if (limits.length === 0 && key === undefined) return unlimitedReservation(requestId);
+    const held = limits.length + keyLimits.length === 0 ? 0 : maxCostNanoUsd;
+    let projectHeld = false;
+    try {
+      if (limits.length > 0) {
+        const reply = await this.#reserveProject(request, limits, nowMs);
+        if (reply[0] !== 1) throw this.#refusal(request, limits, reply, nowMs);
+        projectHeld = true;
+      }
+      if (key !== undefined && keyLimits.length > 0) {
+        const reply = await this.#reserveKeyScope(request, keyLimits, nowMs);
+        if (reply[0] !== 1) {
+          if (projectHeld) await this.#releaseNow(request, { project: true, key: false });
+          throw this.#refusal(request, keyLimits, reply, nowMs);
+        }
+      }
+    } catch (error) {
+      if (error instanceof GatewayError || error instanceof RangeError) throw error;
+      return this.#unreachable(request, error, projectHeld);
+    }
+    return onceReservation(requestId, held, {
+      settle: (actual) => this.#settleNow(request, limits.length > 0, actual),
+      release: () => this.#releaseNow(request, { project: limits.length > 0, key: keyLimits.length > 0 }),
+    });
+  }
+
+  async standings(scope: SpendScope, budget: BudgetLimits | undefined): Promise<PeriodStanding[]> {
+    const nowMs = this.#now();
+    const limits = scopeBudgetLimits(scope.scope, budget);
+    if (limits.length === 0) return [];
+    if (scope.scope === "key") {
+      const keys = redisKeyBudgetKeys(this.#keyPrefix, scope.keyId);
+      const reply = await this.#call(
+        this.#readKey,
+        [
+          keys.reservations,
+          keys.reservationExpiry,
+          keys.held,
+          ...limits.map((l) => keys.spent(l.period, nowMs)),
+        ],
+        [nowMs],
+        "key budget standing",
+      );
+      return standingsFrom(limits, reply, nowMs);
+    }
+    const agentId = scope.scope === "agent" ? scope.agentId : "";
+    const keys = redisBudgetKeys(this.#keyPrefix, scope.projectId);
+    const spent = spentKeys(keys, limits, agentId, nowMs);
+    const request = { projectId: scope.projectId, agentId, maxCostNanoUsd: 0, requestId: "" };
+    await this.#seedOnce(limits, spent, request, nowMs);
+    const field = heldField(limits[0] as BudgetLimit, agentId);
+    const reply = await this.#call(
+      this.#read,
+      [keys.reservations, keys.reservationExpiry, keys.held, ...spent],
+      [nowMs, field],
+      "budget standing",
+    );
+    return standingsFrom(limits, reply, nowMs);
+  }
+
+  /** Seeds the counters, then holds; a counter found missing (dropped meanwhile) is seeded again, once. */
+  async #reserveProject(request: BudgetReservationRequest, limits: BudgetLimit[], nowMs: number) {
+    const { projectId, agentId, maxCostNanoUsd, requestId } = request;
     const keys = redisBudgetKeys(this.#keyPrefix, projectId);
     const args: Array<string | number> = [
       requestId,
@@ -143,37 +262,94 @@ export class RedisBudgetGuard implements BudgetGuard {
     ];
     for (const limit of limits) args.push(heldField(limit, agentId), limit.limitNanoUsd);
     const spent = spentKeys(keys, limits, agentId, nowMs);
-    let reply: unknown;
-    try {
+    for (let attempt = 0; ; attempt++) {
       await this.#seedOnce(limits, spent, request, nowMs);
       // A reserve that times out here but still lands in Redis holds budget until its TTL lapses.
-      reply = await this.#run(
+      const reply = await this.#run(
         this.#reserve,
         [keys.reservations, keys.reservationExpiry, keys.held, ...spent],
         args,
         "budget reserve",
       );
-    } catch (error) {
-      return this.#unreachable(request, error);
+      if (!Array.isArray(reply)) throw new Error(`unexpected budget reserve reply: ${JSON.stringify(reply)}`);
+      if (reply[0] !== -1) return reply as unknown[];
+      if (attempt > 0) throw new Error("budget reserve: spent counters vanish as soon as they are seeded");
+      for (const key of spent) this.#seeded.delete(key);
     }
-    if (!Array.isArray(reply)) throw new Error(`unexpected budget reserve reply: ${JSON.stringify(reply)}`);
-    if (reply[0] !== 1) {
-      throw budgetExceededError({
-        projectId,
-        agentId,
-        requestMaxCostNanoUsd: maxCostNanoUsd,
+  }
+
+  async #reserveKeyScope(request: BudgetReservationRequest, limits: BudgetLimit[], nowMs: number) {
+    const keys = redisKeyBudgetKeys(this.#keyPrefix, (request.key as BudgetKey).keyId);
+    const reply = await this.#run(
+      this.#reserveKey,
+      [
+        keys.reservations,
+        keys.reservationExpiry,
+        keys.held,
+        ...limits.map((l) => keys.spent(l.period, nowMs)),
+      ],
+      [
+        request.requestId,
+        String(request.maxCostNanoUsd),
         nowMs,
-        standings: limits.map((limit, index) => ({
-          limit,
-          spentNanoUsd: Number(reply[1 + 2 * index]),
-          reservedNanoUsd: Number(reply[2 + 2 * index]),
-        })),
-      });
+        nowMs + this.#reservationTtlMs,
+        this.#reservationTtlMs + 60_000,
+        ...limits.map((limit) => limit.limitNanoUsd),
+      ],
+      "key budget reserve",
+    );
+    if (!Array.isArray(reply))
+      throw new Error(`unexpected key budget reserve reply: ${JSON.stringify(reply)}`);
+    return reply as unknown[];
+  }
+
+  #refusal(request: BudgetReservationRequest, limits: BudgetLimit[], reply: unknown[], nowMs: number) {
+    const standings = limits.map((limit, index) => ({
+      limit,
+      spentNanoUsd: Number(reply[1 + 2 * index]),
+      reservedNanoUsd: Number(reply[2 + 2 * index]),
+    }));
+    for (const standing of standings) {
+      if (!exceeds(standing, request.maxCostNanoUsd)) continue;
+      const resetsAt = budgetWindow(standing.limit.period, nowMs).toMs;
+      tellStanding(
+        this.#onStanding,
+        standingChange(request, standing.limit, standing.spentNanoUsd, resetsAt, true),
+      );
     }
-    return onceReservation(requestId, maxCostNanoUsd, {
-      settle: (actual) => this.#settleNow(request, limits, actual),
-      release: () => this.#releaseNow(request),
+    return budgetExceededError({
+      projectId: request.projectId,
+      agentId: request.agentId,
+      ...(request.key ? { keyName: request.key.keyName, keyId: request.key.keyId } : {}),
+      requestMaxCostNanoUsd: request.maxCostNanoUsd,
+      nowMs,
+      standings,
     });
+  }
+
+  /**
+   * A project or agent budget this process seeded but the policy no longer has: its counters stop
+   * following settles, so they are dropped (best effort) and seeded afresh if the budget returns.
+   */
+  #forgetRemovedBudgets(projectId: string, agentId: string, limits: BudgetLimit[]): void {
+    if (this.#seededScopes.size === 0) return;
+    const stale: string[] = [];
+    for (const scope of ["project", "agent"] as const) {
+      for (const period of ["day", "month"] as const) {
+        if (limits.some((limit) => limit.scope === scope && limit.period === period)) continue;
+        const scopeId = seededScopeId(projectId, scope === "agent" ? agentId : undefined, period);
+        const key = this.#seededScopes.get(scopeId);
+        if (key === undefined) continue;
+        this.#seededScopes.delete(scopeId);
+        this.#seeded.delete(key);
+        stale.push(key);
+      }
+    }
+    if (stale.length === 0) return;
+    // One slot (the project's tag), so one DEL even on a Cluster.
+    withTimeout(this.#client.del(...stale), this.#timeoutMs, "budget counter drop").catch((error: unknown) =>
+      this.#warnUnreachable({ projectId, operation: "drop counters", error: errorMessage(error) }),
+    );
   }
 
   /** Settles still waiting for Redis (for tests and health reporting). */
@@ -208,7 +384,6 @@ export class RedisBudgetGuard implements BudgetGuard {
     nowMs: number,
   ): Promise<void> {
     const spentSince = this.#spentSince;
-    if (!spentSince) return;
     if (nowMs >= this.#pruneSeededAt) this.#pruneSeeded(nowMs);
     const unseeded = limits
       .map((limit, index) => ({ limit, key: spentKeys[index] as string }))
@@ -230,6 +405,10 @@ export class RedisBudgetGuard implements BudgetGuard {
           "budget seed",
         );
         this.#seeded.set(key, window.toMs);
+        this.#seededScopes.set(
+          seededScopeId(projectId, limit.scope === "agent" ? agentId : undefined, limit.period),
+          key,
+        );
         this.#pruneSeededAt = Math.min(this.#pruneSeededAt, window.toMs);
       }),
     );
@@ -243,9 +422,11 @@ export class RedisBudgetGuard implements BudgetGuard {
     }
   }
 
-  #unreachable(request: BudgetReservationRequest, error: unknown): BudgetReservation {
+  #unreachable(request: BudgetReservationRequest, error: unknown, projectHeld: boolean): BudgetReservation {
     this.#warnUnreachable({ projectId: request.projectId, operation: "reserve", error: errorMessage(error) });
     if (this.#failClosed) {
+      // The key scope failed after the project held: free that hold (or it lapses on its own).
+      if (projectHeld) void this.#releaseNow(request, { project: true, key: false });
       throw new GatewayError(
         "GW_ERR_STORE_UNAVAILABLE",
         `Budget check unavailable: the shared budget store (Redis) cannot be reached, and this gateway ` +
@@ -253,29 +434,114 @@ export class RedisBudgetGuard implements BudgetGuard {
         { retryAfterSeconds: 5, details: { project_id: request.projectId }, cause: error },
       );
     }
-    const limits = applicableBudgetLimits(this.#budgets, request.projectId, request.agentId);
     return onceReservation(request.requestId, 0, {
-      settle: (actual) => this.#settleNow(request, limits, actual),
-      release: async () => {},
+      settle: (actual) => this.#settleNow(request, true, actual),
+      release: () => this.#releaseNow(request, { project: projectHeld, key: false }),
     });
   }
 
-  async #settleNow(request: BudgetReservationRequest, limits: BudgetLimit[], actual: number): Promise<void> {
+  /**
+   * Books the cost into every spent counter of the project and agent that exists (not only the
+   * limited ones: a budget set later must not miss it), and into the key's spend.
+   */
+  async #settleNow(
+    request: BudgetReservationRequest,
+    projectLimited: boolean,
+    actual: number,
+  ): Promise<void> {
     const nowMs = this.#now();
-    const keys = redisBudgetKeys(this.#keyPrefix, request.projectId);
-    const spent = spentKeys(keys, limits, request.agentId, nowMs);
-    const settle: PendingSettle = {
-      keys: [keys.reservations, keys.reservationExpiry, keys.held, keys.settled(request.requestId), ...spent],
-      args: [
-        request.requestId,
-        String(actual),
-        nowMs,
-        this.#settledIdTtlMs,
-        ...limits.map((limit) => budgetWindow(limit.period, nowMs).toMs - nowMs + dayMs),
-      ],
+    let projectSettle: PendingSettle | undefined;
+    let keySettle: PendingSettle | undefined;
+    const everyCounter: BudgetLimit[] = (["project", "agent"] as const).flatMap((scope) =>
+      (["day", "month"] as const).map((period) => ({ scope, period, limitNanoUsd: 0 })),
+    );
+    if (
+      projectLimited ||
+      applicableBudgetLimits(this.#policy.budgets(), request.projectId, request.agentId).length > 0
+    ) {
+      const keys = redisBudgetKeys(this.#keyPrefix, request.projectId);
+      projectSettle = {
+        script: this.#settle,
+        keys: [
+          keys.reservations,
+          keys.reservationExpiry,
+          keys.held,
+          keys.settled(request.requestId),
+          ...spentKeys(keys, everyCounter, request.agentId, nowMs),
+        ],
+        args: [
+          request.requestId,
+          String(actual),
+          nowMs,
+          this.#settledIdTtlMs,
+          ...everyCounter.map((limit) => counterTtlMs(limit.period, nowMs)),
+        ],
+      };
+    }
+    if (request.key !== undefined) {
+      const keys = redisKeyBudgetKeys(this.#keyPrefix, request.key.keyId);
+      keySettle = {
+        script: this.#settleKey,
+        keys: [
+          keys.reservations,
+          keys.reservationExpiry,
+          keys.held,
+          keys.booked(request.requestId),
+          keys.spent("day", nowMs),
+          keys.spent("month", nowMs),
+        ],
+        args: [
+          request.requestId,
+          String(actual),
+          nowMs,
+          this.#settledIdTtlMs,
+          counterTtlMs("day", nowMs),
+          counterTtlMs("month", nowMs),
+        ],
+      };
+    }
+    const [projectReply, keyReply] = await Promise.all([
+      projectSettle && this.#sendSettle(request, projectSettle),
+      keySettle && this.#sendSettle(request, keySettle),
+    ]);
+    if (this.#onStanding) this.#tellSettled(request, projectReply, keyReply, nowMs);
+  }
+
+  /**
+   * Each budget set now that this settle counted against, from the counters the scripts returned
+   * (project day, project month, agent day, agent month; key day, key month). A repeat, or a settle
+   * still waiting for Redis, tells nothing.
+   */
+  #tellSettled(
+    request: BudgetReservationRequest,
+    projectReply: unknown,
+    keyReply: unknown,
+    nowMs: number,
+  ): void {
+    const booked = (reply: unknown): reply is unknown[] => Array.isArray(reply) && reply[0] === 1;
+    const counterIndex = (limit: BudgetLimit) =>
+      (limit.scope === "agent" ? 2 : 0) + (limit.period === "month" ? 1 : 0);
+    const tell = (limit: BudgetLimit, spent: number) => {
+      if (spent >= 0)
+        tellStanding(
+          this.#onStanding,
+          standingChange(request, limit, spent, budgetWindow(limit.period, nowMs).toMs),
+        );
     };
+    if (booked(projectReply)) {
+      for (const limit of applicableBudgetLimits(this.#policy.budgets(), request.projectId, request.agentId))
+        tell(limit, Number(projectReply[1 + counterIndex(limit)]));
+    }
+    if (booked(keyReply)) {
+      for (const limit of scopeBudgetLimits("key", request.key?.limits))
+        tell(limit, Number(keyReply[limit.period === "day" ? 1 : 2]));
+    }
+  }
+
+  /** Sends one settle; the script's reply, or undefined when it waits for Redis. */
+  async #sendSettle(request: BudgetReservationRequest, settle: PendingSettle): Promise<unknown> {
     try {
-      await this.#run(this.#settle, settle.keys, settle.args, "budget settle");
+      return await this.#run(settle.script, settle.keys, settle.args, "budget settle");
     } catch (error) {
       this.#warnUnreachable({
         projectId: request.projectId,
@@ -290,18 +556,40 @@ export class RedisBudgetGuard implements BudgetGuard {
           "budgets: too many settles waiting for Redis; the oldest is dropped and its cost not counted",
         );
       }
+      return undefined;
     }
   }
 
-  async #releaseNow(request: BudgetReservationRequest): Promise<void> {
-    const keys = redisBudgetKeys(this.#keyPrefix, request.projectId);
-    try {
-      await this.#run(
-        this.#release,
-        [keys.reservations, keys.reservationExpiry, keys.held],
-        [request.requestId, this.#now()],
-        "budget release",
+  /** Drops the request's holds in the scopes that hold for it; nothing to send for the others. */
+  async #releaseNow(
+    request: BudgetReservationRequest,
+    held: { project: boolean; key: boolean },
+  ): Promise<void> {
+    const releases: Array<Promise<unknown>> = [];
+    if (held.project) {
+      const keys = redisBudgetKeys(this.#keyPrefix, request.projectId);
+      releases.push(
+        this.#run(
+          this.#release,
+          [keys.reservations, keys.reservationExpiry, keys.held],
+          [request.requestId, this.#now()],
+          "budget release",
+        ),
       );
+    }
+    if (held.key && request.key !== undefined) {
+      const key = redisKeyBudgetKeys(this.#keyPrefix, request.key.keyId);
+      releases.push(
+        this.#run(
+          this.#releaseKey,
+          [key.reservations, key.reservationExpiry, key.held],
+          [request.requestId, this.#now()],
+          "key budget release",
+        ),
+      );
+    }
+    try {
+      await Promise.all(releases);
     } catch (error) {
       // The hold lapses on its own after the reservation TTL.
       this.#warnUnreachable({
@@ -324,6 +612,18 @@ export class RedisBudgetGuard implements BudgetGuard {
     return reply;
   }
 
+  /** A read for reporting: bounded like every call, and an unreachable Redis rejects. */
+  async #call(
+    script: RedisScript,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+    what: string,
+  ): Promise<unknown[]> {
+    const reply = await this.#run(script, keys, args, what);
+    if (!Array.isArray(reply)) throw new Error(`unexpected ${what} reply: ${JSON.stringify(reply)}`);
+    return reply as unknown[];
+  }
+
   #flush(): Promise<void> {
     if (this.#flushing !== undefined) return this.#flushing;
     if (this.#pending.length === 0) return Promise.resolve();
@@ -337,7 +637,7 @@ export class RedisBudgetGuard implements BudgetGuard {
     try {
       while (this.#pending.length > 0) {
         const next = this.#pending[0] as PendingSettle;
-        await withTimeout(this.#settle(next.keys, next.args), this.#timeoutMs, "budget settle (retry)");
+        await withTimeout(next.script(next.keys, next.args), this.#timeoutMs, "budget settle (retry)");
         this.#pending.shift();
       }
     } catch {
@@ -353,4 +653,24 @@ function spentKeys(
   nowMs: number,
 ): string[] {
   return limits.map((limit) => keys.spent(limit, agentId, nowMs));
+}
+
+/** Spent counters live one day past their window, so a late settle still finds them. */
+function counterTtlMs(period: BudgetPeriod, nowMs: number): number {
+  return budgetWindow(period, nowMs).toMs - nowMs + dayMs;
+}
+
+function seededScopeId(projectId: string, agentId: string | undefined, period: BudgetPeriod): string {
+  return `${projectId}\u001f${agentId ?? ""}\u001f${agentId === undefined ? "project" : "agent"}\u001f${period}`;
+}
+
+/** A read script's reply {held, spent1, spent2, ...} as one standing per limit. */
+function standingsFrom(limits: BudgetLimit[], reply: unknown[], nowMs: number): PeriodStanding[] {
+  return limits.map((limit, index) => ({
+    period: limit.period,
+    limitNanoUsd: limit.limitNanoUsd,
+    spentNanoUsd: Number(reply[1 + index]),
+    heldNanoUsd: Number(reply[0]),
+    resetsAtMs: budgetWindow(limit.period, nowMs).toMs,
+  }));
 }

@@ -2,7 +2,13 @@ import { once } from "node:events";
 import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisTestServer, startRedisTestCluster } from "../usage/redis-test-server.js";
-import { budgetRequest, raceFixedCost, runBudgetGuardContract, usd } from "./budget-guard.contract.js";
+import {
+  budgetRequest,
+  livePolicy,
+  raceFixedCost,
+  runBudgetGuardContract,
+  usd,
+} from "./budget-guard.contract.js";
 import { runRateLimiterContract } from "./rate-limiter.contract.js";
 import { RedisBudgetGuard } from "./redis-budget-guard.js";
 import { deleteKeysUnder, expectClusterSafeKeys, uniqueKeyPrefix } from "./redis-keys.contract.js";
@@ -70,7 +76,11 @@ describe("governance on a Redis Cluster", () => {
       const guards = await Promise.all(
         [1, 2, 3].map(
           async () =>
-            new RedisBudgetGuard({ client: await harness.open(), keyPrefix: harness.keyPrefix, budgets }),
+            new RedisBudgetGuard({
+              client: await harness.open(),
+              keyPrefix: harness.keyPrefix,
+              policy: livePolicy(budgets),
+            }),
         ),
       );
       const { admitted, settledNanoUsd } = await raceFixedCost(guards, {
@@ -96,13 +106,13 @@ describe("governance on a Redis Cluster", () => {
         new RedisBudgetGuard({
           client: await harness.open(),
           keyPrefix: harness.keyPrefix,
-          budgets,
+          policy: livePolicy(budgets),
           now: () => nowMs,
         }),
         new RedisBudgetGuard({
           client: await harness.open(),
           keyPrefix: harness.keyPrefix,
-          budgets,
+          policy: livePolicy(budgets),
           now: () => nowMs,
         }),
       ];

@@ -28,14 +28,16 @@ export async function deleteKeysUnder(client: Redis | Cluster, prefix: string): 
 
 /**
  * The Redis Cluster rules of the scale-out issue: each key carries its
- * project's (or client key's) hash tag right after the prefix, so every key a script touches
+ * project's (or managed key's) hash tag right after the prefix, so every key a script touches
  * shares one slot, and each key expires, so nothing piles up for ever.
  */
 export async function expectClusterSafeKeys(client: Redis | Cluster, prefix: string): Promise<string[]> {
   const keys = await keysUnder(client, prefix);
   for (const key of keys) {
-    // A managed client key's counters carry the key's own tag, {k:<key id>}.
-    expect(key.slice(prefix.length)).toMatch(/^\{[pk]:[A-Za-z0-9._:-]+\}:(budget|ratelimit):/);
+    // A managed key's counters carry the key's own tag, {k:<key id>}: its rate limits, budget and spend.
+    expect(key.slice(prefix.length)).toMatch(
+      /^(\{[pk]:[A-Za-z0-9._:-]+\}:(budget|ratelimit):|\{k:[A-Za-z0-9._:-]+\}:key-(budget|spend):)/,
+    );
     expect(await client.pttl(key), `${key} has a TTL`).toBeGreaterThan(0);
   }
   return keys;

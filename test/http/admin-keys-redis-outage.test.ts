@@ -57,12 +57,13 @@ describeWithRedis("managed keys through a Redis outage", () => {
     expect(revoke.status).toBe(503);
     // The last view stays in force: the key still works, listing still answers.
     expect(await modelsStatus(secret)).toBe(200);
-    expect((await admin("GET", "/admin/keys")).body.data.map((key: { name: string }) => key.name)).toEqual([
-      "before-outage",
-      "env-key-1",
-      "env-key-2",
-      "env-key-3",
-    ]);
+    const listing = (await admin("GET", "/admin/keys")).body.data as Array<{ name: string; spend: unknown }>;
+    // Its spend lives in Redis too: unknown (null) until Redis answers, never a made-up zero.
+    expect(listing.find((key) => key.name === "before-outage")?.spend).toEqual({
+      today_usd: null,
+      month_usd: null,
+    });
+    expect(listing.map((key) => key.name)).toEqual(["before-outage", "env-key-1", "env-key-2", "env-key-3"]);
 
     // The live view's next poll (every 500 ms) meets the outage and says so once.
     await expect

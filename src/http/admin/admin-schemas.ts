@@ -142,7 +142,9 @@ export const keyViewSchema = z.strictObject({
   /** `lgw_…` and the secret's last 4 characters; null for keys from the environment or config file. */
   secret_hint: z.string().nullable(),
   source: z.enum(["admin", "config"]),
-  spend: z.strictObject({ today_usd: z.number(), month_usd: z.number() }),
+  spend: z
+    .strictObject({ today_usd: z.number().nullable(), month_usd: z.number().nullable() })
+    .describe("spent in the current UTC day and month; null while the spend store cannot be read"),
 });
 
 export const keyWithSecretSchema = z.strictObject({

@@ -26,7 +26,8 @@ export async function keyView(entry: AdminKey, spend: SpendReader, nowMs: number
     };
   }
   const { key } = entry;
-  const spent = await spend.keySpend(key.id, nowMs);
+  // A listing keeps answering while the spend store (Redis) is down: the spend is then unknown, not zero.
+  const spent = await spend.keySpend(key.id, nowMs).catch(() => undefined);
   return {
     id: key.id,
     name: key.name,
@@ -42,7 +43,7 @@ export async function keyView(entry: AdminKey, spend: SpendReader, nowMs: number
     revoked_at: isoOrNull(key.revokedAtMs),
     secret_hint: key.secretHint,
     source: "admin",
-    spend: { today_usd: spent.todayUsd, month_usd: spent.monthUsd },
+    spend: { today_usd: spent?.todayUsd ?? null, month_usd: spent?.monthUsd ?? null },
   };
 }
 
