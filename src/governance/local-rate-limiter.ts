@@ -1,14 +1,12 @@
 import type { GovernancePolicy } from "./governance-policy.js";
 import {
   type ApplicableRateLimit,
-  applicableRateLimits,
   assertTokenCount,
-  limitTooSmallFor,
+  limitsToCount,
   type RateLimiter,
   type RateLimitRequest,
   rateLimitedError,
   rateWindow,
-  requestTooLargeError,
   settleDelta,
 } from "./rate-limiter.js";
 import { defaultTokenReservationTtlMs, TokenReservations } from "./token-reservations.js";
@@ -35,17 +33,9 @@ export class LocalRateLimiter implements RateLimiter {
   }
 
   async check(request: RateLimitRequest, estimateTokens?: () => Promise<number>): Promise<void> {
-    const limits = applicableRateLimits(this.#policy.rateLimits(), request);
-    const countsTokens = estimateTokens !== undefined && limits.some((limit) => limit.kind === "tpm");
-    const counted = countsTokens ? limits : limits.filter((limit) => limit.kind === "rpm");
-    if (counted.length === 0) return;
-    let estimate = 0;
-    if (countsTokens) {
-      estimate = await estimateTokens();
-      assertTokenCount(estimate);
-      const tooSmall = limitTooSmallFor(counted, estimate);
-      if (tooSmall) throw requestTooLargeError(request, tooSmall, estimate, this.#now());
-    }
+    const counting = await limitsToCount(this.#policy, request, estimateTokens, this.#now);
+    if (!counting) return;
+    const { counted, countsTokens, estimate } = counting;
     // Synchronous from here on: no other request runs between the checks and the counting.
     const nowMs = this.#now();
     this.#roll(nowMs);

@@ -1,5 +1,6 @@
 import type { KeyLimits, RateLimitConfig } from "../config/gateway-config.js";
 import { GatewayError } from "../core/gateway-error.js";
+import type { GovernancePolicy } from "./governance-policy.js";
 
 export interface RateLimitRequest {
   projectId: string;
@@ -194,4 +195,27 @@ export function limitTooSmallFor(
   estimate: number,
 ): ApplicableRateLimit | undefined {
   return limits.find((limit) => limit.kind === "tpm" && estimate > limit.limit);
+}
+
+/**
+ * The limits a request is counted against now, and its estimated tokens: undefined when none
+ * applies. Tokens are estimated (which costs CPU) only when a tokens-per-minute limit applies, and
+ * a request larger than such a limit as a whole is refused here, since waiting cannot admit it.
+ */
+export async function limitsToCount(
+  policy: GovernancePolicy,
+  request: RateLimitRequest,
+  estimateTokens: (() => Promise<number>) | undefined,
+  now: () => number,
+): Promise<{ counted: ApplicableRateLimit[]; countsTokens: boolean; estimate: number } | undefined> {
+  const limits = applicableRateLimits(policy.rateLimits(), request);
+  const countsTokens = estimateTokens !== undefined && limits.some((limit) => limit.kind === "tpm");
+  const counted = countsTokens ? limits : limits.filter((limit) => limit.kind === "rpm");
+  if (counted.length === 0) return undefined;
+  if (!countsTokens) return { counted, countsTokens, estimate: 0 };
+  const estimate = await estimateTokens();
+  assertTokenCount(estimate);
+  const tooSmall = limitTooSmallFor(counted, estimate);
+  if (tooSmall) throw requestTooLargeError(request, tooSmall, estimate, now());
+  return { counted, countsTokens, estimate };
 }

@@ -7,15 +7,13 @@ import {
 import type { GovernancePolicy } from "./governance-policy.js";
 import {
   type ApplicableRateLimit,
-  applicableRateLimits,
   assertTokenCount,
-  limitTooSmallFor,
+  limitsToCount,
   type RateLimiter,
   type RateLimitRequest,
   rateLimitedError,
   rateWindow,
   rateWindowMs,
-  requestTooLargeError,
   settleDelta,
 } from "./rate-limiter.js";
 import { rateLimitSlot, redisRateLimitKey } from "./redis-rate-limit-keys.js";
@@ -104,17 +102,9 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async check(request: RateLimitRequest, estimateTokens?: () => Promise<number>): Promise<void> {
-    const limits = applicableRateLimits(this.#policy.rateLimits(), request);
-    const countsTokens = estimateTokens !== undefined && limits.some((limit) => limit.kind === "tpm");
-    const counted = countsTokens ? limits : limits.filter((limit) => limit.kind === "rpm");
-    if (counted.length === 0) return;
-    let estimate = 0;
-    if (countsTokens) {
-      estimate = await estimateTokens();
-      assertTokenCount(estimate);
-      const tooSmall = limitTooSmallFor(counted, estimate);
-      if (tooSmall) throw requestTooLargeError(request, tooSmall, estimate, this.#now());
-    }
+    const counting = await limitsToCount(this.#policy, request, estimateTokens, this.#now);
+    if (!counting) return;
+    const { counted, estimate } = counting;
     const nowMs = this.#now();
     const { index, endMs } = rateWindow(nowMs);
     const ttlMs = endMs - nowMs + rateWindowMs;
