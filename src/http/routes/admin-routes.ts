@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { KeyLimits } from "../../config/gateway-config.js";
 import type { Gateway } from "../../gateway/gateway.js";
@@ -16,9 +16,8 @@ import {
 } from "../admin/admin-schemas.js";
 import { budgetEntryView, keyView } from "../admin/admin-views.js";
 import { parseAdminInput } from "../admin/parse-admin-input.js";
-import { fastifyMessage } from "../fastify-error-message.js";
-import { noteFailure } from "../note-failure.js";
-import { openAiErrorBody, renderOpenAiError } from "../openai/openai-error.js";
+import { openAiErrorBody } from "../openai/openai-error.js";
+import { useOpenAiErrorEnvelope } from "../openai/use-openai-error-envelope.js";
 
 /**
  * The admin API under /admin (managed client keys, stored budgets and
@@ -30,28 +29,7 @@ import { openAiErrorBody, renderOpenAiError } from "../openai/openai-error.js";
 export async function registerAdminRoutes(app: FastifyInstance, gateway: Gateway): Promise<void> {
   await app.register(
     async (scope) => {
-      scope.setErrorHandler((error: FastifyError, request, reply) => {
-        if (error.statusCode && error.statusCode < 500 && error.code?.startsWith("FST_")) {
-          noteFailure(request, error, "GW_ERR_INVALID_REQUEST");
-          return reply
-            .code(error.statusCode)
-            .send(openAiErrorBody("GW_ERR_INVALID_REQUEST", fastifyMessage(error), "body"));
-        }
-        const rendered = renderOpenAiError(error);
-        noteFailure(request, error);
-        return reply.code(rendered.status).send(rendered.body);
-      });
-      scope.setNotFoundHandler((request, reply) => {
-        request.errorCode = "GW_ERR_INVALID_REQUEST";
-        return reply
-          .code(404)
-          .send(
-            openAiErrorBody(
-              "GW_ERR_INVALID_REQUEST",
-              `Unknown endpoint: ${request.method} ${request.url.split("?")[0]}`,
-            ),
-          );
-      });
+      useOpenAiErrorEnvelope(scope, { fastifyErrorParam: "body" });
       // rotate and revoke take no body: one sent empty with a JSON content type (as some clients do)
       // is no body, not a parse error. Anything else gets Fastify's parser, prototype poisoning refused.
       const parseJson = scope.getDefaultJsonParser("error", "error");
