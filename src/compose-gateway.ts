@@ -156,7 +156,14 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     );
   }
   // The admin API's `standing` and `spend` read the guards' counters and the key ledger, as get_usage does.
-  const admin = new GovernanceAdmin({ settings, clientKeys, config, spend: governance.spend, logger });
+  const admin = new GovernanceAdmin({
+    settings,
+    clientKeys,
+    config,
+    spend: governance.spend,
+    rateLimiter: governance.rateLimiter,
+    logger,
+  });
   const keptConfig = {
     ...config,
     clientKeys: config.clientKeys.map((entry) => ({ ...entry, key: "[hashed]" })),

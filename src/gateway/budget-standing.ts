@@ -1,6 +1,7 @@
 import type { BudgetLimits } from "../config/gateway-config.js";
 import { GatewayError } from "../core/gateway-error.js";
 import type { GovernancePolicy } from "../governance/governance-policy.js";
+import type { RateLimiter, RateLimitScope, RateLimitStanding } from "../governance/rate-limiter.js";
 import type { BudgetStanding, SpendReader } from "../governance/spend-reader.js";
 import type { Principal } from "./principal.js";
 
@@ -12,6 +13,16 @@ export interface BudgetStandingView {
   /** Held by requests in flight (their estimated maximum), not booked yet. */
   held_usd: number;
   /** ISO-8601 UTC: the end of the UTC day or month. */
+  resets_at: string;
+}
+
+/** One rate limit in the current UTC minute, as get_usage and the admin API show it. */
+export interface RateLimitStandingView {
+  scope: RateLimitScope;
+  limit: "requests_per_minute" | "tokens_per_minute";
+  allowed: number;
+  used: number;
+  /** ISO-8601 UTC: the end of the current minute. */
   resets_at: string;
 }
 
@@ -28,11 +39,14 @@ export interface UsageBudgets {
     standing: BudgetStandingView[];
     spend: { today_usd: number; month_usd: number };
   };
+  /** The requests and tokens per minute limits of the same scopes, this minute. */
+  rate_standing: RateLimitStandingView[];
 }
 
 /** Reads the standings; an unreachable budget store is said as such, like the usage store. */
 export async function readUsageBudgets(
   reader: SpendReader,
+  rateLimiter: RateLimiter,
   policy: GovernancePolicy,
   request: { projectId: string; agentId?: string },
   principal: Principal | undefined,
@@ -48,7 +62,13 @@ export async function readUsageBudgets(
   const view = async (scope: Parameters<SpendReader["standing"]>[0], limits: BudgetLimits | undefined) =>
     (await reader.standing(scope, periodsOf(limits), nowMs)).map(standingView);
   try {
-    const [projectStanding, agentStanding, key] = await Promise.all([
+    const keyId = principal?.keyId;
+    const rateScopes: RateLimitScope[] = [
+      "project",
+      ...(agentId !== undefined ? (["agent"] as const) : []),
+      ...(keyId !== undefined ? (["key"] as const) : []),
+    ];
+    const [projectStanding, agentStanding, key, rateLimits] = await Promise.all([
       view({ scope: "project", projectId }, project),
       agentId === undefined ? undefined : view({ scope: "agent", projectId, agentId }, agentBudget),
       principal?.keyId === undefined
@@ -57,6 +77,14 @@ export async function readUsageBudgets(
             view({ scope: "key", keyId: principal.keyId }, principal.limits),
             reader.keySpend(principal.keyId, nowMs),
           ]),
+      rateLimiter.standing(
+        {
+          projectId,
+          agentId: agentId ?? "",
+          ...(keyId !== undefined ? { keyId, keyLimits: principal?.limits ?? {} } : {}),
+        },
+        rateScopes,
+      ),
     ]);
     return {
       project: projectStanding,
@@ -73,6 +101,7 @@ export async function readUsageBudgets(
             },
           }
         : {}),
+      rate_standing: rateLimits.map(rateLimitStandingView),
     };
   } catch (error) {
     if (error instanceof GatewayError || error instanceof RangeError) throw error;
@@ -98,6 +127,16 @@ function standingView(standing: BudgetStanding): BudgetStandingView {
     limit_usd: standing.limitUsd,
     spent_usd: standing.spentUsd,
     held_usd: standing.heldUsd,
+    resets_at: new Date(standing.resetsAtMs).toISOString(),
+  };
+}
+
+export function rateLimitStandingView(standing: RateLimitStanding): RateLimitStandingView {
+  return {
+    scope: standing.scope,
+    limit: standing.kind === "rpm" ? "requests_per_minute" : "tokens_per_minute",
+    allowed: standing.limit,
+    used: standing.used,
     resets_at: new Date(standing.resetsAtMs).toISOString(),
   };
 }

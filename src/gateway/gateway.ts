@@ -377,7 +377,7 @@ export class Gateway {
     assertMayActFor(principal, request.projectId);
     const [report, budgets] = await Promise.all([
       getUsage(this.dependencies.store, () => this.booker.flush(), request),
-      readUsageBudgets(this.spend, this.policy, request, principal),
+      readUsageBudgets(this.spend, this.dependencies.rateLimiter, this.policy, request, principal),
     ]);
     return { ...report, budgets };
   }

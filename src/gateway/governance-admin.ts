@@ -9,6 +9,7 @@ import {
   secretDigest,
   secretHint,
 } from "../governance/managed-key-secret.js";
+import type { RateLimiter, RateLimitStanding } from "../governance/rate-limiter.js";
 import type { BudgetStanding, SpendReader, SpendScope } from "../governance/spend-reader.js";
 import type { ClientKeys } from "./client-keys.js";
 import type { Principal } from "./principal.js";
@@ -51,6 +52,7 @@ export interface BudgetEntry {
   limits: KeyLimits;
   source: "config" | "admin" | "both";
   standing: BudgetStanding[];
+  rateStanding: RateLimitStanding[];
 }
 
 export interface GovernanceAdminOptions {
@@ -58,6 +60,7 @@ export interface GovernanceAdminOptions {
   clientKeys: ClientKeys;
   config: Pick<GatewayConfig, "budgets" | "rateLimits">;
   spend: SpendReader;
+  rateLimiter: RateLimiter;
   logger: Logger;
   now?: () => number;
 }
@@ -255,6 +258,9 @@ export class GovernanceAdmin {
       limits,
       source: hasConfigured && hasStored ? "both" : hasStored ? "admin" : "config",
       standing: await this.spend.standing(scope, budgetOf(limits), this.now()),
+      rateStanding: await this.options.rateLimiter.standing({ projectId, agentId: agentId ?? "" }, [
+        scope.scope,
+      ]),
     };
   }
 
@@ -267,6 +273,10 @@ export class GovernanceAdmin {
       limits: key.limits,
       source: "admin",
       standing: await this.spend.standing({ scope: "key", keyId: key.id }, budgetOf(key.limits), this.now()),
+      rateStanding: await this.options.rateLimiter.standing(
+        { projectId: "", agentId: "", keyId: key.id, keyLimits: key.limits },
+        ["key"],
+      ),
     };
   }
 

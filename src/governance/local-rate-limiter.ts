@@ -2,9 +2,12 @@ import type { GovernancePolicy } from "./governance-policy.js";
 import {
   type ApplicableRateLimit,
   assertTokenCount,
+  limitsInScopes,
   limitsToCount,
   type RateLimiter,
   type RateLimitRequest,
+  type RateLimitScope,
+  type RateLimitStanding,
   rateLimitedError,
   rateWindow,
   settleDelta,
@@ -87,6 +90,17 @@ export class LocalRateLimiter implements RateLimiter {
     for (const key of reservation.scopes) {
       this.#counts.set(key, Math.max(0, (this.#counts.get(key) ?? 0) + delta));
     }
+  }
+
+  async standing(request: RateLimitRequest, scopes: readonly RateLimitScope[]): Promise<RateLimitStanding[]> {
+    const nowMs = this.#now();
+    this.#roll(nowMs);
+    const { endMs } = rateWindow(nowMs);
+    return limitsInScopes(this.#policy, request, scopes).map((limit) => ({
+      ...limit,
+      used: this.#counts.get(counterKey(request, limit)) ?? 0,
+      resetsAtMs: endMs,
+    }));
   }
 
   /** A new minute starts every count afresh. */

@@ -344,5 +344,29 @@ export function runRateLimiterContract(name: string, createHarness: () => Promis
       // acme's own count was settled too: 100 used, 700 left.
       expect((await checkMany(limiter, repeat(coder, 2), 700)).admitted).toBe(1);
     });
+
+    it("tells where each limit of the asked scopes stands this minute, counting nothing", async () => {
+      const limiter = await open({
+        projects: { acme: { projectRpm: 5, projectTpm: 1_000, agentRpm: 3 } },
+      });
+      const key = { keyId: "key_std", keyLimits: { requestsPerMinute: 4 } };
+      const settled = await reserve(limiter, { ...planner, ...key }, 300);
+      await limiter.settle(settled, 450);
+      await reserve(limiter, coder, 200);
+      const minuteEnd = Date.UTC(2026, 2, 14, 12, 1, 0);
+      const project = await limiter.standing(planner, ["project"]);
+      expect(project).toEqual([
+        { scope: "project", kind: "rpm", limit: 5, used: 2, resetsAtMs: minuteEnd },
+        { scope: "project", kind: "tpm", limit: 1_000, used: 650, resetsAtMs: minuteEnd },
+      ]);
+      expect(await limiter.standing({ ...planner, ...key }, ["agent", "key"])).toEqual([
+        { scope: "agent", kind: "rpm", limit: 3, used: 1, resetsAtMs: minuteEnd },
+        { scope: "key", kind: "rpm", limit: 4, used: 1, resetsAtMs: minuteEnd },
+      ]);
+      // Reading twice counted nothing; a new minute reads zero.
+      expect(await limiter.standing(planner, ["project"])).toEqual(project);
+      nowMs += 60_000;
+      expect((await limiter.standing(planner, ["project"])).map((limit) => limit.used)).toEqual([0, 0]);
+    });
   });
 }

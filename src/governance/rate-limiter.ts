@@ -40,6 +40,17 @@ export interface RateLimiter {
   settle(requestId: string, tokens: number): Promise<void>;
   release(requestId: string): Promise<void>;
   addBookedTokens(requestId: string, tokens: number): void;
+  /**
+   * Where the limits of `request` in the listed scopes stand this minute (the admin API,
+   * get_usage). Reads only; a store that cannot be read rejects.
+   */
+  standing(request: RateLimitRequest, scopes: readonly RateLimitScope[]): Promise<RateLimitStanding[]>;
+}
+
+/** One rate limit in the current UTC minute: what it allows, what is used, when it starts afresh. */
+export interface RateLimitStanding extends ApplicableRateLimit {
+  used: number;
+  resetsAtMs: number;
 }
 
 export type RateLimitScope = "project" | "agent" | "key";
@@ -218,4 +229,13 @@ export async function limitsToCount(
   const tooSmall = limitTooSmallFor(counted, estimate);
   if (tooSmall) throw requestTooLargeError(request, tooSmall, estimate, now());
   return { counted, countsTokens, estimate };
+}
+
+/** The limits of `request` in `scopes`, as `standing` reports them. */
+export function limitsInScopes(
+  policy: GovernancePolicy,
+  request: RateLimitRequest,
+  scopes: readonly RateLimitScope[],
+): ApplicableRateLimit[] {
+  return applicableRateLimits(policy.rateLimits(), request).filter((limit) => scopes.includes(limit.scope));
 }

@@ -8,9 +8,12 @@ import type { GovernancePolicy } from "./governance-policy.js";
 import {
   type ApplicableRateLimit,
   assertTokenCount,
+  limitsInScopes,
   limitsToCount,
   type RateLimiter,
   type RateLimitRequest,
+  type RateLimitScope,
+  type RateLimitStanding,
   rateLimitedError,
   rateWindow,
   rateWindowMs,
@@ -69,6 +72,7 @@ interface CountedTokens {
  * counter would turn a Redis outage into a gateway outage.
  */
 export class RedisRateLimiter implements RateLimiter {
+  readonly #client: GovernanceRedisClient;
   readonly #keyPrefix: string;
   readonly #policy: GovernancePolicy;
   readonly #timeoutMs: number;
@@ -81,6 +85,7 @@ export class RedisRateLimiter implements RateLimiter {
 
   constructor(options: RedisRateLimiterOptions) {
     assertKeyPrefix(options.keyPrefix);
+    this.#client = options.client;
     this.#keyPrefix = options.keyPrefix;
     this.#policy = options.policy;
     this.#timeoutMs = options.operationTimeoutMs ?? 500;
@@ -156,6 +161,25 @@ export class RedisRateLimiter implements RateLimiter {
 
   async release(requestId: string): Promise<void> {
     await this.#replace(requestId, 0);
+  }
+
+  async standing(request: RateLimitRequest, scopes: readonly RateLimitScope[]): Promise<RateLimitStanding[]> {
+    const nowMs = this.#now();
+    const { index, endMs } = rateWindow(nowMs);
+    const limits = limitsInScopes(this.#policy, request, scopes);
+    // One GET per counter: on a Cluster a project's and a key's counters live in different slots.
+    const counts = await withTimeout(
+      Promise.all(
+        limits.map((limit) => this.#client.get(redisRateLimitKey(this.#keyPrefix, request, limit, index))),
+      ),
+      this.#timeoutMs,
+      "rate limit standing",
+    );
+    return limits.map((limit, position) => ({
+      ...limit,
+      used: Number(counts[position] ?? 0),
+      resetsAtMs: endMs,
+    }));
   }
 
   async #replace(requestId: string, tokens: number): Promise<void> {

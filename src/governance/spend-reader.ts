@@ -1,5 +1,5 @@
 import type { BudgetLimits } from "../config/gateway-config.js";
-import { type BudgetPeriod, budgetWindow } from "./budget-limits.js";
+import type { BudgetPeriod } from "./budget-limits.js";
 
 /** What one budget period of a project, agent or key stands at now. */
 export interface BudgetStanding {
@@ -17,30 +17,10 @@ export type SpendScope =
   | { scope: "agent"; projectId: string; agentId: string }
   | { scope: "key"; keyId: string };
 
-/**
- * Spend and standing as the admin API shows them.
- * TODO(budgets helper, issue 18): replace `zeroSpendReader` in compose-gateway.ts with the budget
- * guards' reader (booked spend from the usage store, holds from the guard); until then every
- * standing reads zero spent and zero held.
- */
+/** Spend and standing as the admin API and get_usage show them (the guards' reader fills them). */
 export interface SpendReader {
   /** A managed key's spend in the current UTC day and month. */
   keySpend(keyId: string, nowMs: number): Promise<{ todayUsd: number; monthUsd: number }>;
   /** One element per budget period the limits set (day first). */
   standing(scope: SpendScope, budget: BudgetLimits, nowMs: number): Promise<BudgetStanding[]>;
 }
-
-export const zeroSpendReader: SpendReader = {
-  keySpend: async () => ({ todayUsd: 0, monthUsd: 0 }),
-  standing: async (_scope, budget, nowMs) => {
-    const periods: Array<[BudgetPeriod, number | undefined]> = [
-      ["day", budget.dailyUsd],
-      ["month", budget.monthlyUsd],
-    ];
-    return periods.flatMap(([period, limitUsd]) =>
-      limitUsd === undefined
-        ? []
-        : [{ period, limitUsd, spentUsd: 0, heldUsd: 0, resetsAtMs: budgetWindow(period, nowMs).toMs }],
-    );
-  },
-};

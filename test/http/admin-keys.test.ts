@@ -550,6 +550,18 @@ describe("the admin API: managed client keys, used on every door", () => {
     const limited = await send();
     expect(limited.status).toBe(429);
     expect(limited.body.error?.code).toBe("GW_ERR_RATE_LIMITED");
+    // The limit's state is visible: to the admin, and to the project in its usage.
+    const minuteEnd = new Date((Math.floor(Date.now() / 60_000) + 1) * 60_000).toISOString();
+    const standing = [
+      { scope: "project", limit: "requests_per_minute", allowed: 2, used: 2, resets_at: minuteEnd },
+    ];
+    expect((await admin("GET", "/admin/budgets?project=proj-runtime")).body.data[0]).toMatchObject({
+      scope: "project",
+      project_id: "proj-runtime",
+      rate_standing: standing,
+    });
+    const usage = await admin("GET", "/v1/usage?project_id=proj-runtime&period=day");
+    expect(usage.body.budgets.rate_standing).toEqual(standing);
     await admin("DELETE", "/admin/budgets/projects/proj-runtime");
     expect((await send()).status).toBe(200);
   }, 20_000);

@@ -196,6 +196,7 @@ describe("a managed key's spend and budget without a budget of the project", () 
           standing: [],
           spend: { today_usd: requestCostUsd, month_usd: requestCostUsd },
         },
+        rate_standing: [],
       });
     } finally {
       await second.close();

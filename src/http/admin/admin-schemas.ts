@@ -172,6 +172,16 @@ export const budgetEntrySchema = z.strictObject({
       resets_at: instant,
     }),
   ),
+  /** Where the scope's requests and tokens per minute limits stand in the current minute. */
+  rate_standing: z.array(
+    z.strictObject({
+      scope: z.enum(["project", "agent", "key"]),
+      limit: z.enum(["requests_per_minute", "tokens_per_minute"]),
+      allowed: z.number().int(),
+      used: z.number().int(),
+      resets_at: instant,
+    }),
+  ),
 });
 
 export const errorBodySchema = z.strictObject({

@@ -1,4 +1,5 @@
 import type { KeyLimits } from "../../config/gateway-config.js";
+import { rateLimitStandingView } from "../../gateway/budget-standing.js";
 import type { AdminKey, BudgetEntry } from "../../gateway/governance-admin.js";
 import type { SpendReader } from "../../governance/spend-reader.js";
 import type { BudgetEntryView, KeyView } from "./admin-schemas.js";
@@ -63,6 +64,7 @@ export function budgetEntryView(entry: BudgetEntry): BudgetEntryView {
       held_usd: standing.heldUsd,
       resets_at: new Date(standing.resetsAtMs).toISOString(),
     })),
+    rate_standing: entry.rateStanding.map(rateLimitStandingView),
   };
 }
 
