@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
+import { AdminApiError, type CommandIo } from "./cli/admin-client.js";
+import { budgetsCommand } from "./cli/budgets-command.js";
 import { checkConfigCommand } from "./cli/check-config-command.js";
 import { countTokensCommand } from "./cli/count-tokens-command.js";
+import { keysCommand } from "./cli/keys-command.js";
 import { modelsCommand } from "./cli/models-command.js";
 import { CliUsageError } from "./cli/parse-flags.js";
 import { usageCommand } from "./cli/usage-command.js";
@@ -25,13 +28,38 @@ const usage = `Usage: llm-gateway [command]
                               count the tokens of TEXT (or stdin) for a model (default gpt-4)
   check-config                validate the configuration and print it with secrets masked
 
+  keys create --name N --projects a,b|'*' [--agents x,y] [--models fast,gpt-4.1]
+              [--daily-usd 5] [--monthly-usd 50] [--rpm 60] [--tpm 100000]
+              [--expires-in 30d | --expires-at ISO] [--metadata k=v ...]
+                              create a client key; its secret is printed once, never again
+  keys list [--all]           client keys: projects, budget, spend today and this month, expiry, status
+                              (--all: revoked keys too)
+  keys revoke ID              refuse a key from now on, on every replica
+  keys rotate ID              give a key a new secret (printed once); the old one is refused at once
+  budgets set --project P [--agent A] [--daily-usd D] [--monthly-usd M] [--rpm R] [--tpm T]
+                              set a project's or agent's budget and limits at runtime (none clears one)
+  budgets show [--project P]  spent vs limit, held and reset time per project, agent and key
+
+  keys and budgets call the running gateway's admin API: --url (default
+  http://$LLM_GATEWAY_HOST:$LLM_GATEWAY_PORT), with the admin key (a client key with projects *)
+  from LLM_GATEWAY_ADMIN_KEY (--admin-key works but shows in ps). --json prints the API's answer.
+
 Configuration comes from the environment and LLM_GATEWAY_CONFIG (see README.md).`;
+
+/** The process, for the commands that talk to a running gateway. */
+const commandIo: CommandIo = {
+  env: process.env,
+  warn: (line) => process.stderr.write(`${line}\n`),
+  now: () => Date.now(),
+};
 
 const oneShotCommands: Record<string, (args: string[], config: GatewayConfig) => Promise<string> | string> = {
   usage: usageCommand,
   models: (_args, config) => modelsCommand(config),
   "count-tokens": (args, config) => countTokensCommand(args, config, readStdin),
   "check-config": (_args, config) => checkConfigCommand(config),
+  keys: (args, config) => keysCommand(args, config, commandIo),
+  budgets: (args, config) => budgetsCommand(args, config, commandIo),
 };
 
 async function main(argv: string[]): Promise<void> {
@@ -60,7 +88,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${await oneShot(argv.slice(1), config)}\n`);
     } catch (error) {
       const isUsage = error instanceof CliUsageError;
-      const isExpected = isUsage || isGatewayError(error);
+      const isExpected = isUsage || isGatewayError(error) || error instanceof AdminApiError;
       process.stderr.write(
         `llm-gateway ${command}: ${error instanceof Error && isExpected ? error.message : String(error)}\n`,
       );
