@@ -1,6 +1,10 @@
 // @ts-check
+import { ApiError, currentKey, getJson, useKey } from "./api.js";
+import { loadBudgets, setUpBudgetsView } from "./budgets-view.js";
 import { renderColumnChart, shareBar } from "./charts.js";
+import { appendNote, element, fillRows, fillSelect, tableRow } from "./dom.js";
 import { formatCompact, formatCount, formatTimeUtc, formatUsd, formatUsdTick } from "./format.js";
+import { loadKeys, setUpKeysView } from "./keys-view.js";
 import { bucketLabel, timeline } from "./timeline.js";
 
 /**
@@ -14,8 +18,6 @@ import { bucketLabel, timeline } from "./timeline.js";
  *   groups: Array<{ name: string, models: ChainEntry[] }>, failovers: Failover[], circuitTransitions: Transition[] }} Status
  */
 
-/** Kept for the browser tab's life only: a key is a credential, and the page may be on a shared screen. */
-const keyStorageName = "llm-gateway-dashboard-key";
 /** Projects beyond this many are in the picker but not in the by-project table (one request each per refresh). */
 const maxProjectsInTable = 25;
 /** The newest this many failovers and transitions are listed; the gateway keeps a few more. */
@@ -32,77 +34,84 @@ let timer = /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined)
 /** Bumped by every refresh, so an answer that arrives after the user changed the view is dropped. */
 let generation = 0;
 
-class ApiError extends Error {
-  /** @param {number} status @param {string} message */
-  constructor(status, message) {
-    super(message);
-    this.status = status;
-  }
-}
+/** @typedef {"usage" | "keys" | "budgets"} View */
 
-/**
- * GET one of the gateway's /v1 endpoints, with the entered client key.
- * @param {string} path relative to /v1
- * @param {Record<string, string>} [query]
- */
-async function getJson(path, query = {}) {
-  const url = new URL(`../v1/${path}`, document.baseURI);
-  for (const [name, value] of Object.entries(query)) if (value) url.searchParams.set(name, value);
-  const key = sessionStorage.getItem(keyStorageName);
-  const response = await fetch(url, {
-    headers: key ? { authorization: `Bearer ${key}` } : {},
-    cache: "no-store",
-    // A hung gateway must not stall the refresh loop for good.
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = await response.json().catch(() => undefined);
-  if (!response.ok) {
-    throw new ApiError(response.status, body?.error?.message ?? `${response.status} ${response.statusText}`);
-  }
-  return body;
+/** @returns {View} the view the address names: `#keys`, `#budgets`, else usage */
+function viewOfAddress() {
+  const view = location.hash.slice(1);
+  return view === "keys" || view === "budgets" ? view : "usage";
 }
 
 async function refresh() {
   clearTimeout(timer);
   const current = ++generation;
+  const isCurrent = () => current === generation;
+  const view = viewOfAddress();
   try {
-    const { projects } = /** @type {{ projects: string[] }} */ (await getJson("projects"));
-    if (current !== generation) return;
-    if (!projects.includes(state.project)) state.project = projects[0] ?? "";
-    const period = state.period;
-    const usageOf = (/** @type {string} */ project_id, agent_id = "") =>
-      /** @type {Promise<UsageReport>} */ (getJson("usage", { project_id, period, agent_id }));
-    const tabled = projects.slice(0, maxProjectsInTable);
-    const [status, selected, filtered, ...perProject] = await Promise.all([
-      /** @type {Promise<Status>} */ (getJson("status")),
-      state.project ? usageOf(state.project) : undefined,
-      state.project && state.agent ? usageOf(state.project, state.agent) : undefined,
-      ...tabled.map((project) => (project === state.project ? undefined : usageOf(project))),
-    ]);
-    if (current !== generation) return;
-    renderPickers(projects, selected);
-    renderStatus(status);
-    renderUsage(filtered ?? selected);
-    renderProjects(
-      tabled.map((project, index) => ({
-        project,
-        report: project === state.project ? selected : perProject[index],
-      })),
-      projects.length,
-    );
+    if (view === "keys") await loadKeys(isCurrent);
+    else if (view === "budgets") await loadBudgets(isCurrent);
+    else await loadUsage(isCurrent);
+    if (!isCurrent()) return;
     setStatus(`Updated ${new Date().toISOString().slice(11, 19)} UTC, every ${state.refreshMs / 1000} s.`);
-    document.body.classList.remove("needs-key");
+    document.body.classList.remove("needs-key", "needs-admin");
   } catch (error) {
-    if (current !== generation) return;
-    if (error instanceof ApiError && error.status === 401) {
-      document.body.classList.add("needs-key");
-      setStatus(`${error.message} Enter a client key above.`, "error");
+    if (!isCurrent()) return;
+    const status = error instanceof ApiError ? error.status : 0;
+    document.body.classList.toggle("needs-key", status === 401);
+    // The admin views say why they are empty rather than showing a blank page.
+    document.body.classList.toggle("needs-admin", view !== "usage" && (status === 401 || status === 403));
+    const message = error instanceof Error ? error.message : String(error);
+    if (status === 401) {
+      setStatus(`${message} Enter ${view === "usage" ? "a client key" : "an admin key"} above.`, "error");
+    } else if (view !== "usage" && status === 403) {
+      setStatus(`${message} Enter an admin key (a client key with projects *) above.`, "error");
     } else {
-      setStatus(`Could not refresh: ${error instanceof Error ? error.message : String(error)}`, "error");
+      setStatus(`Could not refresh: ${message}`, "error");
     }
   } finally {
-    if (current === generation) timer = setTimeout(refresh, state.refreshMs);
+    if (isCurrent()) timer = setTimeout(refresh, state.refreshMs);
   }
+}
+
+/** @param {() => boolean} isCurrent false once a newer refresh started: its answers are dropped */
+async function loadUsage(isCurrent) {
+  const { projects } = /** @type {{ projects: string[] }} */ (await getJson("projects"));
+  if (!isCurrent()) return;
+  if (!projects.includes(state.project)) state.project = projects[0] ?? "";
+  const period = state.period;
+  const usageOf = (/** @type {string} */ project_id, agent_id = "") =>
+    /** @type {Promise<UsageReport>} */ (getJson("usage", { project_id, period, agent_id }));
+  const tabled = projects.slice(0, maxProjectsInTable);
+  const [status, selected, filtered, ...perProject] = await Promise.all([
+    /** @type {Promise<Status>} */ (getJson("status")),
+    state.project ? usageOf(state.project) : undefined,
+    state.project && state.agent ? usageOf(state.project, state.agent) : undefined,
+    ...tabled.map((project) => (project === state.project ? undefined : usageOf(project))),
+  ]);
+  if (!isCurrent()) return;
+  renderPickers(projects, selected);
+  renderStatus(status);
+  renderUsage(filtered ?? selected);
+  renderProjects(
+    tabled.map((project, index) => ({
+      project,
+      report: project === state.project ? selected : perProject[index],
+    })),
+    projects.length,
+  );
+}
+
+/** Shows the view the address names and loads its data. */
+function showView() {
+  const view = viewOfAddress();
+  document.body.dataset.view = view;
+  for (const name of /** @type {const} */ (["usage", "keys", "budgets"])) {
+    element(`${name}-view`, HTMLElement).hidden = name !== view;
+    const link = element(`nav-${name}`, HTMLAnchorElement);
+    if (name === view) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  void refresh();
 }
 
 /**
@@ -311,61 +320,6 @@ function renderStatus(status) {
   );
 }
 
-/** @param {Array<string | Node>} cells */
-function tableRow(cells) {
-  const row = document.createElement("tr");
-  for (const cell of cells) {
-    const td = document.createElement("td");
-    td.append(cell);
-    row.append(td);
-  }
-  return row;
-}
-
-/**
- * @param {HTMLTableElement} table
- * @param {HTMLTableRowElement[]} rows
- * @param {string} emptyText
- */
-function fillRows(table, rows, emptyText) {
-  const body = table.tBodies[0] ?? table.createTBody();
-  body.replaceChildren(...rows);
-  if (rows.length === 0) appendNote(table, emptyText);
-}
-
-/** @param {HTMLTableElement} table @param {string} text */
-function appendNote(table, text) {
-  const row = document.createElement("tr");
-  row.className = "note";
-  const cell = document.createElement("td");
-  cell.colSpan = table.tHead?.rows[0]?.cells.length ?? 1;
-  cell.textContent = text;
-  row.append(cell);
-  (table.tBodies[0] ?? table.createTBody()).append(row);
-}
-
-/**
- * @param {HTMLSelectElement} select
- * @param {Array<[string, string]>} options value and label
- * @param {string} selected
- */
-function fillSelect(select, options, selected) {
-  // Rebuilt only when the choices change, so an open picker is not yanked shut by a refresh.
-  const signature = JSON.stringify(options);
-  if (select.dataset.signature !== signature) {
-    select.dataset.signature = signature;
-    select.replaceChildren(
-      ...options.map(([value, label]) => {
-        const option = document.createElement("option");
-        option.value = value;
-        option.textContent = label;
-        return option;
-      }),
-    );
-  }
-  select.value = selected;
-}
-
 /** @param {string} text @param {"info" | "error"} [kind] */
 function setStatus(text, kind = "info") {
   const status = element("status", HTMLElement);
@@ -387,20 +341,8 @@ function viewChanged() {
     if (state[name]) query.set(name, state[name]);
     else query.delete(name);
   }
-  history.replaceState(null, "", `?${query}`);
+  history.replaceState(null, "", `?${query}${location.hash}`);
   void refresh();
-}
-
-/**
- * @template {HTMLElement} T
- * @param {string} id
- * @param {{ new (): T }} type
- * @returns {T}
- */
-function element(id, type) {
-  const found = document.getElementById(id);
-  if (!(found instanceof type)) throw new Error(`the page has no ${type.name} #${id}`);
-  return found;
 }
 
 element("project", HTMLSelectElement).addEventListener("change", (event) => {
@@ -418,12 +360,13 @@ element("key-form", HTMLFormElement).addEventListener("submit", (event) => {
   event.preventDefault();
   const input = element("key", HTMLInputElement);
   const key = input.value.trim();
-  if (key) sessionStorage.setItem(keyStorageName, key);
-  else sessionStorage.removeItem(keyStorageName);
+  useKey(key);
   input.value = "";
   input.placeholder = key ? "key in use (enter another to change)" : "if the gateway needs one";
   void refresh();
 });
-if (sessionStorage.getItem(keyStorageName))
-  element("key", HTMLInputElement).placeholder = "key in use (enter another to change)";
-void refresh();
+if (currentKey()) element("key", HTMLInputElement).placeholder = "key in use (enter another to change)";
+setUpKeysView(() => void refresh());
+setUpBudgetsView(() => void refresh());
+addEventListener("hashchange", showView);
+showView();
