@@ -64,7 +64,11 @@ async function refresh() {
     if (status === 401) {
       setStatus(`${message} Enter ${view === "usage" ? "a client key" : "an admin key"} above.`, "error");
     } else if (view !== "usage" && status === 403) {
-      setStatus(`${message} Enter an admin key (a client key with projects *) above.`, "error");
+      // Without any key in use, the gateway has no client keys at all: its message says to configure one.
+      setStatus(
+        currentKey() ? `${message} Enter an admin key (a client key with projects *) above.` : message,
+        "error",
+      );
     } else {
       setStatus(`Could not refresh: ${message}`, "error");
     }
