@@ -10,7 +10,8 @@ const teamKey = "cli-team-key-0123456789abcdef";
 const project = "proj-cli-keys";
 const secretPattern = /^Secret: (lgw_[A-Za-z0-9_-]{43})$/m;
 
-describe("llm-gateway keys and budgets against a running gateway", () => {
+// Every CLI call is a process of its own (about a second on a busy 2-core machine).
+describe("llm-gateway keys and budgets against a running gateway", { timeout: 60_000 }, () => {
   let harness: Harness;
   /** The CLI as an operator runs it: the admin key in the environment, the gateway at --url. */
   const cli = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
@@ -29,6 +30,13 @@ describe("llm-gateway keys and budgets against a running gateway", () => {
       },
       body: JSON.stringify({ model: "reasoning", messages: [{ role: "user", content: "Hi" }] }),
     });
+  };
+  /** A key's spend today as the admin API reports it. */
+  const keySpendToday = async (id: string) => {
+    const response = await fetch(`${harness.url}/admin/keys/${id}`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    return ((await response.json()) as { spend: { today_usd: number } }).spend.today_usd;
   };
   /** The `keys list` row of a key id, its cells split on the table's column gaps. */
   const listRow = async (id: string, args: string[] = []) => {
@@ -74,7 +82,7 @@ describe("llm-gateway keys and budgets against a running gateway", () => {
     secret = secretPattern.exec(created.stdout)?.[1] ?? "";
     registerTestSecrets("cli-managed-key", { secret });
     keyId =
-      /^Created key (key_[A-Z2-7]{12}) "cli-bot" for projects proj-cli-keys\.$/m.exec(created.stdout)?.[1] ??
+      /^Created key (key_[a-z2-7]{12}) "cli-bot" for projects proj-cli-keys\.$/m.exec(created.stdout)?.[1] ??
       "";
     expect(secret).not.toBe("");
     expect(keyId).not.toBe("");
@@ -83,9 +91,13 @@ describe("llm-gateway keys and budgets against a running gateway", () => {
     expect(created.stdout).toMatch(/limits:\s+60 rpm, 100000 tpm/);
 
     expect((await chat(secret)).status).toBe(200);
-    // 1,000 input x $5 + 100 output x $25 per million tokens (claude-opus-4-5) = $0.0075
-    let row = await listRow(keyId);
-    for (let attempt = 0; attempt < 10 && row?.[4] === "$0"; attempt++) row = await listRow(keyId);
+    // 1,000 input x $5 + 100 output x $25 per million tokens (claude-opus-4-5) = $0.0075. Booking is
+    // off the response path: wait for it on the API (cheap), then read the list once (a process each).
+    const deadline = Date.now() + 5_000;
+    while ((await keySpendToday(keyId)) === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const row = await listRow(keyId);
     expect(row).toEqual([
       keyId,
       "cli-bot",
@@ -166,59 +178,49 @@ describe("llm-gateway keys and budgets against a running gateway", () => {
     expect(entry?.limits.requests_per_minute).toBe(100);
   });
 
-  it("says clearly what went wrong: unreachable, not an admin key, a bad key, a refused field, an unknown id", async () => {
+  it("says clearly why the gateway refused: unreachable, not an admin key, a bad key, a refused field, an unknown id", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const unreachable = await runCli(["keys", "list", "--url", `http://127.0.0.1:${port}`], {
-      LLM_GATEWAY_ADMIN_KEY: adminKey,
-    });
+    // Independent calls, each its own process: side by side, so the test stays well within its timeout.
+    const [unreachable, notAdmin, badKey, badName, badModel, unknown] = await Promise.all([
+      runCli(["keys", "list", "--url", `http://127.0.0.1:${port}`], { LLM_GATEWAY_ADMIN_KEY: adminKey }),
+      cli(["keys", "list"], { LLM_GATEWAY_ADMIN_KEY: teamKey }),
+      cli(["budgets", "show"], { LLM_GATEWAY_ADMIN_KEY: "not-a-key-0123456789" }),
+      cli(["keys", "create", "--name", "no spaces allowed", "--projects", project]),
+      cli(["keys", "create", "--name", "m", "--projects", project, "--models", "no-such-model"]),
+      cli(["keys", "revoke", "key_aaaaaaaaaaaa"]),
+    ]);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain(
       `cannot reach the gateway at http://127.0.0.1:${port} (ECONNREFUSED)`,
     );
-
-    const notAdmin = await cli(["keys", "list"], { LLM_GATEWAY_ADMIN_KEY: teamKey });
     expect(notAdmin.code).toBe(1);
     expect(notAdmin.stderr).toContain("the gateway refused (403)");
     expect(notAdmin.stderr).toContain('LLM_GATEWAY_ADMIN_KEY must be a client key with projects "*"');
-
-    const badKey = await cli(["budgets", "show"], { LLM_GATEWAY_ADMIN_KEY: "not-a-key-0123456789" });
     expect(badKey.code).toBe(1);
     expect(badKey.stderr).toContain("the gateway refused the admin key (401)");
-
-    const noKey = await runCli(["keys", "list", "--url", harness.url], {});
-    expect(noKey.code).toBe(1);
-    expect(noKey.stderr).toContain("no admin key: set LLM_GATEWAY_ADMIN_KEY");
-
-    const badName = await cli(["keys", "create", "--name", "no spaces allowed", "--projects", project]);
     expect(badName.code).toBe(1);
     expect(badName.stderr).toMatch(/^llm-gateway keys: invalid --name \(name\): /);
-
-    const badModel = await cli([
-      "keys",
-      "create",
-      "--name",
-      "m",
-      "--projects",
-      project,
-      "--models",
-      "no-such-model",
-    ]);
     expect(badModel.code).toBe(1);
     expect(badModel.stderr).toMatch(/invalid --models \(models[^)]*\): .*no-such-model/);
-
-    const unknown = await cli(["keys", "revoke", "key_AAAAAAAAAAAA"]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain("key_AAAAAAAAAAAA");
+    expect(unknown.stderr).toContain("key_aaaaaaaaaaaa");
+  });
 
-    const badFlag = await cli(["budgets", "set", "--project", project, "--rpm", "fast"]);
+  it("says what is wrong with the command itself before calling the gateway", async () => {
+    const [noKey, badFlag, nothing] = await Promise.all([
+      runCli(["keys", "list", "--url", harness.url], {}),
+      cli(["budgets", "set", "--project", project, "--rpm", "fast"]),
+      cli(["budgets", "set", "--project", project]),
+    ]);
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toContain("no admin key: set LLM_GATEWAY_ADMIN_KEY");
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toContain(
       '--rpm must be a whole number per minute, at least 1, or none to clear it, got "fast"',
     );
-    const nothing = await cli(["budgets", "set", "--project", project]);
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toContain("budgets set needs at least one of");
   });

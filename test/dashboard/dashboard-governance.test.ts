@@ -156,7 +156,7 @@ describe.skipIf(!hasChromium)(
 
       await keyRow("browser-bot").waitFor({ timeout: 5_000 });
       const cells = await cellsOf("browser-bot");
-      expect(cells[0]).toMatch(/^browser-botkey_[A-Z2-7]{12} · lgw_…/);
+      expect(cells[0]).toMatch(/^browser-botkey_[a-z2-7]{12} · lgw_…/);
       expect(cells.slice(1, 9)).toEqual([
         project,
         "reasoning, fast",
