@@ -157,18 +157,17 @@ describe.skipIf(!hasChromium)(
       await keyRow("browser-bot").waitFor({ timeout: 5_000 });
       const cells = await cellsOf("browser-bot");
       expect(cells[0]).toMatch(/^browser-botkey_[a-z2-7]{12} · lgw_…/);
-      expect(cells.slice(1, 9)).toEqual([
+      expect(cells.slice(1, 8)).toEqual([
         project,
         "reasoning, fast",
-        "$5.00/day, $50.00/month",
-        "60 rpm, 100,000 tpm",
+        "$5.00/day$50.00/month60 rpm, 100,000 tpm",
         "$0",
         "$0",
         expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d$/),
         "active",
       ]);
       // 30 days from now, give or take the minute it was created in.
-      const expires = Date.parse(`${(cells[7] ?? "").replace(" ", "T")}:00Z`);
+      const expires = Date.parse(`${(cells[6] ?? "").replace(" ", "T")}:00Z`);
       expect(Math.abs(expires - (Date.now() + 30 * 86_400_000))).toBeLessThan(120_000);
       // The secret shows nowhere but in its one panel; dismissed, it is gone from the page.
       await page.click("#dismiss-secret");
@@ -183,12 +182,12 @@ describe.skipIf(!hasChromium)(
       // 1,000 input x $5 + 100 output x $25 per million tokens (claude-opus-4-5) = $0.0075
       await waitFor(
         page,
-        async () => (await cellsOf("browser-bot")).slice(5, 7).join(" "),
+        async () => (await cellsOf("browser-bot")).slice(4, 6).join(" "),
         (text) => text === "$0.007500 $0.007500",
       );
       mkdirSync("test-artifacts", { recursive: true });
       await page.screenshot({ path: "test-artifacts/dashboard-keys.png", fullPage: true });
-      expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(1280);
+      expect(await overflowing(page)).toEqual([]);
     });
 
     it("revokes the key in the page: it is refused right after", async () => {
@@ -204,7 +203,7 @@ describe.skipIf(!hasChromium)(
       await page.check("#show-revoked");
       await waitFor(
         page,
-        async () => (await cellsOf("browser-bot"))[8] ?? "",
+        async () => (await cellsOf("browser-bot"))[7] ?? "",
         (text) => text === "revoked",
       );
       expect(await keyRow("browser-bot").locator("button").count()).toBe(0);
@@ -265,7 +264,7 @@ describe.skipIf(!hasChromium)(
       expect(entry?.limits.requests_per_minute).toBe(30);
 
       await page.screenshot({ path: "test-artifacts/dashboard-budgets.png", fullPage: true });
-      expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(1280);
+      expect(await overflowing(page)).toEqual([]);
     });
 
     it("loads nothing but the gateway's own URLs, with no script error", () => {
@@ -276,6 +275,16 @@ describe.skipIf(!hasChromium)(
     });
   },
 );
+
+/**
+ * What scrolls sideways at the page's 1280 px: the page itself, or a panel of the shown view (a
+ * panel scrolls its own overflow, so the page alone would not tell).
+ */
+async function overflowing(page: Page): Promise<string[]> {
+  return (await page.evaluate(`[document.documentElement, ...document.querySelectorAll("main:not([hidden]) > section")]
+    .filter((box) => box.scrollWidth > box.clientWidth)
+    .map((box) => (box.id || box.querySelector("h2")?.textContent || box.tagName) + ": " + box.scrollWidth + " > " + box.clientWidth)`)) as string[];
+}
 
 async function textOf(page: Page, selector: string): Promise<string> {
   return ((await page.locator(selector).textContent()) ?? "").trim();

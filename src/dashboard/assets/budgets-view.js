@@ -1,9 +1,9 @@
 // @ts-check
 import { ApiError, callGateway } from "./api.js";
 import { shareBar } from "./charts.js";
-import { button, element, fillRows, tableRow } from "./dom.js";
+import { button, element, fillRows, lines, tableRow, wrapping } from "./dom.js";
 import { formatUsd } from "./format.js";
-import { formatDateTime, limitsText } from "./keys-view.js";
+import { formatDateTime, limitsParts } from "./keys-view.js";
 
 /**
  * The admin API's budget entry (`GET /admin/budgets`).
@@ -58,8 +58,10 @@ function entryRows(entry) {
   const who = entry.scope === "key" ? (entry.key_id ?? "") : (entry.agent_id ?? "");
   const edit =
     entry.scope === "key" || entry.project_id === null
-      ? "keys page"
+      ? keysLink()
       : button("Edit", "secondary edit", () => fillForm(entry));
+  const limits = limitsParts(entry.limits);
+  const project = wrapping(entry.project_id ?? "");
   /** @param {Array<string | Node>} cells @param {string} period */
   const row = (cells, period) => {
     const created = tableRow(cells);
@@ -76,13 +78,13 @@ function entryRows(entry) {
       row(
         [
           entry.scope,
-          entry.project_id ?? "",
-          who,
+          project,
+          wrapping(who),
           "–",
           "no budget",
           "–",
           "–",
-          limitsText(entry.limits),
+          lines(limits.length > 0 ? limits : ["none"]),
           setBy,
           edit,
         ],
@@ -94,19 +96,28 @@ function entryRows(entry) {
     row(
       [
         index === 0 ? entry.scope : "",
-        index === 0 ? (entry.project_id ?? "") : "",
-        index === 0 ? who : "",
+        index === 0 ? project : "",
+        index === 0 ? wrapping(who) : "",
         standing.period,
         spentOfLimit(standing),
         formatUsd(standing.held_usd),
         formatDateTime(standing.resets_at),
-        index === 0 ? limitsText(entry.limits) : "",
+        index === 0 ? lines(limits.length > 0 ? limits : ["none"]) : "",
         index === 0 ? setBy : "",
         index === 0 ? edit : "",
       ],
       standing.period,
     ),
   );
+}
+
+/** A key's budget is changed with the key, on the Keys view. */
+function keysLink() {
+  const link = document.createElement("a");
+  link.href = "#keys";
+  link.textContent = "on Keys";
+  link.title = "A key's budget and limits are set with the key";
+  return link;
 }
 
 /** @param {Standing} standing a bar, then `$0.01 of $5.00 (0.2 %)` */

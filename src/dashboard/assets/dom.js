@@ -84,3 +84,23 @@ export function button(label, className, onClick) {
   created.addEventListener("click", onClick);
   return created;
 }
+
+/** Lines of text in one cell, each as text. @param {string[]} texts */
+export function lines(texts) {
+  const cell = document.createElement("span");
+  cell.className = "lines";
+  for (const text of texts) {
+    const line = document.createElement("span");
+    line.textContent = text;
+    cell.append(line);
+  }
+  return cell;
+}
+
+/** A cell that may wrap (lists of projects or models can be long; the page fits 1280 px). */
+export function wrapping(/** @type {string} */ text) {
+  const span = document.createElement("span");
+  span.className = "wrap";
+  span.textContent = text;
+  return span;
+}

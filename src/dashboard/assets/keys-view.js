@@ -1,6 +1,6 @@
 // @ts-check
 import { ApiError, callGateway } from "./api.js";
-import { button, element, fillRows, tableRow } from "./dom.js";
+import { button, element, fillRows, lines, tableRow, wrapping } from "./dom.js";
 import { formatUsd } from "./format.js";
 
 /**
@@ -56,7 +56,7 @@ export async function loadKeys(isCurrent) {
 function keyRow(key, now) {
   const status = keyStatus(key, now);
   const name = document.createElement("span");
-  name.className = "key-name";
+  name.className = "key-name wrap";
   const id = document.createElement("small");
   id.textContent = key.source === "config" ? "config file" : `${key.id} · ${key.secret_hint ?? ""}`;
   name.append(key.name, document.createElement("br"), id);
@@ -75,8 +75,10 @@ function keyRow(key, now) {
     name,
     wrapping(key.projects === "*" ? "* (every project)" : key.projects.join(", ")),
     wrapping(key.models?.join(", ") ?? "any"),
-    budgetText(key.budget),
-    limitsText(key.limits),
+    lines([
+      ...orNone(budgetParts(key.budget), "no budget"),
+      limitsParts(key.limits).join(", ") || "no limits",
+    ]),
     key.spend ? formatUsd(key.spend.today_usd) : "–",
     key.spend ? formatUsd(key.spend.month_usd) : "–",
     key.expires_at ? formatDateTime(key.expires_at) : "never",
@@ -100,22 +102,30 @@ function keyStatus(key, now) {
   return "active";
 }
 
-/** @param {{ daily_usd: number | null, monthly_usd: number | null }} budget */
-export function budgetText(budget) {
+/**
+ * `$5.00/day`, `$50.00/month`: the budget's parts, none when it has none.
+ * @param {{ daily_usd: number | null, monthly_usd: number | null }} budget
+ */
+export function budgetParts(budget) {
   const parts = [];
   if (budget.daily_usd !== null) parts.push(`${formatUsd(budget.daily_usd)}/day`);
   if (budget.monthly_usd !== null) parts.push(`${formatUsd(budget.monthly_usd)}/month`);
-  return parts.join(", ") || "none";
+  return parts;
 }
 
-/** @param {{ requests_per_minute: number | null, tokens_per_minute: number | null }} limits */
-export function limitsText(limits) {
+/**
+ * `60 rpm`, `100,000 tpm`: the rate limits' parts, none when it has none.
+ * @param {{ requests_per_minute: number | null, tokens_per_minute: number | null }} limits
+ */
+export function limitsParts(limits) {
   const parts = [];
-  if (limits.requests_per_minute !== null)
+  if (limits.requests_per_minute !== null) {
     parts.push(`${limits.requests_per_minute.toLocaleString("en-US")} rpm`);
-  if (limits.tokens_per_minute !== null)
+  }
+  if (limits.tokens_per_minute !== null) {
     parts.push(`${limits.tokens_per_minute.toLocaleString("en-US")} tpm`);
-  return parts.join(", ") || "none";
+  }
+  return parts;
 }
 
 /** `2026-12-07 14:05`, in UTC like every time on the page. */
@@ -123,12 +133,9 @@ export function formatDateTime(/** @type {string} */ iso) {
   return new Date(iso).toISOString().slice(0, 16).replace("T", " ");
 }
 
-/** A cell that may wrap (lists of projects or models can be long; the page fits 1280 px). */
-function wrapping(/** @type {string} */ text) {
-  const span = document.createElement("span");
-  span.className = "wrap";
-  span.textContent = text;
-  return span;
+/** @param {string[]} parts @param {string} none */
+function orNone(parts, none) {
+  return parts.length > 0 ? parts : [none];
 }
 
 /** @type {() => void} */
