@@ -1,5 +1,6 @@
 import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadDashboardAssets } from "../../src/dashboard/dashboard-assets.js";
 import { registerDashboardRoute } from "../../src/http/routes/dashboard-route.js";
 import { type RedisTestServer, startRedisTestServer } from "../../src/usage/redis-test-server.js";
 import { describeWithRedis } from "../../src/usage/shared-test-redis.js";
@@ -58,6 +59,18 @@ describe("GET /dashboard and GET /v1/projects", () => {
     expect(script.headers["content-type"]).toBe("text/javascript; charset=utf-8");
     for (const module of script.body.matchAll(/from "\.\/([^"]+)"/g)) {
       expect((await get(`/dashboard/${module[1]}`)).statusCode, module[1]).toBe(200);
+    }
+  });
+
+  it("builds the page from text, never from markup: key names, projects and errors cannot inject", async () => {
+    const scripts = [...loadDashboardAssets().entries()].filter(([name]) => name.endsWith(".js"));
+    expect(scripts.map(([name]) => name)).toEqual(
+      expect.arrayContaining(["keys-view.js", "budgets-view.js"]),
+    );
+    for (const [name, asset] of scripts) {
+      expect(asset.body.toString("utf8"), name).not.toMatch(
+        /innerHTML|outerHTML|insertAdjacentHTML|document\.write/,
+      );
     }
   });
 
