@@ -116,8 +116,9 @@ async function listKeys(args: string[], config: GatewayConfig, io: CommandIo): P
       key.name,
       formatProjects(key.projects),
       formatBudget(key.budget),
-      formatDollars(key.spend?.today_usd ?? null),
-      formatDollars(key.spend?.month_usd ?? null),
+      // Spend is kept per managed key; a config file's key books to its projects only.
+      formatDollars(key.source === "admin" ? (key.spend?.today_usd ?? null) : null),
+      formatDollars(key.source === "admin" ? (key.spend?.month_usd ?? null) : null),
       formatTime(key.expires_at),
       keyStatus(key, now),
     ]),

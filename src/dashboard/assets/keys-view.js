@@ -79,8 +79,9 @@ function keyRow(key, now) {
       ...orNone(budgetParts(key.budget), "no budget"),
       limitsParts(key.limits).join(", ") || "no limits",
     ]),
-    key.spend ? formatUsd(key.spend.today_usd) : "–",
-    key.spend ? formatUsd(key.spend.month_usd) : "–",
+    // Spend is kept per managed key; a config file's key books to its projects only.
+    key.spend && key.source === "admin" ? formatUsd(key.spend.today_usd) : "–",
+    key.spend && key.source === "admin" ? formatUsd(key.spend.month_usd) : "–",
     key.expires_at ? formatDateTime(key.expires_at) : "never",
     statusCell,
     actions,
