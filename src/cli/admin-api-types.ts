@@ -33,6 +33,15 @@ export interface BudgetStanding {
   resets_at: string;
 }
 
+/** Where a requests or tokens per minute limit stands in the current minute. */
+export interface RateStanding {
+  scope: "project" | "agent" | "key";
+  limit: "requests_per_minute" | "tokens_per_minute";
+  allowed: number;
+  used: number;
+  resets_at: string;
+}
+
 export interface BudgetEntry {
   scope: "project" | "agent" | "key";
   project_id: string | null;
@@ -42,4 +51,6 @@ export interface BudgetEntry {
   limits: { requests_per_minute: number | null; tokens_per_minute: number | null };
   source: "config" | "admin" | "both";
   standing: BudgetStanding[];
+  /** Absent from gateways older than rate limit standings. */
+  rate_standing?: RateStanding[];
 }

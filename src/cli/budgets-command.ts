@@ -85,7 +85,7 @@ function budgetsTable(entries: BudgetEntry[], nowMs: number): string {
       entry.project_id ?? "-",
       entry.scope === "key" ? (entry.key_id ?? "-") : (entry.agent_id ?? "-"),
     ];
-    const tail = [formatLimits(entry.limits), entry.source];
+    const tail = [formatLimits(entry.limits, entry.rate_standing), entry.source];
     if (entry.standing.length === 0) return [[...who, "-", "-", "-", "-", "-", "-", ...tail]];
     return entry.standing.map((standing, index) => [
       ...(index === 0 ? who : ["", "", ""]),

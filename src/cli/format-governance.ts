@@ -1,4 +1,4 @@
-import type { KeyView } from "./admin-api-types.js";
+import type { KeyView, RateStanding } from "./admin-api-types.js";
 
 /** Dollars to the cent from $1, to the millionth below (test and light traffic costs fractions of a cent). */
 export function formatDollars(usd: number | null | undefined): string {
@@ -17,15 +17,20 @@ export function formatBudget(budget: { daily_usd: number | null; monthly_usd: nu
   return parts.length > 0 ? parts.join(", ") : "-";
 }
 
-/** `60 rpm, 100000 tpm`, or `-` without limits. */
-export function formatLimits(limits: {
-  requests_per_minute: number | null;
-  tokens_per_minute: number | null;
-}): string {
-  const parts = [
-    limits.requests_per_minute === null ? undefined : `${limits.requests_per_minute} rpm`,
-    limits.tokens_per_minute === null ? undefined : `${limits.tokens_per_minute} tpm`,
-  ].filter((part) => part !== undefined);
+/**
+ * `60 rpm, 100000 tpm`, or `-` without limits; with where each stands this minute, when the
+ * gateway says: `60 rpm (12 used)`.
+ */
+export function formatLimits(
+  limits: { requests_per_minute: number | null; tokens_per_minute: number | null },
+  rateStanding: RateStanding[] = [],
+): string {
+  const parts = (["requests_per_minute", "tokens_per_minute"] as const).flatMap((limit) => {
+    const unit = limit === "requests_per_minute" ? "rpm" : "tpm";
+    const standing = rateStanding.find((candidate) => candidate.limit === limit);
+    if (standing) return [`${standing.allowed} ${unit} (${standing.used} used)`];
+    return limits[limit] === null ? [] : [`${limits[limit]} ${unit}`];
+  });
   return parts.length > 0 ? parts.join(", ") : "-";
 }
 

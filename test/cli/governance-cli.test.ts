@@ -152,11 +152,11 @@ describe("llm-gateway keys and budgets against a running gateway", { timeout: 60
     // Two requests of $0.0075 were booked to the project today.
     expect(shown.stdout).toMatch(
       new RegExp(
-        `project\\s+${project}\\s+-\\s+day\\s+\\$0\\.015\\s+\\$0\\s+\\$2\\.00\\s+\\d+\\.\\d%\\s+${tomorrow} 00:00 UTC \\(in \\d+h \\d+m\\)\\s+100 rpm\\s+admin`,
+        `project\\s+${project}\\s+-\\s+day\\s+\\$0\\.015\\s+\\$0\\s+\\$2\\.00\\s+\\d+\\.\\d%\\s+${tomorrow} 00:00 UTC \\(in \\d+h \\d+m\\)\\s+100 rpm \\(\\d+ used\\)\\s+admin`,
       ),
     );
     expect(shown.stdout).toMatch(
-      new RegExp(`agent\\s+${project}\\s+cli-bot\\s+-(\\s+-){5}\\s+5000 tpm\\s+admin`),
+      new RegExp(`agent\\s+${project}\\s+cli-bot\\s+-(\\s+-){5}\\s+5000 tpm \\(\\d+ used\\)\\s+admin`),
     );
     const json = JSON.parse((await cli(["budgets", "show", "--project", project, "--json"])).stdout) as {
       data: Array<{ scope: string; budget: { daily_usd: number | null } }>;

@@ -12,7 +12,8 @@ import { formatDateTime, limitsParts } from "./keys-view.js";
  * @typedef {{ scope: "project" | "agent" | "key", project_id: string | null, agent_id: string | null,
  *   key_id: string | null, budget: { daily_usd: number | null, monthly_usd: number | null },
  *   limits: { requests_per_minute: number | null, tokens_per_minute: number | null },
- *   source: "config" | "admin" | "both", standing: Standing[] }} BudgetEntry
+ *   source: "config" | "admin" | "both", standing: Standing[], rate_standing?: RateStanding[] }} BudgetEntry
+ * @typedef {{ limit: "requests_per_minute" | "tokens_per_minute", allowed: number, used: number }} RateStanding
  */
 
 /** The form's number fields, named as the API names them. */
@@ -60,7 +61,7 @@ function entryRows(entry) {
     entry.scope === "key" || entry.project_id === null
       ? keysLink()
       : button("Edit", "secondary edit", () => fillForm(entry));
-  const limits = limitsParts(entry.limits);
+  const limits = limitsThisMinute(entry);
   const project = wrapping(entry.project_id ?? "");
   /** @param {Array<string | Node>} cells @param {string} period */
   const row = (cells, period) => {
@@ -109,6 +110,19 @@ function entryRows(entry) {
       standing.period,
     ),
   );
+}
+
+/**
+ * `30 rpm (2 used)`: each limit with what this minute used of it, when the gateway says.
+ * @param {BudgetEntry} entry
+ */
+function limitsThisMinute(entry) {
+  const standings = entry.rate_standing ?? [];
+  if (standings.length === 0) return limitsParts(entry.limits);
+  return standings.map((standing) => {
+    const unit = standing.limit === "requests_per_minute" ? "rpm" : "tpm";
+    return `${standing.allowed.toLocaleString("en-US")} ${unit} (${standing.used.toLocaleString("en-US")} used)`;
+  });
 }
 
 /** A key's budget is changed with the key, on the Keys view. */
