@@ -146,6 +146,9 @@ describe("the admin API: managed client keys, used on every door", () => {
     expect(listed.status).toBe(200);
     const views = listed.body.data.map((view: unknown) => keyViewSchema.parse(view));
     expect(views[0]).toEqual(created.key);
+    expect(
+      views.filter((view: KeyView) => view.source === "config").map((view: KeyView) => view.spend),
+    ).toEqual(Array(3).fill({ today_usd: null, month_usd: null }));
     expect(views.filter((view: KeyView) => view.source === "config").map((view: KeyView) => view.id)).toEqual(
       ["config:env-key-1", "config:env-key-2", "config:env-key-3"],
     );

@@ -144,7 +144,9 @@ export const keyViewSchema = z.strictObject({
   source: z.enum(["admin", "config"]),
   spend: z
     .strictObject({ today_usd: z.number().nullable(), month_usd: z.number().nullable() })
-    .describe("spent in the current UTC day and month; null while the spend store cannot be read"),
+    .describe(
+      "spent in the current UTC day and month; null for a config key (not kept) or while the spend store cannot be read",
+    ),
 });
 
 export const keyWithSecretSchema = z.strictObject({

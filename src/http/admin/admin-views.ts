@@ -23,7 +23,8 @@ export async function keyView(entry: AdminKey, spend: SpendReader, nowMs: number
       revoked_at: null,
       secret_hint: null,
       source: "config",
-      spend: { today_usd: 0, month_usd: 0 },
+      // Spend is kept per managed key; a config key's requests book to its projects only.
+      spend: { today_usd: null, month_usd: null },
     };
   }
   const { key } = entry;
