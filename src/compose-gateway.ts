@@ -36,6 +36,7 @@ import { SqliteJobStore } from "./jobs/sqlite-job-store.js";
 import { ActivityFeed } from "./observability/activity-feed.js";
 import { PrometheusObserver } from "./observability/prometheus-observer.js";
 import { RequestLogObserver } from "./observability/request-log-observer.js";
+import { TrafficAggregator } from "./observability/traffic-aggregator.js";
 import { createProviderAdapters } from "./providers/registry.js";
 import type { CircuitSettings } from "./routing/circuit-breaker.js";
 import { Deployments } from "./routing/deployments.js";
@@ -64,6 +65,8 @@ export interface Composition {
   gateway: Gateway;
   metrics: PrometheusObserver;
   activity: ActivityFeed;
+  /** Latency, errors and refusals per minute over the last hour, for the dashboard's traffic views. */
+  traffic: TrafficAggregator;
   /** The request log, which the HTTP door tells when each request starts and is answered. */
   requestLog: RequestLogObserver;
   /**
@@ -170,7 +173,8 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
   };
   const metrics = new PrometheusObserver({ deployments, circuits, store });
   const activity = new ActivityFeed();
-  observers.push(metrics, activity);
+  const traffic = new TrafficAggregator();
+  observers.push(metrics, activity, traffic);
   alerts = createAlerts({
     config: config.alerts,
     logger,
@@ -219,7 +223,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
       await governance.release?.();
     },
   });
-  return { gateway, metrics, activity, requestLog, alerts };
+  return { gateway, metrics, activity, traffic, requestLog, alerts };
 }
 
 /**

@@ -16,12 +16,14 @@ import { registerMcpRoutes } from "./routes/mcp-route.js";
 import { registerMetricsRoute } from "./routes/metrics-route.js";
 import { registerOpenAiRoutes } from "./routes/openai-routes.js";
 import { registerStatusRoute } from "./routes/status-route.js";
+import { registerTrafficRoute } from "./routes/traffic-route.js";
 
 /** Builds the HTTP app (not listening): main starts it, tests inject into it. */
 export async function buildApp({
   gateway,
   metrics,
   activity,
+  traffic,
   requestLog,
 }: Composition): Promise<FastifyInstance> {
   const app = Fastify({
@@ -79,6 +81,7 @@ export async function buildApp({
   registerHealthRoute(app, gateway);
   registerMetricsRoute(app, metrics);
   registerStatusRoute(app, gateway, activity);
+  registerTrafficRoute(app, traffic);
   registerDashboardRoute(app);
   await registerMcpRoutes(app, gateway);
   await registerOpenAiRoutes(app, gateway);

@@ -107,6 +107,41 @@ export function shareBar(/** @type {number} */ fraction) {
   return bar;
 }
 
+/**
+ * A small column chart in a table cell: one column per value (null: no data, no column), scaled to
+ * the largest, with a title per column and a summary for screen readers.
+ * @param {Array<number | null>} values
+ * @param {{ className: string, label: string, titles: string[] }} options
+ */
+export function sparkline(values, { className, label, titles }) {
+  const columnWidth = 3;
+  const sparkHeight = 24;
+  const svg = svgElement("svg", {
+    viewBox: `0 0 ${values.length * columnWidth} ${sparkHeight}`,
+    class: `sparkline ${className}`,
+    role: "img",
+    preserveAspectRatio: "none",
+  });
+  svg.setAttribute("aria-label", label);
+  const top = Math.max(0, ...values.map((value) => value ?? 0));
+  values.forEach((value, index) => {
+    if (value === null || top === 0) return;
+    // At least a pixel, so a small non-zero minute still shows against an empty one.
+    const columnHeight = Math.max(1, (value / top) * sparkHeight);
+    const column = svgElement("rect", {
+      x: index * columnWidth,
+      y: sparkHeight - columnHeight,
+      width: columnWidth - 1,
+      height: columnHeight,
+    });
+    const title = svgElement("title", {});
+    title.textContent = titles[index] ?? "";
+    column.append(title);
+    svg.append(column);
+  });
+  return svg;
+}
+
 /** The smallest 1, 2, 2.5 or 5 x 10^n at or above `value`, so axis ticks are round numbers. */
 export function niceCeiling(/** @type {number} */ value) {
   if (value <= 0) return 1;

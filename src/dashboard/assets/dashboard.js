@@ -6,6 +6,7 @@ import { appendNote, element, fillRows, fillSelect, tableRow } from "./dom.js";
 import { formatCompact, formatCount, formatTimeUtc, formatUsd, formatUsdTick } from "./format.js";
 import { loadKeys, setUpKeysView } from "./keys-view.js";
 import { bucketLabel, timeline } from "./timeline.js";
+import { loadTraffic } from "./traffic-view.js";
 
 /**
  * @typedef {import("./timeline.js").Totals} Totals
@@ -86,7 +87,8 @@ async function loadUsage(isCurrent) {
   const usageOf = (/** @type {string} */ project_id, agent_id = "") =>
     /** @type {Promise<UsageReport>} */ (getJson("usage", { project_id, period, agent_id }));
   const tabled = projects.slice(0, maxProjectsInTable);
-  const [status, selected, filtered, ...perProject] = await Promise.all([
+  const [, status, selected, filtered, ...perProject] = await Promise.all([
+    loadTraffic(isCurrent),
     /** @type {Promise<Status>} */ (getJson("status")),
     state.project ? usageOf(state.project) : undefined,
     state.project && state.agent ? usageOf(state.project, state.agent) : undefined,
@@ -267,9 +269,11 @@ function renderStatus(status) {
         item.className = `circuit ${entry.available ? entry.circuit : "unavailable"}`;
         item.dataset.deployment = `${entry.provider}/${entry.model}`;
         item.dataset.circuit = entry.circuit;
-        const label = document.createElement("small");
-        label.textContent = entry.available ? entry.circuit.replace("_", "-") : "no key";
-        item.append(`${entry.model} `, label);
+        // A coloured badge with its state in words: readable at a glance, and without colour.
+        const badge = document.createElement("span");
+        badge.className = `badge ${entry.available ? entry.circuit : "unavailable"}`;
+        badge.textContent = entry.available ? entry.circuit.replace("_", "-") : "no key";
+        item.append(`${entry.model} `, badge);
         item.title = `${entry.provider}/${entry.model}: circuit ${entry.circuit}${entry.available ? "" : ", provider key not configured"}`;
         chain.append(item);
       }
