@@ -125,7 +125,7 @@ export function sparkline(values, { className, label, titles }) {
   svg.setAttribute("aria-label", label);
   const top = Math.max(0, ...values.map((value) => value ?? 0));
   values.forEach((value, index) => {
-    if (value === null || top === 0) return;
+    if (value === null || value <= 0) return;
     // At least a pixel, so a small non-zero minute still shows against an empty one.
     const columnHeight = Math.max(1, (value / top) * sparkHeight);
     const column = svgElement("rect", {
