@@ -100,8 +100,8 @@ export class TrafficAggregator implements GatewayObserver {
 
   constructor(options: TrafficAggregatorOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.maxSamplesPerCell = options.maxSamplesPerCell ?? 1000;
-    this.maxSamplesPerMinute = options.maxSamplesPerMinute ?? 20_000;
+    this.maxSamplesPerCell = options.maxSamplesPerCell ?? 500;
+    this.maxSamplesPerMinute = options.maxSamplesPerMinute ?? 10_000;
     this.maxCellsPerMinute = options.maxCellsPerMinute ?? 1000;
     this.slots = Array.from({ length: options.minutes ?? 60 }, () => emptyMinute(-1));
   }
@@ -290,15 +290,15 @@ export class TrafficAggregator implements GatewayObserver {
 }
 
 /** The nearest-rank percentile: the smallest value at or above `percent`% of them. */
-export function percentile(sorted: readonly number[], percent: number): number | null {
+export function percentile(sorted: ArrayLike<number>, percent: number): number | null {
   if (sorted.length === 0) return null;
   const rank = Math.max(1, Math.ceil((percent / 100) * sorted.length));
   return sorted[rank - 1] ?? null;
 }
 
 function latencyPoint(cells: LatencyCell[]): LatencyPoint {
-  const latencies = cells.flatMap((cell) => cell.latencies).sort((a, b) => a - b);
-  const ttfts = cells.flatMap((cell) => cell.ttfts).sort((a, b) => a - b);
+  const latencies = sortedSamples(cells, (cell) => cell.latencies);
+  const ttfts = sortedSamples(cells, (cell) => cell.ttfts);
   return {
     requests: cells.reduce((sum, cell) => sum + cell.requests, 0),
     p50_ms: percentile(latencies, 50),
@@ -306,6 +306,17 @@ function latencyPoint(cells: LatencyCell[]): LatencyPoint {
     ttft_p50_ms: percentile(ttfts, 50),
     ttft_p95_ms: percentile(ttfts, 95),
   };
+}
+
+/** The cells' samples in one typed array, sorted: a numeric sort without a comparator, several times faster. */
+function sortedSamples(cells: LatencyCell[], samplesOf: (cell: LatencyCell) => number[]): Float64Array {
+  const sorted = new Float64Array(cells.reduce((sum, cell) => sum + samplesOf(cell).length, 0));
+  let offset = 0;
+  for (const cell of cells) {
+    sorted.set(samplesOf(cell), offset);
+    offset += samplesOf(cell).length;
+  }
+  return sorted.sort();
 }
 
 function sumPoints(points: ProviderPoint[]): ProviderPoint {

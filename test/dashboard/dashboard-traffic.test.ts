@@ -159,17 +159,16 @@ describe.skipIf(!hasChromium)(
     });
 
     it("shows each circuit as a coloured badge with its state in words", async () => {
-      const badge = (deployment: string) =>
-        page.locator(`#circuits li[data-deployment="${deployment}"] .badge`).first();
+      const badge = (deployment: string) => `#circuits li[data-deployment="${deployment}"] .badge`;
       const open = badge("anthropic/claude-haiku");
-      expect(await open.innerText()).toBe("OPEN");
-      const openStyle = await styleOf(open);
+      expect(await page.locator(open).first().textContent()).toBe("open");
+      const openStyle = await styleOf(page, open);
       expect(openStyle.background).toBe("rgb(201, 42, 42)");
       expect(openStyle.color).toBe("rgb(255, 255, 255)");
       expect(Number.parseFloat(openStyle.fontSize)).toBeGreaterThanOrEqual(12);
       const closed = badge("anthropic/claude-opus-4-5");
-      expect(await closed.innerText()).toBe("CLOSED");
-      expect((await styleOf(closed)).background).toBe("rgb(43, 138, 62)");
+      expect(await page.locator(closed).first().textContent()).toBe("closed");
+      expect((await styleOf(page, closed)).background).toBe("rgb(43, 138, 62)");
     });
 
     for (const width of [1280, 1920]) {
@@ -201,11 +200,12 @@ async function cellsOf(page: Page, tableId: string, key: string): Promise<string
   return cells.map((cell) => cell.trim());
 }
 
-async function styleOf(locator: ReturnType<Page["locator"]>) {
-  return locator.evaluate((element) => {
-    const style = getComputedStyle(element);
+/** The first match's computed colours and font size (evaluated as text in the page: the tests have no DOM types). */
+async function styleOf(page: Page, selector: string) {
+  return (await page.evaluate(`(() => {
+    const style = getComputedStyle(document.querySelector(${JSON.stringify(selector)}));
     return { background: style.backgroundColor, color: style.color, fontSize: style.fontSize };
-  });
+  })()`)) as { background: string; color: string; fontSize: string };
 }
 
 /**
