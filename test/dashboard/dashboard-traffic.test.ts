@@ -184,6 +184,12 @@ describe.skipIf(!hasChromium)(
         if (width === 1280) {
           mkdirSync("test-artifacts", { recursive: true });
           await page.screenshot({ path: "test-artifacts/dashboard-traffic-1280.png", fullPage: true });
+          await page
+            .locator("#latency-section")
+            .screenshot({ path: "test-artifacts/dashboard-latency-1280.png" });
+          await page
+            .locator(".grid.traffic")
+            .screenshot({ path: "test-artifacts/dashboard-errors-refusals-1280.png" });
         }
       });
     }
