@@ -8,10 +8,12 @@ import { RedisConversationStore } from "./conversations/redis-conversation-store
 import { SqliteConversationStore } from "./conversations/sqlite-conversation-store.js";
 import type { JobStore } from "./core/background-job.js";
 import type { ConversationStore } from "./core/conversation.js";
+import type { RequestStore } from "./core/request-record.js";
 import type { UsageStore } from "./core/usage-record.js";
 import { ClientKeys } from "./gateway/client-keys.js";
 import { Gateway } from "./gateway/gateway.js";
 import { GovernanceAdmin } from "./gateway/governance-admin.js";
+import type { RequestExplorer } from "./gateway/list-requests.js";
 import { type GatewayObserver, ObserverList } from "./gateway/request-observer.js";
 import {
   type BudgetStandingListener,
@@ -38,6 +40,10 @@ import { PrometheusObserver } from "./observability/prometheus-observer.js";
 import { RequestLogObserver } from "./observability/request-log-observer.js";
 import { TrafficAggregator } from "./observability/traffic-aggregator.js";
 import { createProviderAdapters } from "./providers/registry.js";
+import { createSecretRedactor } from "./requests/redact-secrets.js";
+import { RedisRequestStore } from "./requests/redis-request-store.js";
+import { RequestRecorder } from "./requests/request-recorder.js";
+import { SqliteRequestStore } from "./requests/sqlite-request-store.js";
 import type { CircuitSettings } from "./routing/circuit-breaker.js";
 import { Deployments } from "./routing/deployments.js";
 import { LocalCircuitBreaker } from "./routing/local-circuit-breaker.js";
@@ -95,6 +101,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
         connectRedis(config.redisUrl, config.redisCluster, logger, "budgets and rate limits"),
         connectRedis(config.redisUrl, config.redisCluster, logger, "conversations"),
         connectRedis(config.redisUrl, config.redisCluster, logger, "background jobs"),
+        connectRedis(config.redisUrl, config.redisCluster, logger, "request explorer"),
         ...(config.alerts.webhookUrls.length > 0
           ? [connectRedis(config.redisUrl, config.redisCluster, logger, "alerts")]
           : []),
@@ -112,7 +119,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     await (await responseCacheOpening)?.close();
     throw error;
   });
-  const [breakerClient, governanceClient, conversationClient, jobClient, alertsClient] =
+  const [breakerClient, governanceClient, conversationClient, jobClient, requestClient, alertsClient] =
     await Promise.all(connecting);
   const responseCache = await responseCacheOpening;
   // Beside the usage store: shared by every replica with Redis, else a file of the data dir.
@@ -174,7 +181,8 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
   const metrics = new PrometheusObserver({ deployments, circuits, store });
   const activity = new ActivityFeed();
   const traffic = new TrafficAggregator();
-  observers.push(metrics, activity, traffic);
+  const requestRecorder = composeRequestRecorder(config, requestClient, logger);
+  observers.push(metrics, activity, traffic, requestRecorder.recorder);
   alerts = createAlerts({
     config: config.alerts,
     logger,
@@ -214,6 +222,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     observer,
     admin,
     responseCache,
+    requests: requestRecorder.explorer,
     ...governance,
     // Alerts first: their last deliveries go out while the other connections are still open; then the
     // settings' poll and subscriber, before the shared Redis connection goes.
@@ -224,6 +233,28 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     },
   });
   return { gateway, metrics, activity, traffic, requestLog, alerts };
+}
+
+/**
+ * The request explorer: a store in the usage store's engine (Redis shared by replicas, else a
+ * SQLite file of the data dir), fed by an observer that writes off the request path. Kept bodies
+ * are redacted of every provider and client key this configuration holds, and of key shapes.
+ */
+function composeRequestRecorder(
+  config: GatewayConfig,
+  client: UsageRedisClient | undefined,
+  logger: Logger,
+): { recorder: RequestRecorder; explorer: RequestExplorer } {
+  const { retentionMs, maxRows } = config.requestExplorer;
+  const store: RequestStore = client
+    ? new RedisRequestStore({ client, keyPrefix: config.redisKeyPrefix, retentionMs, maxRows })
+    : new SqliteRequestStore({ dataDir: config.dataDir, retentionMs, maxRows });
+  const redact = createSecretRedactor([
+    ...Object.values(config.providers).map((provider) => provider.apiKey),
+    ...config.clientKeys.map((entry) => entry.key),
+  ]);
+  const recorder = new RequestRecorder({ store, logger, redact });
+  return { recorder, explorer: { store, flush: () => recorder.flush() } };
 }
 
 /**

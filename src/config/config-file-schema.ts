@@ -37,6 +37,10 @@ export const configFileSchema = z.strictObject({
       body_timeout_seconds: z.number().positive().max(3600).optional(),
       max_connections: z.number().int().min(1).max(1_000_000).optional(),
       shutdown_timeout_seconds: z.number().positive().max(600).optional(),
+      /** The request explorer: days kept, rows kept, whether bodies are kept (redacted). */
+      request_retention_days: z.number().int().min(1).max(366).optional(),
+      request_max_rows: z.number().int().min(1).max(100_000_000).optional(),
+      request_bodies: z.boolean().optional(),
     })
     .optional(),
   providers: z

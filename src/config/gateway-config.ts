@@ -94,6 +94,8 @@ export interface GatewayConfig {
   conversationTtlMs: number;
   /** How long a background call's state is kept after its latest write (`LLM_GATEWAY_JOB_TTL_SECONDS`). */
   jobTtlMs: number;
+  /** The request explorer's store: what it keeps, how long. */
+  requestExplorer: RequestExplorerConfig;
   redisUrl: string | undefined;
   redisCluster: boolean;
   redisKeyPrefix: string;
@@ -140,4 +142,14 @@ export interface GatewayConfig {
   alerts: AlertsConfig;
   /** The response cache: which answers are kept, how long, where (README "Response cache"). */
   responseCache: ResponseCacheConfig;
+}
+
+/** The request explorer (GET /v1/requests): one record per request, in the usage store's engine. */
+export interface RequestExplorerConfig {
+  /** `LLM_GATEWAY_REQUEST_RETENTION_DAYS` (default 7). */
+  retentionMs: number;
+  /** `LLM_GATEWAY_REQUEST_MAX_ROWS` (default 100000): the oldest records go first past it. */
+  maxRows: number;
+  /** `LLM_GATEWAY_REQUEST_BODIES`: keep the request's messages and the answer's text, secrets redacted. Off by default. */
+  keepBodies: boolean;
 }

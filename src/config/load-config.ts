@@ -58,6 +58,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     conversationTtlMs:
       (e.LLM_GATEWAY_CONVERSATION_TTL_SECONDS ?? server.conversation_ttl_seconds ?? 7 * 86_400) * 1000,
     jobTtlMs: (e.LLM_GATEWAY_JOB_TTL_SECONDS ?? 86_400) * 1000,
+    requestExplorer: {
+      retentionMs: (e.LLM_GATEWAY_REQUEST_RETENTION_DAYS ?? server.request_retention_days ?? 7) * 86_400_000,
+      maxRows: e.LLM_GATEWAY_REQUEST_MAX_ROWS ?? server.request_max_rows ?? 100_000,
+      keepBodies: e.LLM_GATEWAY_REQUEST_BODIES ?? server.request_bodies ?? false,
+    },
     redisUrl: e.LLM_GATEWAY_REDIS_URL,
     redisCluster: e.LLM_GATEWAY_REDIS_CLUSTER ?? false,
     redisKeyPrefix: e.LLM_GATEWAY_REDIS_KEY_PREFIX ?? "llmgw:",

@@ -13,6 +13,8 @@ export const errorCodes = {
   GW_ERR_UNKNOWN_CONVERSATION: { status: 404, type: "invalid_request_error" },
   /** A background job id that is unknown, expired, or another project's (indistinguishable on purpose). */
   GW_ERR_UNKNOWN_JOB: { status: 404, type: "invalid_request_error" },
+  /** A request id the explorer does not keep: unknown, past retention, or another project's (indistinguishable on purpose). */
+  GW_ERR_UNKNOWN_REQUEST: { status: 404, type: "invalid_request_error" },
   GW_ERR_UNAUTHORIZED: { status: 401, type: "authentication_error" },
   GW_ERR_FORBIDDEN_PROJECT: { status: 403, type: "permission_error" },
   GW_ERR_FORBIDDEN_AGENT: { status: 403, type: "permission_error" },

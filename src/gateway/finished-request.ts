@@ -82,5 +82,12 @@ function finished(
     latencyMs,
     timeToFirstTokenMs: extra.timeToFirstTokenMs,
     estimated: extra.estimated,
+    keyName: caller.principal?.keyName,
   };
+}
+
+/** What a broken stream delivered before it failed (the request explorer's answer text); null otherwise. */
+export function partialTextOf(error: unknown): string | null {
+  const partial = isGatewayError(error) ? (error.details?.partial as ChatResult | undefined) : undefined;
+  return partial?.content ?? null;
 }

@@ -4,6 +4,7 @@ import type { JobStore } from "../core/background-job.js";
 import type { CancellationBus } from "../core/cancellation-bus.js";
 import type { ChatCompletionChunk } from "../core/chat.js";
 import type { ConversationStore, ConversationSummary, StoredConversation } from "../core/conversation.js";
+import type { RequestPage, RequestRecord } from "../core/request-record.js";
 import type { ResponseCacheStore } from "../core/response-cache.js";
 import type { UsageStore } from "../core/usage-record.js";
 import type { BudgetGuard } from "../governance/budget-guard.js";
@@ -27,7 +28,7 @@ import { type ConverseOutcome, converse, readConversation } from "./converse.js"
 import { type CountTokensInput, type CountTokensResult, countTokens } from "./count-tokens.js";
 import { createEmbeddings, type EmbeddingsInput, type EmbeddingsResult } from "./create-embeddings.js";
 import { type FanOutInput, type FanOutOptions, type FanOutResult, fanOutChat } from "./fan-out-chat.js";
-import { finishedWithError, finishedWithResult } from "./finished-request.js";
+import { finishedWithError, finishedWithResult, partialTextOf } from "./finished-request.js";
 import { type FittedText, fitResult } from "./fit-result.js";
 import { getUsage, type UsageReport, type UsageRequest } from "./get-usage.js";
 import type { GovernanceAdmin } from "./governance-admin.js";
@@ -36,6 +37,7 @@ import { InFlightCalls } from "./in-flight-calls.js";
 import { KeptResults } from "./kept-results.js";
 import { listModels, type ModelListing, type ModelPricePerMtok, pricePerMtok } from "./list-models.js";
 import { listProjects } from "./list-projects.js";
+import { getRequest, listRequests, type RequestExplorer, type RequestFilters } from "./list-requests.js";
 import { ModelAliases } from "./model-aliases.js";
 import { assertMayUseModels, mayUseModel, targetsForCaller } from "./model-permission.js";
 import { assertMayActFor, type Principal } from "./principal.js";
@@ -73,6 +75,8 @@ export interface GatewayDependencies {
   policy: GovernancePolicy;
   /** Where the response cache keeps answers; undefined: no response cache. */
   responseCache?: ResponseCacheStore;
+  /** The request explorer (GET /v1/requests): required, as every composed gateway keeps one. */
+  requests: RequestExplorer;
   /** Releases what composition opened besides the parts above (shared connections), last on close. */
   release?: () => Promise<void>;
 }
@@ -171,18 +175,24 @@ export class Gateway {
       // A hit's usage is what the answer took once; metrics count what providers processed now: none.
       const observed =
         outcome.cache === "hit" ? { ...outcome.result, usage: { input_tokens: 0 } } : outcome.result;
-      this.observer.requestFinished(
-        finishedWithResult(caller, shape, observed, outcome.result.latency_ms, {
-          estimated: outcome.estimated,
-          timeToFirstTokenMs: outcome.timeToFirstTokenMs,
-          cacheHit: outcome.cache === "hit",
-        }),
-      );
+      const finished = finishedWithResult(caller, shape, observed, outcome.result.latency_ms, {
+        estimated: outcome.estimated,
+        timeToFirstTokenMs: outcome.timeToFirstTokenMs,
+        cacheHit: outcome.cache === "hit",
+      });
+      if (this.config.requestExplorer.keepBodies) {
+        finished.requestBody = input.messages;
+        finished.answerText = outcome.result.content;
+      }
+      this.observer.requestFinished(finished);
       return outcome;
     } catch (error) {
-      this.observer.requestFinished(
-        finishedWithError(caller, shape, error, Math.round(performance.now() - started)),
-      );
+      const finished = finishedWithError(caller, shape, error, Math.round(performance.now() - started));
+      if (this.config.requestExplorer.keepBodies) {
+        finished.requestBody = input.messages;
+        finished.answerText = partialTextOf(error);
+      }
+      this.observer.requestFinished(finished);
       throw error;
     }
   }
@@ -304,14 +314,14 @@ export class Gateway {
     const started = performance.now();
     try {
       const result = await createEmbeddings(this.chatContext, input, caller, signal);
-      this.observer.requestFinished(
-        finishedWithResult(caller, shape, result, result.latency_ms, { estimated: false }),
-      );
+      const finished = finishedWithResult(caller, shape, result, result.latency_ms, { estimated: false });
+      if (this.config.requestExplorer.keepBodies) finished.requestBody = input.input;
+      this.observer.requestFinished(finished);
       return result;
     } catch (error) {
-      this.observer.requestFinished(
-        finishedWithError(caller, shape, error, Math.round(performance.now() - started)),
-      );
+      const finished = finishedWithError(caller, shape, error, Math.round(performance.now() - started));
+      if (this.config.requestExplorer.keepBodies) finished.requestBody = input.input;
+      this.observer.requestFinished(finished);
       throw error;
     }
   }
@@ -392,6 +402,16 @@ export class Gateway {
   }
 
   /** Waits for every pending booking, then releases the store and the breaker. */
+  /** The request explorer's page: newest first, the key's projects only (a `*` key or no key: all). */
+  listRequests(filters: RequestFilters, principal: Principal | undefined): Promise<RequestPage> {
+    return listRequests(this.dependencies.requests, filters, principal);
+  }
+
+  /** One kept request with its attempts; another project's is GW_ERR_UNKNOWN_REQUEST, as a missing one. */
+  getRequest(id: string, principal: Principal | undefined): Promise<RequestRecord> {
+    return getRequest(this.dependencies.requests, id, principal);
+  }
+
   async close(): Promise<void> {
     await this.jobs.close();
     await this.booker.flush();
@@ -400,6 +420,8 @@ export class Gateway {
     await this.dependencies.store.close();
     await this.dependencies.conversations.close();
     await this.dependencies.jobs.close();
+    await this.dependencies.requests.flush();
+    await this.dependencies.requests.store.close();
     await this.chatContext.responseCache?.close();
     await this.dependencies.cancellationBus?.close();
     await this.dependencies.release?.();

@@ -30,6 +30,12 @@ export interface FinishedRequest {
   estimated: boolean;
   /** Answered from the response cache: `provider` and `model` made the answer once, no provider was called now. */
   cacheHit: boolean;
+  /** The client key's name (`Principal.keyName`), never its secret; absent without client keys. */
+  keyName?: string;
+  /** The request's messages (chat) or inputs (embeddings), by reference: set only when bodies are kept (`LLM_GATEWAY_REQUEST_BODIES`). */
+  requestBody?: unknown;
+  /** The answer's text (null: none, e.g. tool calls only): set only when bodies are kept. */
+  answerText?: string | null;
 }
 
 /** Watches the gateway: every implementation must be cheap and must never throw. */

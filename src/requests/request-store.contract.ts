@@ -10,7 +10,11 @@ export interface RequestStoreHarness {
 const dayMs = 86_400_000;
 
 /** A record at `timeMs`; the other fields as a successful chat call. */
-export function requestRecord(id: string, timeMs: number, overrides: Partial<RequestRecord> = {}): RequestRecord {
+export function requestRecord(
+  id: string,
+  timeMs: number,
+  overrides: Partial<RequestRecord> = {},
+): RequestRecord {
   return {
     id,
     timeMs,
@@ -36,7 +40,10 @@ export function requestRecord(id: string, timeMs: number, overrides: Partial<Req
 }
 
 /** The behaviour every request store engine shares; each engine's test calls it. */
-export function runRequestStoreContract(name: string, createHarness: () => Promise<RequestStoreHarness>): void {
+export function runRequestStoreContract(
+  name: string,
+  createHarness: () => Promise<RequestStoreHarness>,
+): void {
   describe(`RequestStore contract: ${name}`, () => {
     let harness: RequestStoreHarness;
     let store: RequestStore;
@@ -82,8 +89,18 @@ export function runRequestStoreContract(name: string, createHarness: () => Promi
 
     it("filters by projects, agent, model or group, status and time range", async () => {
       await store.add(requestRecord("a1", now - 5000), now);
-      await store.add(requestRecord("a2", now - 4000, { agentId: "agent-2", status: "error", errorCode: "GW_ERR_PROVIDERS_FAILED" }), now);
-      await store.add(requestRecord("b1", now - 3000, { projectId: "project-b", model: "gpt-5", modelGroup: null }), now);
+      await store.add(
+        requestRecord("a2", now - 4000, {
+          agentId: "agent-2",
+          status: "error",
+          errorCode: "GW_ERR_PROVIDERS_FAILED",
+        }),
+        now,
+      );
+      await store.add(
+        requestRecord("b1", now - 3000, { projectId: "project-b", model: "gpt-5", modelGroup: null }),
+        now,
+      );
       await store.add(requestRecord("c1", now - 2000, { projectId: "project-c" }), now);
       const ids = async (query: Parameters<RequestStore["list"]>[0]) =>
         (await store.list(query, now)).records.map((record) => record.id);
@@ -110,8 +127,13 @@ export function runRequestStoreContract(name: string, createHarness: () => Promi
     it("keeps at most the row bound, dropping the oldest first", async () => {
       await store.close();
       store = await harness.open({ retentionMs: 7 * dayMs, maxRows: 3 });
-      for (let index = 0; index < 6; index++) await store.add(requestRecord(`r${index}`, now - 10_000 + index), now);
-      expect((await store.list({ limit: 10 }, now)).records.map((record) => record.id)).toEqual(["r5", "r4", "r3"]);
+      for (let index = 0; index < 6; index++)
+        await store.add(requestRecord(`r${index}`, now - 10_000 + index), now);
+      expect((await store.list({ limit: 10 }, now)).records.map((record) => record.id)).toEqual([
+        "r5",
+        "r4",
+        "r3",
+      ]);
       expect(await store.get("r0", now)).toBeUndefined();
       expect((await store.list({ limit: 10, projectIds: ["project-a"] }, now)).records).toHaveLength(3);
     });

@@ -93,9 +93,7 @@ export class SqliteRequestStore implements RequestStore {
 
   async list(query: RequestQuery, nowMs: number): Promise<RequestPage> {
     const where = ["time_ms >= ?"];
-    const params: Array<string | number> = [
-      Math.max(query.fromMs ?? 0, nowMs - this.#retentionMs),
-    ];
+    const params: Array<string | number> = [Math.max(query.fromMs ?? 0, nowMs - this.#retentionMs)];
     if (query.toMs !== undefined) {
       where.push("time_ms < ?");
       params.push(query.toMs);

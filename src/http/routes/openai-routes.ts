@@ -6,6 +6,7 @@ import { registerOpenAiEmbeddingsRoute } from "./openai-embeddings-route.js";
 import { registerOpenAiModelsRoute } from "./openai-models-route.js";
 import { registerOpenAiResponsesRoute } from "./openai-responses-route.js";
 import { registerProjectsRoute } from "./projects-route.js";
+import { registerRequestsRoute } from "./requests-route.js";
 import { registerUsageRoute } from "./usage-route.js";
 
 /** The OpenAI-compatible API under /v1, with OpenAI's error envelope for every failure in this scope. */
@@ -19,6 +20,7 @@ export async function registerOpenAiRoutes(app: FastifyInstance, gateway: Gatewa
       registerOpenAiResponsesRoute(scope, gateway);
       registerUsageRoute(scope, gateway);
       registerProjectsRoute(scope, gateway);
+      registerRequestsRoute(scope, gateway);
     },
     { prefix: "" },
   );
