@@ -7,6 +7,7 @@ import { countTokensCommand } from "./cli/count-tokens-command.js";
 import { keysCommand } from "./cli/keys-command.js";
 import { modelsCommand } from "./cli/models-command.js";
 import { CliUsageError } from "./cli/parse-flags.js";
+import { requestsCommand } from "./cli/requests-command.js";
 import { usageCommand } from "./cli/usage-command.js";
 import { composeGateway } from "./compose-gateway.js";
 import { ConfigError } from "./config/config-error.js";
@@ -40,6 +41,12 @@ const usage = `Usage: llm-gateway [command]
                               set a project's or agent's budget and limits at runtime (none clears one)
   budgets show [--project P]  spent vs limit, held and reset time per project, agent and key
 
+  requests [--project P] [--agent A] [--model M] [--status success|partial|error]
+           [--from T] [--to T] [--limit N] [--cursor C]
+                              the last requests kept (newest first): who, model, status, tokens, cost
+  requests show ID            one request with its attempts (and its bodies, when kept)
+                              (a client key from LLM_GATEWAY_API_KEY: a key sees its projects only)
+
   keys and budgets call the running gateway's admin API: --url (default
   http://$LLM_GATEWAY_HOST:$LLM_GATEWAY_PORT), with the admin key (a client key with projects *)
   from LLM_GATEWAY_ADMIN_KEY (--admin-key works but shows in ps). --json prints the API's answer.
@@ -60,6 +67,7 @@ const oneShotCommands: Record<string, (args: string[], config: GatewayConfig) =>
   "check-config": (_args, config) => checkConfigCommand(config),
   keys: (args, config) => keysCommand(args, config, commandIo),
   budgets: (args, config) => budgetsCommand(args, config, commandIo),
+  requests: (args, config) => requestsCommand(args, config, commandIo),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -22,6 +22,15 @@ const flagOfParam: Record<string, string> = {
   metadata: "--metadata",
   project: "--project",
   agent: "--agent",
+  // GET /v1/requests (the requests command)
+  project_id: "--project",
+  agent_id: "--agent",
+  model: "--model",
+  status: "--status",
+  from: "--from",
+  to: "--to",
+  limit: "--limit",
+  cursor: "--cursor",
 };
 
 /** The admin API refused a call or could not be reached: printed as it is, exit code 1. */
@@ -72,6 +81,25 @@ export function adminClientFrom(
       'no admin key: set LLM_GATEWAY_ADMIN_KEY to a client key with projects "*" (from LLM_GATEWAY_API_KEYS or client_keys).',
     );
   }
+  return gatewayClient(url, adminKey, adminKeyHelp);
+}
+
+const adminKeyHelp: KeyHelp = {
+  label: "admin key",
+  hint: 'Set LLM_GATEWAY_ADMIN_KEY to a client key with projects "*".',
+};
+
+/** How a 401 names the key and says where it comes from. */
+export interface KeyHelp {
+  label: string;
+  hint: string;
+}
+
+/**
+ * A client of the running gateway's HTTP API with `key` (none: the gateway runs without client
+ * keys); a 401's message names the key as `keyHelp` says.
+ */
+export function gatewayClient(url: string, key: string | undefined, keyHelp: KeyHelp): AdminClient {
   return {
     url,
     async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -80,7 +108,7 @@ export function adminClientFrom(
         response = await fetch(`${url}${path}`, {
           method,
           headers: {
-            authorization: `Bearer ${adminKey}`,
+            ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
             ...(body === undefined ? {} : { "content-type": "application/json" }),
           },
           body: body === undefined ? undefined : JSON.stringify(body),
@@ -97,7 +125,7 @@ export function adminClientFrom(
         answer = undefined;
       }
       if (response.ok && answer !== undefined) return answer as T;
-      throw refused(url, response.status, answer, text);
+      throw refused(url, response.status, answer, text, keyHelp);
     },
   };
 }
@@ -122,7 +150,13 @@ function unreachable(url: string, error: unknown): AdminApiError {
   );
 }
 
-function refused(url: string, status: number, answer: unknown, text: string): AdminApiError {
+function refused(
+  url: string,
+  status: number,
+  answer: unknown,
+  text: string,
+  keyHelp: KeyHelp,
+): AdminApiError {
   const error = (answer as { error?: { message?: unknown; code?: unknown; param?: unknown } } | undefined)
     ?.error;
   const message = typeof error?.message === "string" ? error.message : text.trim().slice(0, 200);
@@ -130,7 +164,7 @@ function refused(url: string, status: number, answer: unknown, text: string): Ad
   const param = typeof error?.param === "string" ? error.param : undefined;
   if (status === 401) {
     return new AdminApiError(
-      `the gateway refused the admin key (401): ${message} Set LLM_GATEWAY_ADMIN_KEY to a client key with projects "*".`,
+      `the gateway refused the ${keyHelp.label} (401): ${message} ${keyHelp.hint}`,
       status,
     );
   }
