@@ -5,6 +5,7 @@ import { renderColumnChart, shareBar } from "./charts.js";
 import { appendNote, element, fillRows, fillSelect, tableRow } from "./dom.js";
 import { formatCompact, formatCount, formatTimeUtc, formatUsd, formatUsdTick } from "./format.js";
 import { loadKeys, setUpKeysView } from "./keys-view.js";
+import { loadRequests, setUpRequestsView } from "./requests-view.js";
 import { bucketLabel, timeline } from "./timeline.js";
 import { loadTraffic } from "./traffic-view.js";
 
@@ -35,12 +36,12 @@ let timer = /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined)
 /** Bumped by every refresh, so an answer that arrives after the user changed the view is dropped. */
 let generation = 0;
 
-/** @typedef {"usage" | "keys" | "budgets"} View */
+/** @typedef {"usage" | "keys" | "budgets" | "requests"} View */
 
-/** @returns {View} the view the address names: `#keys`, `#budgets`, else usage */
+/** @returns {View} the view the address names: `#keys`, `#budgets`, `#requests`, else usage */
 function viewOfAddress() {
   const view = location.hash.slice(1);
-  return view === "keys" || view === "budgets" ? view : "usage";
+  return view === "keys" || view === "budgets" || view === "requests" ? view : "usage";
 }
 
 async function refresh() {
@@ -51,6 +52,7 @@ async function refresh() {
   try {
     if (view === "keys") await loadKeys(isCurrent);
     else if (view === "budgets") await loadBudgets(isCurrent);
+    else if (view === "requests") await loadRequests(isCurrent);
     else await loadUsage(isCurrent);
     if (!isCurrent()) return;
     setStatus(`Updated ${new Date().toISOString().slice(11, 19)} UTC, every ${state.refreshMs / 1000} s.`);
@@ -60,11 +62,12 @@ async function refresh() {
     const status = error instanceof ApiError ? error.status : 0;
     document.body.classList.toggle("needs-key", status === 401);
     // The admin views say why they are empty rather than showing a blank page.
-    document.body.classList.toggle("needs-admin", view !== "usage" && (status === 401 || status === 403));
+    const adminView = view === "keys" || view === "budgets";
+    document.body.classList.toggle("needs-admin", adminView && (status === 401 || status === 403));
     const message = error instanceof Error ? error.message : String(error);
     if (status === 401) {
-      setStatus(`${message} Enter ${view === "usage" ? "a client key" : "an admin key"} above.`, "error");
-    } else if (view !== "usage" && status === 403) {
+      setStatus(`${message} Enter ${adminView ? "an admin key" : "a client key"} above.`, "error");
+    } else if (adminView && status === 403) {
       // Without any key in use, the gateway has no client keys at all: its message says to configure one.
       setStatus(
         currentKey() ? `${message} Enter an admin key (a client key with projects *) above.` : message,
@@ -111,7 +114,7 @@ async function loadUsage(isCurrent) {
 function showView() {
   const view = viewOfAddress();
   document.body.dataset.view = view;
-  for (const name of /** @type {const} */ (["usage", "keys", "budgets"])) {
+  for (const name of /** @type {const} */ (["usage", "keys", "budgets", "requests"])) {
     element(`${name}-view`, HTMLElement).hidden = name !== view;
     const link = element(`nav-${name}`, HTMLAnchorElement);
     if (name === view) link.setAttribute("aria-current", "page");
@@ -376,5 +379,6 @@ element("key-form", HTMLFormElement).addEventListener("submit", (event) => {
 if (currentKey()) element("key", HTMLInputElement).placeholder = "key in use (enter another to change)";
 setUpKeysView(() => void refresh());
 setUpBudgetsView(() => void refresh());
+setUpRequestsView(() => void refresh());
 addEventListener("hashchange", showView);
 showView();
