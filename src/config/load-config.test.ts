@@ -75,6 +75,24 @@ describe("loadConfig", () => {
     );
   });
 
+  it("keeps requests for the explorer 7 days, 100000 rows, without bodies, unless told", () => {
+    expect(loadConfig({}).requestExplorer).toEqual({
+      retentionMs: 7 * 86_400_000,
+      maxRows: 100_000,
+      keepBodies: false,
+    });
+    expect(
+      loadConfig({
+        LLM_GATEWAY_REQUEST_RETENTION_DAYS: "2",
+        LLM_GATEWAY_REQUEST_MAX_ROWS: "500",
+        LLM_GATEWAY_REQUEST_BODIES: "true",
+      }).requestExplorer,
+    ).toEqual({ retentionMs: 2 * 86_400_000, maxRows: 500, keepBodies: true });
+    expect(configError({ LLM_GATEWAY_REQUEST_RETENTION_DAYS: "0" })).toMatch(
+      /LLM_GATEWAY_REQUEST_RETENTION_DAYS: must be at least 1/,
+    );
+  });
+
   it("names the field and what is allowed for a bad environment value", () => {
     expect(configError({ LLM_GATEWAY_PORT: "eighty" })).toMatch(
       /LLM_GATEWAY_PORT: expected a whole number from 0 to 65535/,

@@ -20,6 +20,9 @@ export interface RequestRecorderStats {
   dropped: number;
 }
 
+/** With the store down every request fails to be written: one warning per this long says how many. */
+const warnEveryMs = 10_000;
+
 interface Queued {
   request: FinishedRequest;
   finishedAtMs: number;
@@ -38,6 +41,8 @@ export class RequestRecorder implements GatewayObserver {
   #queue: Queued[] = [];
   #draining: Promise<void> | undefined;
   readonly #stats: RequestRecorderStats = { recorded: 0, failed: 0, dropped: 0 };
+  #lastWarnedAtMs = Number.NEGATIVE_INFINITY;
+  #failedSinceWarning = 0;
 
   constructor(options: RequestRecorderOptions) {
     this.#store = options.store;
@@ -48,6 +53,7 @@ export class RequestRecorder implements GatewayObserver {
 
   requestFinished(request: FinishedRequest): void {
     if (this.#queue.length >= this.#maxQueued) {
+      // Counted, not logged: this is already the state the store's failure warnings describe.
       this.#stats.dropped++;
       return;
     }
@@ -76,10 +82,16 @@ export class RequestRecorder implements GatewayObserver {
           this.#stats.recorded++;
         } catch (error) {
           this.#stats.failed++;
-          this.#logger.warn(
-            { err: error, requestId: request.requestId, failed: this.#stats.failed },
-            "request explorer: the request store refused a record (the request itself was not affected)",
-          );
+          this.#failedSinceWarning++;
+          const now = Date.now();
+          if (now - this.#lastWarnedAtMs >= warnEveryMs) {
+            this.#logger.warn(
+              { err: error, requestId: request.requestId, failedSinceLastWarning: this.#failedSinceWarning },
+              "request explorer: the request store refused records (the requests themselves were not affected)",
+            );
+            this.#lastWarnedAtMs = now;
+            this.#failedSinceWarning = 0;
+          }
         }
       }
     }
