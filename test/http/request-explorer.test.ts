@@ -155,6 +155,35 @@ describe("the request explorer over HTTP (SQLite)", () => {
   });
 });
 
+describe("the request explorer and refusals", () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({
+      env: { LLM_GATEWAY_API_KEYS: `${keyA}=proj-a`, LLM_GATEWAY_MAX_RETRIES: "0" },
+      configYaml: "rate_limits: { default_agent_rpm: 1 }\n",
+    });
+  });
+  afterAll(async () => harness.close());
+
+  it("keeps a request the rate limit refused, as an error with its code and no attempt", async () => {
+    const { anthropic } = harness.fakes;
+    anthropic.enqueueChat(anthropic.replies.text("ok", { inputTokens: 1, outputTokens: 1 }));
+    expect((await chat(harness, keyA, "proj-a", "one")).status).toBe(200);
+    const refused = await chat(harness, keyA, "proj-a", "two");
+    expect(refused.status).toBe(429);
+    const errors = await get(`${harness.url}/v1/requests?status=error`, keyA);
+    expect(errors.body.data).toMatchObject([
+      {
+        id: refused.requestId,
+        status: "error",
+        error_code: "GW_ERR_RATE_LIMITED",
+        attempts: [],
+        provider: null,
+      },
+    ]);
+  });
+});
+
 describe("the request explorer with bodies opted in", () => {
   let harness: Harness;
   beforeAll(async () => {
