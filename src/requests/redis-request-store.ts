@@ -21,6 +21,8 @@ export interface RedisRequestStoreOptions {
  * One write: the record (expiring with the retention), the time indexes (all projects and its
  * project), then both bounds. A record dropped for the row bound leaves its project's index
  * lazily: a reader skips (and removes) index entries whose record is gone.
+ * The trimmed records' keys are built from ARGV (their ids are only known inside): they share the
+ * `{requests}` tag, so they sit in the script's slot and a Cluster runs it.
  * KEYS: record, all-index, project-index. ARGV: json, timeMs, id, ttlMs, expiredBeforeMs, maxRows, keyPrefixOfRecords.
  */
 const addScript = `
