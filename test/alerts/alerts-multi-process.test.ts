@@ -80,6 +80,9 @@ describeWithRedis("two gateway processes sharing one Redis", () => {
       gateway.logs.filter((line) => String(line.msg).startsWith("alert: ")),
     );
     expect(raised.flat()).toHaveLength(2);
-    expect(anthropic.chatCalls()).toHaveLength(5);
+    // Five failures open the shared circuit; the other process learns of it by pub/sub, which on a
+    // loaded machine can trail the very next request (one more call), never more.
+    expect(anthropic.chatCalls().length).toBeGreaterThanOrEqual(5);
+    expect(anthropic.chatCalls().length).toBeLessThanOrEqual(6);
   });
 });

@@ -46,6 +46,9 @@ describe.skipIf(!hasChromium)(
 
     beforeAll(async () => {
       registerTestSecrets("dashboard-traffic", { adminKey });
+      // The figures are asserted per minute: traffic sent across a minute boundary would split them.
+      const intoMinute = Date.now() % 60_000;
+      if (intoMinute > 45_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
       harness = await startHarness({
         providers: ["anthropic", "openai"],
         env: {
