@@ -39,6 +39,7 @@ import { ActivityFeed } from "./observability/activity-feed.js";
 import { PrometheusObserver } from "./observability/prometheus-observer.js";
 import { RequestLogObserver } from "./observability/request-log-observer.js";
 import { TrafficAggregator } from "./observability/traffic-aggregator.js";
+import type { GatewayTracer } from "./observability/tracing/gateway-tracer.js";
 import { createProviderAdapters } from "./providers/registry.js";
 import { createSecretRedactor } from "./requests/redact-secrets.js";
 import { RedisRequestStore } from "./requests/redis-request-store.js";
@@ -80,6 +81,8 @@ export interface Composition {
    * observer; the budget guards give it each budget's standing after a settle or a refusal.
    */
   alerts: Alerts | undefined;
+  /** OpenTelemetry tracing; undefined unless an OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT`). */
+  tracer?: GatewayTracer | undefined;
 }
 
 /** Builds every concrete part from the configuration: the one place that does. */
@@ -183,6 +186,16 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
   const traffic = new TrafficAggregator();
   const requestRecorder = composeRequestRecorder(config, requestClient, logger);
   observers.push(metrics, activity, traffic, requestRecorder.recorder);
+  // Imported only when an OTLP endpoint is set: without one no OpenTelemetry code is loaded.
+  const tracer = config.tracing
+    ? (await import("./observability/tracing/gateway-tracer.js")).startGatewayTracer(
+        config.tracing,
+        config,
+        version,
+        logger,
+      )
+    : undefined;
+  if (tracer) observers.push(tracer);
   alerts = createAlerts({
     config: config.alerts,
     logger,
@@ -230,9 +243,11 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
       await alerts?.close();
       await settings.close();
       await governance.release?.();
+      // Last: the spans of requests that drained during shutdown still go out.
+      await tracer?.shutdown();
     },
   });
-  return { gateway, metrics, activity, traffic, requestLog, alerts };
+  return { gateway, metrics, activity, traffic, requestLog, alerts, tracer };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ModelSpec } from "../core/model-catalog.js";
 import type { ProviderSettings } from "../core/provider-adapter.js";
 import type { AlertsConfig } from "./alerts-config.js";
 import type { ResponseCacheConfig } from "./response-cache-config.js";
+import type { TracingSettings } from "./tracing-settings.js";
 
 export interface BudgetLimits {
   dailyUsd?: number;
@@ -85,6 +86,8 @@ export interface HedgingConfig {
 
 /** The validated, effective configuration: the only input `main` builds from. */
 export interface GatewayConfig {
+  /** OpenTelemetry tracing (the `OTEL_*` variables); undefined when no OTLP endpoint is set. */
+  tracing?: TracingSettings;
   host: string;
   port: number;
   debug: boolean;

@@ -15,6 +15,7 @@ import {
 import { envSchema, type GatewayEnv } from "./env-schema.js";
 import type { ClientKeyConfig, GatewayConfig, ProjectBudget } from "./gateway-config.js";
 import { responseCacheConfigFrom } from "./response-cache-config.js";
+import { tracingSettingsFrom } from "./tracing-settings.js";
 
 const builtInProviders = ["anthropic", "openai", "google", "deepseek", "voyage"] as const;
 
@@ -102,6 +103,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     hedging: hedgingFrom(file, modelGroups),
     responseCache: responseCacheConfigFrom(file.cache, e, modelGroups),
     alerts: buildAlertsConfig(e, file.alerts),
+    tracing: tracingSettingsFrom(env),
   };
 }
 

@@ -7,6 +7,7 @@ import { defaultMaxConnections, readOpenFileLimit } from "./max-connections.js";
 import { registerAuthentication } from "./plugins/authenticate.js";
 import { registerCloseRefusedConnections } from "./plugins/close-refused-connections.js";
 import { registerHostCheck } from "./plugins/reject-foreign-host.js";
+import { registerRequestTracing } from "./plugins/trace-requests.js";
 import { clientRequestIdOf, requestIdFor } from "./request-id.js";
 import { registerAdminRoutes } from "./routes/admin-routes.js";
 import { registerAnthropicRoutes } from "./routes/anthropic-routes.js";
@@ -25,6 +26,7 @@ export async function buildApp({
   activity,
   traffic,
   requestLog,
+  tracer,
 }: Composition): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: gateway.logger as FastifyBaseLogger,
@@ -75,6 +77,7 @@ export async function buildApp({
   app.addHook("onResponse", async (request, reply) => {
     metrics.httpResponded(request.method, request.routeOptions.url ?? "unmatched", reply.statusCode);
   });
+  if (tracer) registerRequestTracing(app, tracer);
   registerCloseRefusedConnections(app);
   registerAuthentication(app, gateway.clientKeys);
   if (!gateway.clientKeys.enabled) registerHostCheck(app, gateway.config.allowedHosts);

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { GatewayError } from "../core/gateway-error.js";
+import { type AttemptEnd, currentRequestTrace, runInAttemptTrace } from "../core/trace-scope.js";
 import { isUpstreamError, UpstreamError } from "../core/upstream-error.js";
 import { type Attempt, describeAttempts } from "./attempt.js";
 import type { CircuitBreaker, CircuitPermit } from "./circuit-breaker.js";
@@ -108,12 +109,23 @@ export class FailoverRouter {
             break;
           }
           const started = performance.now();
+          const traced = attempts.length;
+          const attemptTrace = currentRequestTrace()?.startAttempt({
+            provider: deployment.provider.name,
+            providerKind: deployment.provider.kind,
+            model: deployment.model.name,
+            providerModelId: deployment.model.providerModelId,
+            retry,
+            circuitState: permit.isTrial ? "half_open" : "closed",
+          });
+          let failure: unknown;
           try {
-            const value = await call(deployment, signal);
+            const value = await runInAttemptTrace(attemptTrace, () => call(deployment, signal));
             attempts.push(attemptOf(deployment, "success", performance.now() - started));
             if (!options.deferSettle) permit.success();
             return { value, deployment, attempts, ...(options.deferSettle ? { permit } : {}) };
           } catch (error) {
+            failure = error;
             const latency = performance.now() - started;
             if (options.signal.aborted) {
               permit.release();
@@ -148,6 +160,8 @@ export class FailoverRouter {
             await this.sleep(delay, signal).catch(() => undefined);
             if (options.signal.aborted) throw options.signal.reason;
             if (deadlinePassed) throw deadlineExceeded(attempts);
+          } finally {
+            attemptTrace?.end(attemptEnd(attempts[traced], failure));
           }
         }
       }
@@ -263,4 +277,14 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     };
     signal.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** How a traced attempt ended: its entry in `attempts` (none when the caller went away). */
+function attemptEnd(attempt: Attempt | undefined, failure: unknown): AttemptEnd {
+  const errorType = isUpstreamError(failure) ? failure.kind : failure === undefined ? undefined : "aborted";
+  return {
+    outcome: attempt?.outcome ?? "aborted",
+    ...(errorType !== undefined ? { errorType } : {}),
+    ...(attempt?.error !== undefined ? { error: attempt.error } : {}),
+  };
 }

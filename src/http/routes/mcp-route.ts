@@ -98,6 +98,8 @@ export async function registerMcpRoutes(app: FastifyInstance, gateway: Gateway):
     }
     const id = rpcIdOf(message.id);
     if (message.method !== "tools/call" || id === null) return serve(request.raw, response, message);
+    const params = (message as { params?: Record<string, unknown> }).params;
+    request.requestTrace?.mcpToolCall(String(params?.name ?? ""), params);
     // Registered so that a later notifications/cancelled, or the response stream closing
     // (the cancellation of the 2026-07-28 protocol), stops the call.
     const call = gateway.inFlight.start(owner, id);

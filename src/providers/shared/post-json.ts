@@ -1,5 +1,6 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import { type Dispatcher, request } from "undici";
+import { currentAttemptTraceHeaders } from "../../core/trace-scope.js";
 import { UpstreamError } from "../../core/upstream-error.js";
 import type { UpstreamDispatcher } from "./create-upstream-dispatcher.js";
 import { createUpstreamError, type ErrorMessageExtractor } from "./create-upstream-error.js";
@@ -76,7 +77,8 @@ async function openUpstream(
     deadlines.awaitFirstByte(timeouts.awaitingWholeAnswer === true);
     response = await request(upstream.url, {
       method: "POST",
-      headers: { "content-type": "application/json", ...upstream.headers },
+      // The attempt span's W3C context, when traced: the provider's own traces join the caller's.
+      headers: { "content-type": "application/json", ...currentAttemptTraceHeaders(), ...upstream.headers },
       body: typeof upstream.body === "string" ? upstream.body : JSON.stringify(upstream.body),
       dispatcher: upstream.dispatcher,
       signal: deadlines.signal,
