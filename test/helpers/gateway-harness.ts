@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import type { Alerts } from "../../src/alerts/alerts.js";
-import { composeGateway } from "../../src/compose-gateway.js";
+import { type Composition, composeGateway } from "../../src/compose-gateway.js";
 import type { GatewayConfig } from "../../src/config/gateway-config.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { createFakeAnthropic } from "../../src/fakes/anthropic/fake-anthropic.js";
@@ -44,6 +44,8 @@ export interface Harness {
   gateway: Gateway;
   /** Webhook alerts, when the configuration names a webhook. */
   alerts: Alerts | undefined;
+  /** OpenTelemetry tracing, when the env sets an OTLP endpoint. */
+  tracer: Composition["tracer"];
   fakes: Record<ProviderName, FakeProvider>;
   dataDir: string;
   /** Every log line the gateway wrote, parsed (also appended to `logFile` for the end-of-run secret scan). */
@@ -103,6 +105,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     app,
     gateway,
     alerts: composition.alerts,
+    tracer: composition.tracer,
     fakes,
     dataDir,
     logs,
