@@ -174,6 +174,25 @@ async function main(): Promise<void> {
       logPath: join(work, "failover.log"),
     });
     processes.push(failing);
+    // Tracing on: every request's spans exported over OTLP/HTTP to a local receiver in its own process.
+    const otlpSink = await forkScript<{ endpoint: string }>(join(root, "bench/otlp-sink.ts"));
+    processes.push(otlpSink.process);
+    const sinkStats = () =>
+      new Promise<{ spans: number; exports: number }>((resolveStats) => {
+        otlpSink.child.once("message", (message) =>
+          resolveStats(message as { spans: number; exports: number }),
+        );
+        otlpSink.child.send("stats");
+      });
+    const traced = await spawnGateway({
+      root,
+      env: gatewayEnv("traced", {
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlpSink.ready.endpoint,
+        OTEL_SERVICE_NAME: "llm-gateway-bench",
+      }),
+      logPath: join(work, "traced.log"),
+    });
+    processes.push(traced);
     const baseline = options.baseline
       ? await spawnGateway({
           root: options.baseline,
@@ -185,7 +204,7 @@ async function main(): Promise<void> {
 
     const direct = { url: `${fakes.ready.openAiBaseUrl}/chat/completions`, pid: fakes.process.pid };
     const floorUrl = `http://127.0.0.1:${floor.ready.port}/v1/chat/completions`;
-    const gateways = { gateway, ...(baseline ? { baseline } : {}) };
+    const gateways = { gateway, traced, ...(baseline ? { baseline } : {}) };
     const chatTargets = (body: string): Record<string, Target> => ({
       direct: { ...direct, headers: jsonHeaders, body },
       floor: { url: floorUrl, pid: floor.process.pid, headers: jsonHeaders, body },
@@ -306,6 +325,9 @@ async function main(): Promise<void> {
     const soakRss: SoakRss = { first: rss[1] ?? atStart, last: rss[rss.length - 1] ?? atStart };
     const rows = buildRows(samples, loads, calls, soakRss, replayed);
     const targets = checkTargets(rows, calls, soakRss, replayed);
+    const tracing = tracingOverhead(rows, await sinkStats());
+    rows.push(tracing.row);
+    targets.push(tracing.target);
     const report = {
       date: startedAt.toISOString(),
       command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
@@ -478,6 +500,42 @@ function checkTargets(
       detail: `primary calls ${calls.primaryCallsWithCircuitOpen}`,
     },
   ];
+}
+
+/**
+ * Tracing on vs off: the traced gateway's CPU per request over the untraced
+ * one's, at the same load (chat, stream and MCP throughput rows), and the spans
+ * its exporter delivered to the local receiver.
+ */
+function tracingOverhead(rows: Row[], sink: { spans: number; exports: number }) {
+  const row = (scenario: string, target: string) =>
+    rows.find((candidate) => candidate.scenario === scenario && candidate.target === target);
+  const parts = ["chat", "stream last byte", "mcp"].map((scenario) => {
+    const off = row(scenario, "gateway")?.cpuMicrosPerRequest ?? Number.NaN;
+    const on = row(scenario, "traced")?.cpuMicrosPerRequest ?? Number.NaN;
+    return { scenario, off, on, added: on - off };
+  });
+  const chat = parts[0] as (typeof parts)[number];
+  const detail = parts
+    .map(
+      (part) =>
+        `${part.scenario} ${part.on.toFixed(0)} vs ${part.off.toFixed(0)} us (+${part.added.toFixed(0)})`,
+    )
+    .join("; ");
+  return {
+    row: {
+      scenario: "tracing on vs off",
+      target: "traced",
+      count: sink.spans,
+      cpuMicrosPerRequest: chat.added,
+      note: `CPU per request, on vs off: ${detail}; ${sink.spans} spans in ${sink.exports} OTLP exports`,
+    } satisfies Row,
+    target: {
+      name: "tracing on (OTLP/HTTP to a local receiver) adds <= 25% CPU per chat request",
+      met: chat.added <= 0.25 * chat.off && sink.spans > 0,
+      detail: `+${chat.added.toFixed(0)} us (${((chat.added / chat.off) * 100).toFixed(1)}%), ${sink.spans} spans exported`,
+    },
+  };
 }
 
 function rotate<T>(items: T[], by: number): T[] {

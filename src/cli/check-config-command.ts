@@ -45,6 +45,12 @@ export function checkConfigCommand(config: GatewayConfig): string {
       ...config.alerts,
       webhookUrls: config.alerts.webhookUrls.map((url) => `${new URL(url).origin}/(masked)`),
     },
+    // OTLP export headers usually carry a collector's API key; the URL may hold a user:password.
+    tracing: config.tracing && {
+      ...config.tracing,
+      tracesUrl: maskUrlPassword(config.tracing.tracesUrl),
+      headers: Object.fromEntries(Object.keys(config.tracing.headers).map((name) => [name, "(set, masked)"])),
+    },
     clientKeys: config.clientKeys.map((entry) => ({
       name: entry.name,
       projects: entry.projects,

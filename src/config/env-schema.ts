@@ -23,6 +23,7 @@ export const envSchema = z.object({
   LLM_GATEWAY_HOST: z.string().min(1).optional(),
   LLM_GATEWAY_PORT: integerString(0, 65_535).optional(),
   LLM_GATEWAY_DEBUG: booleanString.optional(),
+  LLM_GATEWAY_OTEL_CAPTURE_CONTENT: booleanString.optional(),
   LLM_GATEWAY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
   LLM_GATEWAY_DATA_DIR: z.string().min(1).optional(),
   LLM_GATEWAY_CONVERSATION_TTL_SECONDS: integerString(1, 366 * 86_400).optional(),

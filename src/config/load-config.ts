@@ -103,7 +103,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     hedging: hedgingFrom(file, modelGroups),
     responseCache: responseCacheConfigFrom(file.cache, e, modelGroups),
     alerts: buildAlertsConfig(e, file.alerts),
-    tracing: tracingSettingsFrom(env),
+    tracing: tracingSettingsFrom(env, e.LLM_GATEWAY_OTEL_CAPTURE_CONTENT ?? false),
   };
 }
 

@@ -18,7 +18,11 @@ export interface TracingSettings {
   captureContent: boolean;
 }
 
-export function tracingSettingsFrom(env: Record<string, string | undefined>): TracingSettings | undefined {
+/** `captureContent`: `LLM_GATEWAY_OTEL_CAPTURE_CONTENT`, checked with the gateway's other variables. */
+export function tracingSettingsFrom(
+  env: Record<string, string | undefined>,
+  captureContent: boolean,
+): TracingSettings | undefined {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return undefined;
   if (env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() === "none") return undefined;
   const tracesEndpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
@@ -39,7 +43,7 @@ export function tracingSettingsFrom(env: Record<string, string | undefined>): Tr
     resourceAttributes: keyValueList(env.OTEL_RESOURCE_ATTRIBUTES),
     sampler: env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() || "parentbased_always_on",
     samplerArg: ratio !== undefined && Number.isFinite(ratio) ? ratio : undefined,
-    captureContent: env.LLM_GATEWAY_OTEL_CAPTURE_CONTENT?.trim().toLowerCase() === "true",
+    captureContent,
   };
 }
 
