@@ -6,6 +6,11 @@
 export interface TracingSettings {
   /** Where spans are POSTed (OTLP/HTTP): `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as given, or the base endpoint + `/v1/traces`. */
   tracesUrl: string;
+  /**
+   * `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` / `OTEL_EXPORTER_OTLP_PROTOCOL`: `http/protobuf` (the
+   * spec's default) or `http/json`. gRPC is not offered: `grpc` falls back to `http/protobuf`.
+   */
+  protocol: "http/protobuf" | "http/json";
   /** `OTEL_EXPORTER_OTLP_HEADERS` / `OTEL_EXPORTER_OTLP_TRACES_HEADERS` (`k=v,k2=v2`), e.g. a collector's key. */
   headers: Record<string, string>;
   serviceName: string;
@@ -33,8 +38,12 @@ export function tracingSettingsFrom(
   else return undefined;
   const arg = env.OTEL_TRACES_SAMPLER_ARG?.trim();
   const ratio = arg ? Number(arg) : undefined;
+  const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL)
+    ?.trim()
+    .toLowerCase();
   return {
     tracesUrl,
+    protocol: protocol === "http/json" ? "http/json" : "http/protobuf",
     headers: {
       ...keyValueList(env.OTEL_EXPORTER_OTLP_HEADERS),
       ...keyValueList(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS),

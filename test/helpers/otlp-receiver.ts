@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { decodeOtlpTraceRequest } from "./decode-otlp-protobuf.js";
 
 /** One span as it arrived, flattened from OTLP/JSON: ids in hex, attributes as plain values. */
 export interface ReceivedSpan {
@@ -42,8 +43,8 @@ function attributesOf(list: OtlpAttribute[] | undefined): Record<string, unknown
 
 /**
  * A real OTLP/HTTP trace receiver on 127.0.0.1: takes `POST /v1/traces` with
- * an OTLP/JSON body (what the gateway's exporter sends), answers as a
- * collector does, and keeps every span it decoded.
+ * an OTLP protobuf or JSON body, answers as a collector does, and keeps every
+ * span it decoded, with the content type each export came as.
  */
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
@@ -63,7 +64,10 @@ export class OtlpReceiver {
           response.writeHead(404).end();
           return;
         }
-        receiver.take(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+        const body = Buffer.concat(chunks);
+        // http/protobuf is the exporter's default; http/json when OTEL_EXPORTER_OTLP_PROTOCOL says so.
+        const protobuf = request.headers["content-type"] === "application/x-protobuf";
+        receiver.take((protobuf ? decodeOtlpTraceRequest(body) : JSON.parse(body.toString("utf8"))) as never);
         response.writeHead(200, { "content-type": "application/json" }).end("{}");
       });
     });

@@ -138,6 +138,10 @@ describe("OpenTelemetry traces, exported to a real OTLP/HTTP receiver", () => {
     expect(toAnthropic).toEqual({ traceId: callerTraceId, spanId: failed?.spanId });
     expect(toOpenAi).toEqual({ traceId: callerTraceId, spanId: answered?.spanId });
     expect(openai.server.calls[0]?.headers.tracestate).toBe("vendor=abc");
+    // The spec's default protocol: every export was protobuf, decoded above.
+    expect(new Set(receiver.posts.map((post) => post.contentType))).toEqual(
+      new Set(["application/x-protobuf"]),
+    );
   });
 
   it("without a caller's traceparent the request span is a root, and providers still get its trace", async () => {
@@ -267,6 +271,7 @@ describe("OpenTelemetry content capture", () => {
     harness = await startHarness({
       env: {
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.endpoint}/v1/traces`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
         LLM_GATEWAY_OTEL_CAPTURE_CONTENT: "true",
       },
     });
@@ -285,6 +290,8 @@ describe("OpenTelemetry content capture", () => {
     expect(String(request?.attributes["gen_ai.input.messages"])).toContain("Say hello to the tracer");
     expect(String(request?.attributes["gen_ai.output.messages"])).toContain("Captured answer");
     expect(request?.resource["service.name"]).toBe("llm-gateway");
+    // Exported as OTLP/JSON, as asked.
+    expect(new Set(receiver.posts.map((post) => post.contentType))).toEqual(new Set(["application/json"]));
     const everything = JSON.stringify(spans);
     expect(everything).not.toContain("sk-caller-secret");
     expect(everything).not.toContain(harness.fakes.anthropic.server.calls[0]?.headers["x-api-key"] as string);

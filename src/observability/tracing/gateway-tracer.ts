@@ -1,6 +1,7 @@
 import type { Tracer } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as ProtobufTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
   AlwaysOffSampler,
@@ -73,7 +74,8 @@ export function startGatewayTracer(
   version: string,
   logger: Logger,
 ): GatewayTracer {
-  const exporter = new OTLPTraceExporter({ url: settings.tracesUrl, headers: settings.headers });
+  const Exporter = settings.protocol === "http/json" ? JsonTraceExporter : ProtobufTraceExporter;
+  const exporter = new Exporter({ url: settings.tracesUrl, headers: settings.headers });
   const provider = new TracerProvider({
     resource: resourceFromAttributes({
       ...settings.resourceAttributes,
@@ -84,7 +86,12 @@ export function startGatewayTracer(
     spanProcessors: [new BatchSpanProcessor({ exporter })],
   });
   logger.info(
-    { tracesUrl: settings.tracesUrl, sampler: settings.sampler, captureContent: settings.captureContent },
+    {
+      tracesUrl: settings.tracesUrl,
+      protocol: settings.protocol,
+      sampler: settings.sampler,
+      captureContent: settings.captureContent,
+    },
     "OpenTelemetry tracing on",
   );
   return new GatewayTracer(

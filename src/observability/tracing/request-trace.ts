@@ -171,7 +171,8 @@ export class RequestTrace implements RequestTraceScope {
     this.done = true;
     clearTimeout(this.graceTimer);
     this.deps.ended(this.init.requestId);
-    if (!this.wanted) return;
+    // An MCP POST that called no tool has no span, unless an attempt made one (a batch): then it must end.
+    if (!this.wanted && this.span === undefined) return;
     this.ensureSpan();
     const span = this.span as Span;
     const finished = this.finished;
