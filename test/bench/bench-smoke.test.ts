@@ -31,6 +31,7 @@ describe("npm run bench", () => {
       "mcp",
       "failover",
       "soak",
+      "tracing on vs off",
     ]);
     const gateway = report.rows.find(
       (row: { scenario: string; target: string }) => row.scenario === "chat" && row.target === "gateway",
@@ -39,7 +40,11 @@ describe("npm run bench", () => {
     expect(gateway.requestsPerSecond).toBeGreaterThan(0);
     expect(gateway.cpuMicrosPerRequest).toBeGreaterThan(0);
     expect(report.soak.rss).toHaveLength(11);
-    expect(report.targets).toHaveLength(8);
+    expect(report.targets).toHaveLength(9);
+    // The traced gateway really exported: its receiver counted spans.
+    const tracing = report.rows.find((row: { scenario: string }) => row.scenario === "tracing on vs off");
+    expect(tracing.cpuMicrosPerRequest).toBeGreaterThan(0);
+    expect(tracing.note).toMatch(/ [1-9]\d* spans in [1-9]\d* OTLP exports/);
     const replay = report.targets.find((target: { name: string }) =>
       target.name.startsWith("replayed workload"),
     );
