@@ -193,6 +193,16 @@ async function main(): Promise<void> {
       logPath: join(work, "traced.log"),
     });
     processes.push(traced);
+    // Tracing on, every trace sampled out: what the request and attempt hooks cost without recording or exporting.
+    const sampledOut = await spawnGateway({
+      root,
+      env: gatewayEnv("sampled-out", {
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlpSink.ready.endpoint,
+        OTEL_TRACES_SAMPLER: "always_off",
+      }),
+      logPath: join(work, "sampled-out.log"),
+    });
+    processes.push(sampledOut);
     const baseline = options.baseline
       ? await spawnGateway({
           root: options.baseline,
@@ -307,14 +317,21 @@ async function main(): Promise<void> {
       url: `${traced.url}/v1/chat/completions`,
       pid: traced.pid,
     };
+    const sampledOutChat: Target = {
+      ...(chat.gateway as Target),
+      url: `${sampledOut.url}/v1/chat/completions`,
+      pid: sampledOut.pid,
+    };
     await loadFor(tracedChat, { connections: 8, amount: plan.warmup });
-    const tracingLoads = { off: emptyLoad(), on: emptyLoad() };
+    await loadFor(sampledOutChat, { connections: 8, amount: plan.warmup });
+    const tracingLoads = { off: emptyLoad(), on: emptyLoad(), sampledOut: emptyLoad() };
     for (let round = 0; round < plan.rounds; round++) {
       log(`round ${round + 1}/${plan.rounds}: tracing on vs off at ${plan.connections} connections`);
       for (const [name, target] of rotate(
         [
           ["off", chat.gateway as Target],
           ["on", tracedChat],
+          ["sampledOut", sampledOutChat],
         ] as const,
         round,
       )) {
@@ -538,13 +555,14 @@ function emptyLoad(): LoadResult {
  * its attempt).
  */
 function tracingOverhead(
-  loads: { off: LoadResult; on: LoadResult },
+  loads: { off: LoadResult; on: LoadResult; sampledOut: LoadResult },
   sink: { spans: number; exports: number },
 ) {
   const cpu = (load: LoadResult) => (load.cpuSeconds / load.requests) * 1e6;
   const off = cpu(loads.off);
   const on = cpu(loads.on);
   const added = on - off;
+  const sampledOutAdded = cpu(loads.sampledOut) - off;
   return {
     row: {
       scenario: "tracing on vs off",
@@ -552,7 +570,7 @@ function tracingOverhead(
       count: loads.on.requests,
       requestsPerSecond: loads.on.requests / loads.on.seconds,
       cpuMicrosPerRequest: on,
-      note: `chat CPU per request ${on.toFixed(0)} us on vs ${off.toFixed(0)} us off (+${added.toFixed(0)} us, ${((added / off) * 100).toFixed(1)}%); off ${(loads.off.requests / loads.off.seconds).toFixed(0)} req/s; ${sink.spans} spans in ${sink.exports} OTLP exports`,
+      note: `chat CPU per request ${on.toFixed(0)} us on vs ${off.toFixed(0)} us off (+${added.toFixed(0)} us, ${((added / off) * 100).toFixed(1)}%), all sampled out +${sampledOutAdded.toFixed(0)} us; off ${(loads.off.requests / loads.off.seconds).toFixed(0)} req/s; ${sink.spans} spans in ${sink.exports} OTLP exports`,
     } satisfies Row,
     target: {
       name: "tracing on (OTLP/HTTP protobuf to a local receiver) adds <= 25% CPU per chat request",
