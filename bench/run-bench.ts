@@ -367,7 +367,12 @@ async function main(): Promise<void> {
     const soakRss: SoakRss = { first: rss[1] ?? atStart, last: rss[rss.length - 1] ?? atStart };
     const rows = buildRows(samples, loads, calls, soakRss, replayed);
     const targets = checkTargets(rows, calls, soakRss, replayed);
-    const tracing = tracingOverhead(tracingLoads, await sinkStats());
+    // The exporter sends a batch every 5 s or each 512 spans: a short run may still hold its spans.
+    let sunk = await sinkStats();
+    for (const until = Date.now() + 7_000; sunk.spans === 0 && Date.now() < until; sunk = await sinkStats()) {
+      await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+    }
+    const tracing = tracingOverhead(tracingLoads, sunk);
     rows.push(tracing.row);
     targets.push(tracing.target);
     const report = {
