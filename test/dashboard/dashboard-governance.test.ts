@@ -1,24 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
+import { chromiumPath, closeChromium, hasChromium, launchChromium } from "../helpers/headless-chromium.js";
 import { registerTestSecrets } from "../helpers/test-log-files.js";
 
-/** Debian's package; `.ci/run` installs it. Playwright's own browser download cannot work here. */
-const chromiumPath = "/usr/bin/chromium";
-const hasChromium = existsSync(chromiumPath);
-const chromiumFlags = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const adminKey = "governance-admin-key-0123456789";
 const teamKey = "governance-team-key-0123456789";
 const project = "browser-keys";
@@ -29,7 +15,6 @@ describe.skipIf(!hasChromium)(
     : `the dashboard's Keys and Budgets views: SKIPPED, ${chromiumPath} is absent (apt-get install chromium; .ci/run does)`,
   () => {
     let harness: Harness;
-    let userDataDir: string;
     let browser: BrowserContext;
     let page: Page;
     const requestedUrls: string[] = [];
@@ -64,13 +49,8 @@ describe.skipIf(!hasChromium)(
         providers: ["anthropic"],
         env: { LLM_GATEWAY_API_KEYS: `${adminKey}=*,${teamKey}=${project}` },
       });
-      userDataDir = mkdtempSync(join(tmpdir(), "llmgw-chromium-"));
-      browser = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: chromiumPath,
-        args: chromiumFlags,
-        // The width the pages must fit without scrolling sideways.
-        viewport: { width: 1280, height: 900 },
-      });
+      // The width the pages must fit without scrolling sideways.
+      browser = await launchChromium({ width: 1280, height: 900 });
       await browser.grantPermissions(["clipboard-read", "clipboard-write"], { origin: harness.url });
       page = await browser.newPage();
       page.on("request", (request) => requestedUrls.push(request.url()));
@@ -83,8 +63,7 @@ describe.skipIf(!hasChromium)(
     });
 
     afterAll(async () => {
-      await browser?.close();
-      if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+      await closeChromium(browser);
       await harness?.close();
     });
 

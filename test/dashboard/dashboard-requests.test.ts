@@ -1,23 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
+import { chromiumPath, closeChromium, hasChromium, launchChromium } from "../helpers/headless-chromium.js";
 
-/** Debian's package; `.ci/run` installs it. Playwright's own browser download cannot work here. */
-const chromiumPath = "/usr/bin/chromium";
-const hasChromium = existsSync(chromiumPath);
-const chromiumFlags = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const keyA = "requests-view-key-a-0123456789";
 
 describe.skipIf(!hasChromium)(
@@ -26,7 +11,6 @@ describe.skipIf(!hasChromium)(
     : `the dashboard's Requests view: SKIPPED, ${chromiumPath} is absent (apt-get install chromium; .ci/run does)`,
   () => {
     let harness: Harness;
-    let userDataDir: string;
     let browser: BrowserContext;
     let page: Page;
     const pageErrors: string[] = [];
@@ -66,12 +50,7 @@ describe.skipIf(!hasChromium)(
         anthropic.enqueueChat(anthropic.replies.text("ok", { inputTokens: 5, outputTokens: 1 }));
         await chat("proj-other", `agent-${index}`);
       }
-      userDataDir = mkdtempSync(join(tmpdir(), "llmgw-chromium-"));
-      browser = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: chromiumPath,
-        args: chromiumFlags,
-        viewport: { width: 1280, height: 900 },
-      });
+      browser = await launchChromium({ width: 1280, height: 900 });
       page = await browser.newPage();
       page.on("pageerror", (error) => pageErrors.push(error.message));
       page.on("dialog", (dialog) => {
@@ -81,8 +60,7 @@ describe.skipIf(!hasChromium)(
     });
 
     afterAll(async () => {
-      await browser?.close();
-      if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+      await closeChromium(browser);
       await harness?.close();
     });
 

@@ -1,25 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 import OpenAI from "openai";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
+import { chromiumPath, closeChromium, hasChromium, launchChromium } from "../helpers/headless-chromium.js";
 import { registerTestSecrets } from "../helpers/test-log-files.js";
 
-/** Debian's package; `.ci/run` installs it. Playwright's own browser download cannot work here. */
-const chromiumPath = "/usr/bin/chromium";
-const hasChromium = existsSync(chromiumPath);
-const chromiumFlags = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const adminKey = "traffic-admin-key-0123456789";
 /** Long names, the kind that pushed the breakdown tables' Cost and Share columns out of their cards. */
 const project = "browser-traffic-with-a-rather-long-project-name";
@@ -31,7 +17,6 @@ describe.skipIf(!hasChromium)(
     : `the dashboard's traffic views: SKIPPED, ${chromiumPath} is absent (apt-get install chromium; .ci/run does)`,
   () => {
     let harness: Harness;
-    let userDataDir: string;
     let browser: BrowserContext;
     let page: Page;
     const pageErrors: string[] = [];
@@ -81,12 +66,7 @@ describe.skipIf(!hasChromium)(
       await expect(chat("proj-limited", "bot", "fast")).rejects.toMatchObject({ status: 429 });
       await expect(chat("proj-broke", "bot", "reasoning")).rejects.toMatchObject({ status: 429 });
 
-      userDataDir = mkdtempSync(join(tmpdir(), "llmgw-chromium-"));
-      browser = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: chromiumPath,
-        args: chromiumFlags,
-        viewport: { width: 1280, height: 900 },
-      });
+      browser = await launchChromium({ width: 1280, height: 900 });
       page = await browser.newPage();
       page.on("pageerror", (error) => pageErrors.push(error.message));
       page.on("console", (message) => {
@@ -102,8 +82,7 @@ describe.skipIf(!hasChromium)(
     });
 
     afterAll(async () => {
-      await browser?.close();
-      if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+      await closeChromium(browser);
       await harness?.close();
     });
 

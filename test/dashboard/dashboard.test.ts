@@ -1,27 +1,12 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import OpenAI from "openai";
 import pino from "pino";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoScenes, startDemoTraffic } from "../../src/demo/demo-traffic.js";
 import { type Demo, startDemo } from "../../src/demo/start-demo.js";
+import { chromiumPath, closeChromium, hasChromium, launchChromium } from "../helpers/headless-chromium.js";
 
-/** Debian's package; `.ci/run` installs it. Playwright's own browser download cannot work here. */
-const chromiumPath = "/usr/bin/chromium";
-const hasChromium = existsSync(chromiumPath);
-/** What the environment needs to run Chromium as root without reaching for the network. */
-const chromiumFlags = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const adminKey = "dashboard-admin-key-0123456789";
 const screenshotPath = "test-artifacts/dashboard.png";
 
@@ -32,7 +17,6 @@ describe.skipIf(!hasChromium)(
   () => {
     let demo: Demo;
     let client: OpenAI;
-    let userDataDir: string;
     let browser: BrowserContext;
     let page: Page;
     const requestedUrls: string[] = [];
@@ -90,12 +74,7 @@ describe.skipIf(!hasChromium)(
       // claude-haiku's circuit is open now: this one skips it without calling it.
       await book("web-shop", "support-bot", "fast", () => answer(openai, 100, 50));
 
-      userDataDir = mkdtempSync(join(tmpdir(), "llmgw-chromium-"));
-      browser = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: chromiumPath,
-        args: chromiumFlags,
-        viewport: { width: 1400, height: 1000 },
-      });
+      browser = await launchChromium({ width: 1400, height: 1000 });
       page = await browser.newPage();
       page.on("request", (request) => requestedUrls.push(request.url()));
       page.on("pageerror", (error) => pageErrors.push(error.message));
@@ -106,8 +85,7 @@ describe.skipIf(!hasChromium)(
     });
 
     afterAll(async () => {
-      await browser?.close();
-      if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+      await closeChromium(browser);
       await demo?.close();
     });
 
