@@ -1,9 +1,10 @@
 // @ts-check
-import { ApiError, callGateway } from "./api.js";
+import { callGateway } from "./api.js";
 import { shareBar } from "./charts.js";
 import { button, element, fillRows, lines, tableRow, wrapping } from "./dom.js";
 import { formatUsd } from "./format.js";
 import { formatDateTime, limitsParts } from "./keys-view.js";
+import { readAdminData, ShownData } from "./shown-data.js";
 
 /**
  * The admin API's budget entry (`GET /admin/budgets`).
@@ -24,8 +25,7 @@ const numberFields = /** @type {const} */ ([
   "tokens_per_minute",
 ]);
 
-/** What the table last showed, so a refresh with the same data leaves the rows alone. */
-let shownSignature = "";
+const shown = new ShownData();
 
 /**
  * Loads every project, agent and key with a budget or limit, and where each budget stands.
@@ -33,21 +33,8 @@ let shownSignature = "";
  */
 export async function loadBudgets(isCurrent) {
   const table = element("budgets-table", HTMLTableElement);
-  /** @type {BudgetEntry[]} */
-  let data;
-  try {
-    ({ data } = await callGateway("GET", "admin/budgets"));
-  } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-      shownSignature = "";
-      fillRows(table, [], "");
-    }
-    throw error;
-  }
-  if (!isCurrent()) return;
-  const signature = JSON.stringify(data);
-  if (signature === shownSignature) return;
-  shownSignature = signature;
+  const data = /** @type {BudgetEntry[]} */ (await readAdminData(table, shown, "admin/budgets"));
+  if (!isCurrent() || !shown.changed(data)) return;
   fillRows(table, data.flatMap(entryRows), "No budgets or rate limits yet: set one above.");
 }
 
@@ -174,7 +161,7 @@ function setField(form, name, value) {
 export function setUpBudgetsView(refresh) {
   const form = element("budget-form", HTMLFormElement);
   const reload = () => {
-    shownSignature = "";
+    shown.forget();
     refresh();
   };
   form.addEventListener("submit", (event) => {

@@ -2,6 +2,7 @@
 import { ApiError, callGateway } from "./api.js";
 import { button, element, fillRows, lines, tableRow, wrapping } from "./dom.js";
 import { formatUsd } from "./format.js";
+import { readAdminData, ShownData } from "./shown-data.js";
 
 /**
  * The admin API's key view (`GET /admin/keys`), the fields this page shows.
@@ -13,8 +14,7 @@ import { formatUsd } from "./format.js";
  * @typedef {{ key: KeyView, secret: string }} KeyWithSecret
  */
 
-/** What the table last showed, so a refresh with the same data leaves rows (and a hovered button) alone. */
-let shownSignature = "";
+const shown = new ShownData();
 
 /**
  * Loads the keys table: managed keys, then the config file's (read-only here).
@@ -23,24 +23,10 @@ let shownSignature = "";
 export async function loadKeys(isCurrent) {
   const showRevoked = element("show-revoked", HTMLInputElement).checked;
   const table = element("keys-table", HTMLTableElement);
-  /** @type {KeyView[]} */
-  let data;
-  try {
-    ({ data } = await callGateway("GET", "admin/keys", {
-      query: { include_revoked: showRevoked ? "true" : "" },
-    }));
-  } catch (error) {
-    // Another key entered (not an admin's): what the admin's showed leaves the page.
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-      shownSignature = "";
-      fillRows(table, [], "");
-    }
-    throw error;
-  }
-  if (!isCurrent()) return;
-  const signature = JSON.stringify(data);
-  if (signature === shownSignature) return;
-  shownSignature = signature;
+  const data = /** @type {KeyView[]} */ (
+    await readAdminData(table, shown, "admin/keys", { include_revoked: showRevoked ? "true" : "" })
+  );
+  if (!isCurrent() || !shown.changed(data)) return;
   const now = Date.now();
   fillRows(
     table,
@@ -145,7 +131,7 @@ let reload = () => {};
 /** @param {() => void} refresh reloads the current view */
 export function setUpKeysView(refresh) {
   reload = () => {
-    shownSignature = "";
+    shown.forget();
     refresh();
   };
   const form = element("create-key-form", HTMLFormElement);

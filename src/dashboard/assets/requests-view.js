@@ -2,6 +2,7 @@
 import { getJson } from "./api.js";
 import { button, element, fillRows, lines, tableRow, wrapping } from "./dom.js";
 import { formatCount, formatUsd } from "./format.js";
+import { ShownData } from "./shown-data.js";
 
 /**
  * A row of GET /v1/requests (and GET /v1/requests/:id, which adds `bodies`).
@@ -20,8 +21,8 @@ let filters = /** @type {Record<string, string>} */ ({});
 /** Set once "Show older" was used: the refresh loop then leaves the longer list alone. */
 let paged = false;
 let nextCursor = /** @type {string | null} */ (null);
-/** What the table last showed, so a refresh with the same data leaves the rows (and an open detail) alone. */
-let shownSignature = "";
+/** Leaves the rows (and an open detail) alone when a refresh finds the same requests. */
+const shown = new ShownData();
 
 /** `MM-DD HH:MM:SS` in UTC. @param {string} iso */
 function formatShortTime(iso) {
@@ -47,10 +48,7 @@ export async function loadRequests(isCurrent) {
   const page = /** @type {{ data: RequestRow[], next_cursor: string | null }} */ (
     await getJson("requests", filters)
   );
-  if (!isCurrent()) return;
-  const signature = JSON.stringify(page);
-  if (signature === shownSignature) return;
-  shownSignature = signature;
+  if (!isCurrent() || !shown.changed(page)) return;
   nextCursor = page.next_cursor;
   fillRows(
     element("requests-table", HTMLTableElement),
@@ -148,7 +146,7 @@ export function setUpRequestsView(onChange) {
       if (value) filters[name] = value;
     }
     paged = false;
-    shownSignature = "";
+    shown.forget();
     element("request-detail", HTMLElement).hidden = true;
     onChange();
   });
