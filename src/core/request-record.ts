@@ -85,7 +85,8 @@ export interface RequestPage {
  * Written off the request path; engines: SQLite (one process) or Redis (shared by replicas).
  */
 export interface RequestStore {
-  add(record: RequestRecord, nowMs: number): Promise<void>;
+  /** Writes a batch at once (one transaction, one pipeline): the recorder writes what a window gathered. */
+  add(records: readonly RequestRecord[], nowMs: number): Promise<void>;
   list(query: RequestQuery, nowMs: number): Promise<RequestPage>;
   get(id: string, nowMs: number): Promise<RequestRecord | undefined>;
   close(): Promise<void>;

@@ -73,19 +73,24 @@ export class RedisRequestStore implements RequestStore {
     this.#add = (...args) => (commands.llmGatewayAddRequest as ScriptCommand).apply(this.#client, args);
   }
 
-  async add(record: RequestRecord, nowMs: number): Promise<void> {
-    await this.#add(
-      this.#recordKey(record.id),
-      this.#allKey(),
-      this.#projectKey(record.projectId),
-      JSON.stringify(record),
-      record.timeMs,
-      record.id,
-      // Kept for the retention from its own time: an old record (clock skew) expires no later.
-      Math.max(1, record.timeMs + this.#retentionMs - nowMs),
-      nowMs - this.#retentionMs,
-      this.#maxRows,
-      `${this.#prefix}r:`,
+  async add(records: readonly RequestRecord[], nowMs: number): Promise<void> {
+    // One round trip for the batch: ioredis pipelines commands sent in the same tick.
+    await Promise.all(
+      records.map((record) =>
+        this.#add(
+          this.#recordKey(record.id),
+          this.#allKey(),
+          this.#projectKey(record.projectId),
+          JSON.stringify(record),
+          record.timeMs,
+          record.id,
+          // Kept for the retention from its own time: an old record (clock skew) expires no later.
+          Math.max(1, record.timeMs + this.#retentionMs - nowMs),
+          nowMs - this.#retentionMs,
+          this.#maxRows,
+          `${this.#prefix}r:`,
+        ),
+      ),
     );
   }
 

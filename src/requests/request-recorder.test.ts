@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { RequestRecord, RequestStore } from "../core/request-record.js";
 import type { FinishedRequest } from "../gateway/request-observer.js";
 import { createSecretRedactor } from "./redact-secrets.js";
@@ -100,6 +100,42 @@ describe("RequestRecorder", () => {
     expect(recorder.stats()).toEqual({ recorded: 1, failed: 0, dropped: 0 });
   });
 
+  it("writes what a window gathered as one batch, and a reader's flush does not wait for the window", async () => {
+    const batches: string[][] = [];
+    const counting: RequestStore = {
+      add: async (records, nowMs) => {
+        batches.push(records.map((record) => record.id));
+        await store.add(records, nowMs);
+      },
+      list: (query, nowMs) => store.list(query, nowMs),
+      get: (id, nowMs) => store.get(id, nowMs),
+      close: async () => {},
+    };
+    const recorder = new RequestRecorder({
+      store: counting,
+      logger: capturedLogger().logger,
+      redact: (text) => text,
+      batchWindowMs: 60_000,
+    });
+    for (const id of ["w1", "w2", "w3"]) recorder.requestFinished(finishedRequest(id));
+    expect(batches).toEqual([]);
+    await recorder.flush();
+    expect(batches).toEqual([["w1", "w2", "w3"]]);
+    expect((await store.get("w2", Date.now()))?.id).toBe("w2");
+
+    const timed = new RequestRecorder({
+      store: counting,
+      logger: capturedLogger().logger,
+      redact: (text) => text,
+      batchWindowMs: 20,
+      maxBatchSize: 2,
+    });
+    for (const id of ["t1", "t2", "t3"]) timed.requestFinished(finishedRequest(id));
+    // A full batch goes at once; the one left waits for its window to close, with no flush.
+    await vi.waitFor(() => expect(batches.slice(1)).toEqual([["t1", "t2"], ["t3"]]));
+    expect(timed.stats()).toEqual({ recorded: 3, failed: 0, dropped: 0 });
+  });
+
   it("keeps no bodies when the gateway gave none", async () => {
     const recorder = new RequestRecorder({ store, logger: capturedLogger().logger, redact: (text) => text });
     recorder.requestFinished(finishedRequest("r2"));
@@ -126,7 +162,7 @@ describe("RequestRecorder", () => {
     expect(recorder.stats()).toEqual({ recorded: 0, failed: 2, dropped: 0 });
     const warnings = lines.filter((line) => String(line.msg).startsWith("request explorer"));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ level: 40, requestId: "r3", failedSinceLastWarning: 1 });
+    expect(warnings[0]).toMatchObject({ level: 40, requestId: "r3", failedSinceLastWarning: 2 });
   });
 
   it("drops (and counts) what exceeds its queue instead of growing without bound", async () => {

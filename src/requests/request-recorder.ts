@@ -9,6 +9,13 @@ export interface RequestRecorderOptions {
   redact: (text: string) => string;
   /** Writes waiting past this are dropped (and counted): a slow store must not grow the heap. */
   maxQueued?: number;
+  /**
+   * How long the first finished request waits for others to share its write (default 100 ms): one
+   * store write per window instead of one per request. Readers flush first, so they never wait for it.
+   */
+  batchWindowMs?: number;
+  /** A window that gathers this many is written at once (default 500). */
+  maxBatchSize?: number;
 }
 
 /** What the recorder did since start, for logs and tests. */
@@ -30,15 +37,18 @@ interface Queued {
 
 /**
  * Feeds the request explorer from the observer seam. `requestFinished` only queues (no I/O, no
- * serialisation on the request's path); one drain loop writes in order. Fails open: a store
- * error is logged and counted, never seen by a request.
+ * serialisation on the request's path); what a window gathered is written as one batch, in order.
+ * Fails open: a store error is logged and counted, never seen by a request.
  */
 export class RequestRecorder implements GatewayObserver {
   readonly #store: RequestStore;
   readonly #logger: Logger;
   readonly #redact: (text: string) => string;
   readonly #maxQueued: number;
+  readonly #batchWindowMs: number;
+  readonly #maxBatchSize: number;
   #queue: Queued[] = [];
+  #windowTimer: NodeJS.Timeout | undefined;
   #draining: Promise<void> | undefined;
   readonly #stats: RequestRecorderStats = { recorded: 0, failed: 0, dropped: 0 };
   #lastWarnedAtMs = Number.NEGATIVE_INFINITY;
@@ -49,6 +59,8 @@ export class RequestRecorder implements GatewayObserver {
     this.#logger = options.logger;
     this.#redact = options.redact;
     this.#maxQueued = options.maxQueued ?? 10_000;
+    this.#batchWindowMs = options.batchWindowMs ?? 100;
+    this.#maxBatchSize = options.maxBatchSize ?? 500;
   }
 
   requestFinished(request: FinishedRequest): void {
@@ -58,13 +70,16 @@ export class RequestRecorder implements GatewayObserver {
       return;
     }
     this.#queue.push({ request, finishedAtMs: Date.now() });
-    this.#draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#drain());
+    if (this.#draining) return; // the running drain takes what arrives meanwhile
+    if (this.#queue.length >= this.#maxBatchSize) this.#startDrain();
+    else this.#openWindow();
   }
 
   circuitChanged(): void {}
 
   /** Resolves once every request finished so far is written (or failed): a reader sees its own requests. */
   async flush(): Promise<void> {
+    if (this.#queue.length > 0 && !this.#draining) this.#startDrain();
     while (this.#draining) await this.#draining;
   }
 
@@ -72,30 +87,45 @@ export class RequestRecorder implements GatewayObserver {
     return { ...this.#stats };
   }
 
+  #openWindow(): void {
+    this.#windowTimer ??= setTimeout(() => this.#startDrain(), this.#batchWindowMs).unref();
+  }
+
+  #startDrain(): void {
+    clearTimeout(this.#windowTimer);
+    this.#windowTimer = undefined;
+    this.#draining = this.#drain().finally(() => {
+      this.#draining = undefined;
+      // Queued between the drain's last write and now: no one else would start their window.
+      if (this.#queue.length > 0) this.#openWindow();
+    });
+  }
+
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
-      const batch = this.#queue;
-      this.#queue = [];
-      for (const { request, finishedAtMs } of batch) {
-        try {
-          await this.#store.add(this.#toRecord(request, finishedAtMs), Date.now());
-          this.#stats.recorded++;
-        } catch (error) {
-          this.#stats.failed++;
-          this.#failedSinceWarning++;
-          const now = Date.now();
-          if (now - this.#lastWarnedAtMs >= warnEveryMs) {
-            this.#logger.warn(
-              { err: error, requestId: request.requestId, failedSinceLastWarning: this.#failedSinceWarning },
-              "request explorer: the request store refused records (the requests themselves were not affected)",
-            );
-            this.#lastWarnedAtMs = now;
-            this.#failedSinceWarning = 0;
-          }
+      const batch = this.#queue.splice(0, this.#maxBatchSize);
+      try {
+        const records = batch.map(({ request, finishedAtMs }) => this.#toRecord(request, finishedAtMs));
+        await this.#store.add(records, Date.now());
+        this.#stats.recorded += batch.length;
+      } catch (error) {
+        this.#stats.failed += batch.length;
+        this.#failedSinceWarning += batch.length;
+        const now = Date.now();
+        if (now - this.#lastWarnedAtMs >= warnEveryMs) {
+          this.#logger.warn(
+            {
+              err: error,
+              requestId: batch[0]?.request.requestId,
+              failedSinceLastWarning: this.#failedSinceWarning,
+            },
+            "request explorer: the request store refused records (the requests themselves were not affected)",
+          );
+          this.#lastWarnedAtMs = now;
+          this.#failedSinceWarning = 0;
         }
       }
     }
-    this.#draining = undefined;
   }
 
   #toRecord(request: FinishedRequest, finishedAtMs: number): RequestRecord {

@@ -65,14 +65,15 @@ export function runRequestStoreContract(
         timeToFirstTokenMs: 7,
         bodies: { request: '[{"role":"user","content":"hi"}]', answer: "hello" },
       });
-      await store.add(record, now);
+      await store.add([record], now);
       expect(await store.get("r1", now)).toEqual(JSON.parse(JSON.stringify(record)));
       expect(await store.get("nope", now)).toBeUndefined();
     });
 
     it("lists newest first and pages with a cursor through ties on the same millisecond", async () => {
       const times = [now - 5000, now - 4000, now - 4000, now - 4000, now - 3000, now - 1000];
-      for (const [index, timeMs] of times.entries()) await store.add(requestRecord(`r${index}`, timeMs), now);
+      for (const [index, timeMs] of times.entries())
+        await store.add([requestRecord(`r${index}`, timeMs)], now);
       const seen: string[] = [];
       let cursor: { timeMs: number; id: string } | undefined;
       for (let page = 0; page < 10; page++) {
@@ -88,20 +89,22 @@ export function runRequestStoreContract(
     });
 
     it("filters by projects, agent, model or group, status and time range", async () => {
-      await store.add(requestRecord("a1", now - 5000), now);
+      await store.add([requestRecord("a1", now - 5000)], now);
       await store.add(
-        requestRecord("a2", now - 4000, {
-          agentId: "agent-2",
-          status: "error",
-          errorCode: "GW_ERR_PROVIDERS_FAILED",
-        }),
+        [
+          requestRecord("a2", now - 4000, {
+            agentId: "agent-2",
+            status: "error",
+            errorCode: "GW_ERR_PROVIDERS_FAILED",
+          }),
+        ],
         now,
       );
       await store.add(
-        requestRecord("b1", now - 3000, { projectId: "project-b", model: "gpt-5", modelGroup: null }),
+        [requestRecord("b1", now - 3000, { projectId: "project-b", model: "gpt-5", modelGroup: null })],
         now,
       );
-      await store.add(requestRecord("c1", now - 2000, { projectId: "project-c" }), now);
+      await store.add([requestRecord("c1", now - 2000, { projectId: "project-c" })], now);
       const ids = async (query: Parameters<RequestStore["list"]>[0]) =>
         (await store.list(query, now)).records.map((record) => record.id);
       expect(await ids({ limit: 10, projectIds: ["project-a"] })).toEqual(["a2", "a1"]);
@@ -114,9 +117,27 @@ export function runRequestStoreContract(
       expect(await ids({ limit: 10, fromMs: now - 4000, toMs: now - 2000 })).toEqual(["b1", "a2"]);
     });
 
+    it("writes a batch whole: every record of it is found, the row bound counted over the batch", async () => {
+      await store.close();
+      store = await harness.open({ retentionMs: 7 * dayMs, maxRows: 4 });
+      await store.add(
+        Array.from({ length: 6 }, (_, index) => requestRecord(`b${index}`, now - 10_000 + index)),
+        now,
+      );
+      expect((await store.list({ limit: 10 }, now)).records.map((record) => record.id)).toEqual([
+        "b5",
+        "b4",
+        "b3",
+        "b2",
+      ]);
+      expect(await store.get("b1", now)).toBeUndefined();
+      await store.add([], now);
+      expect((await store.list({ limit: 10 }, now)).records).toHaveLength(4);
+    });
+
     it("keeps only the retention: older records are neither listed nor found", async () => {
-      await store.add(requestRecord("old", now - 8 * dayMs), now);
-      await store.add(requestRecord("new", now - dayMs), now);
+      await store.add([requestRecord("old", now - 8 * dayMs)], now);
+      await store.add([requestRecord("new", now - dayMs)], now);
       expect((await store.list({ limit: 10 }, now)).records.map((record) => record.id)).toEqual(["new"]);
       expect(await store.get("old", now)).toBeUndefined();
       // Later, the newer one ages out too.
@@ -128,7 +149,7 @@ export function runRequestStoreContract(
       await store.close();
       store = await harness.open({ retentionMs: 7 * dayMs, maxRows: 3 });
       for (let index = 0; index < 6; index++)
-        await store.add(requestRecord(`r${index}`, now - 10_000 + index), now);
+        await store.add([requestRecord(`r${index}`, now - 10_000 + index)], now);
       expect((await store.list({ limit: 10 }, now)).records.map((record) => record.id)).toEqual([
         "r5",
         "r4",

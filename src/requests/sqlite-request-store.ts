@@ -43,6 +43,8 @@ export class SqliteRequestStore implements RequestStore {
   readonly #deleteExpired: Database.Statement<[number]>;
   readonly #deleteOldest: Database.Statement<[number]>;
   readonly #selectOne: Database.Statement<[string, number], { recordJson: string }>;
+  /** One transaction per batch: one WAL commit for what a window gathered, not one per request. */
+  readonly #addAll: (records: readonly RequestRecord[], nowMs: number) => void;
   /** Rows in the table, counted once at open and kept by each write: the row bound costs no COUNT per insert. */
   #rows: number;
   #insertsSinceExpiry = expireEvery;
@@ -68,21 +70,31 @@ export class SqliteRequestStore implements RequestStore {
     this.#selectOne = this.#db.prepare(
       "SELECT record_json AS recordJson FROM requests WHERE id = ? AND time_ms >= ?",
     );
+    this.#addAll = this.#db.transaction((records: readonly RequestRecord[], nowMs: number) =>
+      this.#writeAll(records, nowMs),
+    );
   }
 
-  async add(record: RequestRecord, nowMs: number): Promise<void> {
-    this.#insert.run({
-      id: record.id,
-      timeMs: record.timeMs,
-      projectId: record.projectId,
-      agentId: record.agentId,
-      model: record.model ?? null,
-      modelGroup: record.modelGroup,
-      status: record.status,
-      recordJson: JSON.stringify(record),
-    });
-    this.#rows++;
-    if (++this.#insertsSinceExpiry >= expireEvery) {
+  async add(records: readonly RequestRecord[], nowMs: number): Promise<void> {
+    this.#addAll(records, nowMs);
+  }
+
+  #writeAll(records: readonly RequestRecord[], nowMs: number): void {
+    for (const record of records) {
+      this.#insert.run({
+        id: record.id,
+        timeMs: record.timeMs,
+        projectId: record.projectId,
+        agentId: record.agentId,
+        model: record.model ?? null,
+        modelGroup: record.modelGroup,
+        status: record.status,
+        recordJson: JSON.stringify(record),
+      });
+    }
+    this.#rows += records.length;
+    this.#insertsSinceExpiry += records.length;
+    if (this.#insertsSinceExpiry >= expireEvery) {
       this.#insertsSinceExpiry = 0;
       this.#rows -= this.#deleteExpired.run(nowMs - this.#retentionMs).changes;
     }

@@ -31,6 +31,8 @@ export interface OpenAiErrorDetail {
 }
 
 export function parseOpenAiError(body: unknown): OpenAiErrorDetail | undefined {
+  // Every streamed chunk is asked; a failed zod union costs microseconds per chunk, this check nothing.
+  if (!mayBeErrorEnvelope(body)) return undefined;
   const parsed = openAiErrorSchema.safeParse(body);
   if (!parsed.success) return undefined;
   const envelope = parsed.data;
@@ -44,6 +46,11 @@ export function parseOpenAiError(body: unknown): OpenAiErrorDetail | undefined {
     };
   }
   return { message: envelope.message, type: envelope.type ?? undefined, code: envelope.code ?? undefined };
+}
+
+function mayBeErrorEnvelope(body: unknown): boolean {
+  if (typeof body !== "object" || body === null) return false;
+  return "error" in body || (body as { object?: unknown }).object === "error";
 }
 
 /** "Rate limit reached for gpt-4.1 (rate_limit_exceeded)", for `createUpstreamError`. */
