@@ -3,15 +3,14 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { StoreHealth, UsageQuery, UsageRecord, UsageStore, UsageSummary } from "../core/usage-record.js";
 import { refuseBooking } from "./assert-valid-usage-record.js";
+import { openUsageWriteConnection } from "./sqlite-usage-batch-writer.js";
 import {
   assertHourAlignedQuery,
-  recordTotals,
   summarizeUsageBuckets,
-  totalsFields,
   type UsageBucket,
 } from "./summarize-usage-buckets.js";
+import { UsageCommitThread } from "./usage-commit-thread.js";
 import { errorMessage, silentUsageLogger, type UsageLogger } from "./usage-logger.js";
-import { floorToHour } from "./usage-period.js";
 
 export interface SqliteUsageStoreOptions {
   /** `usage.sqlite` is created in it (with its WAL files). */
@@ -101,25 +100,26 @@ const addedColumns: Record<string, Array<[string, string]>> = {
  *
  * Bookings of one commit window (5 ms) are committed by one transaction (WAL,
  * `synchronous = FULL`: a resolved `book` survives a crash of the process and
- * of the machine). The fsync of a commit blocks the event loop, so sharing it
- * is what keeps booking off the request path; `close` commits what waits.
+ * of the machine). Commits run on a thread of their own (`UsageCommitThread`),
+ * one at a time: the fsync never stalls the event loop, and bookings that
+ * arrive during a commit share the next one. `close` commits what waits.
  * It fails CLOSED: a record that could not be committed rejects its `book`;
  * there is nothing else to fall back to.
  */
 export class SqliteUsageStore implements UsageStore {
   readonly #db: Database.Database;
-  readonly #insertRecord: Database.Statement;
-  readonly #addToHour: Database.Statement;
   readonly #selectBuckets: Database.Statement<[string, number, number], UsageBucket>;
   readonly #selectAgentBuckets: Database.Statement<[string, number, number, string], UsageBucket>;
   readonly #selectOne: Database.Statement;
   readonly #selectProjects: Database.Statement<[], { projectId: string }>;
-  readonly #commitBatch: (records: UsageRecord[]) => void;
+  readonly #committer: UsageCommitThread;
   readonly #maxBatchSize: number;
   readonly #commitWindowMs: number;
   readonly #logger: UsageLogger;
   #pending: PendingBooking[] = [];
   #flushScheduled: NodeJS.Timeout | undefined;
+  /** The batch being committed: one at a time, so bookings land in order. */
+  #committing: Promise<void> | undefined;
   #lastWriteError: unknown;
   #closed = false;
 
@@ -128,33 +128,13 @@ export class SqliteUsageStore implements UsageStore {
     this.#commitWindowMs = options.commitWindowMs ?? 5;
     this.#logger = options.logger ?? silentUsageLogger;
     mkdirSync(options.dataDir, { recursive: true });
-    this.#db = new Database(join(options.dataDir, "usage.sqlite"));
-    this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("synchronous = FULL");
+    const path = join(options.dataDir, "usage.sqlite");
     // Several processes may share the file (a CLI next to the server); wait for their locks.
-    this.#db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5_000)}`);
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+    this.#db = new Database(path);
+    openUsageWriteConnection(this.#db, busyTimeoutMs);
     this.#db.exec(schema);
     migrateUsageSchema(this.#db);
-    this.#insertRecord = this.#db.prepare(
-      `INSERT OR IGNORE INTO usage_records (request_id, project_id, agent_id, model_group, provider, model,
-         kind, door, input_tokens, output_tokens, cached_input_tokens, cache_write_input_tokens,
-         cost_nano_usd, latency_ms, outcome, estimated, timestamp_ms, cache_hit, saved_nano_usd)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.#addToHour = this.#db.prepare(
-      `INSERT INTO usage_hourly (project_id, hour_start_ms, agent_id, model, requests, input_tokens,
-         output_tokens, cached_input_tokens, cache_write_input_tokens, cost_nano_usd, cache_hits, saved_nano_usd)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (project_id, hour_start_ms, agent_id, model) DO UPDATE SET
-         requests = requests + excluded.requests,
-         input_tokens = input_tokens + excluded.input_tokens,
-         output_tokens = output_tokens + excluded.output_tokens,
-         cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
-         cache_write_input_tokens = cache_write_input_tokens + excluded.cache_write_input_tokens,
-         cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd,
-         cache_hits = cache_hits + excluded.cache_hits,
-         saved_nano_usd = saved_nano_usd + excluded.saved_nano_usd`,
-    );
     const selectBuckets = `SELECT ${bucketColumns} FROM usage_hourly
       WHERE project_id = ? AND hour_start_ms >= ? AND hour_start_ms < ?`;
     this.#selectBuckets = this.#db.prepare(selectBuckets);
@@ -164,7 +144,7 @@ export class SqliteUsageStore implements UsageStore {
     this.#selectProjects = this.#db.prepare(
       "SELECT DISTINCT project_id AS projectId FROM usage_hourly ORDER BY project_id",
     );
-    this.#commitBatch = this.#db.transaction((records: UsageRecord[]) => this.#writeBatch(records));
+    this.#committer = new UsageCommitThread({ path, busyTimeoutMs });
   }
 
   book(record: UsageRecord): Promise<void> {
@@ -172,6 +152,8 @@ export class SqliteUsageStore implements UsageStore {
     if (refused) return refused;
     return new Promise((resolve, reject) => {
       this.#pending.push({ record, resolve, reject });
+      // A commit under way takes the next batch when it lands.
+      if (this.#committing) return;
       // A full batch goes at once (once: later bookings of the burst find that flush already due).
       if (this.#pending.length === this.#maxBatchSize) this.#scheduleFlush(0);
       else this.#flushScheduled ??= setTimeout(() => this.#flushOneBatch(), this.#commitWindowMs);
@@ -209,15 +191,21 @@ export class SqliteUsageStore implements UsageStore {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#flushScheduled);
-    while (this.#pending.length > 0) this.#commitNextBatch();
+    this.#flushScheduled = undefined;
+    await this.#committing;
+    while (this.#pending.length > 0) await this.#commitNextBatch();
+    await this.#committer.close();
     this.#db.close();
   }
 
   #flushOneBatch(): void {
     this.#flushScheduled = undefined;
-    this.#commitNextBatch();
-    // Yield between batches so a burst never holds the event loop for long; the rest has waited already.
-    if (this.#pending.length > 0) this.#scheduleFlush(0);
+    if (this.#committing || this.#pending.length === 0) return;
+    this.#committing = this.#commitNextBatch().finally(() => {
+      this.#committing = undefined;
+      // What arrived during the commit has waited already: the next commit goes at once.
+      if (this.#pending.length > 0 && !this.#closed) this.#scheduleFlush(0);
+    });
   }
 
   #scheduleFlush(delayMs: number): void {
@@ -225,10 +213,10 @@ export class SqliteUsageStore implements UsageStore {
     this.#flushScheduled = setTimeout(() => this.#flushOneBatch(), delayMs);
   }
 
-  #commitNextBatch(): void {
+  async #commitNextBatch(): Promise<void> {
     const batch = this.#pending.splice(0, this.#maxBatchSize);
     try {
-      this.#commitBatch(batch.map((pending) => pending.record));
+      await this.#committer.commit(batch.map((pending) => pending.record));
       this.#lastWriteError = undefined;
     } catch (error) {
       this.#lastWriteError = error;
@@ -237,59 +225,6 @@ export class SqliteUsageStore implements UsageStore {
       return;
     }
     for (const pending of batch) pending.resolve();
-  }
-
-  /** Runs inside one transaction: rows first, then only the new rows' totals into their hours. */
-  #writeBatch(records: UsageRecord[]): void {
-    const hours = new Map<string, UsageBucket & { projectId: string }>();
-    for (const record of records) {
-      const inserted = this.#insertRecord.run(
-        record.requestId,
-        record.projectId,
-        record.agentId,
-        record.modelGroup,
-        record.provider,
-        record.model,
-        record.kind,
-        record.door,
-        record.inputTokens,
-        record.outputTokens,
-        record.cachedInputTokens,
-        record.cacheWriteInputTokens,
-        record.costNanoUsd,
-        record.latencyMs,
-        record.outcome,
-        record.estimated ? 1 : 0,
-        record.timestamp,
-        record.cacheHit ? 1 : 0,
-        record.savedNanoUsd ?? 0,
-      );
-      if (inserted.changes === 0) continue;
-      const hourStartMs = floorToHour(record.timestamp);
-      const key = JSON.stringify([record.projectId, hourStartMs, record.agentId, record.model]);
-      const hour = hours.get(key);
-      const totals = recordTotals(record);
-      if (hour === undefined) {
-        hours.set(key, {
-          projectId: record.projectId,
-          agentId: record.agentId,
-          model: record.model,
-          hourStartMs,
-          ...totals,
-        });
-      } else {
-        for (const field of totalsFields) hour[field] += totals[field];
-      }
-    }
-    for (const hour of hours.values()) {
-      this.#addToHour.run(
-        hour.projectId,
-        hour.hourStartMs,
-        hour.agentId,
-        hour.model,
-        ...totalsFields.map((field) => hour[field]),
-      );
-    }
   }
 }
 
