@@ -27,6 +27,7 @@ export const configFileSchema = z.strictObject({
       allowed_origins: z.array(z.string().min(1)).optional(),
       allowed_hosts: z.array(z.string().min(1)).optional(),
       request_timeout_seconds: z.number().positive().max(3600).optional(),
+      provider_streaming: z.enum(["always", "as_requested"]).optional(),
       conversation_ttl_seconds: z
         .number()
         .int()

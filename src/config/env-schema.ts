@@ -43,6 +43,7 @@ export const envSchema = z.object({
   LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS: integerString(1, 3600).optional(),
   LLM_GATEWAY_IDLE_TIMEOUT_SECONDS: integerString(1, 86_400).optional(),
   LLM_GATEWAY_MAX_CALL_SECONDS: integerString(1, 86_400).optional(),
+  LLM_GATEWAY_PROVIDER_STREAMING: z.enum(["always", "as_requested"]).optional(),
   LLM_GATEWAY_PROGRESS_INTERVAL_SECONDS: integerString(1, 3600).optional(),
   LLM_GATEWAY_MCP_MAX_RESULT_TOKENS: integerString(100, 10_000_000).optional(),
   LLM_GATEWAY_MCP_RESULT_TTL_SECONDS: integerString(1, 604_800).optional(),

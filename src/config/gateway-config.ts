@@ -112,6 +112,11 @@ export interface GatewayConfig {
   requestTimeoutMs: number;
   /** Longest a call may run once a provider answers (it ends sooner on silence: each provider's idle timeout). */
   maxCallMs: number;
+  /**
+   * `always`: providers are asked to stream even when the caller wants one answer (liveness is bytes);
+   * `as_requested`: a caller's one-answer call goes to the provider unstreamed, under `answer_timeout_ms`.
+   */
+  providerStreaming: "always" | "as_requested";
   /** How often an MCP call with a progressToken hears how it is going. */
   progressIntervalMs: number;
   /** MCP results longer than this (o200k tokens) are cut, the whole text kept as a resource. */

@@ -75,6 +75,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowUnauthenticated: e.LLM_GATEWAY_ALLOW_UNAUTHENTICATED ?? false,
     requestTimeoutMs: (e.LLM_GATEWAY_REQUEST_TIMEOUT_SECONDS ?? server.request_timeout_seconds ?? 300) * 1000,
     maxCallMs: (e.LLM_GATEWAY_MAX_CALL_SECONDS ?? 3600) * 1000,
+    providerStreaming: e.LLM_GATEWAY_PROVIDER_STREAMING ?? server.provider_streaming ?? "always",
     progressIntervalMs: (e.LLM_GATEWAY_PROGRESS_INTERVAL_SECONDS ?? 10) * 1000,
     ...receiveTimeouts(e, server),
     mcpMaxResultTokens: e.LLM_GATEWAY_MCP_MAX_RESULT_TOKENS ?? 20_000,

@@ -42,6 +42,8 @@ export interface ChatContext {
   requestTimeoutMs: number;
   /** Longest a call may run in all (LLM_GATEWAY_MAX_CALL_SECONDS). */
   maxCallMs: number;
+  /** Whether a one-answer call is streamed from the provider (LLM_GATEWAY_PROVIDER_STREAMING). */
+  providerStreaming: "always" | "as_requested";
   logger: Logger;
   autoCacheBreakpoints?: AutoCacheBreakpointsConfig;
   hedging?: HedgingConfig;
@@ -194,7 +196,7 @@ async function answerChat(
   reservation: BudgetReservation,
   providerOptions: PromptCacheOptions,
 ): Promise<ChatOutcome> {
-  if (!options.onChunk && !streamsFromProvider(input, request)) {
+  if (!options.onChunk && !streamsFromProvider(context, input, request)) {
     const started = performance.now();
     const routeOptions = routeOptionsFor(context, input, request, options);
     const underWay = new CallsUnderWay(options.signal, options.progress);
@@ -237,9 +239,11 @@ async function answerChat(
  * wall clock, and the answer is assembled from the stream (a native
  * request's too: the provider's own body, as it would have sent it). Not for
  * what a stream does not carry whole (several choices, logprobs, audio, a
- * background Response).
+ * background Response). With `as_requested`, a one-answer call is not streamed: the provider sees the
+ * call as the caller made it, and the answer timeout is its only bound.
  */
-function streamsFromProvider(input: ChatInput, request: ChatRequest): boolean {
+function streamsFromProvider(context: ChatContext, input: ChatInput, request: ChatRequest): boolean {
+  if (context.providerStreaming === "as_requested") return false;
   if (answeredOnlyUnstreamed(input.native)) return false;
   if ((request.n ?? 1) > 1 || request.logprobs || request.modalities?.includes("audio")) return false;
   return true;

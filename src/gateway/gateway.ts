@@ -141,6 +141,7 @@ export class Gateway {
       tokenCounter: this.tokenCounter,
       requestTimeoutMs: dependencies.config.requestTimeoutMs,
       maxCallMs: dependencies.config.maxCallMs,
+      providerStreaming: dependencies.config.providerStreaming,
       logger: dependencies.logger,
       autoCacheBreakpoints: dependencies.config.autoCacheBreakpoints,
       hedging: dependencies.config.hedging,
