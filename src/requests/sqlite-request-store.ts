@@ -12,9 +12,14 @@ export interface SqliteRequestStoreOptions {
   maxRows: number;
 }
 
+/**
+ * A rowid table: rows append in the order they are written, so a batch fills the last pages
+ * instead of dirtying one page per record across a table keyed by random request ids.
+ */
 const schema = `
-CREATE TABLE IF NOT EXISTS requests (
-  id TEXT PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS request_log (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
   time_ms INTEGER NOT NULL,
   project_id TEXT NOT NULL,
   agent_id TEXT NOT NULL,
@@ -22,9 +27,16 @@ CREATE TABLE IF NOT EXISTS requests (
   model_group TEXT,
   status TEXT NOT NULL,
   record_json TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS requests_by_time ON requests (time_ms DESC, id DESC);
-CREATE INDEX IF NOT EXISTS requests_by_project_time ON requests (project_id, time_ms DESC, id DESC);
+);
+CREATE INDEX IF NOT EXISTS request_log_by_time ON request_log (time_ms DESC, id DESC);
+CREATE INDEX IF NOT EXISTS request_log_by_project_time ON request_log (project_id, time_ms DESC, id DESC);
+`;
+
+/** The first layout (keyed by request id), moved into `request_log` when a data dir still has it. */
+const migrateFromKeyedTable = `
+INSERT OR REPLACE INTO request_log (id, time_ms, project_id, agent_id, model, model_group, status, record_json)
+  SELECT id, time_ms, project_id, agent_id, model, model_group, status, record_json FROM requests ORDER BY time_ms;
+DROP TABLE requests;
 `;
 
 /** Expired rows are never read; deleting them every this many inserts keeps the file bounded without a delete per write. */
@@ -59,16 +71,21 @@ export class SqliteRequestStore implements RequestStore {
     this.#db.pragma("synchronous = NORMAL");
     this.#db.pragma("busy_timeout = 5000");
     this.#db.exec(schema);
+    const keyedTable = this.#db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'requests'")
+      .get();
+    if (keyedTable) this.#db.transaction(() => this.#db.exec(migrateFromKeyedTable))();
     this.#insert = this.#db.prepare(
-      "INSERT OR REPLACE INTO requests VALUES (@id, @timeMs, @projectId, @agentId, @model, @modelGroup, @status, @recordJson)",
+      `INSERT OR REPLACE INTO request_log (id, time_ms, project_id, agent_id, model, model_group, status, record_json)
+       VALUES (@id, @timeMs, @projectId, @agentId, @model, @modelGroup, @status, @recordJson)`,
     );
-    this.#deleteExpired = this.#db.prepare("DELETE FROM requests WHERE time_ms < ?");
+    this.#deleteExpired = this.#db.prepare("DELETE FROM request_log WHERE time_ms < ?");
     this.#deleteOldest = this.#db.prepare(
-      "DELETE FROM requests WHERE id IN (SELECT id FROM requests ORDER BY time_ms ASC, id ASC LIMIT ?)",
+      "DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log ORDER BY time_ms ASC, id ASC LIMIT ?)",
     );
-    this.#rows = (this.#db.prepare("SELECT COUNT(*) AS n FROM requests").get() as { n: number }).n;
+    this.#rows = (this.#db.prepare("SELECT COUNT(*) AS n FROM request_log").get() as { n: number }).n;
     this.#selectOne = this.#db.prepare(
-      "SELECT record_json AS recordJson FROM requests WHERE id = ? AND time_ms >= ?",
+      "SELECT record_json AS recordJson FROM request_log WHERE id = ? AND time_ms >= ?",
     );
     this.#addAll = this.#db.transaction((records: readonly RequestRecord[], nowMs: number) =>
       this.#writeAll(records, nowMs),
@@ -134,7 +151,7 @@ export class SqliteRequestStore implements RequestStore {
     const limit = query.limit;
     const rows = this.#db
       .prepare<Array<string | number>, { recordJson: string }>(
-        `SELECT record_json AS recordJson FROM requests WHERE ${where.join(" AND ")}
+        `SELECT record_json AS recordJson FROM request_log WHERE ${where.join(" AND ")}
          ORDER BY time_ms DESC, id DESC LIMIT ?`,
       )
       .all(...params, limit + 1);
