@@ -42,18 +42,22 @@ export async function loadFor(
   };
 }
 
+/** A Chat Completions chunk whose delta carries text: what a user sees first (a role-only chunk does not). */
+const contentDelta = /"delta":\{[^}]*"content":"[^"]/;
+
 /**
- * Time to the first body byte and to the last of `count` streamed requests
- * sent one after another over one keep-alive connection (autocannon sees
- * only whole responses).
+ * Time to the first body byte, to the first content delta and to the last
+ * byte of `count` streamed requests sent one after another over one
+ * keep-alive connection (autocannon sees only whole responses).
  */
 export async function streamTimings(
   target: Target,
   count: number,
-): Promise<{ firstByte: number[]; lastByte: number[] }> {
+): Promise<{ firstByte: number[]; firstContent: number[]; lastByte: number[] }> {
   const url = new URL(target.url);
   const client = new Client(url.origin, { pipelining: 1 });
   const firstByte: number[] = [];
+  const firstContent: number[] = [];
   const lastByte: number[] = [];
   try {
     for (let index = 0; index < count; index++) {
@@ -65,16 +69,27 @@ export async function streamTimings(
         body: target.body,
       });
       let first: number | undefined;
-      for await (const _chunk of response.body) first ??= performance.now();
+      let content: number | undefined;
+      let text = "";
+      for await (const chunk of response.body) {
+        const now = performance.now();
+        first ??= now;
+        if (content === undefined) {
+          text += String(chunk);
+          if (contentDelta.test(text)) content = now;
+        }
+      }
       const last = performance.now();
       if (response.statusCode !== 200) throw new Error(`${target.url} answered ${response.statusCode}`);
+      if (content === undefined) throw new Error(`${target.url} streamed no content delta`);
       firstByte.push((first ?? last) - started);
+      firstContent.push(content - started);
       lastByte.push(last - started);
     }
   } finally {
     await client.close();
   }
-  return { firstByte, lastByte };
+  return { firstByte, firstContent, lastByte };
 }
 
 function cannon(

@@ -27,6 +27,7 @@ describe("npm run bench", () => {
       "cache hit",
       "cache replay",
       "stream first byte",
+      "stream first content",
       "stream last byte",
       "mcp",
       "failover",
@@ -39,8 +40,11 @@ describe("npm run bench", () => {
     expect(gateway.p50).toBeGreaterThan(0);
     expect(gateway.requestsPerSecond).toBeGreaterThan(0);
     expect(gateway.cpuMicrosPerRequest).toBeGreaterThan(0);
+    expect(gateway.rssUnderLoadMb).toBeGreaterThan(0);
+    expect(gateway.addedMeanRatioToFloor).toEqual(expect.any(Number));
+    expect(run.stdout).toContain(`Node ${process.version}`);
     expect(report.soak.rss).toHaveLength(11);
-    expect(report.targets).toHaveLength(9);
+    expect(report.targets).toHaveLength(15);
     // The traced gateway really exported: its receiver counted spans.
     const tracing = report.rows.find((row: { scenario: string }) => row.scenario === "tracing on vs off");
     expect(tracing.cpuMicrosPerRequest).toBeGreaterThan(0);
