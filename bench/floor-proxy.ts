@@ -1,6 +1,5 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import { pipeline } from "node:stream/promises";
 import { Pool } from "undici";
 
 /*
@@ -22,20 +21,25 @@ function forwardable(headers: IncomingHttpHeaders): Record<string, string | stri
   return kept;
 }
 
-const server = createServer(async (request, response) => {
-  try {
-    const answer = await pool.request({
-      method: request.method as "POST",
-      path: request.url ?? "/",
-      headers: forwardable(request.headers),
-      body: request,
+const server = createServer({ noDelay: true }, (request, response) => {
+  // undici's stream() writes the upstream body straight into the response: the cheapest pipe it has.
+  pool
+    .stream(
+      {
+        method: request.method as "POST",
+        path: request.url ?? "/",
+        headers: forwardable(request.headers),
+        body: request,
+      },
+      ({ statusCode, headers }) => {
+        response.writeHead(statusCode, forwardable(headers));
+        return response;
+      },
+    )
+    .catch(() => {
+      if (!response.headersSent) response.writeHead(502);
+      response.end();
     });
-    response.writeHead(answer.statusCode, forwardable(answer.headers));
-    await pipeline(answer.body, response);
-  } catch {
-    if (!response.headersSent) response.writeHead(502);
-    response.end();
-  }
 });
 server.keepAliveTimeout = 60_000;
 server.listen(0, "127.0.0.1", () => {
