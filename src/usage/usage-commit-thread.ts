@@ -56,6 +56,8 @@ export class UsageCommitThread {
     if (!running) return;
     this.#running = undefined;
     const exited = new Promise<void>((resolve) => running.worker.once("exit", () => resolve()));
+    // An idle thread is unref'd: without this, a process with nothing else to do would exit mid-close.
+    running.worker.ref();
     running.worker.postMessage({ close: true } satisfies UsageCommitRequest);
     await exited;
   }

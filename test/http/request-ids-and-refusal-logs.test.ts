@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 
 const keyA = "sk-gw-request-ids-project-a-0001";
@@ -74,10 +74,9 @@ describe("one id through the answer, the log line, the usage record and /v1/stat
 
     const database = new Database(join(harness.dataDir, "usage.sqlite"), { readonly: true });
     try {
-      const booked = database
-        .prepare("SELECT request_id FROM usage_records WHERE project_id = ?")
-        .all("proj-ids");
-      expect(booked).toEqual([{ request_id: requestId }]);
+      const booked = database.prepare("SELECT request_id FROM usage_records WHERE project_id = ?");
+      // Booking is committed off the request path, on its own thread: the row lands soon after the answer.
+      await vi.waitFor(() => expect(booked.all("proj-ids")).toEqual([{ request_id: requestId }]));
     } finally {
       database.close();
     }
