@@ -123,7 +123,11 @@ describe("Mistral through /v1 and MCP", () => {
           role: "assistant",
           content: null,
           tool_calls: [
-            { id: "call_abc123XYZ_from_openai", type: "function", function: toolCall?.function as never },
+            {
+              id: "call_abc123XYZ_from_openai",
+              type: "function",
+              function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+            },
           ],
         },
         { role: "tool", tool_call_id: "call_abc123XYZ_from_openai", content: "18 °C" },
