@@ -155,6 +155,34 @@ describe("presets of the OpenAI-compatible adapter, through both doors", () => {
     });
   });
 
+  it("OpenRouter: reasoning it names `reasoning` comes back as reasoning_content", async () => {
+    const chunk = (delta: unknown, finish: string | null = null) => ({
+      data: JSON.stringify({
+        id: "gen-1",
+        object: "chat.completion.chunk",
+        created: 1,
+        model: "anthropic/claude-sonnet-4",
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      }),
+    });
+    hosts.openrouter.enqueueChat({
+      type: "sse",
+      events: [
+        chunk({ role: "assistant", content: "", reasoning: "They greet; " }),
+        chunk({ content: "", reasoning: "greet back." }),
+        chunk({ content: "Hello" }),
+        chunk({}, "stop"),
+        { data: "[DONE]" },
+      ],
+    });
+    const { structured } = await callTool<ChatResult>(client, "chat_completion", {
+      ...caller,
+      model: "router-model",
+      messages,
+    });
+    expect(structured).toMatchObject({ content: "Hello", reasoning_content: "They greet; greet back." });
+  });
+
   it("Ollama: local, no key and no Authorization header", async () => {
     const answer = await openai.chat.completions.create({ model: "qwen-local", messages, stream: true });
     let text = "";

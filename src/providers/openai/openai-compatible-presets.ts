@@ -1,4 +1,5 @@
 import type { ProviderAdapter, ProviderKind, ProviderSettings } from "../../core/provider-adapter.js";
+import { normalizeReasoningField } from "./normalize-reasoning-field.js";
 import { openAiCompatibleDialect } from "./openai-compatible-adapter.js";
 import type { OpenAiDialect } from "./openai-dialect.js";
 import { createOpenAiFamilyAdapter } from "./openai-family-adapter.js";
@@ -23,9 +24,11 @@ export type OpenAiPresetKind = Extract<
  * (vercel/ai extends `packages/openai-compatible` the same way). The base URL
  * here is only the adapter's fallback: configuration fills it in.
  */
+const presetBase: OpenAiDialect = { ...openAiCompatibleDialect, normalizeBody: normalizeReasoningField };
+
 export const openAiPresetDialects: Record<OpenAiPresetKind, OpenAiDialect> = {
   groq: {
-    ...openAiCompatibleDialect,
+    ...presetBase,
     defaultBaseUrl: "https://api.groq.com/openai/v1",
     parameterSupport: groqParameterSupport,
     hasEmbeddings: false,
@@ -36,42 +39,42 @@ export const openAiPresetDialects: Record<OpenAiPresetKind, OpenAiDialect> = {
     }),
   },
   xai: {
-    ...openAiCompatibleDialect,
+    ...presetBase,
     defaultBaseUrl: "https://api.x.ai/v1",
     parameterSupport: xaiParameterSupport,
     parameterSupportFor: (model) => xaiParameterSupportFor(model.providerModelId),
     hasEmbeddings: false,
   },
   openrouter: {
-    ...openAiCompatibleDialect,
+    ...presetBase,
     defaultBaseUrl: "https://openrouter.ai/api/v1",
     parameterSupport: openRouterParameterSupport,
     hasEmbeddings: true,
   },
   together: {
-    ...openAiCompatibleDialect,
+    ...presetBase,
     defaultBaseUrl: "https://api.together.xyz/v1",
     parameterSupport: hostedOpenModelParameterSupport,
     hasEmbeddings: true,
   },
   fireworks: {
-    ...openAiCompatibleDialect,
+    ...presetBase,
     defaultBaseUrl: "https://api.fireworks.ai/inference/v1",
     parameterSupport: hostedOpenModelParameterSupport,
     hasEmbeddings: true,
   },
   ollama: {
-    ...openAiCompatibleDialect,
+    ...presetBase,
     defaultBaseUrl: "http://127.0.0.1:11434/v1",
     parameterSupport: ollamaParameterSupport,
   },
   vllm: {
-    ...openAiCompatibleDialect,
+    ...presetBase,
     defaultBaseUrl: "http://127.0.0.1:8000/v1",
     parameterSupport: openAiCompatibleParameterSupport,
   },
   lmstudio: {
-    ...openAiCompatibleDialect,
+    ...presetBase,
     defaultBaseUrl: "http://127.0.0.1:1234/v1",
     parameterSupport: lmStudioParameterSupport,
   },
