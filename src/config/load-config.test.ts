@@ -210,6 +210,11 @@ providers:
     expect(config.providers.ollama).toMatchObject({ apiKey: "", baseUrl: "http://10.0.0.9:11434/v1" });
     expect(config.providers["my-vllm"]).toMatchObject({ apiKey: "", baseUrl: "http://10.0.0.5:8000/v1" });
     expect(config.providers.lmstudio).toMatchObject({ apiKey: "", baseUrl: "http://127.0.0.1:1234/v1" });
+    const bare = loadConfig({
+      LLM_GATEWAY_CONFIG: writeConfigFile("providers:\n  ollama: {}\n"),
+      OLLAMA_BASE_URL: "http://gpu-box:11434/",
+    });
+    expect(bare.providers.ollama?.baseUrl).toBe("http://gpu-box:11434/v1");
   });
 
   it("reads every preset variable from the environment", () => {

@@ -279,12 +279,21 @@ function buildProviders(e: GatewayEnv, file: ConfigFile): Record<string, Provide
       name,
       kind,
       apiKey: fromFile.api_key ?? envKey ?? (keyless ? "" : undefined),
-      baseUrl: stripTrailingSlash(baseUrl),
+      baseUrl: preset?.local ? withOpenAiPath(baseUrl) : stripTrailingSlash(baseUrl),
       timeouts: timeoutsFrom(e, fromFile),
       ...attributionHeaders(fromFile),
     };
   }
   return providers;
+}
+
+/**
+ * Ollama, vLLM and LM Studio serve OpenAI's API under `/v1`; a bare server
+ * address (`OLLAMA_BASE_URL=http://gpu-box:11434`, as Open WebUI takes it) means that path.
+ */
+function withOpenAiPath(baseUrl: string): string {
+  const url = stripTrailingSlash(baseUrl);
+  return new URL(url).pathname === "/" ? `${url}/v1` : url;
 }
 
 /** OpenRouter shows traffic under the app these name; both are optional. */
