@@ -32,8 +32,16 @@ models:${model("llama-70b", "groq", "llama-3.3-70b-versatile")}${model("grok-4",
   "openrouter",
   "anthropic/claude-sonnet-4",
 )}${model("qwen-local", "ollama", "qwen3:8b")}
+  nomic:
+    kind: embedding
+    provider: ollama
+    provider_model_id: nomic-embed-text
+    context_window: 8192
+    max_output_tokens: 0
+    price_per_mtok: { input: 0, output: 0 }
 model_groups:
   grok-first: [grok-4, gpt-4.1]
+  local-embedding: [nomic]
 `;
 
 const caller = { project_id: "proj-presets", agent_id: "agent-p" };
@@ -181,6 +189,13 @@ describe("presets of the OpenAI-compatible adapter, through both doors", () => {
       messages,
     });
     expect(structured).toMatchObject({ content: "Hello", reasoning_content: "They greet; greet back." });
+  });
+
+  it("Ollama: embeddings at its /v1/embeddings, without a key", async () => {
+    const result = await openai.embeddings.create({ model: "local-embedding", input: ["a", "b"] });
+    expect(result.data).toHaveLength(2);
+    expect(hosts.ollama.embeddingCalls?.()[0]?.path).toBe("/v1/embeddings");
+    expect(hosts.ollama.embeddingCalls?.()[0]?.headers.authorization).toBeUndefined();
   });
 
   it("Ollama: local, no key and no Authorization header", async () => {
