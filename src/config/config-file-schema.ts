@@ -55,6 +55,10 @@ export const configFileSchema = z.strictObject({
         first_byte_timeout_ms: z.number().int().positive().optional(),
         answer_timeout_ms: z.number().int().positive().optional(),
         idle_timeout_ms: z.number().int().positive().optional(),
+        /** OpenRouter's app attribution (openrouter.ai/docs/features/app-attribution): `HTTP-Referer`. */
+        app_url: z.url().optional(),
+        /** OpenRouter's app attribution: `X-OpenRouter-Title` (and the older `X-Title`). */
+        app_title: z.string().min(1).max(200).optional(),
       }),
     )
     .optional(),

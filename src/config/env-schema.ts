@@ -73,6 +73,22 @@ export const envSchema = z.object({
   GOOGLE_BASE_URL: urlString.optional(),
   DEEPSEEK_BASE_URL: urlString.optional(),
   VOYAGE_BASE_URL: urlString.optional(),
+  // Preset kinds (provider-presets.ts): read only for a provider entry of that kind.
+  MISTRAL_API_KEY: z.string().optional(),
+  GROQ_API_KEY: z.string().optional(),
+  XAI_API_KEY: z.string().optional(),
+  OPENROUTER_API_KEY: z.string().optional(),
+  TOGETHER_API_KEY: z.string().optional(),
+  FIREWORKS_API_KEY: z.string().optional(),
+  MISTRAL_BASE_URL: urlString.optional(),
+  GROQ_BASE_URL: urlString.optional(),
+  XAI_BASE_URL: urlString.optional(),
+  OPENROUTER_BASE_URL: urlString.optional(),
+  TOGETHER_BASE_URL: urlString.optional(),
+  FIREWORKS_BASE_URL: urlString.optional(),
+  OLLAMA_BASE_URL: urlString.optional(),
+  VLLM_BASE_URL: urlString.optional(),
+  LMSTUDIO_BASE_URL: urlString.optional(),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "./config-error.js";
+import { envSchema } from "./env-schema.js";
 import { loadConfig } from "./load-config.js";
+import { presetEnvNames } from "./provider-presets.js";
 
 function writeConfigFile(yaml: string): string {
   const path = join(mkdtempSync(join(tmpdir(), "llmgw-config-")), "gateway.yaml");
@@ -159,6 +161,85 @@ client_keys:
       { name: "env-key-1", key: "gw-admin-0123456789abcdef", projects: "*" },
       { name: "team-a-key", key: "gw-team-a-0123456789abcdef", projects: ["team-a"] },
     ]);
+  });
+
+  it("fills a preset's base URL, key variable and local default; the entry's own values win", () => {
+    const path = writeConfigFile(`
+providers:
+  groq: {}
+  grok: { kind: xai }
+  mistral: { kind: mistral }
+  second-groq: { kind: groq, api_key: gsk-second-0123456789 }
+  openrouter: { app_url: "https://agents.example.com", app_title: "Our agents" }
+  together: { kind: together }
+  ollama: {}
+  my-vllm: { kind: vllm, base_url: "http://10.0.0.5:8000/v1/" }
+  lmstudio: {}
+`);
+    const config = loadConfig({
+      LLM_GATEWAY_CONFIG: path,
+      GROQ_API_KEY: "gsk-env-0123456789",
+      MISTRAL_API_KEY: "mistral-env-key",
+      OLLAMA_BASE_URL: "http://10.0.0.9:11434/v1",
+    });
+    expect(config.providers.groq).toMatchObject({
+      kind: "groq",
+      apiKey: "gsk-env-0123456789",
+      baseUrl: "https://api.groq.com/openai/v1",
+    });
+    expect(config.providers["second-groq"]).toMatchObject({ apiKey: "gsk-second-0123456789" });
+    // No XAI_API_KEY: configured but unavailable, as a built-in provider without a key is.
+    expect(config.providers.grok).toMatchObject({
+      kind: "xai",
+      apiKey: undefined,
+      baseUrl: "https://api.x.ai/v1",
+    });
+    expect(config.providers.mistral).toMatchObject({
+      apiKey: "mistral-env-key",
+      baseUrl: "https://api.mistral.ai/v1",
+    });
+    expect(config.providers.openrouter).toMatchObject({
+      baseUrl: "https://openrouter.ai/api/v1",
+      headers: {
+        "http-referer": "https://agents.example.com",
+        "x-openrouter-title": "Our agents",
+        "x-title": "Our agents",
+      },
+    });
+    expect(config.providers.together?.baseUrl).toBe("https://api.together.xyz/v1");
+    expect(config.providers.ollama).toMatchObject({ apiKey: "", baseUrl: "http://10.0.0.9:11434/v1" });
+    expect(config.providers["my-vllm"]).toMatchObject({ apiKey: "", baseUrl: "http://10.0.0.5:8000/v1" });
+    expect(config.providers.lmstudio).toMatchObject({ apiKey: "", baseUrl: "http://127.0.0.1:1234/v1" });
+    const bare = loadConfig({
+      LLM_GATEWAY_CONFIG: writeConfigFile("providers:\n  ollama: {}\n"),
+      OLLAMA_BASE_URL: "http://gpu-box:11434/",
+    });
+    expect(bare.providers.ollama?.baseUrl).toBe("http://gpu-box:11434/v1");
+  });
+
+  it("reads every preset variable from the environment", () => {
+    for (const name of presetEnvNames) expect(Object.keys(envSchema.shape)).toContain(name);
+    const path = writeConfigFile("providers:\n  fireworks: {}\n");
+    const config = loadConfig({
+      LLM_GATEWAY_CONFIG: path,
+      FIREWORKS_API_KEY: "fw-env",
+      FIREWORKS_BASE_URL: "http://127.0.0.1:9/inference/v1",
+    });
+    expect(config.providers.fireworks).toMatchObject({
+      apiKey: "fw-env",
+      baseUrl: "http://127.0.0.1:9/inference/v1",
+    });
+  });
+
+  it("refuses attribution headers on a provider that is not OpenRouter, and a custom provider without a URL", () => {
+    const misplaced = writeConfigFile("providers:\n  groq: { app_title: Agents }\n");
+    expect(configError({ LLM_GATEWAY_CONFIG: misplaced })).toMatch(
+      /providers\.groq\.app_url and app_title are OpenRouter's attribution headers/,
+    );
+    const noUrl = writeConfigFile("providers:\n  mine: { kind: openai-compatible }\n");
+    expect(configError({ LLM_GATEWAY_CONFIG: noUrl })).toMatch(/providers\.mine\.base_url is required/);
+    const noKind = writeConfigFile("providers:\n  mine: {}\n");
+    expect(configError({ LLM_GATEWAY_CONFIG: noKind })).toMatch(/providers\.mine\.kind is required/);
   });
 
   it("stops on a bad file with the field path", () => {

@@ -14,6 +14,7 @@ import {
 } from "./default-catalog.js";
 import { envSchema, type GatewayEnv } from "./env-schema.js";
 import type { ClientKeyConfig, GatewayConfig, ProjectBudget } from "./gateway-config.js";
+import { providerPresets } from "./provider-presets.js";
 import { responseCacheConfigFrom } from "./response-cache-config.js";
 import { tracingSettingsFrom } from "./tracing-settings.js";
 
@@ -251,26 +252,61 @@ function buildProviders(e: GatewayEnv, file: ConfigFile): Record<string, Provide
   }
   for (const [name, fromFile] of Object.entries(file.providers ?? {})) {
     if (name in providers) continue;
-    if (!fromFile.kind) {
+    // `providers: { groq: {} }`: a preset's own name is its kind.
+    const kind = fromFile.kind ?? (Object.hasOwn(providerPresets, name) ? (name as ProviderKind) : undefined);
+    if (!kind) {
       throw new ConfigError(
         `Invalid configuration: providers.${name}.kind is required for a custom provider (one of ${providerKinds.join(", ")})`,
       );
     }
-    if (!fromFile.base_url) {
+    const preset = providerPresets[kind];
+    const presetEnv = e as Record<string, string | undefined>;
+    const baseUrl = fromFile.base_url ?? (preset && (presetEnv[preset.baseUrlEnv] ?? preset.defaultBaseUrl));
+    if (!baseUrl) {
       throw new ConfigError(
-        `Invalid configuration: providers.${name}.base_url is required for a custom provider`,
+        `Invalid configuration: providers.${name}.base_url is required for a custom provider of kind ${kind}`,
       );
     }
+    if ((fromFile.app_url || fromFile.app_title) && kind !== "openrouter") {
+      throw new ConfigError(
+        `Invalid configuration: providers.${name}.app_url and app_title are OpenRouter's attribution headers (kind: openrouter), not ${kind}'s`,
+      );
+    }
+    const envKey = preset?.apiKeyEnv ? presetEnv[preset.apiKeyEnv] : undefined;
+    // Self-hosted servers (vLLM, Ollama, LM Studio) often need no key: configured with an empty one.
+    const keyless = kind === "openai-compatible" || preset?.local === true;
     providers[name] = {
       name,
-      kind: fromFile.kind as ProviderKind,
-      // Self-hosted OpenAI-compatible servers (vLLM, Ollama) often need no key.
-      apiKey: fromFile.api_key ?? (fromFile.kind === "openai-compatible" ? "" : undefined),
-      baseUrl: stripTrailingSlash(fromFile.base_url),
+      kind,
+      apiKey: fromFile.api_key ?? envKey ?? (keyless ? "" : undefined),
+      baseUrl: preset?.local ? withOpenAiPath(baseUrl) : stripTrailingSlash(baseUrl),
       timeouts: timeoutsFrom(e, fromFile),
+      ...attributionHeaders(fromFile),
     };
   }
   return providers;
+}
+
+/**
+ * Ollama, vLLM and LM Studio serve OpenAI's API under `/v1`; a bare server
+ * address (`OLLAMA_BASE_URL=http://gpu-box:11434`, as Open WebUI takes it) means that path.
+ */
+function withOpenAiPath(baseUrl: string): string {
+  const url = stripTrailingSlash(baseUrl);
+  return new URL(url).pathname === "/" ? `${url}/v1` : url;
+}
+
+/** OpenRouter shows traffic under the app these name; both are optional. */
+function attributionHeaders(fromFile: NonNullable<ConfigFile["providers"]>[string]): {
+  headers?: Record<string, string>;
+} {
+  const headers: Record<string, string> = {};
+  if (fromFile.app_url) headers["http-referer"] = fromFile.app_url;
+  if (fromFile.app_title) {
+    headers["x-openrouter-title"] = fromFile.app_title;
+    headers["x-title"] = fromFile.app_title;
+  }
+  return Object.keys(headers).length > 0 ? { headers } : {};
 }
 
 function timeoutsFrom(e: GatewayEnv, fromFile: NonNullable<ConfigFile["providers"]>[string] | undefined) {

@@ -62,6 +62,12 @@ export interface ProviderAdapter {
    */
   readonly parameterSupport?: ParameterSupport;
 
+  /**
+   * Where this provider's models differ (xAI's reasoning models refuse `stop`
+   * and the penalties): the table for one model, read instead of `parameterSupport`.
+   */
+  parameterSupportFor?(model: ModelSpec): ParameterSupport;
+
   chat(model: ModelSpec, request: ChatRequest, options: ProviderCallOptions): Promise<ChatCompletion>;
 
   /**
@@ -115,6 +121,8 @@ export interface ProviderSettings {
   apiKey: string | undefined;
   baseUrl: string;
   timeouts: ProviderTimeouts;
+  /** Headers sent on every request besides auth (OpenRouter's app attribution). */
+  headers?: Record<string, string>;
 }
 
 export interface ProviderTimeouts {
@@ -134,5 +142,15 @@ export const providerKinds = [
   "deepseek",
   "voyage",
   "openai-compatible",
+  "mistral",
+  // Presets of the OpenAI-compatible adapter: each knows its base URL, key variable and refusals.
+  "groq",
+  "xai",
+  "openrouter",
+  "together",
+  "fireworks",
+  "ollama",
+  "vllm",
+  "lmstudio",
 ] as const;
 export type ProviderKind = (typeof providerKinds)[number];

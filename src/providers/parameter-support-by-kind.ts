@@ -2,6 +2,8 @@ import type { ParameterSupport } from "../core/parameter-support.js";
 import type { ProviderKind } from "../core/provider-adapter.js";
 import { anthropicParameterSupport } from "./anthropic/anthropic-parameter-support.js";
 import { googleParameterSupport } from "./google/google-parameter-support.js";
+import { mistralParameterSupport } from "./openai/mistral-parameter-support.js";
+import { openAiPresetDialects } from "./openai/openai-compatible-presets.js";
 import {
   deepSeekParameterSupport,
   openAiCompatibleParameterSupport,
@@ -15,4 +17,13 @@ export const parameterSupportByKind: Record<Exclude<ProviderKind, "voyage">, Par
   deepseek: deepSeekParameterSupport,
   anthropic: anthropicParameterSupport,
   google: googleParameterSupport,
+  mistral: mistralParameterSupport,
+  groq: openAiPresetDialects.groq.parameterSupport,
+  xai: openAiPresetDialects.xai.parameterSupport,
+  openrouter: openAiPresetDialects.openrouter.parameterSupport,
+  together: openAiPresetDialects.together.parameterSupport,
+  fireworks: openAiPresetDialects.fireworks.parameterSupport,
+  ollama: openAiPresetDialects.ollama.parameterSupport,
+  vllm: openAiPresetDialects.vllm.parameterSupport,
+  lmstudio: openAiPresetDialects.lmstudio.parameterSupport,
 };

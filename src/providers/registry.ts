@@ -2,8 +2,10 @@ import type { ProviderAdapter, ProviderKind, ProviderSettings } from "../core/pr
 import { createAnthropicAdapter } from "./anthropic/anthropic-adapter.js";
 import { createGoogleAdapter } from "./google/google-adapter.js";
 import { createDeepSeekAdapter } from "./openai/deepseek-adapter.js";
+import { createMistralAdapter } from "./openai/mistral-adapter.js";
 import { createOpenAiAdapter } from "./openai/openai-adapter.js";
 import { createOpenAiCompatibleAdapter } from "./openai/openai-compatible-adapter.js";
+import { openAiPresetAdapterFactory } from "./openai/openai-compatible-presets.js";
 import { createVoyageAdapter } from "./voyage/voyage-adapter.js";
 
 const factories: Record<ProviderKind, (settings: ProviderSettings) => ProviderAdapter> = {
@@ -13,6 +15,15 @@ const factories: Record<ProviderKind, (settings: ProviderSettings) => ProviderAd
   deepseek: createDeepSeekAdapter,
   voyage: createVoyageAdapter,
   "openai-compatible": createOpenAiCompatibleAdapter,
+  mistral: createMistralAdapter,
+  groq: openAiPresetAdapterFactory("groq"),
+  xai: openAiPresetAdapterFactory("xai"),
+  openrouter: openAiPresetAdapterFactory("openrouter"),
+  together: openAiPresetAdapterFactory("together"),
+  fireworks: openAiPresetAdapterFactory("fireworks"),
+  ollama: openAiPresetAdapterFactory("ollama"),
+  vllm: openAiPresetAdapterFactory("vllm"),
+  lmstudio: openAiPresetAdapterFactory("lmstudio"),
 };
 
 /** One adapter per configured provider that has a key (an empty key is allowed for self-hosted servers). */

@@ -5,7 +5,8 @@ import type { Deployment } from "./deployments.js";
 
 /** The parameters `request` sets that this deployment's provider cannot honour (from its capability table). */
 export function unsupportedParametersOf(deployment: Deployment, request: ChatRequest): ChatParameterName[] {
-  const support = deployment.adapter?.parameterSupport;
+  const adapter = deployment.adapter;
+  const support = adapter?.parameterSupportFor?.(deployment.model) ?? adapter?.parameterSupport;
   return support ? unsupportedParameters(request, support) : [];
 }
 

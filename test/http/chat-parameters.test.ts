@@ -2,7 +2,12 @@ import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ChatParameterName, chatParameterNames } from "../../src/core/parameter-support.js";
 import type { FakeProvider } from "../../src/fakes/fake-provider.js";
+import { createFakeMistral } from "../../src/fakes/mistral/fake-mistral.js";
 import { openAiFlavor } from "../../src/fakes/openai/fake-openai.js";
+import {
+  createFakePresetHost,
+  type FakePresetKind,
+} from "../../src/fakes/openai/fake-openai-compatible-presets.js";
 import { jsonModeRefusal } from "../../src/fakes/openai/openai-request-checks.js";
 import { createOpenAiStyleFake } from "../../src/fakes/openai/openai-style-fake.js";
 import { parameterSupportByKind } from "../../src/providers/parameter-support-by-kind.js";
@@ -18,6 +23,33 @@ const modelOf: Record<Kind, string> = {
   deepseek: "deepseek-coder",
   anthropic: "claude-sonnet-4",
   google: "gemini-flash",
+  mistral: "mistral-small",
+  groq: "groq-llama",
+  xai: "grok-2",
+  openrouter: "openrouter-model",
+  together: "together-model",
+  fireworks: "fireworks-model",
+  ollama: "ollama-model",
+  vllm: "vllm-model",
+  lmstudio: "lmstudio-model",
+};
+
+const presetKinds: FakePresetKind[] = [
+  "groq",
+  "xai",
+  "openrouter",
+  "together",
+  "fireworks",
+  "ollama",
+  "vllm",
+  "lmstudio",
+];
+
+/** A parameter some models of a kind refuse goes to one that takes it (xAI's reasoning_effort). */
+const modelFor = (kind: Kind, name: ChatParameterName): string => {
+  if (kind === "openai" && name === "reasoning_effort") return "o3";
+  if (kind === "xai" && name === "reasoning_effort") return "grok-3-mini";
+  return modelOf[kind];
 };
 
 const weatherTool = {
@@ -64,6 +96,7 @@ const rowRequests: Record<ChatParameterName, Body> = {
 /** What the provider must receive for every row its table marks `translated`. */
 const translations: Partial<Record<Kind, Partial<Record<ChatParameterName, Body>>>> = {
   openai: { max_tokens: { max_tokens: 77 } },
+  mistral: { seed: { random_seed: 42 } },
   deepseek: { response_format: { response_format: { type: "json_object" } } },
   anthropic: {
     max_tokens: { max_tokens: 77 },
@@ -98,29 +131,49 @@ const translations: Partial<Record<Kind, Partial<Record<ChatParameterName, Body>
   },
 };
 
-const localModelYaml = (baseUrl: string) => `
-providers:
-  local-llm: { kind: openai-compatible, api_key: "", base_url: "${baseUrl}" }
-models:
-  local-model:
-    provider: local-llm
-    provider_model_id: local
+const modelYaml = (name: string, provider: string, id: string) => `
+  ${name}:
+    provider: ${provider}
+    provider_model_id: ${id}
     context_window: 8000
     max_output_tokens: 1000
-    price_per_mtok: { input: 0, output: 0 }
+    price_per_mtok: { input: 0, output: 0 }`;
+
+/** The local server, Mistral and every preset, each at its fake; preset keys come from their variables. */
+const configYaml = (local: string, mistral: string, hosts: Record<FakePresetKind, FakeProvider>) => `
+providers:
+  local-llm: { kind: openai-compatible, api_key: "", base_url: "${local}" }
+  mistral: { kind: mistral, base_url: "${mistral}" }
+${presetKinds.map((kind) => `  ${kind}: { base_url: "${hosts[kind].baseUrl}" }`).join("\n")}
+models:${modelYaml("local-model", "local-llm", "local")}${modelYaml("mistral-small", "mistral", "mistral-small-latest")}${modelYaml("grok-3-mini", "xai", "grok-3-mini")}${presetKinds
+  .map((kind) => modelYaml(modelOf[kind], kind, kind === "xai" ? "grok-2-1212" : `${kind}-model-id`))
+  .join("")}
 `;
 
 describe("every Chat Completions parameter, per provider, as its capability table says", () => {
   let harness: Harness;
   let client: OpenAI;
   let local: FakeProvider;
+  let mistral: FakeProvider;
   let fakeOf: Record<Kind, FakeProvider>;
   beforeAll(async () => {
     // vLLM takes sampling extensions such as top_k; it still wants "json" in a JSON-mode prompt.
     local = await createOpenAiStyleFake({ ...openAiFlavor, refusalOf: jsonModeRefusal });
+    mistral = await createFakeMistral();
+    const hosts = Object.fromEntries(
+      await Promise.all(presetKinds.map(async (kind) => [kind, await createFakePresetHost(kind)] as const)),
+    ) as Record<FakePresetKind, FakeProvider>;
     harness = await startHarness({
-      configYaml: localModelYaml(local.baseUrl),
-      env: { LLM_GATEWAY_MAX_RETRIES: "0" },
+      configYaml: configYaml(local.baseUrl, mistral.baseUrl, hosts),
+      env: {
+        LLM_GATEWAY_MAX_RETRIES: "0",
+        MISTRAL_API_KEY: "mistral-fake-key-params",
+        GROQ_API_KEY: "groq-fake-key-params",
+        XAI_API_KEY: "xai-fake-key-params",
+        OPENROUTER_API_KEY: "openrouter-fake-key-params",
+        TOGETHER_API_KEY: "together-fake-key-params",
+        FIREWORKS_API_KEY: "fireworks-fake-key-params",
+      },
     });
     fakeOf = {
       openai: harness.fakes.openai,
@@ -128,6 +181,8 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
       deepseek: harness.fakes.deepseek,
       anthropic: harness.fakes.anthropic,
       google: harness.fakes.google,
+      mistral,
+      ...hosts,
     };
     client = new OpenAI({
       apiKey: "unused-without-client-keys",
@@ -137,10 +192,16 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
     });
   });
   afterEach(() => {
-    for (const fake of [...Object.values(harness.fakes), local]) fake.server.reset();
+    for (const fake of new Set([...Object.values(harness.fakes), ...Object.values(fakeOf)]))
+      fake.server.reset();
   });
   afterAll(async () => {
     await harness.close();
+    await Promise.all(
+      Object.keys(modelOf)
+        .slice(5)
+        .map((kind) => fakeOf[kind as Kind].close()),
+    );
     await local.close();
   });
 
@@ -210,7 +271,7 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
           return;
         }
         // reasoning_effort goes to OpenAI's reasoning models (gpt-4.1 would not be sent it).
-        const model = kind === "openai" && name === "reasoning_effort" ? "o3" : modelOf[kind];
+        const model = modelFor(kind, name);
         const answer = await send(model, request);
         expect(answer.choices[0]?.message).toBeDefined();
         const received = fake.chatCalls()[0]?.body as Body;

@@ -16,6 +16,8 @@ export interface OpenAiResponseContext {
   /** Reported as `model` when the upstream names none. */
   modelId: string;
   convertUsage(usage: OpenAiUsage): ChatUsage;
+  /** Brings an upstream's chunk to OpenAI's shape before it is read (Mistral's content chunks). */
+  normalizeChunk?(body: unknown): unknown;
 }
 
 /** A Chat Completions answer as our ChatCompletion; OpenAI's needs little more than defaults. */

@@ -100,6 +100,8 @@ export const openAiChatChunkSchema = z.object({
     }),
   ),
   usage: openAiUsageSchema.nullish(),
+  /** Groq's own block; its last chunk carries the usage there (console.groq.com/docs/api-reference). */
+  x_groq: z.object({ usage: openAiUsageSchema.nullish() }).nullish(),
 });
 export type OpenAiChatChunk = z.infer<typeof openAiChatChunkSchema>;
 

@@ -1,7 +1,9 @@
-import type { ChatUsage } from "../../core/chat.js";
+import type { ChatRequest, ChatUsage } from "../../core/chat.js";
+import type { EmbeddingRequest } from "../../core/embedding.js";
+import type { ModelSpec } from "../../core/model-catalog.js";
 import type { ParameterSupport } from "../../core/parameter-support.js";
 import { convertOpenAiUsage } from "./convert-openai-usage.js";
-import type { OpenAiUsage } from "./openai-api.js";
+import type { OpenAiChatRequestBody, OpenAiEmbeddingRequestBody, OpenAiUsage } from "./openai-api.js";
 import { openAiParameterSupport } from "./openai-parameter-support.js";
 
 /**
@@ -32,6 +34,23 @@ export interface OpenAiDialect {
    * reasoning request must not turn that into a 400, so it is left out for them.
    */
   reasoningEffortOnlyForReasoningModels?: boolean;
+  /**
+   * Where models of one upstream refuse different parameters (xAI's reasoning
+   * models refuse `stop`): the table for one model, which the router reads
+   * instead of `parameterSupport` to skip the deployment.
+   */
+  parameterSupportFor?(model: ModelSpec): ParameterSupport;
+  /** The last step before the wire: renames and removals the upstream needs (Mistral's `random_seed`). */
+  convertBody?(body: OpenAiChatRequestBody, request: ChatRequest, model: ModelSpec): Record<string, unknown>;
+  /** The same for embeddings (Mistral's `output_dimension`). */
+  convertEmbeddingBody?(body: OpenAiEmbeddingRequestBody, request: EmbeddingRequest): Record<string, unknown>;
+  /**
+   * A response body or stream chunk in OpenAI's shape before it is read
+   * (Mistral's content-chunk arrays become `content` and `reasoning_content`).
+   */
+  normalizeBody?(body: unknown): unknown;
+  /** Reads the upstream's error envelope, when it is not OpenAI's. */
+  extractErrorMessage?(body: unknown): string | undefined;
 }
 
 export const openAiDialect: OpenAiDialect = {

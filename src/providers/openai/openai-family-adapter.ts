@@ -50,9 +50,13 @@ export function createOpenAiFamilyAdapter(
   const chatUrl = `${baseUrl}/chat/completions`;
   const dispatcher = createUpstreamDispatcher(settings.timeouts);
   // Local servers (vLLM, Ollama) run without a key; an empty one must not become "Bearer ".
-  const headers: Record<string, string> = settings.apiKey
-    ? { authorization: `Bearer ${settings.apiKey}` }
-    : {};
+  const headers: Record<string, string> = {
+    ...settings.headers,
+    ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}),
+  };
+  const extractErrorMessage = dialect.extractErrorMessage ?? extractOpenAiErrorMessage;
+  const normalize = dialect.normalizeBody ?? ((body: unknown) => body);
+  const supportFor = (model: ModelSpec) => dialect.parameterSupportFor?.(model) ?? dialect.parameterSupport;
   const upstream = (url: string, body: unknown, signal: AbortSignal): UpstreamRequest => ({
     provider,
     url,
@@ -60,22 +64,26 @@ export function createOpenAiFamilyAdapter(
     body,
     dispatcher,
     signal,
-    extractErrorMessage: extractOpenAiErrorMessage,
+    extractErrorMessage,
   });
   const responseContext = (model: ModelSpec): OpenAiResponseContext => ({
     provider,
     url: chatUrl,
     modelId: model.providerModelId,
     convertUsage: dialect.convertUsage,
+    ...(dialect.normalizeBody ? { normalizeChunk: dialect.normalizeBody } : {}),
   });
-  const requestOptions = (model: ModelSpec, stream: boolean) => ({
-    model,
-    stream,
-    supportsDeveloperRole: dialect.supportsDeveloperRole,
-    parameterSupport: dialect.parameterSupport,
-    schemaInPrompt: dialect.schemaInPrompt,
-    reasoningEffortOnlyForReasoningModels: dialect.reasoningEffortOnlyForReasoningModels,
-  });
+  const wireBody = (model: ModelSpec, request: ChatRequest, stream: boolean) => {
+    const body = convertToOpenAiRequest(request, {
+      model,
+      stream,
+      supportsDeveloperRole: dialect.supportsDeveloperRole,
+      parameterSupport: supportFor(model),
+      schemaInPrompt: dialect.schemaInPrompt,
+      reasoningEffortOnlyForReasoningModels: dialect.reasoningEffortOnlyForReasoningModels,
+    });
+    return dialect.convertBody ? dialect.convertBody(body, request, model) : body;
+  };
   const schemaToCheck = (request: ChatRequest) =>
     dialect.schemaInPrompt && request.response_format?.type === "json_schema"
       ? request.response_format
@@ -84,11 +92,14 @@ export function createOpenAiFamilyAdapter(
   const adapter: ProviderAdapter = {
     name: provider,
     parameterSupport: dialect.parameterSupport,
+    ...(dialect.parameterSupportFor ? { parameterSupportFor: supportFor } : {}),
 
     async chat(model, request, options) {
-      const body = convertToOpenAiRequest(request, requestOptions(model, false));
-      const json = await postJson(upstream(chatUrl, body, options.signal));
-      const response = parseUpstreamBody(openAiChatResponseSchema, json, { provider, url: chatUrl });
+      const json = await postJson(upstream(chatUrl, wireBody(model, request, false), options.signal));
+      const response = parseUpstreamBody(openAiChatResponseSchema, normalize(json), {
+        provider,
+        url: chatUrl,
+      });
       const completion = convertOpenAiResponse(response, responseContext(model));
       const format = schemaToCheck(request);
       if (format) checkJsonAnswer(provider, format, completion.choices[0]?.message.content);
@@ -96,8 +107,7 @@ export function createOpenAiFamilyAdapter(
     },
 
     async streamChat(model, request, options) {
-      const body = convertToOpenAiRequest(request, requestOptions(model, true));
-      const events = await postForEvents(upstream(chatUrl, body, options.signal));
+      const events = await postForEvents(upstream(chatUrl, wireBody(model, request, true), options.signal));
       const stream = convertOpenAiStream(events, responseContext(model));
       const format = schemaToCheck(request);
       return format ? await checkedJsonStream(provider, format, stream) : stream;
@@ -110,7 +120,8 @@ export function createOpenAiFamilyAdapter(
     const body: OpenAiEmbeddingRequestBody = { model: model.providerModelId, input: request.input };
     if (request.dimensions !== undefined) body.dimensions = request.dimensions;
     if (request.user !== undefined) body.user = request.user;
-    const json = await postJson(upstream(embeddingsUrl, body, options.signal));
+    const wire = dialect.convertEmbeddingBody ? dialect.convertEmbeddingBody(body, request) : body;
+    const json = await postJson(upstream(embeddingsUrl, wire, options.signal));
     const response = parseUpstreamBody(openAiEmbeddingResponseSchema, json, { provider, url: embeddingsUrl });
     if (response.data.length !== request.input.length) {
       throw new UpstreamError({

@@ -46,7 +46,8 @@ export async function* convertOpenAiStream(
       sawDone = true;
       continue;
     }
-    const body = parseUpstreamJson(event.data, context);
+    const parsed = parseUpstreamJson(event.data, context);
+    const body = context.normalizeChunk ? context.normalizeChunk(parsed) : parsed;
     const inBandError = parseOpenAiError(body);
     if (inBandError) throw createOpenAiStreamError(context.provider, context.url, inBandError, event.data);
     const upstream = parseUpstreamBody(openAiChatChunkSchema, body, context);
@@ -69,7 +70,9 @@ export async function* convertOpenAiStream(
       finish = finishReasonOf(choice.finish_reason, toolCallIndexes.size > 0);
       yield chunk({}, finish);
     }
-    if (upstream.usage) usage = context.convertUsage(upstream.usage);
+    // Groq reports a stream's usage in `x_groq.usage` on its last chunk.
+    const chunkUsage = upstream.usage ?? upstream.x_groq?.usage;
+    if (chunkUsage) usage = context.convertUsage(chunkUsage);
     if (usage && finish !== undefined && !usageSent) {
       usageSent = true;
       yield usageChunk(usage);
