@@ -38,6 +38,8 @@ export const configFileSchema = z.strictObject({
       body_timeout_seconds: z.number().positive().max(3600).optional(),
       max_connections: z.number().int().min(1).max(1_000_000).optional(),
       shutdown_timeout_seconds: z.number().positive().max(600).optional(),
+      /** Processes serving the port (node:cluster): a count, or "auto" for one per core. */
+      workers: z.union([z.number().int().min(1).max(1024), z.literal("auto")]).optional(),
       /** The request explorer: days kept, rows kept, whether bodies are kept (redacted). */
       request_retention_days: z.number().int().min(1).max(366).optional(),
       request_max_rows: z.number().int().min(1).max(100_000_000).optional(),

@@ -50,6 +50,12 @@ export const envSchema = z.object({
   LLM_GATEWAY_HEADERS_TIMEOUT_SECONDS: integerString(1, 3600).optional(),
   LLM_GATEWAY_BODY_TIMEOUT_SECONDS: integerString(1, 3600).optional(),
   LLM_GATEWAY_MAX_CONNECTIONS: integerString(1, 1_000_000).optional(),
+  LLM_GATEWAY_WORKERS: z
+    .union([z.literal("auto"), integerString(1, 1024)], {
+      error: (issue) =>
+        `expected a whole number from 1 to 1024 or "auto", got ${JSON.stringify(issue.input)}`,
+    })
+    .optional(),
   LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD: integerString(1, 1000).optional(),
   LLM_GATEWAY_CIRCUIT_COOLDOWN_SECONDS: integerString(1, 86_400).optional(),
   LLM_GATEWAY_MAX_RETRIES: integerString(0, 10).optional(),

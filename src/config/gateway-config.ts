@@ -130,6 +130,11 @@ export interface GatewayConfig {
   /** Open connections at most; undefined: derived from the process's file-descriptor limit. */
   maxConnections: number | undefined;
   shutdownTimeoutMs: number;
+  /**
+   * Processes serving the port (`serve --workers`, `LLM_GATEWAY_WORKERS`, `server.workers`): 1 is one
+   * process, more a node:cluster primary that forks them; "auto" resolved to the core count.
+   */
+  workers: number;
   retry: { maxRetries: number; retryAfterCapMs: number; baseDelayMs: number };
   circuit: { failureThreshold: number; cooldownMs: number };
   providers: Record<string, ProviderSettings>;

@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "./config-error.js";
@@ -470,6 +470,18 @@ cache:
     expect(configError({ LLM_GATEWAY_API_KEYS: "gw-0123456789abcdef=team-a@bot-1@bot-2" })).toMatch(
       /entry 1: expected KEY=PROJECT.*@AGENT/,
     );
+  });
+
+  it("serves with one process unless workers are set, from env or file; auto is the core count", () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ LLM_GATEWAY_WORKERS: "4" }).workers).toBe(4);
+    expect(loadConfig({ LLM_GATEWAY_WORKERS: "auto" }).workers).toBe(availableParallelism());
+    expect(loadConfig({ LLM_GATEWAY_CONFIG: writeConfigFile("server: { workers: 3 }\n") }).workers).toBe(3);
+    expect(loadConfig({ LLM_GATEWAY_CONFIG: writeConfigFile("server: { workers: auto }\n") }).workers).toBe(
+      availableParallelism(),
+    );
+    expect(configError({ LLM_GATEWAY_WORKERS: "0" })).toMatch(/LLM_GATEWAY_WORKERS/);
+    expect(configError({ LLM_GATEWAY_WORKERS: "many" })).toMatch(/LLM_GATEWAY_WORKERS/);
   });
 
   it("bounds receiving a request: headers 10 s and the whole request 60 s by default, from env or file", () => {

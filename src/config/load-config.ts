@@ -17,6 +17,7 @@ import type { ClientKeyConfig, GatewayConfig, ProjectBudget } from "./gateway-co
 import { providerPresets } from "./provider-presets.js";
 import { responseCacheConfigFrom } from "./response-cache-config.js";
 import { tracingSettingsFrom } from "./tracing-settings.js";
+import { resolveWorkerCount } from "./worker-count.js";
 
 const builtInProviders = ["anthropic", "openai", "google", "deepseek", "voyage"] as const;
 
@@ -83,6 +84,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mcpResultTtlMs: (e.LLM_GATEWAY_MCP_RESULT_TTL_SECONDS ?? 3600) * 1000,
     maxConnections: e.LLM_GATEWAY_MAX_CONNECTIONS ?? server.max_connections,
     shutdownTimeoutMs: (server.shutdown_timeout_seconds ?? 25) * 1000,
+    workers: resolveWorkerCount(e.LLM_GATEWAY_WORKERS ?? server.workers ?? 1),
     retry: {
       maxRetries: e.LLM_GATEWAY_MAX_RETRIES ?? file.retry?.max_retries ?? 1,
       retryAfterCapMs:
