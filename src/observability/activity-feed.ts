@@ -62,15 +62,22 @@ export class ActivityFeed implements GatewayObserver {
     failovers: FailoverEvent[];
     circuitTransitions: ScopedCircuitEvent[];
   } {
-    const { failovers, circuitTransitions } = this.recent();
-    const seesReasons = seesEveryProject(principal);
-    return {
-      failovers: failovers.filter((failover) => mayActFor(principal, failover.projectId)),
-      circuitTransitions: seesReasons
-        ? circuitTransitions
-        : circuitTransitions.map(({ reason: _reason, ...transition }) => transition),
-    };
+    return activityFor(this.recent(), principal);
   }
+}
+
+/** `ActivityFeed.recentFor` of events from anywhere (a cluster's workers, merged newest first). */
+export function activityFor(
+  recent: { failovers: FailoverEvent[]; circuitTransitions: CircuitEvent[] },
+  principal: Principal | undefined,
+): { failovers: FailoverEvent[]; circuitTransitions: ScopedCircuitEvent[] } {
+  const seesReasons = seesEveryProject(principal);
+  return {
+    failovers: recent.failovers.filter((failover) => mayActFor(principal, failover.projectId)),
+    circuitTransitions: seesReasons
+      ? recent.circuitTransitions
+      : recent.circuitTransitions.map(({ reason: _reason, ...transition }) => transition),
+  };
 }
 
 function push<T>(list: T[], capacity: number, item: T): void {

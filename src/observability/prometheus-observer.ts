@@ -76,6 +76,8 @@ export class PrometheusObserver implements GatewayObserver {
       help: "Circuit state per deployment: 0 closed, 1 half open, 2 open.",
       labelNames: ["deployment", "provider", "model"],
       registers,
+      // A cluster's workers share circuits: /metrics over them shows the state, not a sum of it.
+      aggregator: "max",
       async collect() {
         for (const deployment of options.deployments.all()) {
           const { state } = await options.circuits.snapshot(deployment.key);
@@ -95,12 +97,14 @@ export class PrometheusObserver implements GatewayObserver {
       name: "llm_gateway_journal_writable",
       help: "1 when the local journal can be written.",
       registers,
+      aggregator: "min",
     });
     // Registered first of the three, so its collect fills all three before any is written out.
     new Gauge({
       name: "llm_gateway_store_up",
       help: "1 when the usage store answers.",
       registers,
+      aggregator: "min",
       async collect() {
         const health = await options.store.health();
         this.set(health.ok ? 1 : 0);

@@ -181,6 +181,38 @@ describe("TrafficAggregator", () => {
     expect(JSON.stringify(report)).not.toContain("Overloaded");
   });
 
+  it("reports several processes' snapshots (a cluster's workers) as one process that saw every request", () => {
+    const now = () => start + 5_000;
+    const one = new TrafficAggregator({ now });
+    const other = new TrafficAggregator({ now });
+    const together = new TrafficAggregator({ now });
+    // Odd latencies on one worker, even on the other: the percentiles need every sample, not two summaries.
+    for (let latencyMs = 1; latencyMs <= 100; latencyMs += 1) {
+      const request = finished({ latencyMs, timeToFirstTokenMs: latencyMs / 10 });
+      (latencyMs % 2 === 1 ? one : other).requestFinished(request);
+      together.requestFinished(request);
+    }
+    const refusal = finished({
+      outcome: "error",
+      errorCode: "GW_ERR_RATE_LIMITED",
+      attempts: [],
+      provider: undefined,
+      model: undefined,
+    });
+    one.requestFinished(refusal);
+    other.requestFinished(refusal);
+    together.requestFinished(refusal);
+    together.requestFinished(refusal);
+    // Through JSON, as the snapshots cross the IPC channel.
+    const shares = [one.snapshot(), other.snapshot()].map((share) => JSON.parse(JSON.stringify(share)));
+    const merged = new TrafficAggregator({ now }).report(everyone, shares);
+    expect(merged).toEqual(together.report(everyone));
+    expect(merged.models[0]).toMatchObject({ requests: 100, p50_ms: 50, p95_ms: 95 });
+    expect(merged.refusals[0]).toMatchObject({ project_id: "team-a", rate_limit: 2 });
+    // Nothing of minutes older than the window travels.
+    expect(one.snapshot().minutes).toHaveLength(1);
+  });
+
   it("counts only the projects the reader may see", () => {
     const traffic = new TrafficAggregator({ now: () => start });
     traffic.requestFinished(finished({ projectId: "team-a", latencyMs: 10 }));

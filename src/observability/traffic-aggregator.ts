@@ -36,6 +36,19 @@ interface Minute {
   samples: number;
 }
 
+/** One minute's cells as plain data. */
+interface MinuteCells {
+  index: number;
+  latency: LatencyCell[];
+  providers: ProviderCell[];
+  refusals: Array<[string, RefusalCell]>;
+}
+
+/** A process's kept minutes as plain data (JSON), for a report over several processes. */
+export interface TrafficSnapshot {
+  minutes: MinuteCells[];
+}
+
 export interface TrafficAggregatorOptions {
   /** Milliseconds since the epoch; injected so tests can roll minutes over. */
   now?: () => number;
@@ -116,46 +129,58 @@ export class TrafficAggregator implements GatewayObserver {
 
   circuitChanged(): void {}
 
-  /** The kept minutes as `canSee` allows: only the projects it admits count. */
-  report(canSee: (projectId: string) => boolean): TrafficReport {
+  /**
+   * The kept minutes as `canSee` allows: only the projects it admits count. `others` are other
+   * processes' `snapshot()`s (a cluster's workers), counted as if this process had seen their requests.
+   */
+  report(canSee: (projectId: string) => boolean, others: readonly TrafficSnapshot[] = []): TrafficReport {
     const current = Math.floor(this.now() / minuteMs);
     const count = this.slots.length;
     const indexes = Array.from({ length: count }, (_, offset) => current - count + 1 + offset);
-    const minutes = indexes.map((index) => {
-      const slot = this.slots[index % count];
-      return slot && slot.index === index ? slot : undefined;
-    });
+    const sources: MinuteCells[][] = [
+      this.slots.map((slot) => ({
+        index: slot.index,
+        latency: [...slot.latency.values()],
+        providers: [...slot.providers.values()],
+        refusals: [...slot.refusals],
+      })),
+      ...others.map((other) => other.minutes),
+    ];
+    const minutes = indexes.map((index) =>
+      sources.flatMap((source) => source.filter((minute) => minute.index === index)),
+    );
 
     const latency = new Map<string, Array<LatencyCell[]>>();
     const providers = new Map<string, ProviderPoint[]>();
     const refusals = new Map<string, RefusalPoint[]>();
-    minutes.forEach((minute, position) => {
-      if (!minute) return;
-      for (const cell of minute.latency.values()) {
-        if (!canSee(cell.projectId)) continue;
-        const series = getOrCreate(latency, cell.deployment, () => indexes.map(() => []));
-        series[position]?.push(cell);
-      }
-      for (const cell of minute.providers.values()) {
-        if (!canSee(cell.projectId)) continue;
-        const series = getOrCreate(providers, cell.provider, () =>
-          indexes.map(() => ({ attempts: 0, errors: 0, failovers: 0 })),
-        );
-        const point = series[position];
-        if (!point) continue;
-        point.attempts += cell.attempts;
-        point.errors += cell.errors;
-        point.failovers += cell.failovers;
-      }
-      for (const [projectId, cell] of minute.refusals) {
-        if (!canSee(projectId)) continue;
-        const series = getOrCreate(refusals, projectId, () =>
-          indexes.map(() => ({ budget: 0, rate_limit: 0 })),
-        );
-        const point = series[position];
-        if (!point) continue;
-        point.budget += cell.budget;
-        point.rate_limit += cell.rateLimit;
+    minutes.forEach((sameMinute, position) => {
+      for (const minute of sameMinute) {
+        for (const cell of minute.latency) {
+          if (!canSee(cell.projectId)) continue;
+          const series = getOrCreate(latency, cell.deployment, () => indexes.map(() => []));
+          series[position]?.push(cell);
+        }
+        for (const cell of minute.providers) {
+          if (!canSee(cell.projectId)) continue;
+          const series = getOrCreate(providers, cell.provider, () =>
+            indexes.map(() => ({ attempts: 0, errors: 0, failovers: 0 })),
+          );
+          const point = series[position];
+          if (!point) continue;
+          point.attempts += cell.attempts;
+          point.errors += cell.errors;
+          point.failovers += cell.failovers;
+        }
+        for (const [projectId, cell] of minute.refusals) {
+          if (!canSee(projectId)) continue;
+          const series = getOrCreate(refusals, projectId, () =>
+            indexes.map(() => ({ budget: 0, rate_limit: 0 })),
+          );
+          const point = series[position];
+          if (!point) continue;
+          point.budget += cell.budget;
+          point.rate_limit += cell.rateLimit;
+        }
       }
     });
 
@@ -191,6 +216,21 @@ export class TrafficAggregator implements GatewayObserver {
           (a, b) =>
             b.budget + b.rate_limit - (a.budget + a.rate_limit) || a.project_id.localeCompare(b.project_id),
         ),
+    };
+  }
+
+  /** The kept minutes as plain data, for another process's `report` (a cluster's workers). */
+  snapshot(): TrafficSnapshot {
+    const current = Math.floor(this.now() / minuteMs);
+    return {
+      minutes: this.slots
+        .filter((slot) => slot.index > current - this.slots.length)
+        .map((slot) => ({
+          index: slot.index,
+          latency: [...slot.latency.values()],
+          providers: [...slot.providers.values()],
+          refusals: [...slot.refusals],
+        })),
     };
   }
 
