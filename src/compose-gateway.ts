@@ -3,6 +3,11 @@ import type { Logger } from "pino";
 import type { Alerts } from "./alerts/alerts.js";
 import { createAlerts } from "./alerts/create-alerts.js";
 import { createResponseCacheStore } from "./cache/create-response-cache-store.js";
+import { type ClusterViews, clusterViews } from "./cluster/cluster-views.js";
+import { IpcBudgetGuard } from "./cluster/ipc-budget-guard.js";
+import { IpcCircuitBreaker } from "./cluster/ipc-circuit-breaker.js";
+import { IpcRateLimiter } from "./cluster/ipc-rate-limiter.js";
+import { clusterWorkerLink, type WorkerLink } from "./cluster/worker-link.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { RedisConversationStore } from "./conversations/redis-conversation-store.js";
 import { SqliteConversationStore } from "./conversations/sqlite-conversation-store.js";
@@ -83,12 +88,16 @@ export interface Composition {
   alerts: Alerts | undefined;
   /** OpenTelemetry tracing; undefined unless an OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT`). */
   tracer?: GatewayTracer | undefined;
+  /** In a cluster worker (`serve --workers N`): /metrics and the dashboard's views over every worker. */
+  cluster?: ClusterViews | undefined;
 }
 
 /** Builds every concrete part from the configuration: the one place that does. */
 export async function composeGateway(config: GatewayConfig, logger: Logger): Promise<Composition> {
   // Bound late: the circuit breaker reports transitions before metrics exist.
   const requestLog = new RequestLogObserver(logger);
+  // A cluster worker's channel to its primary; without Redis, the primary keeps what must be exact.
+  const link = clusterWorkerLink();
   const observers: GatewayObserver[] = [requestLog];
   const observer = new ObserverList(observers);
   const deployments = new Deployments(config, createProviderAdapters(config.providers));
@@ -145,7 +154,9 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
         trialLeaseMs: config.requestTimeoutMs,
         logger,
       })
-    : new LocalCircuitBreaker(circuitSettings);
+    : link
+      ? await IpcCircuitBreaker.open(link, circuitSettings)
+      : new LocalCircuitBreaker(circuitSettings);
   // Managed keys and stored budgets/limits, beside the usage store: every replica's view follows within 1 s.
   const settingsStore: GovernanceSettingsStore = governanceClient
     ? new RedisGovernanceStore({
@@ -158,9 +169,17 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
   const settings = await LiveGovernanceSettings.open({ store: settingsStore, config, logger });
   // Bound late: the guards report standings before alerts exist (and without a webhook they never do).
   let alerts: Alerts | undefined;
-  const governance = await composeGovernance(config, settings, store, governanceClient, logger, (change) => {
-    void alerts?.budgetSettled(change);
-  });
+  const governance = await composeGovernance(
+    config,
+    settings,
+    store,
+    governanceClient,
+    logger,
+    (change) => {
+      void alerts?.budgetSettled(change);
+    },
+    link,
+  );
   // Client keys live on only as digests: the config the gateway keeps has them removed.
   const clientKeys = new ClientKeys(config.clientKeys, settings);
   if (!clientKeys.enabled && settings.keys().length > 0) {
@@ -245,9 +264,12 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
       await governance.release?.();
       // Last: the spans of requests that drained during shutdown still go out.
       await tracer?.shutdown();
+      // Lets the worker exit: an open IPC channel would keep it alive.
+      link?.close();
     },
   });
-  return { gateway, metrics, activity, traffic, requestLog, alerts, tracer };
+  const cluster = link ? clusterViews(link, { metrics, traffic, activity }) : undefined;
+  return { gateway, metrics, activity, traffic, requestLog, alerts, tracer, cluster };
 }
 
 /**
@@ -286,6 +308,7 @@ async function composeGovernance(
   client: UsageRedisClient | undefined,
   logger: Logger,
   onStanding: BudgetStandingListener,
+  link: WorkerLink | undefined,
 ) {
   const spentSince: SpentSince = async (projectId, agentId, fromMs) =>
     (await store.summarize({ projectId, agentId, fromMs, toMs: floorToHour(Date.now()) + hourMs }))
@@ -321,6 +344,18 @@ async function composeGovernance(
     };
   }
   const keySpend: KeySpendLedger = new SqliteKeySpendLedger({ dataDir: config.dataDir });
+  if (link) {
+    // A cluster worker: the primary holds the cluster's one guard and limiter (and books key spend).
+    const budgetGuard = await IpcBudgetGuard.open({ link, policy, onStanding });
+    return {
+      policy,
+      keySpend,
+      budgetGuard,
+      spend: createGuardSpendReader({ budgetGuard, keySpend }),
+      rateLimiter: new IpcRateLimiter({ link, policy }),
+      release: () => keySpend.close(),
+    };
+  }
   const budgetGuard = await LocalBudgetGuard.create({
     policy,
     spentSince,

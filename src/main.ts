@@ -13,6 +13,7 @@ import { composeGateway } from "./compose-gateway.js";
 import { ConfigError } from "./config/config-error.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { loadConfig } from "./config/load-config.js";
+import { parseWorkerSetting, resolveWorkerCount } from "./config/worker-count.js";
 import { isGatewayError } from "./core/gateway-error.js";
 import { buildApp, maxConnectionsOf } from "./http/build-app.js";
 import { createLogger } from "./logging/create-logger.js";
@@ -20,7 +21,9 @@ import { createMcpServer } from "./mcp/create-mcp-server.js";
 
 const usage = `Usage: llm-gateway [command]
 
-  serve                       serve HTTP: MCP at /mcp, the OpenAI API at /v1, /health, /metrics, /dashboard (default)
+  serve [--workers N|auto]    serve HTTP: MCP at /mcp, the OpenAI API at /v1, /health, /metrics, /dashboard (default);
+                              --workers: N processes share the port (auto: one per core; default 1, or
+                              LLM_GATEWAY_WORKERS), with budgets, limits and circuits exact across them
   --stdio                     serve the MCP tools over stdio, for desktop MCP clients
   usage --project P [--period hour|day|week|month|all] [--agent A]
                               a project's usage as a table, read from the store
@@ -91,6 +94,17 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  if (command === "serve") {
+    const workers = workersFlag(argv.slice(1));
+    if (workers === null) {
+      process.stderr.write(
+        `llm-gateway serve: --workers takes a whole number from 1 to 1024 or "auto".\n\n${usage}\n`,
+      );
+      process.exitCode = 2;
+      return;
+    }
+    if (workers !== undefined) config = { ...config, workers: resolveWorkerCount(workers) };
+  }
   if (oneShot) {
     try {
       process.stdout.write(`${await oneShot(argv.slice(1), config)}\n`);
@@ -126,6 +140,14 @@ async function main(argv: string[]): Promise<void> {
         ? "no client keys configured: serving without authentication, on loopback only"
         : "no client keys configured and LLM_GATEWAY_ALLOW_UNAUTHENTICATED=true: anyone who can reach this address can spend",
     );
+  }
+  if (!stdio && config.workers > 1) {
+    const cluster = (await import("node:cluster")).default;
+    // The primary forks the workers and serves nothing itself; each worker goes on below.
+    if (cluster.isPrimary) {
+      await (await import("./cluster/run-cluster-primary.js")).runClusterPrimary(config, logger);
+      return;
+    }
   }
   const composition = await composeGateway(config, logger);
   const { gateway } = composition;
@@ -174,6 +196,15 @@ async function main(argv: string[]): Promise<void> {
   };
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
+}
+
+/** `serve --workers N|auto` (or `--workers=N`): undefined when absent, null when its value is not one. */
+function workersFlag(args: string[]): ReturnType<typeof parseWorkerSetting> | null {
+  const index = args.findIndex((arg) => arg === "--workers" || arg.startsWith("--workers="));
+  if (index === -1) return undefined;
+  const arg = args[index] as string;
+  const value = arg === "--workers" ? args[index + 1] : arg.slice("--workers=".length);
+  return parseWorkerSetting(value) ?? null;
 }
 
 async function readStdin(): Promise<string> {

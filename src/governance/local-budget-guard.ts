@@ -43,6 +43,11 @@ export interface LocalBudgetGuardOptions {
   settledIdTtlMs?: number;
   /** Epoch ms; UTC windows and holds follow it. */
   now?: () => number;
+  /**
+   * Told the project (or project and agent, joined by U+001F) whose spend a counter started to
+   * count: from then on every settle of its requests must reach this guard, budget or not.
+   */
+  onCounting?: (scope: string) => void;
 }
 
 interface Hold {
@@ -58,6 +63,8 @@ interface Counter {
   key: string;
   period: BudgetPeriod;
   seed: (fromMs: number) => Promise<number>;
+  /** A project's or agent's counter: its scope as `onCounting` names it. */
+  scope?: string;
 }
 
 /**
@@ -82,6 +89,7 @@ export class LocalBudgetGuard implements BudgetGuard {
   readonly #reservationTtlMs: number;
   readonly #settledIdTtlMs: number;
   readonly #now: () => number;
+  readonly #onCounting: ((scope: string) => void) | undefined;
   /** Per scope and period: the window it counts and the nano-USD spent in it. */
   readonly #spent = new Map<string, { label: string; nanoUsd: number }>();
   /** Seeds in flight, so concurrent first requests read the store once. */
@@ -100,6 +108,7 @@ export class LocalBudgetGuard implements BudgetGuard {
     this.#reservationTtlMs = options.reservationTtlMs ?? defaultReservationTtlMs;
     this.#settledIdTtlMs = options.settledIdTtlMs ?? 86_400_000;
     this.#now = options.now ?? Date.now;
+    this.#onCounting = options.onCounting;
   }
 
   /** Seeds the budgets configured now, so a broken usage store stops start-up rather than the first request. */
@@ -211,6 +220,7 @@ export class LocalBudgetGuard implements BudgetGuard {
     const agent = limit.scope === "agent" ? agentId : undefined;
     return {
       key: scopeKey(projectId, agent ?? "", period),
+      scope: scopeKey(projectId, ...(agent === undefined ? [] : [agent])),
       period,
       seed: async (fromMs) => {
         const spent = await this.#spentSince(projectId, agent, fromMs);
@@ -230,8 +240,10 @@ export class LocalBudgetGuard implements BudgetGuard {
     const seeding = counter
       .seed(window.fromMs)
       .then((nanoUsd) => {
-        if (this.#spent.get(counter.key)?.label !== window.label)
+        if (this.#spent.get(counter.key)?.label !== window.label) {
+          if (counter.scope !== undefined && !this.#spent.has(counter.key)) this.#onCounting?.(counter.scope);
           this.#spent.set(counter.key, { label: window.label, nanoUsd });
+        }
       })
       .finally(() => this.#seeding.delete(seedKey));
     this.#seeding.set(seedKey, seeding);

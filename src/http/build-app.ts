@@ -25,6 +25,7 @@ export async function buildApp({
   metrics,
   activity,
   traffic,
+  cluster,
   requestLog,
   tracer,
 }: Composition): Promise<FastifyInstance> {
@@ -82,9 +83,9 @@ export async function buildApp({
   registerAuthentication(app, gateway.clientKeys);
   if (!gateway.clientKeys.enabled) registerHostCheck(app, gateway.config.allowedHosts);
   registerHealthRoute(app, gateway);
-  registerMetricsRoute(app, metrics);
-  registerStatusRoute(app, gateway, activity);
-  registerTrafficRoute(app, traffic);
+  registerMetricsRoute(app, metrics, cluster);
+  registerStatusRoute(app, gateway, activity, cluster);
+  registerTrafficRoute(app, traffic, cluster);
   registerDashboardRoute(app);
   await registerMcpRoutes(app, gateway);
   await registerOpenAiRoutes(app, gateway);

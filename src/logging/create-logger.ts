@@ -30,7 +30,11 @@ export function createLogger(options: LoggerOptions): Logger {
   const base = {
     level: options.level,
     redact: { paths: redactPaths, censor: "[redacted]" },
-    base: { service: "llm-gateway" },
+    // A cluster worker's lines say which worker wrote them (the primary marks the workers it forks).
+    base: {
+      service: "llm-gateway",
+      ...(process.env.LLM_GATEWAY_CLUSTER_WORKER === "1" ? { worker: process.pid } : {}),
+    },
   };
   if (options.pretty) {
     return pino({

@@ -429,7 +429,7 @@ export class RedisCircuitBreaker implements CircuitBreaker {
 }
 
 /** The transitions `LocalCircuitBreaker` reports, worded the same. */
-function transitionOf(
+export function transitionOf(
   outcome: CircuitOutcome,
   record: CircuitRecord,
   reason: string,
@@ -452,7 +452,7 @@ function transitionOf(
   }
 }
 
-function opensCircuit(outcome: CircuitOutcome | undefined): boolean {
+export function opensCircuit(outcome: CircuitOutcome | undefined): boolean {
   return outcome === "opened" || outcome === "reopened";
 }
 
@@ -460,7 +460,7 @@ function isCurrent(record: CircuitRecord, generation: number): boolean {
   return record.state === "closed" && record.generation === generation;
 }
 
-function settleOnce(
+export function settleOnce(
   isTrial: boolean,
   outcomes: { success(): void; failure(reason: string): Promise<boolean>; release(): void },
 ): CircuitPermit {

@@ -16,7 +16,10 @@ export interface GatewayProcess {
  * `node dist/main.js` as its own process, as operators run it: resolves once
  * it logged the address it listens on. Its JSON log lines are collected.
  */
-export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
+export async function spawnGateway(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<GatewayProcess> {
   // The end-of-run scan greps these logs for every key this process was given.
   registerTestSecrets("spawned", {
     ...Object.fromEntries(Object.entries(env).filter(([name]) => name.endsWith("_API_KEY"))),
@@ -27,7 +30,7 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
     ),
   });
   const logFile = createTestLogFile("spawned");
-  const child = spawn(process.execPath, [mainJs], {
+  const child = spawn(process.execPath, [mainJs, ...args], {
     env: { PATH: process.env.PATH ?? "", LLM_GATEWAY_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
