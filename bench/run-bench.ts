@@ -5,6 +5,7 @@ import { type LoadResult, loadFor, sequentialLatencies, streamTimings, type Targ
 import { type BenchProcess, forkScript, rssBytes, spawnGateway } from "./bench-processes.js";
 import { formatTable, mean, percentile, type Row } from "./bench-table.js";
 import { type ReplayedWorkload, replayWorkload } from "./cache-workload.js";
+import { measureWorkerScaling } from "./workers-scaling.js";
 
 /*
  * npm run bench: direct (client -> fake OpenAI), floor (client -> bare undici
@@ -350,6 +351,20 @@ async function main(): Promise<void> {
       }
     }
 
+    // serve --workers 1 vs 2: two more gateways, started now so they do not idle beside the rows above.
+    const workerScaling = await measureWorkerScaling({
+      root,
+      work,
+      env: (name) => gatewayEnv(name),
+      request: { headers: jsonHeaders, body: chatBody },
+      rounds: plan.rounds,
+      seconds: plan.loadSeconds,
+      connections: 32,
+      warmup: plan.warmup,
+      processes,
+      log,
+    });
+
     log(
       `cache: ${plan.cacheWorkload.requests} requests from ${plan.cacheWorkload.distinctPrompts} distinct prompts`,
     );
@@ -380,8 +395,8 @@ async function main(): Promise<void> {
       await new Promise((resolveWait) => setTimeout(resolveWait, 250));
     }
     const tracing = tracingOverhead(tracingLoads, sunk);
-    rows.push(tracing.row);
-    targets.push(tracing.target);
+    rows.push(tracing.row, ...workerScaling.rows);
+    targets.push(tracing.target, workerScaling.target);
     const report = {
       date: startedAt.toISOString(),
       command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
