@@ -33,6 +33,7 @@ describe("npm run bench", () => {
       "failover",
       "soak",
       "tracing on vs off",
+      "workers",
     ]);
     const gateway = report.rows.find(
       (row: { scenario: string; target: string }) => row.scenario === "chat" && row.target === "gateway",
@@ -44,7 +45,11 @@ describe("npm run bench", () => {
     expect(gateway.addedMeanRatioToFloor).toEqual(expect.any(Number));
     expect(run.stdout).toContain(`Node ${process.version}`);
     expect(report.soak.rss).toHaveLength(11);
-    expect(report.targets).toHaveLength(15);
+    expect(report.targets).toHaveLength(16);
+    // serve --workers 1 and 2 both answered under load (the ratio is the machine's to give).
+    const workers = report.rows.filter((row: { scenario: string }) => row.scenario === "workers");
+    expect(workers.map((row: { target: string }) => row.target)).toEqual(["1 worker", "2 workers"]);
+    for (const row of workers) expect(row.requestsPerSecond).toBeGreaterThan(0);
     // The traced gateway really exported: its receiver counted spans.
     const tracing = report.rows.find((row: { scenario: string }) => row.scenario === "tracing on vs off");
     expect(tracing.cpuMicrosPerRequest).toBeGreaterThan(0);

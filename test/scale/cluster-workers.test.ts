@@ -10,6 +10,7 @@ import type { UsageReport } from "../../src/gateway/get-usage.js";
 import type { TrafficReport } from "../../src/observability/traffic-aggregator.js";
 import { describeWithRedis, sharedRedisUrl } from "../../src/usage/shared-test-redis.js";
 import { runChatLoad } from "../helpers/chat-load.js";
+import { runCli } from "../helpers/run-cli.js";
 import { type GatewayProcess, spawnGateway } from "../helpers/spawn-gateway.js";
 
 /**
@@ -320,6 +321,21 @@ describe("serve --workers 2 without Redis: the primary keeps what must be exact"
     expect(gateway.logs.some((line) => line.worker === undefined && line.msg === "shutdown complete")).toBe(
       true,
     );
+  });
+});
+
+describe("serve --workers: the flag", () => {
+  it("refuses a count that is not one, saying what it takes, before anything starts", async () => {
+    for (const value of ["0", "two", "1025"]) {
+      const { code, stderr } = await runCli(["serve", "--workers", value], {});
+      expect(code).toBe(2);
+      expect(stderr).toContain('--workers takes a whole number from 1 to 1024 or "auto"');
+    }
+  });
+
+  it("is in the usage text", async () => {
+    const { stdout } = await runCli(["--help"], {});
+    expect(stdout).toContain("serve [--workers N|auto]");
   });
 });
 
