@@ -136,6 +136,13 @@ describe("serve --workers 2 without Redis: the primary keeps what must be exact"
     openai.server.intercept((call) => {
       const body = call.body as { model?: string; stream?: boolean } | undefined;
       if (body?.model === "gpt-4.1") return openai.replies.error(500, "upstream broke");
+      // A prompt asking to be slow is answered slowly: it is in flight when the gateway is told to stop.
+      if (call.bodyText.includes("answer slowly")) {
+        return openai.replies.stream(["slow ", "answer"], {
+          usage: { inputTokens: 5, outputTokens: 2 },
+          delayMs: 1_500,
+        });
+      }
       const usage = { inputTokens: 5, outputTokens: 6 };
       // The gateway streams from providers (liveness is bytes), and assembles the answer for the caller.
       return body?.stream
@@ -316,8 +323,21 @@ describe("serve --workers 2 without Redis: the primary keeps what must be exact"
     );
   });
 
-  it("drains every worker on SIGTERM and exits 0", async () => {
-    expect(await gateway.stop("SIGTERM")).toBe(0);
+  it("drains every worker on SIGTERM: requests in flight on both finish, then it exits 0", async () => {
+    const slowCalls = () => openai.chatCalls().filter((call) => call.bodyText.includes("answer slowly"));
+    const inFlight = [0, 1, 2, 3].map(() =>
+      send(
+        gateway.url,
+        "/v1/chat/completions",
+        { model: "gpt-4.1-mini", messages: [{ role: "user", content: "answer slowly" }] },
+        { "x-project-id": "proj-drain", "x-agent-id": "agent-1" },
+      ),
+    );
+    await vi.waitFor(() => expect(slowCalls()).toHaveLength(4), { timeout: 10_000 });
+    const exited = gateway.stop("SIGTERM");
+    expect((await Promise.all(inFlight)).map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    expect(await exited).toBe(0);
+    expect(workersThatServed(gateway, "proj-drain").size).toBe(2);
     expect(gateway.logs.some((line) => line.worker === undefined && line.msg === "shutdown complete")).toBe(
       true,
     );
