@@ -28,6 +28,7 @@ export class IpcCircuitBreaker implements CircuitBreaker {
   readonly #settings: CircuitSettings;
   readonly #records = new Map<string, CircuitRecord>();
   readonly #askingForTrial = new Set<string>();
+  readonly #pending = new Set<Promise<unknown>>();
   #trialCount = 0;
 
   private constructor(link: WorkerLink, settings: CircuitSettings) {
@@ -56,7 +57,6 @@ export class IpcCircuitBreaker implements CircuitBreaker {
     if (record.state === "half_open" && record.trial !== "" && now < record.leaseUntil) return undefined;
     if (this.#askingForTrial.has(key)) return undefined;
     this.#askingForTrial.add(key);
-    // The primary releases a dead worker's trials by this prefix.
     const token = `${process.pid}:${++this.#trialCount}`;
     try {
       const outcome = await this.#run(key, { kind: "acquire_trial", token });
@@ -79,7 +79,14 @@ export class IpcCircuitBreaker implements CircuitBreaker {
     };
   }
 
-  async close(): Promise<void> {}
+  /** Resolves once every outcome reported so far reached the primary. */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  }
+
+  async close(): Promise<void> {
+    await this.settled();
+  }
 
   #closedPermit(key: string, generation: number): CircuitPermit {
     const current = () => {
@@ -114,7 +121,13 @@ export class IpcCircuitBreaker implements CircuitBreaker {
   }
 
   /** Applies an operation at the primary; never rejects (the primary gone, the worker is shutting down). */
-  async #run(key: string, operation: CircuitOperation): Promise<CircuitOutcome | undefined> {
+  #run(key: string, operation: CircuitOperation): Promise<CircuitOutcome | undefined> {
+    const task = this.#send(key, operation).finally(() => this.#pending.delete(task));
+    this.#pending.add(task);
+    return task;
+  }
+
+  async #send(key: string, operation: CircuitOperation): Promise<CircuitOutcome | undefined> {
     try {
       const { outcome, record } = await this.#link.call<{ outcome: CircuitOutcome; record: CircuitRecord }>(
         "circuit",

@@ -5,6 +5,7 @@ import {
   type CircuitPolicy,
   type CircuitRecord,
   closedCircuitRecord,
+  isTrialGrant,
 } from "../routing/apply-circuit-operation.js";
 import type { ClusterHub } from "./cluster-hub.js";
 
@@ -21,14 +22,20 @@ export const circuitTopic = "circuit";
  */
 export class PrimaryCircuits {
   readonly #records = new Map<string, CircuitRecord>();
+  /** The worker each trial token was granted to. */
+  readonly #trialOwners = new Map<string, number>();
 
   constructor(
     private readonly hub: ClusterHub,
     private readonly policy: CircuitPolicy,
   ) {
-    hub.handle("circuit", (payload) => {
+    hub.handle("circuit", (payload, worker) => {
       const { key, operation } = payload as { key: string; operation: CircuitOperation };
-      return this.apply(key, operation);
+      const result = this.apply(key, operation);
+      if (operation.kind === "acquire_trial" && isTrialGrant(result.outcome)) {
+        this.#trialOwners.set(operation.token, worker);
+      }
+      return result;
     });
     hub.handle("circuit.all", () => [...this.#records]);
   }
@@ -38,6 +45,8 @@ export class PrimaryCircuits {
     const result = applyCircuitOperation(current, operation, this.policy, Date.now());
     if (result.record !== current) {
       this.#records.set(key, result.record);
+      if (current.trial !== "" && result.record.trial !== current.trial)
+        this.#trialOwners.delete(current.trial);
       this.hub.push(circuitTopic, [key, result.record] satisfies CircuitNews);
     }
     return result;
@@ -46,8 +55,9 @@ export class PrimaryCircuits {
   /** A worker died: its trials will never report, so the next request may take them over at once. */
   releaseTrialsOf(worker: number): void {
     for (const [key, record] of this.#records) {
-      if (record.trial.startsWith(`${worker}:`))
+      if (record.trial !== "" && this.#trialOwners.get(record.trial) === worker) {
         this.apply(key, { kind: "trial_release", token: record.trial });
+      }
     }
   }
 }

@@ -6,12 +6,13 @@ import {
   defaultReservationTtlMs,
 } from "../governance/budget-guard.js";
 import { LiveGovernanceSettings } from "../governance/live-governance-settings.js";
-import { LocalBudgetGuard } from "../governance/local-budget-guard.js";
+import { LocalBudgetGuard, type LocalBudgetGuardOptions } from "../governance/local-budget-guard.js";
 import { LocalRateLimiter } from "../governance/local-rate-limiter.js";
 import type { RateLimitRequest, RateLimitScope } from "../governance/rate-limiter.js";
 import type { SpendScope } from "../governance/spend-reader.js";
 import { SqliteGovernanceStore } from "../governance/sqlite-governance-store.js";
 import { SqliteKeySpendLedger } from "../governance/sqlite-key-spend-ledger.js";
+import type { CircuitPolicy } from "../routing/apply-circuit-operation.js";
 import { SqliteUsageStore } from "../usage/sqlite-usage-store.js";
 import { floorToHour, hourMs } from "../usage/usage-period.js";
 import type { ClusterHub } from "./cluster-hub.js";
@@ -34,19 +35,54 @@ export class PrimaryGovernance {
   readonly #rateReservations = new Map<string, number>();
   readonly #counting = new Set<string>();
 
+  private readonly budgetGuard: LocalBudgetGuard;
+  private readonly rateLimiter: LocalRateLimiter;
+  private readonly release: () => Promise<void>;
+
+  /**
+   * Serves the workers of `hub` from these parts. The budget guard is built with the hooks that
+   * tell workers what they need: each standing (for alerts, which run in the workers: one of them
+   * hears it, as one process would) and each scope it starts counting.
+   */
+  static async create(
+    hub: ClusterHub,
+    parts: {
+      createBudgetGuard: (
+        hooks: Required<Pick<LocalBudgetGuardOptions, "onStanding" | "onCounting">>,
+      ) => Promise<LocalBudgetGuard>;
+      rateLimiter: LocalRateLimiter;
+      circuitPolicy: CircuitPolicy;
+      release?: () => Promise<void>;
+    },
+  ): Promise<PrimaryGovernance> {
+    let governance: PrimaryGovernance | undefined;
+    // Scopes counted while the guard seeds at creation, before there is anyone to tell.
+    const early: string[] = [];
+    const budgetGuard = await parts.createBudgetGuard({
+      onStanding: (change) => {
+        const worker = hub.anyWorker();
+        if (worker !== undefined) hub.push(budgetTopics.standing, change, worker);
+      },
+      onCounting: (scope) => (governance ? governance.#startCounting(scope) : early.push(scope)),
+    });
+    governance = new PrimaryGovernance(hub, { ...parts, budgetGuard });
+    for (const scope of early) governance.#startCounting(scope);
+    return governance;
+  }
+
   private constructor(
     private readonly hub: ClusterHub,
-    private readonly budgetGuard: LocalBudgetGuard,
-    private readonly rateLimiter: LocalRateLimiter,
-    private readonly release: () => Promise<void>,
-    config: GatewayConfig,
+    parts: {
+      budgetGuard: LocalBudgetGuard;
+      rateLimiter: LocalRateLimiter;
+      circuitPolicy: CircuitPolicy;
+      release?: () => Promise<void>;
+    },
   ) {
-    this.circuits = new PrimaryCircuits(hub, {
-      failureThreshold: config.circuit.failureThreshold,
-      cooldownMs: config.circuit.cooldownMs,
-      // As the Redis breaker's lease: a trial cannot run longer than a request.
-      trialLeaseMs: config.requestTimeoutMs,
-    });
+    this.budgetGuard = parts.budgetGuard;
+    this.rateLimiter = parts.rateLimiter;
+    this.release = parts.release ?? (async () => {});
+    this.circuits = new PrimaryCircuits(hub, parts.circuitPolicy);
     hub.handle("budget.counting", () => [...this.#counting]);
     hub.handle("budget.reserve", async (payload, worker) => {
       const request = payload as BudgetReservationRequest;
@@ -112,35 +148,27 @@ export class PrimaryGovernance {
       await keySpend.close();
       await usage.close();
     };
-    let governance: PrimaryGovernance | undefined;
-    const counting = new Set<string>();
     try {
-      const budgetGuard = await LocalBudgetGuard.create({
-        policy: settings,
-        spentSince: async (projectId, agentId, fromMs) =>
-          (await usage.summarize({ projectId, agentId, fromMs, toMs: floorToHour(Date.now()) + hourMs }))
-            .costNanoUsd,
-        keySpend,
-        reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
-        // Alerts run in the workers: one of them hears each standing, as one process would.
-        onStanding: (change) => {
-          const worker = hub.anyWorker();
-          if (worker !== undefined) hub.push(budgetTopics.standing, change, worker);
+      return await PrimaryGovernance.create(hub, {
+        createBudgetGuard: (hooks) =>
+          LocalBudgetGuard.create({
+            policy: settings,
+            spentSince: async (projectId, agentId, fromMs) =>
+              (await usage.summarize({ projectId, agentId, fromMs, toMs: floorToHour(Date.now()) + hourMs }))
+                .costNanoUsd,
+            keySpend,
+            reservationTtlMs: Math.max(defaultReservationTtlMs, config.requestTimeoutMs * 2),
+            ...hooks,
+          }),
+        rateLimiter: new LocalRateLimiter({ policy: settings }),
+        circuitPolicy: {
+          failureThreshold: config.circuit.failureThreshold,
+          cooldownMs: config.circuit.cooldownMs,
+          // As the Redis breaker's lease: a trial cannot run longer than a request.
+          trialLeaseMs: config.requestTimeoutMs,
         },
-        onCounting: (scope) => {
-          if (governance) governance.#startCounting(scope);
-          else counting.add(scope);
-        },
-      });
-      governance = new PrimaryGovernance(
-        hub,
-        budgetGuard,
-        new LocalRateLimiter({ policy: settings }),
         release,
-        config,
-      );
-      for (const scope of counting) governance.#startCounting(scope);
-      return governance;
+      });
     } catch (error) {
       await release();
       throw error;
@@ -174,6 +202,7 @@ export class PrimaryGovernance {
     );
   }
 
+  /** From the budget guard's `onCounting`: from now on every worker sends this scope's settles here. */
   #startCounting(scope: string): void {
     if (this.#counting.has(scope)) return;
     this.#counting.add(scope);

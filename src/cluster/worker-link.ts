@@ -22,8 +22,15 @@ export class WorkerLink {
   #connected = true;
   #signalled = false;
 
-  constructor(channel: NodeJS.Process = process) {
+  readonly #onPrimaryGone: () => void;
+
+  /** `onPrimaryGone`: by default this process shuts down gracefully, as on SIGTERM. */
+  constructor(
+    channel: NodeJS.Process = process,
+    onPrimaryGone: () => void = () => process.kill(process.pid, "SIGTERM"),
+  ) {
     this.#process = channel;
+    this.#onPrimaryGone = onPrimaryGone;
     channel.on("message", (message: unknown) => {
       if (isClusterMessage(message)) this.#receive(message);
     });
@@ -112,7 +119,7 @@ export class WorkerLink {
     if (wasConnected && !this.#signalled) {
       // Drain what is in flight and exit, as on SIGTERM: a worker without its primary must not linger.
       this.#signalled = true;
-      process.kill(process.pid, "SIGTERM");
+      this.#onPrimaryGone();
     }
   }
 }
