@@ -15,7 +15,7 @@ describe("npm run bench", () => {
     const run = spawnSync(
       process.execPath,
       ["--import", "tsx", "bench/run-bench.ts", "--quick", "--soak", "500", "--out", out],
-      { cwd: root, encoding: "utf8", timeout: 60_000 },
+      { cwd: root, encoding: "utf8", timeout: 100_000 },
     );
     expect(run.stderr).not.toMatch(/bench failed/);
     expect(run.status).toBe(0);
@@ -58,5 +58,5 @@ describe("npm run bench", () => {
       target.name.startsWith("replayed workload"),
     );
     expect(replay.met).toBe(true);
-  }, 90_000);
+  }, 120_000);
 });
