@@ -33,6 +33,7 @@ describe("npm run bench", () => {
       "failover",
       "soak",
       "tracing on vs off",
+      "start-up",
     ]);
     const gateway = report.rows.find(
       (row: { scenario: string; target: string }) => row.scenario === "chat" && row.target === "gateway",
@@ -44,7 +45,12 @@ describe("npm run bench", () => {
     expect(gateway.addedMeanRatioToFloor).toEqual(expect.any(Number));
     expect(run.stdout).toContain(`Node ${process.version}`);
     expect(report.soak.rss).toHaveLength(11);
-    expect(report.targets).toHaveLength(15);
+    expect(report.targets).toHaveLength(16);
+    // Cold starts of the built gateway, spawn to a healthy /health.
+    const startUp = report.rows.find((row: { scenario: string }) => row.scenario === "start-up");
+    expect(startUp.count).toBe(3);
+    expect(startUp.p50).toBeGreaterThan(0);
+    expect(startUp.note).toMatch(/v\d+\.\d+\.\d+/);
     // The traced gateway really exported: its receiver counted spans.
     const tracing = report.rows.find((row: { scenario: string }) => row.scenario === "tracing on vs off");
     expect(tracing.cpuMicrosPerRequest).toBeGreaterThan(0);
