@@ -17,6 +17,13 @@ import { build } from "esbuild";
 const dist = new URL("../dist/", import.meta.url);
 const bundleName = "main.bundle.js";
 
+const entryMarker = "// The entry of the built gateway (scripts/bundle-main.mjs)";
+if (readFileSync(new URL("main.js", dist), "utf8").includes(entryMarker)) {
+  throw new Error(
+    "dist/main.js is already the bundle's entry: run tsc -p tsconfig.build.json first (npm run build)",
+  );
+}
+
 // A previous build's bundle files, whose hashed names this build may not reuse.
 for (const name of readdirSync(dist)) {
   if (name.startsWith("main.bundle")) rmSync(new URL(name, dist));
@@ -45,7 +52,7 @@ const shebang = readFileSync(new URL("main.js", dist), "utf8").startsWith("#!")
   : "";
 writeFileSync(
   new URL("main.js", dist),
-  `${shebang}// The entry of the built gateway (scripts/bundle-main.mjs): compile cache on where Node has one, then the bundle.
+  `${shebang}${entryMarker}: compile cache on where Node has one, then the bundle.
 import module from "node:module";
 module.enableCompileCache?.();
 await import("./${bundleName}");
