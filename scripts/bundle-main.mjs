@@ -26,11 +26,17 @@ if (readFileSync(new URL("main.js", dist), "utf8").includes(entryMarker)) {
 
 // A previous build's bundle files, whose hashed names this build may not reuse.
 for (const name of readdirSync(dist)) {
-  if (name.startsWith("main.bundle")) rmSync(new URL(name, dist));
+  if (name.startsWith("main.bundle") || name.startsWith("sqlite-usage-commit-worker"))
+    rmSync(new URL(name, dist));
 }
 
 await build({
-  entryPoints: { "main.bundle": new URL("main.js", dist).pathname },
+  entryPoints: {
+    "main.bundle": new URL("main.js", dist).pathname,
+    // The usage store's commit thread runs this file, which it looks for beside its own module: in
+    // the bundle, beside the bundle's files (usage/usage-commit-thread.ts).
+    "sqlite-usage-commit-worker": new URL("usage/sqlite-usage-commit-worker.js", dist).pathname,
+  },
   outdir: dist.pathname,
   bundle: true,
   splitting: true,
