@@ -12,9 +12,11 @@
 // (Node >= 22.1; the cache directory is Node's default under the OS temp dir) and then imports
 // the bundle: the cache has to be on before the bundle is compiled.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-const dist = new URL("../dist/", import.meta.url);
+const root = new URL("../", import.meta.url);
+const dist = new URL("dist/", root);
 const bundleName = "main.bundle.js";
 
 const entryMarker = "// The entry of the built gateway (scripts/bundle-main.mjs)";
@@ -30,14 +32,26 @@ for (const name of readdirSync(dist)) {
     rmSync(new URL(name, dist));
 }
 
-await build({
+/*
+ * Our modules that find files from their own URL, each checked to work from a file of dist/ as
+ * well: a new one must be checked too (and added here), or the bundle would look in the wrong place.
+ */
+const checkedImportMetaUsers = new Set([
+  "compose-gateway.js", // ../package.json: the same from dist/ and from dist/*.js
+  "config/load-config.js", // createRequire: resolves node_modules the same from dist/
+  "dashboard/dashboard-assets.js", // looks in ./dashboard/assets/ too
+  "usage/usage-commit-thread.js", // its worker is bundled beside it, below
+]);
+
+const result = await build({
+  absWorkingDir: fileURLToPath(root),
   entryPoints: {
-    "main.bundle": new URL("main.js", dist).pathname,
+    "main.bundle": fileURLToPath(new URL("main.js", dist)),
     // The usage store's commit thread runs this file, which it looks for beside its own module: in
     // the bundle, beside the bundle's files (usage/usage-commit-thread.ts).
-    "sqlite-usage-commit-worker": new URL("usage/sqlite-usage-commit-worker.js", dist).pathname,
+    "sqlite-usage-commit-worker": fileURLToPath(new URL("usage/sqlite-usage-commit-worker.js", dist)),
   },
-  outdir: dist.pathname,
+  outdir: fileURLToPath(dist),
   bundle: true,
   splitting: true,
   format: "esm",
@@ -50,8 +64,21 @@ await build({
     js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);',
   },
   sourcemap: "linked",
+  metafile: true,
   logLevel: "warning",
 });
+
+const unchecked = Object.keys(result.metafile.inputs)
+  .map((input) => new URL(input, root))
+  .filter((input) => input.href.startsWith(dist.href) && !input.href.includes("/node_modules/"))
+  .filter((input) => readFileSync(input, "utf8").includes("import.meta.url"))
+  .map((input) => input.href.slice(dist.href.length))
+  .filter((name) => !checkedImportMetaUsers.has(name));
+if (unchecked.length > 0) {
+  throw new Error(
+    `bundled modules read import.meta.url, which in the bundle is a file of dist/: ${unchecked.join(", ")}. Check each finds its files from there too, then add it to checkedImportMetaUsers in scripts/bundle-main.mjs.`,
+  );
+}
 
 const shebang = readFileSync(new URL("main.js", dist), "utf8").startsWith("#!")
   ? "#!/usr/bin/env node\n"
