@@ -5,6 +5,7 @@ import { type LoadResult, loadFor, sequentialLatencies, streamTimings, type Targ
 import { type BenchProcess, forkScript, rssBytes, spawnGateway } from "./bench-processes.js";
 import { formatTable, mean, percentile, type Row } from "./bench-table.js";
 import { type ReplayedWorkload, replayWorkload } from "./cache-workload.js";
+import { measureStartUp, startUpRow, startUpTarget } from "./start-up.js";
 import { measureWorkerScaling } from "./workers-scaling.js";
 
 /*
@@ -32,6 +33,8 @@ interface Plan {
   warmup: number;
   /** The replayed cache workload: requests drawn from so many distinct deterministic prompts. */
   cacheWorkload: { requests: number; distinctPrompts: number };
+  /** Cold starts of the gateway (each with an empty data dir) for the start-up row. */
+  startUps: number;
 }
 
 const fullPlan: Plan = {
@@ -44,6 +47,7 @@ const fullPlan: Plan = {
   connections: 32,
   warmup: 1_000,
   cacheWorkload: { requests: 1_000, distinctPrompts: 200 },
+  startUps: 15,
 };
 const quickPlan: Plan = {
   rounds: 1,
@@ -54,6 +58,7 @@ const quickPlan: Plan = {
   connections: 32,
   warmup: 100,
   cacheWorkload: { requests: 200, distinctPrompts: 40 },
+  startUps: 3,
 };
 
 const root = resolve(import.meta.dirname, "..");
@@ -128,6 +133,15 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "llmgw-bench-"));
   const processes: BenchProcess[] = [];
   try {
+    // First, while no other process of the bench runs: the gateway (and the baseline) cold, interleaved.
+    log(`start-up: ${plan.startUps} cold starts`);
+    const startUps = await measureStartUp(
+      [
+        { name: "gateway", root },
+        ...(options.baseline ? [{ name: "baseline", root: options.baseline }] : []),
+      ],
+      plan.startUps,
+    );
     const fakes = await forkScript<{ openAiBaseUrl: string; anthropicBaseUrl: string }>(
       join(root, "bench/fake-upstreams.ts"),
     );
@@ -397,6 +411,8 @@ async function main(): Promise<void> {
     const tracing = tracingOverhead(tracingLoads, sunk);
     rows.push(tracing.row, ...workerScaling.rows);
     targets.push(tracing.target, workerScaling.target);
+    rows.push(...startUps.map(startUpRow));
+    targets.push(...startUps.filter((result) => result.name === "gateway").map(startUpTarget));
     const report = {
       date: startedAt.toISOString(),
       command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),

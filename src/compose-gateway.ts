@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import type { Alerts } from "./alerts/alerts.js";
-import { createAlerts } from "./alerts/create-alerts.js";
 import { createResponseCacheStore } from "./cache/create-response-cache-store.js";
 import { type ClusterViews, clusterViews } from "./cluster/cluster-views.js";
 import { IpcBudgetGuard } from "./cluster/ipc-budget-guard.js";
@@ -9,7 +8,6 @@ import { IpcCircuitBreaker } from "./cluster/ipc-circuit-breaker.js";
 import { IpcRateLimiter } from "./cluster/ipc-rate-limiter.js";
 import { clusterWorkerLink, type WorkerLink } from "./cluster/worker-link.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
-import { RedisConversationStore } from "./conversations/redis-conversation-store.js";
 import { SqliteConversationStore } from "./conversations/sqlite-conversation-store.js";
 import type { JobStore } from "./core/background-job.js";
 import type { ConversationStore } from "./core/conversation.js";
@@ -32,13 +30,8 @@ import type { KeySpendLedger } from "./governance/key-spend-ledger.js";
 import { LiveGovernanceSettings } from "./governance/live-governance-settings.js";
 import { LocalBudgetGuard } from "./governance/local-budget-guard.js";
 import { LocalRateLimiter } from "./governance/local-rate-limiter.js";
-import { RedisBudgetGuard } from "./governance/redis-budget-guard.js";
-import { RedisGovernanceStore } from "./governance/redis-governance-store.js";
-import { RedisKeySpendLedger } from "./governance/redis-key-spend-ledger.js";
-import { RedisRateLimiter } from "./governance/redis-rate-limiter.js";
 import { SqliteGovernanceStore } from "./governance/sqlite-governance-store.js";
 import { SqliteKeySpendLedger } from "./governance/sqlite-key-spend-ledger.js";
-import { RedisJobStore } from "./jobs/redis-job-store.js";
 import { SqliteJobStore } from "./jobs/sqlite-job-store.js";
 import { ActivityFeed } from "./observability/activity-feed.js";
 import { PrometheusObserver } from "./observability/prometheus-observer.js";
@@ -46,22 +39,15 @@ import { RequestLogObserver } from "./observability/request-log-observer.js";
 import type { GatewayTracer } from "./observability/tracing/gateway-tracer.js";
 import { TrafficAggregator } from "./observability/traffic-aggregator.js";
 import { createProviderAdapters } from "./providers/registry.js";
+import type * as RedisParts from "./redis-parts.js";
 import { createSecretRedactor } from "./requests/redact-secrets.js";
-import { RedisRequestStore } from "./requests/redis-request-store.js";
 import { RequestRecorder } from "./requests/request-recorder.js";
 import { SqliteRequestStore } from "./requests/sqlite-request-store.js";
 import type { CircuitSettings } from "./routing/circuit-breaker.js";
 import { Deployments } from "./routing/deployments.js";
 import { LocalCircuitBreaker } from "./routing/local-circuit-breaker.js";
-import { RedisCancellationBus } from "./routing/redis-cancellation-bus.js";
-import { RedisCircuitBreaker } from "./routing/redis-circuit-breaker.js";
-import { redisSubscriberConnection } from "./routing/redis-subscriber-connection.js";
-import {
-  createUsageRedisClient,
-  type UsageRedisClient,
-  waitUntilRedisReady,
-} from "./usage/create-usage-redis-client.js";
-import { createUsageStore } from "./usage/create-usage-store.js";
+import type { UsageRedisClient } from "./usage/create-usage-redis-client.js";
+import { SqliteUsageStore } from "./usage/sqlite-usage-store.js";
 import { floorToHour, hourMs } from "./usage/usage-period.js";
 
 /** The package version; package.json sits one level above both src/ and dist/. */
@@ -106,27 +92,25 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     cooldownMs: config.circuit.cooldownMs,
     onTransition: (transition) => observer.circuitChanged(transition),
   };
+  // Imported only with a Redis URL: without one neither ioredis nor a Redis store is loaded.
+  const redisUrl = config.redisUrl;
+  const redis = redisUrl ? await import("./redis-parts.js") : undefined;
   // Connected side by side (connectRedis never rejects): with Redis down, start-up waits out one timeout, not four.
-  const connecting = config.redisUrl
-    ? [
-        connectRedis(config.redisUrl, config.redisCluster, logger, "circuit breaker"),
-        connectRedis(config.redisUrl, config.redisCluster, logger, "budgets and rate limits"),
-        connectRedis(config.redisUrl, config.redisCluster, logger, "conversations"),
-        connectRedis(config.redisUrl, config.redisCluster, logger, "background jobs"),
-        connectRedis(config.redisUrl, config.redisCluster, logger, "request explorer"),
-        ...(config.alerts.webhookUrls.length > 0
-          ? [connectRedis(config.redisUrl, config.redisCluster, logger, "alerts")]
-          : []),
-      ]
-    : [];
+  const connecting =
+    redis && redisUrl
+      ? [
+          connectRedis(redis, redisUrl, config.redisCluster, logger, "circuit breaker"),
+          connectRedis(redis, redisUrl, config.redisCluster, logger, "budgets and rate limits"),
+          connectRedis(redis, redisUrl, config.redisCluster, logger, "conversations"),
+          connectRedis(redis, redisUrl, config.redisCluster, logger, "background jobs"),
+          connectRedis(redis, redisUrl, config.redisCluster, logger, "request explorer"),
+          ...(config.alerts.webhookUrls.length > 0
+            ? [connectRedis(redis, redisUrl, config.redisCluster, logger, "alerts")]
+            : []),
+        ]
+      : [];
   const responseCacheOpening = createResponseCacheStore(config, logger, redisReadyTimeoutMs);
-  const store = await createUsageStore({
-    dataDir: config.dataDir,
-    redisUrl: config.redisUrl,
-    redisCluster: config.redisCluster,
-    redisKeyPrefix: config.redisKeyPrefix,
-    logger,
-  }).catch(async (error: unknown) => {
+  const store = await openUsageStore(config, redis, logger).catch(async (error: unknown) => {
     for (const client of await Promise.all(connecting)) client.disconnect();
     await (await responseCacheOpening)?.close();
     throw error;
@@ -135,37 +119,45 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     await Promise.all(connecting);
   const responseCache = await responseCacheOpening;
   // Beside the usage store: shared by every replica with Redis, else a file of the data dir.
-  const conversations: ConversationStore = conversationClient
-    ? new RedisConversationStore({
-        client: conversationClient,
-        keyPrefix: config.redisKeyPrefix,
-        ttlMs: config.conversationTtlMs,
-      })
-    : new SqliteConversationStore({ dataDir: config.dataDir, ttlMs: config.conversationTtlMs });
-  const jobs: JobStore = jobClient
-    ? new RedisJobStore({ client: jobClient, keyPrefix: config.redisKeyPrefix, ttlMs: config.jobTtlMs })
-    : new SqliteJobStore({ dataDir: config.dataDir, ttlMs: config.jobTtlMs });
+  const conversations: ConversationStore =
+    redis && conversationClient
+      ? new redis.RedisConversationStore({
+          client: conversationClient,
+          keyPrefix: config.redisKeyPrefix,
+          ttlMs: config.conversationTtlMs,
+        })
+      : new SqliteConversationStore({ dataDir: config.dataDir, ttlMs: config.conversationTtlMs });
+  const jobs: JobStore =
+    redis && jobClient
+      ? new redis.RedisJobStore({
+          client: jobClient,
+          keyPrefix: config.redisKeyPrefix,
+          ttlMs: config.jobTtlMs,
+        })
+      : new SqliteJobStore({ dataDir: config.dataDir, ttlMs: config.jobTtlMs });
   // With Redis every replica shares circuit state; the breaker owns (and closes) its own connections.
-  const circuits = breakerClient
-    ? new RedisCircuitBreaker({
-        ...circuitSettings,
-        client: breakerClient,
-        keyPrefix: config.redisKeyPrefix,
-        trialLeaseMs: config.requestTimeoutMs,
-        logger,
-      })
-    : link
-      ? await IpcCircuitBreaker.open(link, circuitSettings)
-      : new LocalCircuitBreaker(circuitSettings);
+  const circuits =
+    redis && breakerClient
+      ? new redis.RedisCircuitBreaker({
+          ...circuitSettings,
+          client: breakerClient,
+          keyPrefix: config.redisKeyPrefix,
+          trialLeaseMs: config.requestTimeoutMs,
+          logger,
+        })
+      : link
+        ? await IpcCircuitBreaker.open(link, circuitSettings)
+        : new LocalCircuitBreaker(circuitSettings);
   // Managed keys and stored budgets/limits, beside the usage store: every replica's view follows within 1 s.
-  const settingsStore: GovernanceSettingsStore = governanceClient
-    ? new RedisGovernanceStore({
-        client: governanceClient,
-        keyPrefix: config.redisKeyPrefix,
-        subscriber: redisSubscriberConnection(governanceClient),
-        logger,
-      })
-    : new SqliteGovernanceStore({ dataDir: config.dataDir });
+  const settingsStore: GovernanceSettingsStore =
+    redis && governanceClient
+      ? new redis.RedisGovernanceStore({
+          client: governanceClient,
+          keyPrefix: config.redisKeyPrefix,
+          subscriber: redis.redisSubscriberConnection(governanceClient),
+          logger,
+        })
+      : new SqliteGovernanceStore({ dataDir: config.dataDir });
   const settings = await LiveGovernanceSettings.open({ store: settingsStore, config, logger });
   // Bound late: the guards report standings before alerts exist (and without a webhook they never do).
   let alerts: Alerts | undefined;
@@ -173,6 +165,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     config,
     settings,
     store,
+    redis,
     governanceClient,
     logger,
     (change) => {
@@ -203,7 +196,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
   const metrics = new PrometheusObserver({ deployments, circuits, store });
   const activity = new ActivityFeed();
   const traffic = new TrafficAggregator();
-  const requestRecorder = composeRequestRecorder(config, requestClient, logger);
+  const requestRecorder = composeRequestRecorder(config, redis, requestClient, logger);
   observers.push(metrics, activity, traffic, requestRecorder.recorder);
   // Imported only when an OTLP endpoint is set: without one no OpenTelemetry code is loaded.
   const tracer = config.tracing
@@ -215,31 +208,36 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
       )
     : undefined;
   if (tracer) observers.push(tracer);
-  alerts = createAlerts({
-    config: config.alerts,
-    logger,
-    source: `llm-gateway ${version}`,
-    dataDir: config.dataDir,
-    ...(alertsClient ? { redis: { client: alertsClient, keyPrefix: config.redisKeyPrefix } } : {}),
-    // Config keys never expire; managed ones as this replica's live view has them now (read on every scan).
-    keySource: () => [
-      ...config.clientKeys.map((entry) => ({ keyId: entry.name, name: entry.name, expiresAt: null })),
-      ...settings.keys().map((key) => ({
-        keyId: key.id,
-        name: key.name,
-        expiresAt: key.expiresAtMs ?? null,
-        revoked: key.revokedAtMs !== undefined,
-      })),
-    ],
-    circuitCooldownMs: config.circuit.cooldownMs,
-  });
+  // Imported only with a webhook: without one no alerting code is loaded.
+  alerts =
+    config.alerts.webhookUrls.length === 0
+      ? undefined
+      : (await import("./alerts/create-alerts.js")).createAlerts({
+          config: config.alerts,
+          logger,
+          source: `llm-gateway ${version}`,
+          dataDir: config.dataDir,
+          ...(alertsClient ? { redis: { client: alertsClient, keyPrefix: config.redisKeyPrefix } } : {}),
+          // Config keys never expire; managed ones as this replica's live view has them now (read on every scan).
+          keySource: () => [
+            ...config.clientKeys.map((entry) => ({ keyId: entry.name, name: entry.name, expiresAt: null })),
+            ...settings.keys().map((key) => ({
+              keyId: key.id,
+              name: key.name,
+              expiresAt: key.expiresAtMs ?? null,
+              revoked: key.revokedAtMs !== undefined,
+            })),
+          ],
+          circuitCooldownMs: config.circuit.cooldownMs,
+        });
   if (alerts) {
     observers.push(alerts);
     alerts.start();
   }
-  const cancellationBus = governanceClient
-    ? new RedisCancellationBus(governanceClient, config.redisKeyPrefix, logger)
-    : undefined;
+  const cancellationBus =
+    redis && governanceClient
+      ? new redis.RedisCancellationBus(governanceClient, config.redisKeyPrefix, logger)
+      : undefined;
   const gateway = new Gateway({
     config: keptConfig,
     cancellationBus,
@@ -279,13 +277,15 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
  */
 function composeRequestRecorder(
   config: GatewayConfig,
+  redis: typeof RedisParts | undefined,
   client: UsageRedisClient | undefined,
   logger: Logger,
 ): { recorder: RequestRecorder; explorer: RequestExplorer } {
   const { retentionMs, maxRows } = config.requestExplorer;
-  const store: RequestStore = client
-    ? new RedisRequestStore({ client, keyPrefix: config.redisKeyPrefix, retentionMs, maxRows })
-    : new SqliteRequestStore({ dataDir: config.dataDir, retentionMs, maxRows });
+  const store: RequestStore =
+    redis && client
+      ? new redis.RedisRequestStore({ client, keyPrefix: config.redisKeyPrefix, retentionMs, maxRows })
+      : new SqliteRequestStore({ dataDir: config.dataDir, retentionMs, maxRows });
   const redact = createSecretRedactor([
     ...Object.values(config.providers).map((provider) => provider.apiKey),
     ...config.clientKeys.map((entry) => entry.key),
@@ -305,6 +305,7 @@ async function composeGovernance(
   config: GatewayConfig,
   policy: GovernancePolicy,
   store: UsageStore,
+  redis: typeof RedisParts | undefined,
   client: UsageRedisClient | undefined,
   logger: Logger,
   onStanding: BudgetStandingListener,
@@ -313,9 +314,12 @@ async function composeGovernance(
   const spentSince: SpentSince = async (projectId, agentId, fromMs) =>
     (await store.summarize({ projectId, agentId, fromMs, toMs: floorToHour(Date.now()) + hourMs }))
       .costNanoUsd;
-  if (client) {
-    const keySpend: KeySpendLedger = new RedisKeySpendLedger({ client, keyPrefix: config.redisKeyPrefix });
-    const budgetGuard = new RedisBudgetGuard({
+  if (redis && client) {
+    const keySpend: KeySpendLedger = new redis.RedisKeySpendLedger({
+      client,
+      keyPrefix: config.redisKeyPrefix,
+    });
+    const budgetGuard = new redis.RedisBudgetGuard({
       client,
       keyPrefix: config.redisKeyPrefix,
       policy,
@@ -331,7 +335,7 @@ async function composeGovernance(
       budgetGuard,
       // Shared by get_usage and the admin API.
       spend: createGuardSpendReader({ budgetGuard, keySpend }),
-      rateLimiter: new RedisRateLimiter({
+      rateLimiter: new redis.RedisRateLimiter({
         client,
         keyPrefix: config.redisKeyPrefix,
         // The live policy: limits set through the admin API apply to the next request.
@@ -383,6 +387,7 @@ async function composeGovernance(
  * outage like any other: logged, then served as the settings say.
  */
 async function connectRedis(
+  { createUsageRedisClient, waitUntilRedisReady }: typeof RedisParts,
   redisUrl: string,
   cluster: boolean,
   logger: Logger,
@@ -396,4 +401,20 @@ async function connectRedis(
     );
   }
   return client;
+}
+
+/** Redis backed by the local journal with a Redis URL (createUsageStore), else the data dir's SQLite file. */
+async function openUsageStore(
+  config: GatewayConfig,
+  redis: typeof RedisParts | undefined,
+  logger: Logger,
+): Promise<UsageStore> {
+  if (!redis) return new SqliteUsageStore({ dataDir: config.dataDir, logger });
+  return redis.createUsageStore({
+    dataDir: config.dataDir,
+    redisUrl: config.redisUrl,
+    redisCluster: config.redisCluster,
+    redisKeyPrefix: config.redisKeyPrefix,
+    logger,
+  });
 }

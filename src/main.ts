@@ -1,14 +1,6 @@
 #!/usr/bin/env node
-import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { AdminApiError, type CommandIo } from "./cli/admin-client.js";
-import { budgetsCommand } from "./cli/budgets-command.js";
-import { checkConfigCommand } from "./cli/check-config-command.js";
-import { countTokensCommand } from "./cli/count-tokens-command.js";
-import { keysCommand } from "./cli/keys-command.js";
-import { modelsCommand } from "./cli/models-command.js";
 import { CliUsageError } from "./cli/parse-flags.js";
-import { requestsCommand } from "./cli/requests-command.js";
-import { usageCommand } from "./cli/usage-command.js";
 import { composeGateway } from "./compose-gateway.js";
 import { ConfigError } from "./config/config-error.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
@@ -17,7 +9,6 @@ import { parseWorkerSetting, resolveWorkerCount } from "./config/worker-count.js
 import { isGatewayError } from "./core/gateway-error.js";
 import { buildApp, maxConnectionsOf } from "./http/build-app.js";
 import { createLogger } from "./logging/create-logger.js";
-import { createMcpServer } from "./mcp/create-mcp-server.js";
 
 const usage = `Usage: llm-gateway [command]
 
@@ -63,14 +54,19 @@ const commandIo: CommandIo = {
   now: () => Date.now(),
 };
 
-const oneShotCommands: Record<string, (args: string[], config: GatewayConfig) => Promise<string> | string> = {
-  usage: usageCommand,
-  models: (_args, config) => modelsCommand(config),
-  "count-tokens": (args, config) => countTokensCommand(args, config, readStdin),
-  "check-config": (_args, config) => checkConfigCommand(config),
-  keys: (args, config) => keysCommand(args, config, commandIo),
-  budgets: (args, config) => budgetsCommand(args, config, commandIo),
-  requests: (args, config) => requestsCommand(args, config, commandIo),
+// Each command's module is imported when it runs: serving loads none of them.
+const oneShotCommands: Record<string, (args: string[], config: GatewayConfig) => Promise<string>> = {
+  usage: async (args, config) => (await import("./cli/usage-command.js")).usageCommand(args, config),
+  models: async (_args, config) => (await import("./cli/models-command.js")).modelsCommand(config),
+  "count-tokens": async (args, config) =>
+    (await import("./cli/count-tokens-command.js")).countTokensCommand(args, config, readStdin),
+  "check-config": async (_args, config) =>
+    (await import("./cli/check-config-command.js")).checkConfigCommand(config),
+  keys: async (args, config) => (await import("./cli/keys-command.js")).keysCommand(args, config, commandIo),
+  budgets: async (args, config) =>
+    (await import("./cli/budgets-command.js")).budgetsCommand(args, config, commandIo),
+  requests: async (args, config) =>
+    (await import("./cli/requests-command.js")).requestsCommand(args, config, commandIo),
 };
 
 async function main(argv: string[]): Promise<void> {
@@ -153,6 +149,10 @@ async function main(argv: string[]): Promise<void> {
   const { gateway } = composition;
 
   if (stdio) {
+    const [{ serveStdio }, { createMcpServer }] = await Promise.all([
+      import("@modelcontextprotocol/server/stdio"),
+      import("./mcp/create-mcp-server.js"),
+    ]);
     const server = serveStdio(() => createMcpServer(gateway), {
       onerror: (error) => logger.warn({ err: error }, "MCP stdio error"),
     });

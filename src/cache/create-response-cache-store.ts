@@ -1,8 +1,6 @@
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/gateway-config.js";
 import type { ResponseCacheStore } from "../core/response-cache.js";
-import { createUsageRedisClient, waitUntilRedisReady } from "../usage/create-usage-redis-client.js";
-import { RedisResponseCache } from "./redis-response-cache.js";
 import { SqliteResponseCache } from "./sqlite-response-cache.js";
 
 /** A cache read slower than this is a miss: asking the provider beats waiting on a sick Redis. */
@@ -34,6 +32,11 @@ export async function createResponseCacheStore(
       return undefined;
     }
   }
+  // Imported only with Redis: without it, start-up loads no Redis code.
+  const [{ createUsageRedisClient, waitUntilRedisReady }, { RedisResponseCache }] = await Promise.all([
+    import("../usage/create-usage-redis-client.js"),
+    import("./redis-response-cache.js"),
+  ]);
   const client = createUsageRedisClient(config.redisUrl, {
     cluster: config.redisCluster,
     logger,

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { createRequire } from "node:module";
 import type { ModelSpec } from "../core/model-catalog.js";
 import { type ProviderKind, type ProviderSettings, providerKinds } from "../core/provider-adapter.js";
 import { buildAlertsConfig } from "./alerts-config.js";
@@ -210,6 +210,12 @@ function pickKnown(env: Record<string, string | undefined>): Record<string, stri
     if (value !== undefined && value !== "") known[key] = value;
   }
   return known;
+}
+
+/** The YAML parser, loaded only when there is a config file to read: start-up without one does not pay for it. */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  return yaml.parse(text);
 }
 
 function readConfigFile(path: string): ConfigFile {

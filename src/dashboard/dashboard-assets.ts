@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,9 +20,7 @@ const contentTypes: Record<string, string> = {
  * built (the build copies them, since tsc emits only compiled TypeScript).
  * Files of other types (the assets' tsconfig) are not served.
  */
-export function loadDashboardAssets(
-  directory: URL = new URL("./assets/", import.meta.url),
-): Map<string, DashboardAsset> {
+export function loadDashboardAssets(directory: URL = defaultAssetsDirectory()): Map<string, DashboardAsset> {
   const assets = new Map<string, DashboardAsset>();
   for (const name of readdirSync(fileURLToPath(directory))) {
     const contentType = contentTypes[extname(name)];
@@ -33,4 +31,13 @@ export function loadDashboardAssets(
     throw new Error(`no dashboard page in ${fileURLToPath(directory)}: run \`npm run build\``);
   }
   return assets;
+}
+
+/**
+ * `assets/` beside this module; in the bundled `dist/main.js` (scripts/bundle-main.mjs) this module's
+ * URL is a file of `dist/`, and its assets are `dist/dashboard/assets`.
+ */
+function defaultAssetsDirectory(): URL {
+  const beside = new URL("./assets/", import.meta.url);
+  return existsSync(beside) ? beside : new URL("./dashboard/assets/", import.meta.url);
 }

@@ -34,6 +34,7 @@ describe("npm run bench", () => {
       "soak",
       "tracing on vs off",
       "workers",
+      "start-up",
     ]);
     const gateway = report.rows.find(
       (row: { scenario: string; target: string }) => row.scenario === "chat" && row.target === "gateway",
@@ -45,11 +46,16 @@ describe("npm run bench", () => {
     expect(gateway.addedMeanRatioToFloor).toEqual(expect.any(Number));
     expect(run.stdout).toContain(`Node ${process.version}`);
     expect(report.soak.rss).toHaveLength(11);
-    expect(report.targets).toHaveLength(16);
+    expect(report.targets).toHaveLength(17);
     // serve --workers 1 and 2 both answered under load (the ratio is the machine's to give).
     const workers = report.rows.filter((row: { scenario: string }) => row.scenario === "workers");
     expect(workers.map((row: { target: string }) => row.target)).toEqual(["1 worker", "2 workers"]);
     for (const row of workers) expect(row.requestsPerSecond).toBeGreaterThan(0);
+    // Cold starts of the built gateway, spawn to a healthy /health.
+    const startUp = report.rows.find((row: { scenario: string }) => row.scenario === "start-up");
+    expect(startUp.count).toBe(3);
+    expect(startUp.p50).toBeGreaterThan(0);
+    expect(startUp.note).toMatch(/v\d+\.\d+\.\d+/);
     // The traced gateway really exported: its receiver counted spans.
     const tracing = report.rows.find((row: { scenario: string }) => row.scenario === "tracing on vs off");
     expect(tracing.cpuMicrosPerRequest).toBeGreaterThan(0);
