@@ -1,11 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { hostHeaderValidation, originValidation, toNodeHandler } from "@modelcontextprotocol/node";
-import {
-  createMcpHandler,
-  isJsonContentType,
-  type McpRequestContext,
-  type Tool,
-} from "@modelcontextprotocol/server";
+import { createMcpHandler, isJsonContentType, type Tool } from "@modelcontextprotocol/server";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Gateway } from "../../gateway/gateway.js";
 import { createMcpServer } from "../../mcp/create-mcp-server.js";
@@ -14,12 +9,7 @@ import { answerRpcError } from "../mcp/answer-rpc-error.js";
 import { invalidMcpParams } from "../mcp/check-mcp-params.js";
 import { flushEventStreamHead } from "../mcp/flush-event-stream-head.js";
 import { readJsonBody } from "../mcp/read-json-body.js";
-import {
-  callIdsFromAuthInfo,
-  callSignalFromAuthInfo,
-  principalFromAuthInfo,
-  withCallSignal,
-} from "../plugins/authenticate.js";
+import { withCallSignal } from "../plugins/authenticate.js";
 
 /**
  * `/mcp`: MCP Streamable HTTP through the official SDK, which serves spec
@@ -30,13 +20,8 @@ import {
  */
 export async function registerMcpRoutes(app: FastifyInstance, gateway: Gateway): Promise<void> {
   const { config } = gateway;
-  const serverFor = (context: McpRequestContext) =>
-    createMcpServer(
-      gateway,
-      principalFromAuthInfo(context.authInfo),
-      callSignalFromAuthInfo(context.authInfo),
-      callIdsFromAuthInfo(context.authInfo),
-    );
+  // A server per request: the SDK connects each to that request's transport.
+  const serverFor = () => createMcpServer(gateway);
   const handlerOptions = {
     maxRequestBodySize: config.bodyLimitBytes,
     onerror: (error: Error) => gateway.logger.warn({ err: error }, "MCP request rejected"),
