@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { hostHeaderValidation, originValidation, toNodeHandler } from "@modelcontextprotocol/node";
-import { createMcpHandler, isJsonContentType, type Tool } from "@modelcontextprotocol/server";
+import { type AuthInfo, createMcpHandler, isJsonContentType, type Tool } from "@modelcontextprotocol/server";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Gateway } from "../../gateway/gateway.js";
 import { createMcpServer } from "../../mcp/create-mcp-server.js";
@@ -9,6 +9,7 @@ import { answerRpcError } from "../mcp/answer-rpc-error.js";
 import { invalidMcpParams } from "../mcp/check-mcp-params.js";
 import { flushEventStreamHead } from "../mcp/flush-event-stream-head.js";
 import { readJsonBody } from "../mcp/read-json-body.js";
+import { StatelessCallPool } from "../mcp/stateless-call-pool.js";
 import { withCallSignal } from "../plugins/authenticate.js";
 
 /**
@@ -20,8 +21,10 @@ import { withCallSignal } from "../plugins/authenticate.js";
  */
 export async function registerMcpRoutes(app: FastifyInstance, gateway: Gateway): Promise<void> {
   const { config } = gateway;
-  // A server per request: the SDK connects each to that request's transport.
+  // The SDK's own serving builds a server per request, connected to that request's transport.
   const serverFor = () => createMcpServer(gateway);
+  // A 2025 client's tools/call (every call of today's clients) is served by servers built once.
+  const statelessCalls = new StatelessCallPool(serverFor);
   const handlerOptions = {
     maxRequestBodySize: config.bodyLimitBytes,
     onerror: (error: Error) => gateway.logger.warn({ err: error }, "MCP request rejected"),
@@ -97,9 +100,14 @@ export async function registerMcpRoutes(app: FastifyInstance, gateway: Gateway):
       requestId: request.id,
       ...(request.clientRequestId !== undefined ? { clientRequestId: request.clientRequestId } : {}),
     });
-    flushEventStreamHead(response);
+    const servable = StatelessCallPool.servable(request.headers, message);
     try {
-      await serveCall(request.raw, response, message);
+      if (servable) {
+        await statelessCalls.serve(servable, response, (request.raw as { auth?: AuthInfo }).auth);
+      } else {
+        flushEventStreamHead(response);
+        await serveCall(request.raw, response, message);
+      }
     } finally {
       call.finish();
       response.off("close", onClose);
@@ -151,7 +159,7 @@ export async function registerMcpRoutes(app: FastifyInstance, gateway: Gateway):
     });
   });
   app.addHook("onClose", async () => {
-    await Promise.all([handler.close(), callHandler.close()]);
+    await Promise.all([handler.close(), callHandler.close(), statelessCalls.close()]);
   });
 }
 
