@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { AdminApiError, type CommandIo } from "./cli/admin-client.js";
 import { budgetsCommand } from "./cli/budgets-command.js";
 import { checkConfigCommand } from "./cli/check-config-command.js";
@@ -16,7 +15,6 @@ import { loadConfig } from "./config/load-config.js";
 import { isGatewayError } from "./core/gateway-error.js";
 import { buildApp, maxConnectionsOf } from "./http/build-app.js";
 import { createLogger } from "./logging/create-logger.js";
-import { createMcpServer } from "./mcp/create-mcp-server.js";
 
 const usage = `Usage: llm-gateway [command]
 
@@ -131,6 +129,11 @@ async function main(argv: string[]): Promise<void> {
   const { gateway } = composition;
 
   if (stdio) {
+    // The MCP SDK is loaded only where MCP is served: here, or at the first use of /mcp.
+    const [{ serveStdio }, { createMcpServer }] = await Promise.all([
+      import("@modelcontextprotocol/server/stdio"),
+      import("./mcp/create-mcp-server.js"),
+    ]);
     const server = serveStdio(() => createMcpServer(gateway), {
       onerror: (error) => logger.warn({ err: error }, "MCP stdio error"),
     });
