@@ -131,7 +131,10 @@ export class SqliteConversationStore implements ConversationStore {
       if (batch.length === 1) this.#append((batch[0] as (typeof batch)[number]).entry);
       else this.#appendAll(batch.map((pending) => pending.entry));
     } catch (error) {
-      if (batch.length === 1) return (batch[0] as (typeof batch)[number]).reject(error);
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
       for (const pending of batch) {
         try {
           this.#append(pending.entry);
