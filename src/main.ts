@@ -149,6 +149,7 @@ async function main(argv: string[]): Promise<void> {
   const { gateway } = composition;
 
   if (stdio) {
+    // The MCP SDK is loaded only where MCP is served: here, or at the first use of /mcp.
     const [{ serveStdio }, { createMcpServer }] = await Promise.all([
       import("@modelcontextprotocol/server/stdio"),
       import("./mcp/create-mcp-server.js"),

@@ -42,13 +42,19 @@ const summaryColumns = `id, project_id AS projectId, model, turn_count AS turnCo
 
 /**
  * Conversations in one SQLite file of the data dir: they survive restarts.
- * Each write is its own transaction (fails closed); expired conversations
- * are deleted by the next write, and never read before that.
+ * A write resolves once committed (fails closed); expired conversations
+ * are deleted by the next write, and never read before that. Writes that
+ * arrive in one turn of the event loop share one commit (each a commit of its
+ * own was a page write per index per MCP call), with the same statements in
+ * the same order; if that commit fails, each is retried in its own, so one
+ * entry's failure is only its own.
  */
 export class SqliteConversationStore implements ConversationStore {
   readonly #db: Database.Database;
   readonly #ttlMs: number;
   readonly #append: (entry: ConversationAppend) => void;
+  readonly #appendAll: (entries: ConversationAppend[]) => void;
+  #pending: Array<{ entry: ConversationAppend; resolve: () => void; reject: (error: unknown) => void }> = [];
   readonly #selectOne: Database.Statement<[string, number], ConversationSummary>;
   readonly #selectTurns: Database.Statement<[string], { messagesJson: string }>;
   readonly #selectList: Database.Statement<[string, number, number], ConversationSummary>;
@@ -78,7 +84,7 @@ export class SqliteConversationStore implements ConversationStore {
          (SELECT id FROM conversations WHERE updated_at_ms <= ?)`,
     );
     const deleteExpired = this.#db.prepare("DELETE FROM conversations WHERE updated_at_ms <= ?");
-    this.#append = this.#db.transaction((entry: ConversationAppend) => {
+    const appendOne = (entry: ConversationAppend) => {
       const expiredBefore = entry.atMs - this.#ttlMs;
       deleteExpiredTurns.run(expiredBefore);
       deleteExpired.run(expiredBefore);
@@ -92,6 +98,10 @@ export class SqliteConversationStore implements ConversationStore {
         entry.atMs,
       );
       insertTurn.run(entry.id, entry.id, JSON.stringify(entry.turn.messages));
+    };
+    this.#append = this.#db.transaction(appendOne);
+    this.#appendAll = this.#db.transaction((entries: ConversationAppend[]) => {
+      for (const entry of entries) appendOne(entry);
     });
     this.#selectOne = this.#db.prepare(
       `SELECT ${summaryColumns} FROM conversations WHERE id = ? AND updated_at_ms > ?`,
@@ -106,8 +116,36 @@ export class SqliteConversationStore implements ConversationStore {
     );
   }
 
-  async append(entry: ConversationAppend): Promise<void> {
-    this.#append(entry);
+  append(entry: ConversationAppend): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.push({ entry, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => this.#commitPending());
+    });
+  }
+
+  #commitPending(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    if (batch.length === 0) return;
+    try {
+      if (batch.length === 1) this.#append((batch[0] as (typeof batch)[number]).entry);
+      else this.#appendAll(batch.map((pending) => pending.entry));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+      for (const pending of batch) {
+        try {
+          this.#append(pending.entry);
+          pending.resolve();
+        } catch (own) {
+          pending.reject(own);
+        }
+      }
+      return;
+    }
+    for (const pending of batch) pending.resolve();
   }
 
   async get(id: string, nowMs: number): Promise<StoredConversation | undefined> {
@@ -124,6 +162,8 @@ export class SqliteConversationStore implements ConversationStore {
   }
 
   async close(): Promise<void> {
-    if (this.#db.open) this.#db.close();
+    if (!this.#db.open) return;
+    this.#commitPending();
+    this.#db.close();
   }
 }

@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { ChatMessage } from "../core/chat.js";
 import type { ConversationStore, ConversationTurn, StoredConversation } from "../core/conversation.js";
 import { GatewayError } from "../core/gateway-error.js";
+import { randomId } from "../core/random-id.js";
 import type { Deployments } from "../routing/deployments.js";
 import type { Caller } from "./caller.js";
 import type { ChatInput, ChatOutcome } from "./chat-types.js";
@@ -131,7 +131,7 @@ async function fitHistory(
 
 /** 144 random bits: ids cannot be guessed, so holding one is what lets a caller continue. */
 function newConversationId(): string {
-  return `conv_${randomBytes(18).toString("base64url")}`;
+  return randomId("conv_", 18);
 }
 
 function unknownConversation(id: string): GatewayError {

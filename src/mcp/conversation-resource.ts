@@ -1,8 +1,8 @@
 import { type McpServer, ResourceNotFoundError, ResourceTemplate } from "@modelcontextprotocol/server";
 import { isGatewayError } from "../core/gateway-error.js";
 import type { Gateway } from "../gateway/gateway.js";
-import type { Principal } from "../gateway/principal.js";
 import { nanoUsdToUsd } from "../usage/compute-cost.js";
+import { mcpRequestAuth } from "./mcp-request-auth.js";
 
 const uriPrefix = "llm-gateway://conversations/";
 
@@ -14,19 +14,15 @@ export function conversationUri(id: string): string {
  * Each conversation as a resource, readable by keys that may act for its
  * project; no listing (list_conversations does that, per project).
  */
-export function registerConversationResource(
-  server: McpServer,
-  gateway: Gateway,
-  principal: Principal | undefined,
-): void {
+export function registerConversationResource(server: McpServer, gateway: Gateway): void {
   server.registerResource(
     "conversation",
     new ResourceTemplate(`${uriPrefix}{id}`, { list: undefined }),
     { title: "Conversation", description: "A stored conversation's turns", mimeType: "application/json" },
-    async (uri, variables) => {
+    async (uri, variables, ctx) => {
       const id = decodeURIComponent(String(variables.id ?? ""));
       try {
-        const stored = await gateway.readConversation(id, principal);
+        const stored = await gateway.readConversation(id, mcpRequestAuth(ctx).principal);
         const document = {
           conversation_id: stored.id,
           project_id: stored.projectId,

@@ -1,9 +1,7 @@
 import { McpServer } from "@modelcontextprotocol/server";
 import type { Gateway } from "../gateway/gateway.js";
-import type { Principal } from "../gateway/principal.js";
 import { registerConversationResource } from "./conversation-resource.js";
 import { registerKeptResultResource } from "./kept-result-resource.js";
-import type { McpCallIds } from "./tool-schemas.js";
 import { registerCancelJobTool } from "./tools/cancel-job-tool.js";
 import { registerChatCompletionTool } from "./tools/chat-completion-tool.js";
 import { registerCountTokensTool } from "./tools/count-tokens-tool.js";
@@ -15,16 +13,11 @@ import { registerListModelsTool } from "./tools/list-models-tool.js";
 
 /**
  * The MCP server with the gateway's tools and conversation resources, no transport: HTTP and stdio
- * both serve it. `principal` is the client key's holder (HTTP with keys);
- * `callSignal` aborts the call when the client cancels it (HTTP); `callIds` are the ids of the
- * HTTP request carrying a single tools/call, which that call's usage record and log line take.
+ * both serve it. It holds nothing of any one caller: each handler reads who calls, and the
+ * HTTP door's cancellation and ids of the call, from its request (`mcpRequestAuth`), so one
+ * instance may serve many requests, one after another.
  */
-export function createMcpServer(
-  gateway: Gateway,
-  principal?: Principal,
-  callSignal?: AbortSignal,
-  callIds?: McpCallIds,
-): McpServer {
+export function createMcpServer(gateway: Gateway): McpServer {
   const server = new McpServer(
     { name: "llm-gateway", version: gateway.version },
     {
@@ -33,15 +26,15 @@ export function createMcpServer(
         "One door to every LLM: call chat_completion with a model_group (reasoning, code, fast, vision) and your project_id/agent_id; the gateway fails over between providers and books usage. list_models shows the chains, get_usage the spend.",
     },
   );
-  registerChatCompletionTool(server, gateway, principal, callSignal, callIds);
-  registerCountTokensTool(server, gateway, principal);
-  registerListModelsTool(server, gateway, principal);
-  registerGetUsageTool(server, gateway, principal);
-  registerCreateEmbeddingsTool(server, gateway, principal, callSignal, callIds);
-  registerListConversationsTool(server, gateway, principal);
-  registerGetJobTool(server, gateway, principal);
-  registerCancelJobTool(server, gateway, principal);
-  registerConversationResource(server, gateway, principal);
-  registerKeptResultResource(server, gateway, principal);
+  registerChatCompletionTool(server, gateway);
+  registerCountTokensTool(server, gateway);
+  registerListModelsTool(server, gateway);
+  registerGetUsageTool(server, gateway);
+  registerCreateEmbeddingsTool(server, gateway);
+  registerListConversationsTool(server, gateway);
+  registerGetJobTool(server, gateway);
+  registerCancelJobTool(server, gateway);
+  registerConversationResource(server, gateway);
+  registerKeptResultResource(server, gateway);
   return server;
 }

@@ -53,7 +53,18 @@ describe("DNS rebinding against a loopback gateway", () => {
       };
       const spend = await send(harness.url, "/v1/chat/completions", rebound, chat);
       expect(spend.status).toBe(403);
-      expect(JSON.parse(spend.body)).toMatchObject({ error: { code: "GW_ERR_FORBIDDEN_HOST" } });
+      expect(JSON.parse(spend.body)).toMatchObject({
+        error: {
+          code: "GW_ERR_FORBIDDEN_HOST",
+          message: expect.stringMatching(/^Invalid Host: attacker\.example: /),
+        },
+      });
+      // /mcp answers the same refusal in JSON-RPC, in the SDK's words.
+      expect(
+        JSON.parse(
+          (await send(harness.url, "/mcp", rebound, '{"jsonrpc":"2.0","id":1,"method":"ping"}')).body,
+        ),
+      ).toMatchObject({ error: { code: -32000, message: "Invalid Host: attacker.example" } });
       expect((await send(harness.url, "/v1/usage?project_id=default", rebound)).status).toBe(403);
       expect((await send(harness.url, "/v1/models", rebound)).status).toBe(403);
       expect((await send(harness.url, "/health", rebound)).status).toBe(403);

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ClientKeys } from "../../gateway/client-keys.js";
-import type { Principal } from "../../gateway/principal.js";
+import type { McpRequestAuth } from "../../mcp/mcp-request-auth.js";
 import type { McpCallIds } from "../../mcp/tool-schemas.js";
 import { anthropicErrorBody } from "../anthropic/anthropic-error.js";
 import { openAiErrorBody } from "../openai/openai-error.js";
@@ -31,7 +31,7 @@ export function registerAuthentication(app: FastifyInstance, keys: ClientKeys): 
     if (!authentication.ok) return refuse(request, reply, authentication.reason);
     const { principal } = authentication;
     request.principal = principal;
-    (request.raw as { auth?: unknown }).auth = {
+    (request.raw as AuthInfoCarrier).auth = {
       token: "[client key]",
       clientId: principal.keyName,
       scopes: [],
@@ -41,12 +41,12 @@ export function registerAuthentication(app: FastifyInstance, keys: ClientKeys): 
 }
 
 interface AuthInfoCarrier {
-  auth?: { token: string; clientId: string; scopes: string[]; extra?: Record<string, unknown> };
+  auth?: { token: string; clientId: string; scopes: string[]; extra?: McpRequestAuth };
 }
 
 /**
- * Hands an MCP call its cancellation signal the way the SDK hands tools the
- * principal: in the request's `authInfo.extra` (the server is built per request).
+ * Hands an MCP call its cancellation signal and ids the way the SDK hands tools the
+ * principal: in the request's `authInfo.extra`, which tools read back with `mcpRequestAuth`.
  */
 export function withCallSignal(request: IncomingMessage, signal: AbortSignal, callIds?: McpCallIds): void {
   const carrier = request as AuthInfoCarrier;
@@ -54,25 +54,6 @@ export function withCallSignal(request: IncomingMessage, signal: AbortSignal, ca
     ...(carrier.auth ?? { token: "", clientId: "", scopes: [] }),
     extra: { ...carrier.auth?.extra, callSignal: signal, callIds },
   };
-}
-
-export function callIdsFromAuthInfo(
-  authInfo: { extra?: Record<string, unknown> } | undefined,
-): McpCallIds | undefined {
-  return authInfo?.extra?.callIds as McpCallIds | undefined;
-}
-
-export function callSignalFromAuthInfo(
-  authInfo: { extra?: Record<string, unknown> } | undefined,
-): AbortSignal | undefined {
-  return authInfo?.extra?.callSignal as AbortSignal | undefined;
-}
-
-/** The principal an MCP server instance acts for, as the authentication hook attached it. */
-export function principalFromAuthInfo(
-  authInfo: { extra?: Record<string, unknown> } | undefined,
-): Principal | undefined {
-  return authInfo?.extra?.principal as Principal | undefined;
 }
 
 function presentedKey(request: FastifyRequest): string | undefined {

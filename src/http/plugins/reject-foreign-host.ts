@@ -1,4 +1,3 @@
-import { validateHostHeader } from "@modelcontextprotocol/server";
 import type { FastifyInstance } from "fastify";
 import { openAiErrorBody } from "../openai/openai-error.js";
 
@@ -16,16 +15,32 @@ export function registerHostCheck(app: FastifyInstance, allowedHosts: readonly s
   const allowed = [...allowedHosts];
   app.addHook("onRequest", async (request, reply) => {
     if (request.url === "/mcp" || request.url.startsWith("/mcp?")) return;
-    const result = validateHostHeader(request.headers.host, allowed);
-    if (result.ok) return;
+    const problem = hostHeaderProblem(request.headers.host, allowed);
+    if (problem === undefined) return;
     request.errorCode = "GW_ERR_FORBIDDEN_HOST";
     return reply
       .code(403)
       .send(
         openAiErrorBody(
           "GW_ERR_FORBIDDEN_HOST",
-          `${result.message}: this gateway runs without client keys and answers only the names it is bound to. Reach it as localhost, or list the name in server.allowed_hosts.`,
+          `${problem}: this gateway runs without client keys and answers only the names it is bound to. Reach it as localhost, or list the name in server.allowed_hosts.`,
         ),
       );
   });
+}
+
+/**
+ * Why a Host header names none of the allowed hostnames (port-agnostic), in the words of the
+ * MCP SDK's `validateHostHeader`, which /mcp uses; undefined when it names one. Written here so
+ * that serving /v1 does not load the SDK.
+ */
+function hostHeaderProblem(host: string | undefined, allowed: readonly string[]): string | undefined {
+  if (!host) return "Missing Host header";
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${host}`).hostname;
+  } catch {
+    return `Invalid Host header: ${host}`;
+  }
+  return allowed.includes(hostname) ? undefined : `Invalid Host: ${hostname}`;
 }

@@ -1,19 +1,15 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Gateway } from "../../gateway/gateway.js";
-import type { Principal } from "../../gateway/principal.js";
 import { jobIdSchema, jobOutputSchema, jobToolResult } from "../job-result-content.js";
+import { mcpRequestAuth } from "../mcp-request-auth.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure } from "../tool-result.js";
 import { callerShape, mcpCaller } from "../tool-schemas.js";
 
 const inputSchema = memoizeJsonSchema(z.object({ ...callerShape, job_id: jobIdSchema }));
 
-export function registerCancelJobTool(
-  server: McpServer,
-  gateway: Gateway,
-  principal: Principal | undefined,
-): void {
+export function registerCancelJobTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(
     "cancel_job",
     {
@@ -24,9 +20,9 @@ export function registerCancelJobTool(
       outputSchema: jobOutputSchema,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async (args) => {
+    async (args, ctx) => {
       try {
-        const caller = mcpCaller(args, principal);
+        const caller = mcpCaller(args, mcpRequestAuth(ctx).principal);
         return await jobToolResult(gateway, caller, await gateway.cancelJob(args.job_id, caller));
       } catch (error) {
         return toolFailure(error, gateway.logger);

@@ -6,7 +6,6 @@ import { CallProgress } from "../../gateway/call-progress.js";
 import type { Caller } from "../../gateway/caller.js";
 import type { ChatInput } from "../../gateway/chat-types.js";
 import type { Gateway } from "../../gateway/gateway.js";
-import type { Principal } from "../../gateway/principal.js";
 import type { CacheDirectives } from "../../gateway/response-cache.js";
 import { chatOutputSchema as outputSchema } from "../chat-output-schema.js";
 import { chatToolResult } from "../chat-result-content.js";
@@ -17,16 +16,11 @@ import {
   listedToolChoice,
   listedTools,
 } from "../listed-chat-schemas.js";
+import { mcpRequestAuth } from "../mcp-request-auth.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { ProgressNotifier } from "../progress-notifier.js";
 import { toolFailure } from "../tool-result.js";
-import {
-  callAbortSignal,
-  callerShape,
-  type McpCallIds,
-  mcpCaller,
-  spendingToolAnnotations,
-} from "../tool-schemas.js";
+import { callAbortSignal, callerShape, mcpCaller, spendingToolAnnotations } from "../tool-schemas.js";
 import { answerBackground, assertBackgroundArguments, backgroundShape } from "./chat-background.js";
 import { answerFanOut, assertFanOutArguments, fanOutShape } from "./chat-fan-out.js";
 
@@ -78,13 +72,7 @@ const inputSchema = memoizeJsonSchema(
   },
 );
 
-export function registerChatCompletionTool(
-  server: McpServer,
-  gateway: Gateway,
-  principal: Principal | undefined,
-  callSignal?: AbortSignal,
-  callIds?: McpCallIds,
-): void {
+export function registerChatCompletionTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(
     "chat_completion",
     {
@@ -109,6 +97,7 @@ export function registerChatCompletionTool(
         ...request
       } = args;
       try {
+        const { principal, callSignal, callIds } = mcpRequestAuth(ctx);
         const caller = mcpCaller(args, principal, callIds);
         const signal = callAbortSignal(ctx.mcpReq.signal, callSignal);
         assertBackgroundArguments(args);

@@ -3,8 +3,8 @@ import { z } from "zod";
 import { chatMessageSchema, maxMessages } from "../../core/chat-schema.js";
 import { maxCountableCharacters } from "../../gateway/count-tokens.js";
 import type { Gateway } from "../../gateway/gateway.js";
-import type { Principal } from "../../gateway/principal.js";
 import { listedMessages } from "../listed-chat-schemas.js";
+import { mcpRequestAuth } from "../mcp-request-auth.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure, toolSuccess } from "../tool-result.js";
 import { callerShape, mcpCaller } from "../tool-schemas.js";
@@ -43,11 +43,7 @@ const outputSchema = memoizeJsonSchema(
   }),
 );
 
-export function registerCountTokensTool(
-  server: McpServer,
-  gateway: Gateway,
-  principal: Principal | undefined,
-): void {
+export function registerCountTokensTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(
     "count_tokens",
     {
@@ -59,11 +55,11 @@ export function registerCountTokensTool(
       // Open world: Anthropic and Gemini models are counted by the provider's own endpoint.
       annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true },
     },
-    async (args) => {
+    async (args, ctx) => {
       try {
         const result = await gateway.countTokens(
           { text: args.text, messages: args.messages, model: args.model },
-          mcpCaller(args, principal),
+          mcpCaller(args, mcpRequestAuth(ctx).principal),
         );
         return toolSuccess(
           result,

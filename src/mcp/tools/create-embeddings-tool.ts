@@ -2,14 +2,13 @@ import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { identifierSchema } from "../../core/chat-schema.js";
 import type { Gateway } from "../../gateway/gateway.js";
-import type { Principal } from "../../gateway/principal.js";
+import { mcpRequestAuth } from "../mcp-request-auth.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure, toolSuccess } from "../tool-result.js";
 import {
   attemptSchema,
   callAbortSignal,
   callerShape,
-  type McpCallIds,
   mcpCaller,
   spendingToolAnnotations,
 } from "../tool-schemas.js";
@@ -38,13 +37,7 @@ const outputSchema = memoizeJsonSchema(
   }),
 );
 
-export function registerCreateEmbeddingsTool(
-  server: McpServer,
-  gateway: Gateway,
-  principal: Principal | undefined,
-  callSignal?: AbortSignal,
-  callIds?: McpCallIds,
-): void {
+export function registerCreateEmbeddingsTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(
     "create_embeddings",
     {
@@ -57,6 +50,7 @@ export function registerCreateEmbeddingsTool(
     },
     async (args, ctx) => {
       try {
+        const { principal, callSignal, callIds } = mcpRequestAuth(ctx);
         const caller = mcpCaller(args, principal, callIds);
         const result = await gateway.embed(
           {

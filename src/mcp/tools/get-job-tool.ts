@@ -1,8 +1,8 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Gateway } from "../../gateway/gateway.js";
-import type { Principal } from "../../gateway/principal.js";
 import { jobIdSchema, jobOutputSchema, jobToolResult } from "../job-result-content.js";
+import { mcpRequestAuth } from "../mcp-request-auth.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure } from "../tool-result.js";
 import { callerShape, mcpCaller } from "../tool-schemas.js";
@@ -24,11 +24,7 @@ const inputSchema = memoizeJsonSchema(
   }),
 );
 
-export function registerGetJobTool(
-  server: McpServer,
-  gateway: Gateway,
-  principal: Principal | undefined,
-): void {
+export function registerGetJobTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(
     "get_job",
     {
@@ -41,7 +37,7 @@ export function registerGetJobTool(
     },
     async (args, ctx) => {
       try {
-        const caller = mcpCaller(args, principal);
+        const caller = mcpCaller(args, mcpRequestAuth(ctx).principal);
         const job = await gateway.getJob(args.job_id, caller, args.wait_seconds * 1000, ctx.mcpReq.signal);
         return await jobToolResult(gateway, caller, job);
       } catch (error) {

@@ -3,8 +3,7 @@ import { z } from "zod";
 import { identifierSchema } from "../../core/chat-schema.js";
 import type { BudgetStandingView, UsageBudgets } from "../../gateway/budget-standing.js";
 import type { Gateway } from "../../gateway/gateway.js";
-import type { Principal } from "../../gateway/principal.js";
-
+import { mcpRequestAuth } from "../mcp-request-auth.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure, toolSuccess } from "../tool-result.js";
 import { assertMcpCallerAllowed, callerShape, usageTotalsSchema } from "../tool-schemas.js";
@@ -43,11 +42,7 @@ const outputSchema = memoizeJsonSchema(
   }),
 );
 
-export function registerGetUsageTool(
-  server: McpServer,
-  gateway: Gateway,
-  principal: Principal | undefined,
-): void {
+export function registerGetUsageTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(
     "get_usage",
     {
@@ -58,8 +53,9 @@ export function registerGetUsageTool(
       outputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
     },
-    async (args) => {
+    async (args, ctx) => {
       try {
+        const { principal } = mcpRequestAuth(ctx);
         assertMcpCallerAllowed(args, principal);
         const report = await gateway.getUsage(
           { projectId: args.project_id, period: args.period, agentId: args.filter_agent_id },

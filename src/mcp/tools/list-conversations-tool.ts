@@ -1,9 +1,9 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Gateway } from "../../gateway/gateway.js";
-import type { Principal } from "../../gateway/principal.js";
 import { nanoUsdToUsd } from "../../usage/compute-cost.js";
 import { conversationUri } from "../conversation-resource.js";
+import { mcpRequestAuth } from "../mcp-request-auth.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure, toolSuccess } from "../tool-result.js";
 import { callerShape } from "../tool-schemas.js";
@@ -28,11 +28,7 @@ const outputSchema = memoizeJsonSchema(
   }),
 );
 
-export function registerListConversationsTool(
-  server: McpServer,
-  gateway: Gateway,
-  principal: Principal | undefined,
-): void {
+export function registerListConversationsTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(
     "list_conversations",
     {
@@ -42,9 +38,13 @@ export function registerListConversationsTool(
       outputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
     },
-    async (args) => {
+    async (args, ctx) => {
       try {
-        const summaries = await gateway.listConversations(args.project_id, principal, args.limit);
+        const summaries = await gateway.listConversations(
+          args.project_id,
+          mcpRequestAuth(ctx).principal,
+          args.limit,
+        );
         const conversations = summaries.map((summary) => ({
           conversation_id: summary.id,
           model: summary.model,

@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { identifierSchema } from "../../core/chat-schema.js";
 import type { Gateway } from "../../gateway/gateway.js";
-import type { Principal } from "../../gateway/principal.js";
+import { mcpRequestAuth } from "../mcp-request-auth.js";
 import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { toolFailure, toolSuccess } from "../tool-result.js";
 import { assertMcpCallerAllowed, callerShape } from "../tool-schemas.js";
@@ -49,11 +49,7 @@ const outputSchema = memoizeJsonSchema(
   },
 );
 
-export function registerListModelsTool(
-  server: McpServer,
-  gateway: Gateway,
-  principal: Principal | undefined,
-): void {
+export function registerListModelsTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(
     "list_models",
     {
@@ -64,9 +60,9 @@ export function registerListModelsTool(
       outputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
     },
-    async (args) => {
+    async (args, ctx) => {
       try {
-        assertMcpCallerAllowed(args, principal);
+        assertMcpCallerAllowed(args, mcpRequestAuth(ctx).principal);
         const listing = await gateway.listModels(args.model_group);
         const lines = listing.groups.map(
           (group) =>
