@@ -1,5 +1,4 @@
-import { createRequire } from "node:module";
-import type { Document, Node, YAMLMap } from "yaml";
+import { Document, isMap, isScalar, type Node, parseDocument, type YAMLMap } from "yaml";
 import type { ModelSpec } from "../core/model-catalog.js";
 import type { ModelUpdate } from "./plan-price-update.js";
 import type { ListedModel, PriceListSource } from "./price-list.js";
@@ -15,8 +14,6 @@ export interface PriceStamp {
   asOf: string;
   source: PriceListSource;
 }
-
-type Yaml = typeof import("yaml");
 
 /**
  * Writes the updates into the config file's text. A model the file already has gets its
@@ -36,15 +33,14 @@ export function rewriteConfigPrices(
   catalog: Record<string, ModelSpec>,
   stamp: PriceStamp,
 ): RewrittenConfig {
-  const yaml = createRequire(import.meta.url)("yaml") as Yaml;
-  const doc = yaml.parseDocument(text);
+  const doc = parseDocument(text);
   if (doc.errors.length > 0) throw doc.errors[0];
   const known = updates.filter(({ name }) => catalog[name] !== undefined);
   try {
-    return spliceUpdates(yaml, text, doc, known, catalog, stamp);
+    return spliceUpdates(text, doc, known, catalog, stamp);
   } catch (error) {
     if (!(error instanceof UnsupportedLayout)) throw error;
-    return rewriteThroughDocument(yaml, doc, known, catalog, stamp);
+    return rewriteThroughDocument(doc, known, catalog, stamp);
   }
 }
 
@@ -57,7 +53,6 @@ interface Edit {
 }
 
 function spliceUpdates(
-  yaml: Yaml,
   text: string,
   doc: Document,
   updates: ModelUpdate[],
@@ -68,7 +63,7 @@ function spliceUpdates(
   const added: string[] = [];
   const newEntries: Record<string, Record<string, unknown>> = {};
   const models = doc.get("models", true);
-  if (models !== undefined && !(yaml.isMap(models) && !models.flow)) throw new UnsupportedLayout();
+  if (models !== undefined && !(isMap(models) && !models.flow)) throw new UnsupportedLayout();
   for (const { name, listed } of updates) {
     const entry = models?.get(name, true);
     if (entry === undefined) {
@@ -76,20 +71,20 @@ function spliceUpdates(
       added.push(name);
       continue;
     }
-    if (!yaml.isMap(entry)) throw new UnsupportedLayout();
+    if (!isMap(entry)) throw new UnsupportedLayout();
     const prices = entry.get("price_per_mtok", true);
-    if (!yaml.isMap(prices)) throw new UnsupportedLayout();
+    if (!isMap(prices)) throw new UnsupportedLayout();
     for (const [key, value] of Object.entries(priceFields(listed))) {
-      setField(yaml, text, prices, key, String(value), edits);
+      setField(text, prices, key, String(value), edits);
     }
     for (const [key, value] of Object.entries(limitFields(listed))) {
-      setField(yaml, text, entry, key, String(value), edits);
+      setField(text, entry, key, String(value), edits);
     }
-    setField(yaml, text, entry, "prices_as_of", JSON.stringify(stamp.asOf), edits);
-    setField(yaml, text, entry, "prices_source", stamp.source, edits);
+    setField(text, entry, "prices_as_of", JSON.stringify(stamp.asOf), edits);
+    setField(text, entry, "prices_source", stamp.source, edits);
   }
   if (added.length > 0) {
-    const block = new yaml.Document(newEntries);
+    const block = new Document(newEntries);
     for (const name of added) block.setIn([name, "prices_as_of"], quoted(block, stamp.asOf));
     const entriesText = block.toString({ lineWidth: 0 }).trimEnd();
     if (models === undefined) {
@@ -108,11 +103,11 @@ function spliceUpdates(
 }
 
 /** Replaces a key's scalar value, or adds the key after the map's last item. */
-function setField(yaml: Yaml, text: string, map: YAMLMap, key: string, value: string, edits: Edit[]): void {
-  const pair = map.items.find((item) => yaml.isScalar(item.key) && item.key.value === key);
+function setField(text: string, map: YAMLMap, key: string, value: string, edits: Edit[]): void {
+  const pair = map.items.find((item) => isScalar(item.key) && item.key.value === key);
   if (pair) {
     const node = pair.value;
-    if (!yaml.isScalar(node) || !node.range || node.range[0] === node.range[1]) throw new UnsupportedLayout();
+    if (!isScalar(node) || !node.range || node.range[0] === node.range[1]) throw new UnsupportedLayout();
     edits.push({ at: node.range[0], end: node.range[1], text: value });
     return;
   }
@@ -169,17 +164,16 @@ function indent(block: string, prefix: string): string {
 
 /** The fallback: yaml's Document API, which keeps comments and order but not every style. */
 function rewriteThroughDocument(
-  yaml: Yaml,
   doc: Document,
   updates: ModelUpdate[],
   catalog: Record<string, ModelSpec>,
   stamp: PriceStamp,
 ): RewrittenConfig {
-  if (!yaml.isMap(doc.get("models", true))) doc.set("models", doc.createNode({}));
+  if (!isMap(doc.get("models", true))) doc.set("models", doc.createNode({}));
   const added: string[] = [];
   for (const { name, listed } of updates) {
     const at = (...path: string[]) => ["models", name, ...path];
-    if (!yaml.isMap(doc.getIn(at(), true))) {
+    if (!isMap(doc.getIn(at(), true))) {
       doc.setIn(at(), doc.createNode(newEntry(catalog[name] as ModelSpec, listed, stamp)));
       added.push(name);
     } else {
