@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { AdminApiError, type CommandIo } from "./cli/admin-client.js";
-import { CliUsageError } from "./cli/parse-flags.js";
+import { CliFailure, CliUsageError } from "./cli/parse-flags.js";
 import { composeGateway } from "./compose-gateway.js";
 import { ConfigError } from "./config/config-error.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
@@ -22,6 +22,11 @@ const usage = `Usage: llm-gateway [command]
   count-tokens [--model M] [TEXT | -]
                               count the tokens of TEXT (or stdin) for a model (default gpt-4)
   check-config                validate the configuration and print it with secrets masked
+  prices import FILE [--config PATH] [--format litellm|models.dev] [--only m1,m2] [--dry-run]
+                [--prices-only] [--as-of YYYY-MM-DD]
+                              update the catalog's prices (and context windows) in the config file
+                              (default LLM_GATEWAY_CONFIG) from LiteLLM's model_prices_and_context_window.json
+                              or models.dev's api.json, printing what changed
 
   keys create --name N --projects a,b|'*' [--agents x,y] [--models fast,gpt-4.1]
               [--daily-usd 5] [--monthly-usd 50] [--rpm 60] [--tpm 100000]
@@ -67,6 +72,7 @@ const oneShotCommands: Record<string, (args: string[], config: GatewayConfig) =>
     (await import("./cli/budgets-command.js")).budgetsCommand(args, config, commandIo),
   requests: async (args, config) =>
     (await import("./cli/requests-command.js")).requestsCommand(args, config, commandIo),
+  prices: async (args) => (await import("./cli/prices-command.js")).pricesCommand(args, commandIo),
 };
 
 async function main(argv: string[]): Promise<void> {
@@ -106,7 +112,8 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${await oneShot(argv.slice(1), config)}\n`);
     } catch (error) {
       const isUsage = error instanceof CliUsageError;
-      const isExpected = isUsage || isGatewayError(error) || error instanceof AdminApiError;
+      const isExpected =
+        isUsage || error instanceof CliFailure || isGatewayError(error) || error instanceof AdminApiError;
       process.stderr.write(
         `llm-gateway ${command}: ${error instanceof Error && isExpected ? error.message : String(error)}\n`,
       );

@@ -51,3 +51,8 @@ export function parseFlags(args: string[], known: readonly string[], options: Fl
 export class CliUsageError extends Error {
   override readonly name = "CliUsageError";
 }
+
+/** A command that could not do its work (a bad input file, say): printed without the usage, exit code 1. */
+export class CliFailure extends Error {
+  override readonly name = "CliFailure";
+}

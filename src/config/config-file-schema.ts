@@ -82,6 +82,9 @@ export const configFileSchema = z.strictObject({
           cache_write: pricePerMtok.optional(),
           cache_write_1h: pricePerMtok.optional(),
         }),
+        /** When and from which list `llm-gateway prices import` took the prices (see README "Prices"). */
+        prices_as_of: z.iso.date("expected a date as YYYY-MM-DD").optional(),
+        prices_source: z.string().min(1).max(200).optional(),
       }),
     )
     .optional(),

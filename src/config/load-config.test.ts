@@ -361,6 +361,26 @@ prompt_caching:
     );
   });
 
+  it("reads the date and source a model's prices were imported from, and refuses a date that is not YYYY-MM-DD", () => {
+    const entry = (asOf: string) => `
+models:
+  my-gpt:
+    provider: openai
+    provider_model_id: gpt-4o
+    context_window: 128000
+    max_output_tokens: 16384
+    price_per_mtok: { input: 2.5, output: 10 }
+    prices_as_of: ${asOf}
+    prices_source: models.dev
+`;
+    const config = loadConfig({ LLM_GATEWAY_CONFIG: writeConfigFile(entry('"2026-12-07"')) });
+    expect(config.catalog["my-gpt"]).toMatchObject({ pricesAsOf: "2026-12-07", pricesSource: "models.dev" });
+    expect(config.catalog["gpt-4o"]?.pricesAsOf).toBeUndefined();
+    expect(configError({ LLM_GATEWAY_CONFIG: writeConfigFile(entry('"7 Dec 2026"')) })).toMatch(
+      /models\.my-gpt\.prices_as_of: expected a date as YYYY-MM-DD/,
+    );
+  });
+
   it("gives every provider timeouts by default (15 s streamed first byte, 5 min of silence, 10 min for a non-streamed answer), the idle one set by LLM_GATEWAY_IDLE_TIMEOUT_SECONDS, overridable per provider", () => {
     expect(loadConfig({}).providers.openai?.timeouts).toEqual({
       connectMs: 5_000,

@@ -343,6 +343,8 @@ function buildCatalog(file: ConfigFile): Record<string, ModelSpec> {
       maxOutputTokens: model.max_output_tokens,
       usesMaxCompletionTokens: model.uses_max_completion_tokens,
       midConversationSystemMessages: model.mid_conversation_system_messages,
+      ...(model.prices_as_of !== undefined ? { pricesAsOf: model.prices_as_of } : {}),
+      ...(model.prices_source !== undefined ? { pricesSource: model.prices_source } : {}),
       pricing: {
         inputMicroUsdPerMtok: usdToMicroUsd(price.input),
         outputMicroUsdPerMtok: usdToMicroUsd(price.output),

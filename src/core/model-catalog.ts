@@ -41,6 +41,9 @@ export interface ModelSpec {
    * which every Claude model takes.
    */
   midConversationSystemMessages?: boolean;
+  /** `YYYY-MM-DD` the prices were imported from a published list, and which list (`prices import`). */
+  pricesAsOf?: string;
+  pricesSource?: string;
 }
 
 export function microUsdToUsd(microUsd: number): number {
