@@ -1,5 +1,4 @@
-import { EventStreamCodec } from "@smithy/eventstream-codec";
-import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import type { EventStreamCodec } from "@smithy/eventstream-codec";
 import { UpstreamError } from "../../core/upstream-error.js";
 
 /** One message of an `application/vnd.amazon.eventstream` body, its headers read. */
@@ -11,7 +10,13 @@ export interface BedrockStreamMessage {
   body: string;
 }
 
-const codec = new EventStreamCodec(toUtf8, fromUtf8);
+/** Loaded at the first stream: a gateway without Bedrock never reads AWS's codec. */
+let codec: Promise<EventStreamCodec> | undefined;
+async function loadCodec(): Promise<EventStreamCodec> {
+  return (await import("./bedrock-event-stream-codec.js")).bedrockEventStreamCodec;
+}
+
+const textDecoder = new TextDecoder();
 /** Total length (4 bytes), headers length (4), prelude CRC (4), then headers, payload, message CRC (4). */
 const preludeLength = 12;
 
@@ -26,13 +31,15 @@ export async function* readBedrockEventStream(
   body: AsyncIterable<Uint8Array>,
   source: { provider: string; url: string },
 ): AsyncGenerator<BedrockStreamMessage> {
+  codec ??= loadCodec();
+  const decoder = await codec;
   let buffered: Uint8Array = new Uint8Array(0);
   for await (const chunk of body) {
     buffered = concat(buffered, chunk);
     while (buffered.length >= preludeLength) {
       const totalLength = new DataView(buffered.buffer, buffered.byteOffset, 4).getUint32(0, false);
       if (buffered.length < totalLength) break;
-      yield readMessage(buffered.subarray(0, totalLength), source);
+      yield readMessage(decoder, buffered.subarray(0, totalLength), source);
       buffered = buffered.subarray(totalLength);
     }
   }
@@ -46,10 +53,14 @@ export async function* readBedrockEventStream(
   }
 }
 
-function readMessage(frame: Uint8Array, source: { provider: string; url: string }): BedrockStreamMessage {
+function readMessage(
+  decoder: EventStreamCodec,
+  frame: Uint8Array,
+  source: { provider: string; url: string },
+): BedrockStreamMessage {
   let message: ReturnType<EventStreamCodec["decode"]>;
   try {
-    message = codec.decode(frame);
+    message = decoder.decode(frame);
   } catch (error) {
     throw new UpstreamError({
       provider: source.provider,
@@ -70,7 +81,12 @@ function readMessage(frame: Uint8Array, source: { provider: string; url: string 
       : messageType === "exception"
         ? header(":exception-type")
         : header(":error-code");
-  return { messageType, type, body: toUtf8(message.body) };
+  // An `error` message carries its text in a header, not the payload.
+  const body =
+    messageType === "error"
+      ? JSON.stringify({ message: header(":error-message") })
+      : textDecoder.decode(message.body);
+  return { messageType, type, body };
 }
 
 function concat(left: Uint8Array, right: Uint8Array): Uint8Array {

@@ -1,5 +1,4 @@
-import { Hash } from "@smithy/hash-node";
-import { SignatureV4 } from "@smithy/signature-v4";
+import type { SignatureV4 } from "@smithy/signature-v4";
 import type { BedrockSettings } from "../../core/provider-adapter.js";
 
 export type BedrockRequestSigner = (url: URL, body: string) => Promise<Record<string, string>>;
@@ -17,14 +16,15 @@ export function createBedrockRequestSigner(settings: BedrockSettings): BedrockRe
     return async () => ({ "content-type": "application/json", authorization: `Bearer ${bearerToken}` });
   }
   if (!credentials) throw new Error("Bedrock needs an API key or AWS access keys");
-  const signer = new SignatureV4({
-    service: "bedrock",
-    region: settings.region,
-    credentials,
-    sha256: Hash.bind(null, "sha256"),
-  });
+  // Loaded at the first signed request: a gateway without Bedrock never reads AWS's signer.
+  let signer: Promise<SignatureV4> | undefined;
+  const loadSigner = async () => {
+    const { createBedrockSigV4Signer } = await import("./create-bedrock-sigv4-signer.js");
+    return createBedrockSigV4Signer(settings.region, credentials);
+  };
   return async (url, body) => {
-    const signed = await signer.sign({
+    signer ??= loadSigner();
+    const signed = await (await signer).sign({
       method: "POST",
       protocol: url.protocol,
       hostname: url.hostname,
