@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFakeBedrock, type FakeBedrock, fakeBedrockIdentity } from "../../src/fakes/bedrock/fake-bedrock.js";
+import {
+  createFakeBedrock,
+  type FakeBedrock,
+  fakeBedrockIdentity,
+} from "../../src/fakes/bedrock/fake-bedrock.js";
 import { type GatewayProcess, spawnGateway } from "../helpers/spawn-gateway.js";
 import { registerTestSecrets } from "../helpers/test-log-files.js";
 
@@ -52,7 +56,9 @@ models:
 
   it("signs, streams and answers", async () => {
     const openai = new OpenAI({ apiKey: "unused", baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    bedrock.enqueueChat(bedrock.replies.stream(["Bundled ", "hello"], { usage: { inputTokens: 5, outputTokens: 2 } }));
+    bedrock.enqueueChat(
+      bedrock.replies.stream(["Bundled ", "hello"], { usage: { inputTokens: 5, outputTokens: 2 } }),
+    );
     const stream = await openai.chat.completions.create({
       model: "claude-sonnet-4-bedrock",
       messages: [{ role: "user", content: "Hi" }],

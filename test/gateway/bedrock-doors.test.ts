@@ -1,3 +1,4 @@
+import Anthropic from "@anthropic-ai/sdk";
 import type { Client } from "@modelcontextprotocol/client";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -117,7 +118,9 @@ describe("AWS Bedrock through /v1 and MCP", () => {
     expect(answer.usage?.prompt_tokens_details?.cached_tokens).toBe(400);
     const [call] = bedrock.chatCalls();
     // The gateway streams from providers even for one answer (provider_streaming: always).
-    expect(call?.path).toMatch(/^\/model\/us\.anthropic\.claude-sonnet-4-20250514-v1%3A0\/converse(-stream)?$/);
+    expect(call?.path).toMatch(
+      /^\/model\/us\.anthropic\.claude-sonnet-4-20250514-v1%3A0\/converse(-stream)?$/,
+    );
     expect(bedrockModelIdOf(call as NonNullable<typeof call>)).toBe(profileId);
     expect(call?.headers.authorization).toMatch(
       new RegExp(
@@ -476,6 +479,34 @@ describe("AWS Bedrock through /v1 and MCP", () => {
     expect(answer.choices[0]?.message.content).toBe("Claude via Bedrock");
     expect(answer.model).toBe("claude-sonnet-4-bedrock");
     expect(anthropic.chatCalls()).toHaveLength(1);
+  });
+
+  it("/v1/messages (Claude Code's door), Anthropic down: Bedrock answers in the Messages shape, streamed", async () => {
+    const { anthropic } = harness.fakes;
+    anthropic.enqueueChat(anthropic.replies.error(529, "Overloaded"));
+    bedrock.enqueueChat(
+      bedrock.replies.stream(["Claude ", "on Bedrock"], { usage: { inputTokens: 11, outputTokens: 4 } }),
+    );
+    const claude = new Anthropic({
+      apiKey: "unused-without-client-keys",
+      baseURL: harness.url,
+      maxRetries: 0,
+      defaultHeaders: { "x-project-id": caller.project_id, "x-agent-id": caller.agent_id },
+    });
+    const stream = claude.messages.stream({
+      model: "sonnet-anywhere",
+      max_tokens: 200,
+      system: "Be brief.",
+      messages: [{ role: "user", content: "Say hello" }],
+    });
+    const message = await stream.finalMessage();
+    expect(message.content).toEqual([expect.objectContaining({ type: "text", text: "Claude on Bedrock" })]);
+    expect(message.usage).toMatchObject({ input_tokens: 11, output_tokens: 4 });
+    expect(bedrock.chatCalls()[0]?.body).toMatchObject({
+      system: [{ text: "Be brief." }],
+      messages: [{ role: "user", content: [{ text: "Say hello" }] }],
+      inferenceConfig: { maxTokens: 200 },
+    });
   });
 
   it("an API key the fake does not know: a 403 fails over, logged, and no credential reaches logs or errors", async () => {
