@@ -42,7 +42,9 @@ export function createBedrockAdapter(settings: ProviderSettings): ProviderAdapte
     options: ProviderCallOptions,
   ): Promise<UpstreamRequest> => {
     const url = `${endpoint}/model/${encodeURIComponent(model.providerModelId)}/${operation}`;
-    const body = JSON.stringify(convertToBedrockRequest(provider, model, request));
+    const body = JSON.stringify(
+      convertToBedrockRequest(provider, model, request, options.autoCacheBreakpoints),
+    );
     return {
       provider,
       url,

@@ -167,4 +167,44 @@ describe("convertToBedrockRequest", () => {
       /at least one user/,
     );
   });
+
+  it("auto cache points after a long tool list and system prompt, unless the caller placed some; at most four", () => {
+    const longText = "rule ".repeat(2000);
+    const request: ChatRequest = {
+      messages: [
+        { role: "system", content: longText },
+        { role: "user", content: "Hi" },
+      ],
+      tools: [{ type: "function", function: { name: "f", description: longText } }],
+    };
+    const body = convertToBedrockRequest("bedrock", claude, request, { minPromptTokens: 1024 });
+    expect(body.toolConfig?.tools.at(-1)).toEqual({ cachePoint: { type: "default" } });
+    expect(body.system?.at(-1)).toEqual({ cachePoint: { type: "default" } });
+    const callerPlaced = convertToBedrockRequest(
+      "bedrock",
+      claude,
+      { ...request, messages: [{ role: "user", content: "Hi", cache_control: { type: "ephemeral" } }] },
+      { minPromptTokens: 1024 },
+    );
+    expect(callerPlaced.system).toBeUndefined();
+    expect(callerPlaced.toolConfig?.tools).toHaveLength(1);
+    expect(
+      convertToBedrockRequest(
+        "bedrock",
+        { ...claude, providerModelId: "meta.llama3-70b-instruct-v1:0" },
+        request,
+        {
+          minPromptTokens: 1024,
+        },
+      ).system,
+    ).toEqual([{ text: longText }]);
+    const five = Array.from({ length: 5 }, (_, index) => ({
+      type: "text" as const,
+      text: `part ${index}`,
+      cache_control: { type: "ephemeral" as const },
+    }));
+    expect(() => convert({ messages: [{ role: "user", content: five }] })).toThrow(
+      /at most 4 cache breakpoints/,
+    );
+  });
 });

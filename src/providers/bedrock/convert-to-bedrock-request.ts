@@ -2,6 +2,7 @@ import type { ChatRequest, ResponseFormat, ToolChoice } from "../../core/chat.js
 import type { ReasoningEffort } from "../../core/chat-parameters.js";
 import type { ModelSpec } from "../../core/model-catalog.js";
 import type { BedrockConverseRequestBody, BedrockTool, BedrockToolChoice } from "./bedrock-api.js";
+import { addBedrockAutoCachePoints, checkBedrockCachePoints } from "./bedrock-cache-points.js";
 import { createBedrockRequestError } from "./bedrock-error.js";
 import { isClaudeOnBedrock } from "./bedrock-parameter-support.js";
 import { convertToBedrockMessages } from "./convert-to-bedrock-messages.js";
@@ -23,6 +24,7 @@ export function convertToBedrockRequest(
   provider: string,
   model: ModelSpec,
   request: ChatRequest,
+  autoCacheBreakpoints?: { minPromptTokens: number },
 ): BedrockConverseRequestBody {
   const claude = isClaudeOnBedrock(model);
   const { system, messages, usesTools } = convertToBedrockMessages(provider, request.messages);
@@ -67,6 +69,11 @@ export function convertToBedrockRequest(
     delete additional.top_k;
   }
   if (Object.keys(additional).length > 0) body.additionalModelRequestFields = additional;
+  // Cache checkpoints are Claude's and Nova's on Bedrock; other models refuse them.
+  if (autoCacheBreakpoints && (claude || /(^|[.:/])amazon\.nova/.test(model.providerModelId))) {
+    addBedrockAutoCachePoints(body, autoCacheBreakpoints.minPromptTokens);
+  }
+  checkBedrockCachePoints(provider, body);
   return body;
 }
 
