@@ -509,6 +509,28 @@ describe("AWS Bedrock through /v1 and MCP", () => {
     });
   });
 
+  it("MCP count_tokens counts Claude on Bedrock with Bedrock's CountTokens, exactly", async () => {
+    const result = await client.callTool({
+      name: "count_tokens",
+      arguments: {
+        ...caller,
+        messages: [{ role: "user", content: "Bonjour!" }],
+        model: "claude-sonnet-4-bedrock",
+      },
+    });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({
+      model: "claude-sonnet-4-bedrock",
+      encoding: "provider:bedrock",
+      exact: true,
+    });
+    const [call] = bedrock.countTokensCalls?.() ?? [];
+    expect(call?.path).toBe("/model/us.anthropic.claude-sonnet-4-20250514-v1%3A0/count-tokens");
+    expect(call?.body).toEqual({
+      input: { converse: { messages: [{ role: "user", content: [{ text: "Bonjour!" }] }] } },
+    });
+  });
+
   it("an API key the fake does not know: a 403 fails over, logged, and no credential reaches logs or errors", async () => {
     harness.fakes.openai.enqueueChat(harness.fakes.openai.replies.text("Hello from OpenAI"));
     const { isError, structured } = await callTool<ChatResult>(client, "chat_completion", {

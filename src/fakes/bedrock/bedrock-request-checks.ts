@@ -216,3 +216,19 @@ function toolConfigProblem(config: unknown): string | undefined {
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/** CountTokens wants `{input: {converse: <a Converse body without inferenceConfig>}}` (or `invokeModel`). */
+export function bedrockCountTokensRefusalOf(call: RecordedCall): FakeResponse | undefined {
+  const body = call.body;
+  const extra = isObject(body) ? Object.keys(body).find((field) => field !== "input") : undefined;
+  const input = isObject(body) ? body.input : undefined;
+  const converse = isObject(input) ? input.converse : undefined;
+  const problem = extra
+    ? `Malformed input request: extraneous key [${extra}] is not permitted, please reformat your input and try again.`
+    : !isObject(converse)
+      ? "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must set converse or invokeModel"
+      : "inferenceConfig" in converse
+        ? "Malformed input request: extraneous key [inferenceConfig] is not permitted, please reformat your input and try again."
+        : bodyProblem(converse);
+  return problem ? bedrockErrorReply(400, "ValidationException", problem) : undefined;
+}

@@ -3,6 +3,7 @@ import {
   ConverseCommand,
   ConverseStreamCommand,
   type ConverseStreamOutput,
+  CountTokensCommand,
 } from "@aws-sdk/client-bedrock-runtime";
 import { Hash } from "@smithy/hash-node";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -119,6 +120,24 @@ describe("fake Bedrock, read by @aws-sdk/client-bedrock-runtime", () => {
     expect(textEvents.map((event) => event.contentBlockDelta?.delta?.text ?? "").join("")).toBe("Hello");
     expect(textEvents.at(-1)?.metadata?.usage).toEqual({ inputTokens: 8, outputTokens: 2, totalTokens: 10 });
     expect(fake.chatCalls()[1]?.path).toMatch(/\/converse-stream$/);
+  });
+
+  it("CountTokens: a signed Converse input counted", async () => {
+    const counted = await clientWith(plainKey as NonNullable<typeof plainKey>).send(
+      new CountTokensCommand({
+        modelId,
+        input: {
+          converse: {
+            system: [{ text: "Be brief." }],
+            messages: [{ role: "user", content: [{ text: "Hi" }] }],
+          },
+        },
+      }),
+    );
+    expect(counted.inputTokens).toBeGreaterThan(0);
+    expect(fake.countTokensCalls?.()[0]?.path).toBe(
+      "/model/us.anthropic.claude-sonnet-4-20250514-v1%3A0/count-tokens",
+    );
   });
 
   it("an exception mid-stream reaches the SDK as that exception", async () => {

@@ -9,7 +9,7 @@ import {
   type RecordedCall,
 } from "../fake-upstream-server.js";
 import { bedrockAuthRefusalOf, bedrockErrorReply, type FakeBedrockIdentity } from "./bedrock-auth-checks.js";
-import { bedrockRefusalOf } from "./bedrock-request-checks.js";
+import { bedrockCountTokensRefusalOf, bedrockRefusalOf } from "./bedrock-request-checks.js";
 
 /*
  * Bedrock's runtime API (docs.aws.amazon.com/bedrock/latest/APIReference/API_Operations_Amazon_Bedrock_Runtime.html):
@@ -23,6 +23,7 @@ import { bedrockRefusalOf } from "./bedrock-request-checks.js";
  */
 
 const modelPathPattern = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+const countTokensPathPattern = /^\/model\/([^/]+)\/count-tokens$/;
 const defaultUsage: FakeUsage = { inputTokens: 14, outputTokens: 7 };
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
@@ -179,6 +180,11 @@ export async function createFakeBedrock(
       refuse: (call) => bedrockAuthRefusalOf(call, identity) ?? bedrockRefusalOf(call),
       streamed: streamedAnswer,
     },
+    {
+      path: countTokensPathPattern,
+      respond: answerCountTokens,
+      refuse: (call) => bedrockAuthRefusalOf(call, identity) ?? bedrockCountTokensRefusalOf(call),
+    },
   ]).listen();
   const anyModelPath = "/model/any/converse";
   return {
@@ -188,13 +194,25 @@ export async function createFakeBedrock(
     streamException: bedrockReplies.streamException,
     enqueueChat: (...responses) => server.enqueue(anyModelPath, ...responses),
     chatCalls: () => server.callsTo(modelPathPattern),
+    enqueueCountTokens: (...responses) => server.enqueue("/model/any/count-tokens", ...responses),
+    countTokensCalls: () => server.callsTo(countTokensPathPattern),
     close: () => server.close(),
   };
 }
 
 /** The model id a call named in its path, decoded. */
 export function bedrockModelIdOf(call: RecordedCall): string {
-  return decodeURIComponent(modelPathPattern.exec(call.path)?.[1] ?? "");
+  return decodeURIComponent(/^\/model\/([^/]+)\//.exec(call.path)?.[1] ?? "");
+}
+
+/** About four characters a token over what would be billed as input. */
+function answerCountTokens(call: RecordedCall): FakeResponse {
+  const converse = (call.body as { input: { converse: unknown } }).input.converse;
+  return {
+    type: "json",
+    headers: { "x-amzn-requestid": crypto.randomUUID() },
+    body: { inputTokens: Math.max(1, Math.ceil(JSON.stringify(converse).length / 4)) },
+  };
 }
 
 function answerConverse(call: RecordedCall): FakeResponse {

@@ -191,4 +191,23 @@ describe("Bedrock adapter against the fake", () => {
     expect(cut).toMatchObject({ isRetryable: true });
     expect(["stream", "connection"]).toContain(cut.kind);
   });
+
+  it("counts input tokens with CountTokens: the Converse input without its output settings", async () => {
+    const adapter = adapterWith({ credentials: plainKey });
+    fake.enqueueCountTokens?.({ type: "json", body: { inputTokens: 42 } });
+    const tokens = await adapter.countInputTokens?.(
+      model,
+      { messages: [{ role: "system", content: "Be brief." }, ...request.messages], max_tokens: 10 },
+      call(),
+    );
+    expect(tokens).toBe(42);
+    expect(fake.countTokensCalls?.()[0]?.body).toEqual({
+      input: {
+        converse: {
+          system: [{ text: "Be brief." }],
+          messages: [{ role: "user", content: [{ text: "Hi" }] }],
+        },
+      },
+    });
+  });
 });

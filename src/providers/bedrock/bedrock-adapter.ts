@@ -6,7 +6,12 @@ import { isUpstreamError } from "../../core/upstream-error.js";
 import { createUpstreamDispatcher } from "../shared/create-upstream-dispatcher.js";
 import { parseUpstreamBody } from "../shared/parse-upstream-body.js";
 import { postForBytes, postJson, type UpstreamRequest } from "../shared/post-json.js";
-import { bedrockConverseResponseSchema } from "./bedrock-api.js";
+import {
+  type BedrockConverseRequestBody,
+  type BedrockCountTokensRequestBody,
+  bedrockConverseResponseSchema,
+  bedrockCountTokensResponseSchema,
+} from "./bedrock-api.js";
 import { extractBedrockErrorMessage, withBedrockErrorType } from "./bedrock-error.js";
 import { bedrockParameterSupport, bedrockParameterSupportFor } from "./bedrock-parameter-support.js";
 import { convertBedrockStream } from "./bedrock-stream.js";
@@ -25,7 +30,9 @@ export function defaultBedrockEndpoint(region: string): string {
  * `POST {endpoint}/model/{modelId}/converse(-stream)`, where the model id may
  * be a foundation model, a cross-region inference profile
  * (`us.anthropic.claude-sonnet-4-20250514-v1:0`) or an ARN, percent-encoded
- * as one path segment. Streams are AWS binary event streams.
+ * as one path segment. Streams are AWS binary event streams. CountTokens
+ * (`/count-tokens`) counts a request's input for the models that offer it
+ * (Claude); where it fails, the gateway's count_tokens answers with an estimate.
  */
 export function createBedrockAdapter(settings: ProviderSettings): ProviderAdapter {
   const provider = settings.name;
@@ -38,13 +45,12 @@ export function createBedrockAdapter(settings: ProviderSettings): ProviderAdapte
   const upstreamRequest = async (
     model: ModelSpec,
     request: ChatRequest,
-    operation: "converse" | "converse-stream",
+    operation: "converse" | "converse-stream" | "count-tokens",
     options: ProviderCallOptions,
   ): Promise<UpstreamRequest> => {
     const url = `${endpoint}/model/${encodeURIComponent(model.providerModelId)}/${operation}`;
-    const body = JSON.stringify(
-      convertToBedrockRequest(provider, model, request, options.autoCacheBreakpoints),
-    );
+    const converse = convertToBedrockRequest(provider, model, request, options.autoCacheBreakpoints);
+    const body = JSON.stringify(operation === "count-tokens" ? countTokensBody(converse) : converse);
     return {
       provider,
       url,
@@ -89,7 +95,24 @@ export function createBedrockAdapter(settings: ProviderSettings): ProviderAdapte
         id: randomId("chatcmpl-", 18),
       });
     },
+
+    async countInputTokens(model: ModelSpec, request: ChatRequest, options: ProviderCallOptions) {
+      const upstream = await upstreamRequest(model, request, "count-tokens", options);
+      const response = await withErrorType(postJson(upstream));
+      return parseUpstreamBody(bedrockCountTokensResponseSchema, response, upstream).inputTokens;
+    },
   };
+}
+
+/**
+ * CountTokens takes what a Converse request would bill as input: messages,
+ * system, tools and the model's own fields (thinking), not the output settings.
+ */
+function countTokensBody({
+  inferenceConfig: _output,
+  ...converse
+}: BedrockConverseRequestBody): BedrockCountTokensRequestBody {
+  return { input: { converse } };
 }
 
 async function withErrorType<T>(answer: Promise<T>): Promise<T> {

@@ -118,3 +118,10 @@ export const bedrockErrorBodySchema = z.object({
   message: z.string().nullish(),
   Message: z.string().nullish(),
 });
+
+/** CountTokens (`POST /model/{modelId}/count-tokens`): the Converse fields that count, wrapped. */
+export interface BedrockCountTokensRequestBody {
+  input: { converse: Omit<BedrockConverseRequestBody, "inferenceConfig"> };
+}
+
+export const bedrockCountTokensResponseSchema = z.object({ inputTokens: z.number() });
