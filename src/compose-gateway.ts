@@ -287,7 +287,11 @@ function composeRequestRecorder(
       ? new redis.RedisRequestStore({ client, keyPrefix: config.redisKeyPrefix, retentionMs, maxRows })
       : new SqliteRequestStore({ dataDir: config.dataDir, retentionMs, maxRows });
   const redact = createSecretRedactor([
-    ...Object.values(config.providers).map((provider) => provider.apiKey),
+    ...Object.values(config.providers).flatMap((provider) => [
+      provider.apiKey,
+      provider.bedrock?.credentials?.secretAccessKey,
+      provider.bedrock?.credentials?.sessionToken,
+    ]),
     ...config.clientKeys.map((entry) => entry.key),
   ]);
   const recorder = new RequestRecorder({ store, logger, redact });

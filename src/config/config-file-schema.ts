@@ -61,6 +61,18 @@ export const configFileSchema = z.strictObject({
         app_url: z.url().optional(),
         /** OpenRouter's app attribution: `X-OpenRouter-Title` (and the older `X-Title`). */
         app_title: z.string().min(1).max(200).optional(),
+        /** Kind bedrock: region and AWS access keys (`api_key` is a Bedrock API key). */
+        bedrock: z
+          .strictObject({
+            region: z
+              .string()
+              .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "an AWS region such as us-east-1")
+              .optional(),
+            access_key_id: z.string().min(1).optional(),
+            secret_access_key: z.string().min(1).optional(),
+            session_token: z.string().min(1).optional(),
+          })
+          .optional(),
       }),
     )
     .optional(),

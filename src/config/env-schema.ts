@@ -95,6 +95,15 @@ export const envSchema = z.object({
   OLLAMA_BASE_URL: urlString.optional(),
   VLLM_BASE_URL: urlString.optional(),
   LMSTUDIO_BASE_URL: urlString.optional(),
+  // Kind bedrock (bedrock-provider-settings.ts), named as the AWS SDKs name them.
+  AWS_REGION: z.string().optional(),
+  AWS_DEFAULT_REGION: z.string().optional(),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  AWS_SESSION_TOKEN: z.string().optional(),
+  AWS_BEARER_TOKEN_BEDROCK: z.string().optional(),
+  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: urlString.optional(),
+  BEDROCK_BASE_URL: urlString.optional(),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import type { ModelSpec } from "../core/model-catalog.js";
 import { type ProviderKind, type ProviderSettings, providerKinds } from "../core/provider-adapter.js";
 import { buildAlertsConfig } from "./alerts-config.js";
+import { buildBedrockProviderSettings } from "./bedrock-provider-settings.js";
 import { ConfigError, configErrorFromZod } from "./config-error.js";
 import { type ConfigFile, configFileSchema, identifierPattern } from "./config-file-schema.js";
 import {
@@ -261,10 +262,21 @@ function buildProviders(e: GatewayEnv, file: ConfigFile): Record<string, Provide
   for (const [name, fromFile] of Object.entries(file.providers ?? {})) {
     if (name in providers) continue;
     // `providers: { groq: {} }`: a preset's own name is its kind.
-    const kind = fromFile.kind ?? (Object.hasOwn(providerPresets, name) ? (name as ProviderKind) : undefined);
+    const kind =
+      fromFile.kind ??
+      (Object.hasOwn(providerPresets, name) || name === "bedrock" ? (name as ProviderKind) : undefined);
     if (!kind) {
       throw new ConfigError(
         `Invalid configuration: providers.${name}.kind is required for a custom provider (one of ${providerKinds.join(", ")})`,
+      );
+    }
+    if (kind === "bedrock") {
+      providers[name] = buildBedrockProviderSettings(name, e, fromFile, timeoutsFrom(e, fromFile));
+      continue;
+    }
+    if (fromFile.bedrock) {
+      throw new ConfigError(
+        `Invalid configuration: providers.${name}.bedrock is for kind bedrock, not ${kind}`,
       );
     }
     const preset = providerPresets[kind];

@@ -123,6 +123,18 @@ export interface ProviderSettings {
   timeouts: ProviderTimeouts;
   /** Headers sent on every request besides auth (OpenRouter's app attribution). */
   headers?: Record<string, string>;
+  /** Kind `bedrock` only: the AWS region and how requests are authorised. */
+  bedrock?: BedrockSettings;
+}
+
+/**
+ * AWS Bedrock's region and credentials. A Bedrock API key (`bearerToken`,
+ * `AWS_BEARER_TOKEN_BEDROCK`) wins over access keys, which sign each request with SigV4.
+ */
+export interface BedrockSettings {
+  region: string;
+  bearerToken?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 export interface ProviderTimeouts {
@@ -143,6 +155,7 @@ export const providerKinds = [
   "voyage",
   "openai-compatible",
   "mistral",
+  "bedrock",
   // Presets of the OpenAI-compatible adapter: each knows its base URL, key variable and refusals.
   "groq",
   "xai",

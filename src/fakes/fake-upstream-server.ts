@@ -26,6 +26,17 @@ export type FakeResponse =
       /** Destroy the socket after this many events (a cut stream, no terminal event). */
       cutAfter?: number;
     }
+  | {
+      /** A binary stream (AWS event stream frames): each frame written whole, in order. */
+      type: "frames";
+      status?: number;
+      headers: Record<string, string>;
+      frames: Uint8Array[];
+      delayMs?: number;
+      chunkDelayMs?: number;
+      /** End the body after this many frames (a cut stream, no terminal frame). */
+      cutAfter?: number;
+    }
   | { type: "controlled"; status?: number; headers?: Record<string, string>; stream: ControlledStream }
   /** Destroy the socket before answering (connection reset). */
   | { type: "reset"; delayMs?: number }
@@ -263,6 +274,24 @@ export class FakeUpstreamServer {
         response.writeHead(fake.status ?? 200, { ...sseHeaders, ...fake.headers });
         response.flushHeaders();
         fake.stream.attach(response);
+        return;
+      case "frames":
+        await sleep(fake.delayMs ?? 0);
+        response.writeHead(fake.status ?? 200, fake.headers);
+        response.flushHeaders();
+        for (const [index, frame] of fake.frames.entries()) {
+          if (fake.cutAfter !== undefined && index >= fake.cutAfter) {
+            // As for "sse": uncorked first so the frames written go out before the socket ends.
+            await sleep(fake.chunkDelayMs ?? 0);
+            while (response.writableCorked > 0) response.uncork();
+            response.socket?.end();
+            return;
+          }
+          if (response.destroyed) return;
+          if (index > 0) await sleep(fake.chunkDelayMs ?? 0);
+          response.write(frame);
+        }
+        response.end();
         return;
       case "sse":
         await sleep(fake.delayMs ?? 0);

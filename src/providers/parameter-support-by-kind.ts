@@ -1,6 +1,7 @@
 import type { ParameterSupport } from "../core/parameter-support.js";
 import type { ProviderKind } from "../core/provider-adapter.js";
 import { anthropicParameterSupport } from "./anthropic/anthropic-parameter-support.js";
+import { bedrockParameterSupport } from "./bedrock/bedrock-parameter-support.js";
 import { googleParameterSupport } from "./google/google-parameter-support.js";
 import { mistralParameterSupport } from "./openai/mistral-parameter-support.js";
 import { openAiPresetDialects } from "./openai/openai-compatible-presets.js";
@@ -18,6 +19,7 @@ export const parameterSupportByKind: Record<Exclude<ProviderKind, "voyage">, Par
   anthropic: anthropicParameterSupport,
   google: googleParameterSupport,
   mistral: mistralParameterSupport,
+  bedrock: bedrockParameterSupport,
   groq: openAiPresetDialects.groq.parameterSupport,
   xai: openAiPresetDialects.xai.parameterSupport,
   openrouter: openAiPresetDialects.openrouter.parameterSupport,

@@ -1,5 +1,6 @@
 import type { ProviderAdapter, ProviderKind, ProviderSettings } from "../core/provider-adapter.js";
 import { createAnthropicAdapter } from "./anthropic/anthropic-adapter.js";
+import { createBedrockAdapter } from "./bedrock/bedrock-adapter.js";
 import { createGoogleAdapter } from "./google/google-adapter.js";
 import { createDeepSeekAdapter } from "./openai/deepseek-adapter.js";
 import { createMistralAdapter } from "./openai/mistral-adapter.js";
@@ -16,6 +17,7 @@ const factories: Record<ProviderKind, (settings: ProviderSettings) => ProviderAd
   voyage: createVoyageAdapter,
   "openai-compatible": createOpenAiCompatibleAdapter,
   mistral: createMistralAdapter,
+  bedrock: createBedrockAdapter,
   groq: openAiPresetAdapterFactory("groq"),
   xai: openAiPresetAdapterFactory("xai"),
   openrouter: openAiPresetAdapterFactory("openrouter"),

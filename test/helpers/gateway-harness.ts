@@ -125,6 +125,12 @@ export function configuredSecrets(config: GatewayConfig): Record<string, string 
     ...Object.fromEntries(
       Object.entries(config.providers).map(([name, provider]) => [`provider key ${name}`, provider.apiKey]),
     ),
+    ...Object.fromEntries(
+      Object.entries(config.providers).flatMap(([name, provider]) => [
+        [`AWS secret key ${name}`, provider.bedrock?.credentials?.secretAccessKey],
+        [`AWS session token ${name}`, provider.bedrock?.credentials?.sessionToken],
+      ]),
+    ),
     ...Object.fromEntries(config.clientKeys.map((entry) => [`client key ${entry.name}`, entry.key])),
   };
 }

@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ChatParameterName, chatParameterNames } from "../../src/core/parameter-support.js";
+import { createFakeBedrock, fakeBedrockIdentity } from "../../src/fakes/bedrock/fake-bedrock.js";
 import type { FakeProvider } from "../../src/fakes/fake-provider.js";
 import { createFakeMistral } from "../../src/fakes/mistral/fake-mistral.js";
 import { openAiFlavor } from "../../src/fakes/openai/fake-openai.js";
@@ -24,6 +25,7 @@ const modelOf: Record<Kind, string> = {
   anthropic: "claude-sonnet-4",
   google: "gemini-flash",
   mistral: "mistral-small",
+  bedrock: "claude-bedrock",
   groq: "groq-llama",
   xai: "grok-2",
   openrouter: "openrouter-model",
@@ -98,6 +100,31 @@ const translations: Partial<Record<Kind, Partial<Record<ChatParameterName, Body>
   openai: { max_tokens: { max_tokens: 77 } },
   mistral: { seed: { random_seed: 42 } },
   deepseek: { response_format: { response_format: { type: "json_object" } } },
+  bedrock: {
+    max_tokens: { inferenceConfig: { maxTokens: 77 } },
+    temperature: { inferenceConfig: { temperature: 0.3 } },
+    top_p: { inferenceConfig: { topP: 0.8 } },
+    stop: { inferenceConfig: { stopSequences: ["END"] } },
+    tools: {
+      toolConfig: {
+        tools: [
+          { toolSpec: { name: "get_weather", inputSchema: { json: weatherTool.function.parameters } } },
+        ],
+      },
+    },
+    tool_choice: { toolConfig: { toolChoice: { any: {} } } },
+    response_format: {
+      toolConfig: {
+        tools: [{ toolSpec: { name: "json_response" } }],
+        toolChoice: { tool: { name: "json_response" } },
+      },
+    },
+    reasoning_effort: {
+      additionalModelRequestFields: { thinking: { type: "enabled", budget_tokens: 8192 } },
+      inferenceConfig: { maxTokens: 64_000 },
+    },
+    top_k: { additionalModelRequestFields: { top_k: 20 } },
+  },
   anthropic: {
     max_tokens: { max_tokens: 77 },
     temperature: { temperature: 0.3 },
@@ -139,13 +166,26 @@ const modelYaml = (name: string, provider: string, id: string) => `
     max_output_tokens: 1000
     price_per_mtok: { input: 0, output: 0 }`;
 
-/** The local server, Mistral and every preset, each at its fake; preset keys come from their variables. */
-const configYaml = (local: string, mistral: string, hosts: Record<FakePresetKind, FakeProvider>) => `
+/** Claude on Bedrock writes up to 64k tokens, room for a thinking budget. */
+const bedrockModelYaml = modelYaml(
+  "claude-bedrock",
+  "bedrock",
+  "us.anthropic.claude-sonnet-4-20250514-v1:0",
+).replace("max_output_tokens: 1000", "max_output_tokens: 64000");
+
+/** The local server, Mistral, Bedrock and every preset, each at its fake; preset keys come from their variables. */
+const configYaml = (
+  local: string,
+  mistral: string,
+  bedrock: string,
+  hosts: Record<FakePresetKind, FakeProvider>,
+) => `
 providers:
   local-llm: { kind: openai-compatible, api_key: "", base_url: "${local}" }
   mistral: { kind: mistral, base_url: "${mistral}" }
+  bedrock: { kind: bedrock, base_url: "${bedrock}", bedrock: { region: us-east-1 } }
 ${presetKinds.map((kind) => `  ${kind}: { base_url: "${hosts[kind].baseUrl}" }`).join("\n")}
-models:${modelYaml("local-model", "local-llm", "local")}${modelYaml("mistral-small", "mistral", "mistral-small-latest")}${modelYaml("grok-3-mini", "xai", "grok-3-mini")}${presetKinds
+models:${modelYaml("local-model", "local-llm", "local")}${modelYaml("mistral-small", "mistral", "mistral-small-latest")}${bedrockModelYaml}${modelYaml("grok-3-mini", "xai", "grok-3-mini")}${presetKinds
   .map((kind) => modelYaml(modelOf[kind], kind, kind === "xai" ? "grok-2-1212" : `${kind}-model-id`))
   .join("")}
 `;
@@ -155,16 +195,18 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
   let client: OpenAI;
   let local: FakeProvider;
   let mistral: FakeProvider;
+  let bedrock: FakeProvider;
   let fakeOf: Record<Kind, FakeProvider>;
   beforeAll(async () => {
     // vLLM takes sampling extensions such as top_k; it still wants "json" in a JSON-mode prompt.
     local = await createOpenAiStyleFake({ ...openAiFlavor, refusalOf: jsonModeRefusal });
     mistral = await createFakeMistral();
+    bedrock = await createFakeBedrock();
     const hosts = Object.fromEntries(
       await Promise.all(presetKinds.map(async (kind) => [kind, await createFakePresetHost(kind)] as const)),
     ) as Record<FakePresetKind, FakeProvider>;
     harness = await startHarness({
-      configYaml: configYaml(local.baseUrl, mistral.baseUrl, hosts),
+      configYaml: configYaml(local.baseUrl, mistral.baseUrl, bedrock.baseUrl, hosts),
       env: {
         LLM_GATEWAY_MAX_RETRIES: "0",
         MISTRAL_API_KEY: "mistral-fake-key-params",
@@ -173,6 +215,8 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
         OPENROUTER_API_KEY: "openrouter-fake-key-params",
         TOGETHER_API_KEY: "together-fake-key-params",
         FIREWORKS_API_KEY: "fireworks-fake-key-params",
+        AWS_ACCESS_KEY_ID: fakeBedrockIdentity.accessKeys[0]?.accessKeyId ?? "",
+        AWS_SECRET_ACCESS_KEY: fakeBedrockIdentity.accessKeys[0]?.secretAccessKey ?? "",
       },
     });
     fakeOf = {
@@ -182,6 +226,7 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
       anthropic: harness.fakes.anthropic,
       google: harness.fakes.google,
       mistral,
+      bedrock,
       ...hosts,
     };
     client = new OpenAI({

@@ -67,6 +67,27 @@ export async function postForEvents(upstream: UpstreamRequest): Promise<AsyncGen
   });
 }
 
+/**
+ * POSTs and returns the 2xx answer's body bytes as they arrive (AWS's binary
+ * event streams), socket failures mid-body mapped to UpstreamErrors. Non-2xx
+ * answers are read and thrown here, before anything streams.
+ */
+export async function postForBytes(upstream: UpstreamRequest): Promise<AsyncGenerator<Uint8Array>> {
+  const { body, deadlines } = await openUpstream(upstream);
+  return mapBodyFailures(upstream, deadlines.watch(body));
+}
+
+async function* mapBodyFailures(
+  upstream: UpstreamRequest,
+  body: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body;
+  } catch (error) {
+    throw mapNetworkError(upstream.provider, upstream.url, error, upstream.signal);
+  }
+}
+
 async function openUpstream(
   upstream: UpstreamRequest,
   timeouts: { awaitingWholeAnswer?: boolean } = {},

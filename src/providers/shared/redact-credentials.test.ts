@@ -13,6 +13,18 @@ describe("credentialsIn", () => {
     ).toEqual(["sk-abcdefgh12345678", "ant-key-12345678", "goog-key-12345678"]);
   });
 
+  it("takes AWS's session token and the access key id a SigV4 signature names", () => {
+    const authorization =
+      "AWS4-HMAC-SHA256 Credential=AKIAFAKEBEDROCK00001/20261207/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc123";
+    expect(
+      credentialsIn({
+        authorization,
+        "x-amz-security-token": "session-token-12345678",
+        "x-amz-date": "20261207T000000Z",
+      }),
+    ).toEqual([authorization, "AKIAFAKEBEDROCK00001", "session-token-12345678"]);
+  });
+
   it("ignores placeholders too short to be secrets", () => {
     expect(credentialsIn({ authorization: "Bearer EMPTY" })).toEqual([]);
   });

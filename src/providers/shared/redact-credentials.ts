@@ -1,5 +1,17 @@
-/** Request headers that carry a provider key: bearer tokens, Anthropic's `x-api-key`, Google's `x-goog-api-key`, Azure's `api-key`. */
-const credentialHeaders = new Set(["authorization", "x-api-key", "x-goog-api-key", "api-key"]);
+/**
+ * Request headers that carry a provider key: bearer tokens, Anthropic's `x-api-key`, Google's
+ * `x-goog-api-key`, Azure's `api-key`, AWS's session token `x-amz-security-token`.
+ */
+const credentialHeaders = new Set([
+  "authorization",
+  "x-api-key",
+  "x-goog-api-key",
+  "api-key",
+  "x-amz-security-token",
+]);
+
+/** A SigV4 `Authorization` header's access key id: `Credential=AKIA.../20260101/us-east-1/bedrock/aws4_request`. */
+const sigV4AccessKeyPattern = /Credential=([^/,\s]+)\//;
 
 /** Shorter values are placeholders (vLLM's "EMPTY"), not secrets; redacting them would only mangle messages. */
 const minCredentialLength = 8;
@@ -11,6 +23,8 @@ export function credentialsIn(headers: Record<string, string>): string[] {
     if (!credentialHeaders.has(name.toLowerCase())) continue;
     const credential = value.replace(/^bearer\s+/i, "").trim();
     if (credential.length >= minCredentialLength) credentials.push(credential);
+    const accessKeyId = sigV4AccessKeyPattern.exec(value)?.[1];
+    if (accessKeyId && accessKeyId.length >= minCredentialLength) credentials.push(accessKeyId);
   }
   return credentials;
 }
