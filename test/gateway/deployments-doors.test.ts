@@ -237,6 +237,23 @@ describe("deployments: balancing within a chain step (openai SDK on /v1)", () =>
     expect(harness.fakes.openai.server.calls.length).toBe(1);
     expect(openAiTwo.server.calls.length).toBe(before + 8);
   });
+  it("a 429's retry-after marks the account: the next requests go to the other one without calling it", async () => {
+    answerAfter(harness.fakes.openai, 5);
+    openAiTwo.server.intercept((call) =>
+      call.method === "POST"
+        ? openAiTwo.replies.error(429, "Rate limit reached", { retryAfterSeconds: 30 })
+        : undefined,
+    );
+    for (let i = 0; i < 20 && openAiTwo.server.calls.length === 0; i++) {
+      const completion = await openai.chat.completions.create({ model: "gpt-pair", messages: hello });
+      expect(completion.model).toBe("gpt-4.1");
+    }
+    expect(openAiTwo.server.calls.length).toBe(1);
+    const before = harness.fakes.openai.server.calls.length;
+    for (let i = 0; i < 8; i++) await openai.chat.completions.create({ model: "gpt-pair", messages: hello });
+    expect(openAiTwo.server.calls.length).toBe(1);
+    expect(harness.fakes.openai.server.calls.length).toBe(before + 8);
+  });
 });
 
 describe("deployments: failover within a step, then to the next step (MCP chat_completion)", () => {
@@ -309,9 +326,10 @@ describe("deployments: failover within a step, then to the next step (MCP chat_c
     expect(isError).toBe(false);
     expect(structured.model).toBe("gpt-4.1");
     const tried = structured.attempts.map((a) => `${a.provider}/${a.model}:${a.outcome}`);
-    expect(tried.slice(0, 2)).toEqual([
-      "anthropic/claude-sonnet-4:skipped_circuit_open",
+    // The step's two deployments in either order (weighted), both before the next step.
+    expect(tried.slice(0, 2).sort()).toEqual([
       "anthropic-eu/claude-sonnet-4:failed",
+      "anthropic/claude-sonnet-4:skipped_circuit_open",
     ]);
     expect(tried[2]).toMatch(/^openai(-two)?\/gpt-4\.1:success$/);
   });
