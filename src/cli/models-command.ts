@@ -11,14 +11,18 @@ export function modelsCommand(config: GatewayConfig): string {
   const row = (group: string, position: string, name: string) => {
     const model = config.catalog[name];
     if (!model) return;
-    const provider = config.providers[model.provider];
+    // A model served by several deployments (config `deployments`) lists them all.
+    const providers = config.deployments?.[name]?.map((deployment) => deployment.provider) ?? [
+      model.provider,
+    ];
+    const available = providers.some((provider) => config.providers[provider]?.apiKey !== undefined);
     const price = (microUsd: number) => `$${microUsdToUsd(microUsd)}`;
     rows.push([
       group,
       position,
       name,
-      model.provider,
-      provider?.apiKey !== undefined ? "yes" : "no key",
+      providers.join(" + "),
+      available ? "yes" : "no key",
       String(model.contextWindow),
       price(model.pricing.inputMicroUsdPerMtok),
       price(model.pricing.outputMicroUsdPerMtok),

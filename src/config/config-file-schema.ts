@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { balancingStrategies } from "../core/deployment-settings.js";
 import { providerKinds } from "../core/provider-adapter.js";
 import { alertsFileSchema } from "./alerts-config.js";
 import { cacheFileSchema } from "./response-cache-config.js";
@@ -12,6 +13,16 @@ const pricePerMtok = z
   .number()
   .nonnegative("must be zero or more")
   .refine((value) => Math.abs(value * 1e6 - Math.round(value * 1e6)) < 1e-6, "at most 6 decimal places");
+
+const pricesPerMtok = z.strictObject({
+  input: pricePerMtok,
+  output: pricePerMtok,
+  cached_input: pricePerMtok.optional(),
+  cache_write: pricePerMtok.optional(),
+  cache_write_1h: pricePerMtok.optional(),
+});
+
+const balancingStrategy = z.enum(balancingStrategies);
 
 /** A per-minute limit: a whole number from 1, far below where Redis's Lua doubles lose integers. */
 const perMinute = z.number().int("must be a whole number").min(1, "must be 1 or more").max(1e12);
@@ -87,18 +98,39 @@ export const configFileSchema = z.strictObject({
         max_output_tokens: z.number().int().nonnegative(),
         uses_max_completion_tokens: z.boolean().optional(),
         mid_conversation_system_messages: z.boolean().optional(),
-        price_per_mtok: z.strictObject({
-          input: pricePerMtok,
-          output: pricePerMtok,
-          cached_input: pricePerMtok.optional(),
-          cache_write: pricePerMtok.optional(),
-          cache_write_1h: pricePerMtok.optional(),
-        }),
+        price_per_mtok: pricesPerMtok,
         /** When and from which list `llm-gateway prices import` took the prices (see README "Prices"). */
         prices_as_of: z.iso.date("expected a date as YYYY-MM-DD").optional(),
         prices_source: z.string().min(1).max(200).optional(),
       }),
     )
+    .optional(),
+  /**
+   * Catalog models (default or from `models`) served by several deployments: accounts, regions,
+   * platforms. The list is the model's deployments in full (it replaces the model's `provider`);
+   * each takes the catalog's provider model id and prices unless it gives its own.
+   */
+  deployments: z
+    .record(
+      z.string().min(1),
+      z
+        .array(
+          z.strictObject({
+            provider: identifier,
+            provider_model_id: z.string().min(1).optional(),
+            weight: z.number().positive("must be more than zero").max(1_000_000).optional(),
+            price_per_mtok: pricesPerMtok.optional(),
+          }),
+        )
+        .min(1, "a model needs at least one deployment"),
+    )
+    .optional(),
+  /** How the deployments of one chain step share traffic (README "Deployments"). */
+  routing: z
+    .strictObject({
+      strategy: balancingStrategy.optional(),
+      model_groups: z.record(identifier, balancingStrategy).optional(),
+    })
     .optional(),
   model_groups: z
     .record(identifier, z.array(z.string().min(1)).min(1, "a group needs at least one model"))

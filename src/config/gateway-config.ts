@@ -1,3 +1,4 @@
+import type { DeploymentSettings, RoutingSettings } from "../core/deployment-settings.js";
 import type { ModelSpec } from "../core/model-catalog.js";
 import type { ProviderSettings } from "../core/provider-adapter.js";
 import type { AlertsConfig } from "./alerts-config.js";
@@ -140,6 +141,13 @@ export interface GatewayConfig {
   providers: Record<string, ProviderSettings>;
   catalog: Record<string, ModelSpec>;
   modelGroups: Record<string, string[]>;
+  /**
+   * Catalog models served by several deployments (config `deployments`), in full: listed,
+   * they replace the model's own `provider`. Absent: each model has its one provider.
+   */
+  deployments?: Record<string, DeploymentSettings[]>;
+  /** How a step's deployments are ordered; absent: `weighted`. */
+  routing?: RoutingSettings;
   /** Glob patterns for model names that are neither a group nor a catalog model, first match wins. */
   modelAliases: ModelAlias[];
   budgets: Record<string, ProjectBudget>;

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { ModelSpec } from "../core/model-catalog.js";
+import type { DeploymentSettings, RoutingSettings } from "../core/deployment-settings.js";
+import type { ModelPricing, ModelSpec } from "../core/model-catalog.js";
 import { type ProviderKind, type ProviderSettings, providerKinds } from "../core/provider-adapter.js";
 import { buildAlertsConfig } from "./alerts-config.js";
 import { buildBedrockProviderSettings } from "./bedrock-provider-settings.js";
@@ -47,6 +48,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const catalog = buildCatalog(file);
   const modelGroups = { ...defaultModelGroups, ...(file.model_groups ?? {}) };
   checkReferences(catalog, modelGroups, providers);
+  const deployments = buildDeployments(file, catalog, providers);
+  const routing = routingFrom(file, modelGroups);
   const modelAliases = file.model_aliases ?? defaultModelAliases;
   checkAliasTargets(modelAliases, catalog, modelGroups);
 
@@ -99,6 +102,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     providers,
     catalog,
     modelGroups,
+    ...(deployments ? { deployments } : {}),
+    routing,
     modelAliases,
     budgets: buildBudgets(file),
     budgetsFailClosed: e.LLM_GATEWAY_BUDGETS_FAIL_CLOSED ?? file.budgets?.fail_closed ?? false,
@@ -357,18 +362,80 @@ function buildCatalog(file: ConfigFile): Record<string, ModelSpec> {
       midConversationSystemMessages: model.mid_conversation_system_messages,
       ...(model.prices_as_of !== undefined ? { pricesAsOf: model.prices_as_of } : {}),
       ...(model.prices_source !== undefined ? { pricesSource: model.prices_source } : {}),
-      pricing: {
-        inputMicroUsdPerMtok: usdToMicroUsd(price.input),
-        outputMicroUsdPerMtok: usdToMicroUsd(price.output),
-        cachedInputMicroUsdPerMtok: usdToMicroUsd(price.cached_input ?? price.input),
-        cacheWriteMicroUsdPerMtok: usdToMicroUsd(price.cache_write ?? price.input),
-        ...(price.cache_write_1h !== undefined
-          ? { cacheWrite1hMicroUsdPerMtok: usdToMicroUsd(price.cache_write_1h) }
-          : {}),
-      },
+      pricing: pricingFrom(price),
     };
   }
   return catalog;
+}
+
+type FilePrices = NonNullable<ConfigFile["models"]>[string]["price_per_mtok"];
+
+function pricingFrom(price: FilePrices): ModelPricing {
+  return {
+    inputMicroUsdPerMtok: usdToMicroUsd(price.input),
+    outputMicroUsdPerMtok: usdToMicroUsd(price.output),
+    cachedInputMicroUsdPerMtok: usdToMicroUsd(price.cached_input ?? price.input),
+    cacheWriteMicroUsdPerMtok: usdToMicroUsd(price.cache_write ?? price.input),
+    ...(price.cache_write_1h !== undefined
+      ? { cacheWrite1hMicroUsdPerMtok: usdToMicroUsd(price.cache_write_1h) }
+      : {}),
+  };
+}
+
+/**
+ * `deployments: { claude-sonnet-4: [{ provider: anthropic, weight: 3 }, { provider: anthropic-eu }] }`:
+ * each named model must be in the catalog, each provider configured and listed once per model
+ * (`provider/model` is the deployment's circuit key).
+ */
+function buildDeployments(
+  file: ConfigFile,
+  catalog: Record<string, ModelSpec>,
+  providers: Record<string, ProviderSettings>,
+): Record<string, DeploymentSettings[]> | undefined {
+  if (!file.deployments) return undefined;
+  const deployments: Record<string, DeploymentSettings[]> = {};
+  for (const [model, entries] of Object.entries(file.deployments)) {
+    if (!Object.hasOwn(catalog, model)) {
+      throw new ConfigError(
+        `Invalid configuration: deployments.${model} names a model that is not in the model catalog (add it under models, or use a catalog name such as ${Object.keys(catalog).slice(0, 3).join(", ")})`,
+      );
+    }
+    const seen = new Set<string>();
+    deployments[model] = entries.map((entry, index) => {
+      const field = `deployments.${model}.${index}.provider`;
+      if (!Object.hasOwn(providers, entry.provider)) {
+        throw new ConfigError(
+          `Invalid configuration: ${field} names "${entry.provider}", which is not a configured provider (${Object.keys(providers).join(", ")})`,
+        );
+      }
+      if (seen.has(entry.provider)) {
+        throw new ConfigError(
+          `Invalid configuration: ${field} lists "${entry.provider}" a second time for ${model}: a provider serves a model once (its circuit is ${entry.provider}/${model}); add another account as a provider of its own`,
+        );
+      }
+      seen.add(entry.provider);
+      return {
+        provider: entry.provider,
+        weight: entry.weight ?? 1,
+        ...(entry.provider_model_id !== undefined ? { providerModelId: entry.provider_model_id } : {}),
+        ...(entry.price_per_mtok ? { pricing: pricingFrom(entry.price_per_mtok) } : {}),
+      };
+    });
+  }
+  return deployments;
+}
+
+/** `weighted` unless configured: a predictable share per account that needs no warm-up, as LiteLLM's default. */
+function routingFrom(file: ConfigFile, modelGroups: Record<string, string[]>): RoutingSettings {
+  const routing = file.routing;
+  for (const group of Object.keys(routing?.model_groups ?? {})) {
+    if (!Object.hasOwn(modelGroups, group)) {
+      throw new ConfigError(
+        `Invalid configuration: routing.model_groups.${group} is not a model group (${Object.keys(modelGroups).join(", ")})`,
+      );
+    }
+  }
+  return { strategy: routing?.strategy ?? "weighted", modelGroups: routing?.model_groups ?? {} };
 }
 
 function checkReferences(

@@ -45,6 +45,12 @@ export interface ProviderCallOptions {
    * cache by themselves and ignore it.
    */
   autoCacheBreakpoints?: { minPromptTokens: number };
+  /**
+   * Called with every upstream answer's status and headers (success and
+   * error) before its body is read: the router's view of the provider's
+   * rate-limit headers, taken by the shared HTTP code so no adapter parses them.
+   */
+  onResponseHeaders?: (status: number, headers: Record<string, string | string[] | undefined>) => void;
 }
 
 /**

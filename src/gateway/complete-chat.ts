@@ -31,6 +31,7 @@ import { recordUsage } from "./record-usage.js";
 import { replayCachedAnswer } from "./replay-cached-answer.js";
 import type { CachePlan, ResponseCache } from "./response-cache.js";
 import { type EncodingName, TokenCounter } from "./token-counter.js";
+import { tokenNeedOf } from "./token-need.js";
 import type { UsageBooker } from "./usage-booker.js";
 
 export interface ChatContext {
@@ -90,7 +91,7 @@ export async function completeChat(
       param: "fallbacks",
     });
   }
-  const targets = targetsForCaller(context.deployments, input, "chat", caller.principal);
+  const targets = targetsForCaller(context.deployments, input, "chat", caller.principal, tokenNeedOf(input));
   refuseWhenNoneCanCarry(input.native, targets);
   const request = toChatRequest(input);
   // A deployment taking the door's request natively gets it whole: its parameters are its own.
@@ -207,7 +208,11 @@ async function answerChat(
           (deployment, signal) =>
             nativeCallFor(deployment, input.native)?.chat({ signal }) ??
             deployment.adapter
-              .chat(deployment.model, request, { signal, ...providerOptions })
+              .chat(deployment.model, request, {
+                signal,
+                ...providerOptions,
+                onResponseHeaders: deployment.load.noteResponseHeaders,
+              })
               .then((completion) => ({ completion })),
         ),
         routeOptions,
@@ -276,9 +281,12 @@ async function answerStreaming(
       const opened = await openStream(deployment, request, input.native, {
         signal,
         ...providerOptions,
+        onResponseHeaders: deployment.load.noteResponseHeaders,
         assembleBody: !onChunk && !options.onNativeEvents,
       });
-      context.firstTokenTimes?.record(deployment.key, performance.now() - callStarted);
+      const firstTokenMs = performance.now() - callStarted;
+      context.firstTokenTimes?.record(deployment.key, firstTokenMs);
+      deployment.load.noteFirstToken(firstTokenMs);
       return opened;
     }),
     { ...routeOptions, deferSettle: true },
@@ -369,7 +377,13 @@ async function openStream(
   const nativeCall = nativeCallFor(deployment, native);
   const rest = (
     nativeCall
-      ? nativeSteps(await nativeCall.stream({ signal: providerOptions.signal, assembleBody }))
+      ? nativeSteps(
+          await nativeCall.stream({
+            signal: providerOptions.signal,
+            onResponseHeaders: deployment.load.noteResponseHeaders,
+            assembleBody,
+          }),
+        )
       : translatedSteps(await deployment.adapter.streamChat(deployment.model, request, providerOptions))
   )[Symbol.asyncIterator]();
   const head: StreamStep[] = [];

@@ -83,7 +83,10 @@ async function embedRouted(
           `${deployment.provider.name} has no embeddings API.`,
         );
       }
-      return deployment.adapter.embed(deployment.model, request, { signal: attemptSignal });
+      return deployment.adapter.embed(deployment.model, request, {
+        signal: attemptSignal,
+        onResponseHeaders: deployment.load.noteResponseHeaders,
+      });
     },
     { signal, deadlineAt: Date.now() + context.requestTimeoutMs },
   );

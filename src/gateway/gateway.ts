@@ -35,7 +35,14 @@ import type { GovernanceAdmin } from "./governance-admin.js";
 import { checkHealth, type HealthReport } from "./health.js";
 import { InFlightCalls } from "./in-flight-calls.js";
 import { KeptResults } from "./kept-results.js";
-import { listModels, type ModelListing, type ModelPricePerMtok, pricePerMtok } from "./list-models.js";
+import {
+  describeDeployments,
+  type ListedDeployment,
+  listModels,
+  type ModelListing,
+  type ModelPricePerMtok,
+  pricePerMtok,
+} from "./list-models.js";
 import { listProjects } from "./list-projects.js";
 import { getRequest, listRequests, type RequestExplorer, type RequestFilters } from "./list-requests.js";
 import { ModelAliases } from "./model-aliases.js";
@@ -371,12 +378,30 @@ export class Gateway {
     const { deployments } = this.dependencies;
     return [
       ...deployments.groupNames().map((id) => ({ id, ownedBy: "llm-gateway" })),
-      ...deployments.all().map((deployment) => ({
+      ...deployments.models().map((deployment) => ({
         id: deployment.model.name,
         ownedBy: deployment.provider.name,
         pricePerMtok: pricePerMtok(deployment.model.pricing),
       })),
     ];
+  }
+
+  /** Each catalog model's deployments with their live state, for GET /v1/models. */
+  async modelDeployments(): Promise<Map<string, ListedDeployment[]>> {
+    const { deployments, circuits } = this.dependencies;
+    const now = Date.now();
+    const listed = await Promise.all(
+      deployments
+        .models()
+        .map(
+          async ({ model }) =>
+            [
+              model.name,
+              await describeDeployments(deployments.deploymentsOf(model.name), circuits, now),
+            ] as const,
+        ),
+    );
+    return new Map(listed);
   }
 
   listModels(group?: string): Promise<ModelListing> {

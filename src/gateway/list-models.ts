@@ -10,6 +10,27 @@ export interface ListedModel {
   context_window: number;
   max_output_tokens: number;
   price_per_mtok: ModelPricePerMtok;
+  /** Every deployment serving the model (accounts, regions, platforms), in configured order. */
+  deployments: ListedDeployment[];
+}
+
+/** One deployment as this process sees it; counts are since this process started. */
+export interface ListedDeployment {
+  provider: string;
+  provider_model_id: string;
+  available: boolean;
+  circuit: CircuitState;
+  weight: number;
+  /** Calls under way in this process. */
+  in_flight: number;
+  /** Recent time to first token of streamed answers (running average), null before the first. */
+  ttft_ms: number | null;
+  /** Requests this deployment answered since this process started. */
+  served: number;
+  /** Its share of the model's answered requests since this process started (0 to 1). */
+  traffic_share: number;
+  /** Until when its provider's rate-limit headers hold it back (ISO time), or null. */
+  rate_limited_until: string | null;
 }
 
 /** USD per million tokens; `cache_write` is what a prompt-cache write costs (the input price where not billed apart). */
@@ -28,7 +49,7 @@ export interface ModelListing {
 
 /** Every group (or one) with its chain, availability and circuit state: the list_models tool. */
 export async function listModels(
-  deployments: Deployments,
+  deployments: Pick<Deployments, "groupNames" | "chainOf" | "models" | "deploymentsOf">,
   circuits: CircuitBreaker,
   group?: string,
 ): Promise<ModelListing> {
@@ -43,24 +64,54 @@ export async function listModels(
   );
   if (group !== undefined) return { groups };
   const grouped = new Set(groups.flatMap((entry) => entry.models.map((model) => model.model)));
-  const others = deployments.all().filter((deployment) => !grouped.has(deployment.model.name));
+  const others = deployments.models().filter((deployment) => !grouped.has(deployment.model.name));
   return {
     groups,
     other_models: await Promise.all(others.map((deployment) => describe(deployment, circuits))),
   };
+
+  async function describe(first: Deployment, circuits: CircuitBreaker): Promise<ListedModel> {
+    const { model } = first;
+    const listed = await describeDeployments(deployments.deploymentsOf(model.name), circuits);
+    return {
+      model: model.name,
+      provider: model.provider,
+      // The model is callable when any of its deployments is; its circuit is the first deployment's.
+      available: listed.some((deployment) => deployment.available),
+      circuit: (listed[0] as ListedDeployment).circuit,
+      context_window: model.contextWindow,
+      max_output_tokens: model.maxOutputTokens,
+      price_per_mtok: pricePerMtok(model.pricing),
+      deployments: listed,
+    };
+  }
 }
 
-async function describe(deployment: Deployment, circuits: CircuitBreaker): Promise<ListedModel> {
-  const { model } = deployment;
-  return {
-    model: model.name,
-    provider: model.provider,
-    available: isAvailable(deployment),
-    circuit: (await circuits.snapshot(deployment.key)).state,
-    context_window: model.contextWindow,
-    max_output_tokens: model.maxOutputTokens,
-    price_per_mtok: pricePerMtok(model.pricing),
-  };
+/** A model's deployments with their live state (list_models, GET /v1/models, the dashboard). */
+export async function describeDeployments(
+  deployments: readonly Deployment[],
+  circuits: CircuitBreaker,
+  now: number = Date.now(),
+): Promise<ListedDeployment[]> {
+  const served = deployments.reduce((sum, deployment) => sum + deployment.load.served, 0);
+  return Promise.all(
+    deployments.map(async (deployment) => {
+      const { load } = deployment;
+      const heldUntil = load.heldBackUntil({ inputTokens: 0, outputTokens: 0 }, now);
+      return {
+        provider: deployment.provider.name,
+        provider_model_id: deployment.model.providerModelId,
+        available: isAvailable(deployment),
+        circuit: (await circuits.snapshot(deployment.key)).state,
+        weight: deployment.weight,
+        in_flight: load.inFlight,
+        ttft_ms: load.firstTokenMs === undefined ? null : Math.round(load.firstTokenMs * 10) / 10,
+        served: load.served,
+        traffic_share: served === 0 ? 0 : Math.round((load.served / served) * 1000) / 1000,
+        rate_limited_until: heldUntil > 0 ? new Date(heldUntil).toISOString() : null,
+      };
+    }),
+  );
 }
 
 export function pricePerMtok(pricing: ModelPricing): ModelPricePerMtok {

@@ -1,5 +1,6 @@
 import { GatewayError } from "../core/gateway-error.js";
 import type { ModelKind } from "../core/model-catalog.js";
+import type { TokenNeed } from "../routing/deployment-load.js";
 import type { Deployment, Deployments } from "../routing/deployments.js";
 import type { Principal } from "./principal.js";
 
@@ -69,7 +70,8 @@ export function targetsForCaller(
   selection: ModelSelection,
   kind: ModelKind,
   principal: Principal | undefined,
+  need?: TokenNeed,
 ): Deployment[] {
   assertMayUseModels(principal, selection, kind, deployments);
-  return deployments.targetsFor(selection, kind);
+  return deployments.targetsFor(selection, kind, need);
 }

@@ -1,4 +1,5 @@
 import { GatewayError } from "../core/gateway-error.js";
+import type { NativeStreamOptions } from "../core/provider-adapter.js";
 import type { Deployment } from "../routing/deployments.js";
 import type { NativeChatInput } from "./chat-types.js";
 
@@ -16,9 +17,12 @@ export function nativeCallFor(deployment: Deployment, native: NativeChatInput | 
   if (!chatNative || !streamNative) return undefined;
   const request = native.request;
   return {
-    chat: (options: { signal: AbortSignal }) => chatNative.call(adapter, deployment.model, request, options),
-    stream: (options: { signal: AbortSignal; assembleBody?: boolean }) =>
-      streamNative.call(adapter, deployment.model, request, options),
+    chat: (options: { signal: AbortSignal }) =>
+      chatNative.call(adapter, deployment.model, request, {
+        ...options,
+        onResponseHeaders: deployment.load.noteResponseHeaders,
+      }),
+    stream: (options: NativeStreamOptions) => streamNative.call(adapter, deployment.model, request, options),
   };
 }
 

@@ -4,6 +4,7 @@ import { type AttemptEnd, currentRequestTrace, runInAttemptTrace } from "../core
 import { isUpstreamError, UpstreamError } from "../core/upstream-error.js";
 import { type Attempt, describeAttempts } from "./attempt.js";
 import type { CircuitBreaker, CircuitPermit } from "./circuit-breaker.js";
+import type { DeploymentLoad } from "./deployment-load.js";
 import { type Deployment, isAvailable } from "./deployments.js";
 
 export interface RetrySettings {
@@ -119,11 +120,20 @@ export class FailoverRouter {
             circuitState: permit.isTrial ? "half_open" : "closed",
           });
           let failure: unknown;
+          // Counted for `least_busy` and the deployments' listing; a deferred stream stays counted until settled.
+          const { load } = deployment;
+          load.inFlight++;
+          let stillInFlight = false;
           try {
             const value = await runInAttemptTrace(attemptTrace, () => call(deployment, signal));
             attempts.push(attemptOf(deployment, "success", performance.now() - started));
-            if (!options.deferSettle) permit.success();
-            return { value, deployment, attempts, ...(options.deferSettle ? { permit } : {}) };
+            load.served++;
+            if (!options.deferSettle) {
+              permit.success();
+              return { value, deployment, attempts };
+            }
+            stillInFlight = true;
+            return { value, deployment, attempts, permit: countedUntilSettled(permit, load) };
           } catch (error) {
             failure = error;
             const latency = performance.now() - started;
@@ -161,6 +171,7 @@ export class FailoverRouter {
             if (options.signal.aborted) throw options.signal.reason;
             if (deadlinePassed) throw deadlineExceeded(attempts);
           } finally {
+            if (!stillInFlight) load.inFlight--;
             attemptTrace?.end(attemptEnd(attempts[traced], failure));
           }
         }
@@ -262,6 +273,30 @@ function asUpstreamError(error: unknown, deployment: Deployment): UpstreamError 
     message: `${deployment.provider.name} adapter failed unexpectedly: ${(error as Error)?.message ?? String(error)}`,
     cause: error,
   });
+}
+
+/** The permit a deferred stream settles when it ends: its deployment's call is under way until then. */
+function countedUntilSettled(permit: CircuitPermit, load: DeploymentLoad): CircuitPermit {
+  let settled = false;
+  const done = () => {
+    if (!settled) load.inFlight--;
+    settled = true;
+  };
+  return {
+    isTrial: permit.isTrial,
+    success: () => {
+      done();
+      permit.success();
+    },
+    failure: (reason) => {
+      done();
+      return permit.failure(reason);
+    },
+    release: () => {
+      done();
+      permit.release();
+    },
+  };
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -12,7 +12,10 @@ import { loadTraffic } from "./traffic-view.js";
 /**
  * @typedef {import("./timeline.js").Totals} Totals
  * @typedef {import("./timeline.js").UsageReport} UsageReport
- * @typedef {{ model: string, provider: string, available: boolean, circuit: string }} ChainEntry
+ * @typedef {{ provider: string, provider_model_id: string, available: boolean, circuit: string, in_flight: number,
+ *   ttft_ms: number | null, served: number, traffic_share: number, rate_limited_until: string | null }} DeploymentEntry
+ * @typedef {{ model: string, provider: string, available: boolean, circuit: string,
+ *   deployments?: DeploymentEntry[] }} ChainEntry
  * @typedef {{ at: string, projectId: string, group: string | null, answeredBy: string | null,
  *   path: Array<{ provider: string, model: string, outcome: string, error?: string }> }} Failover
  * @typedef {{ at: string, key: string, from: string, to: string, reason?: string }} Transition
@@ -253,6 +256,44 @@ function renderBreakdown(tableId, totalsByKey, onPick) {
   );
 }
 
+/**
+ * The chains' models served by more than one deployment, each deployment a row.
+ * @param {Status} status
+ */
+function renderDeployments(status) {
+  /** @type {Map<string, ChainEntry>} */
+  const byModel = new Map();
+  for (const group of status.groups) {
+    for (const entry of group.models) {
+      if ((entry.deployments?.length ?? 0) > 1) byModel.set(entry.model, entry);
+    }
+  }
+  const rows = [];
+  for (const entry of byModel.values()) {
+    for (const [index, deployment] of (entry.deployments ?? []).entries()) {
+      const circuit = deployment.available ? deployment.circuit : "unavailable";
+      const badge = document.createElement("span");
+      badge.className = `badge ${circuit}`;
+      badge.textContent = deployment.available
+        ? `${deployment.circuit.replace("_", "-")}${deployment.rate_limited_until ? ", rate limited" : ""}`
+        : "no key";
+      const row = tableRow([
+        index === 0 ? entry.model : "",
+        deployment.provider,
+        deployment.provider_model_id,
+        badge,
+        formatCount(deployment.in_flight),
+        deployment.ttft_ms === null ? "–" : `${Math.round(deployment.ttft_ms)} ms`,
+        formatCount(deployment.served),
+        `${Math.round(deployment.traffic_share * 100)}%`,
+      ]);
+      row.dataset.deployment = `${deployment.provider}/${entry.model}`;
+      rows.push(row);
+    }
+  }
+  fillRows(element("deployments", HTMLTableElement), rows, "Every model has one deployment.");
+}
+
 /** @param {Status} status */
 function renderStatus(status) {
   const uptime =
@@ -286,6 +327,8 @@ function renderStatus(status) {
     }),
     "No model groups.",
   );
+
+  renderDeployments(status);
 
   fillRows(
     element("failovers", HTMLTableElement),

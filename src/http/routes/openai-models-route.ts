@@ -27,12 +27,28 @@ export function registerOpenAiModelsRoute(app: FastifyInstance, gateway: Gateway
   const anthropic = convertModelsResponse(ids, createdAt);
   const anthropicById = new Map(anthropic.data.map((model) => [model.id, model]));
 
+  /**
+   * `deployments` is our extension too (OpenAI clients ignore unknown fields): each catalog
+   * model's accounts with their live state, so built per request.
+   */
+  const withDeployments = async <T extends { id: string }>(data: T[]) => {
+    const deployments = await gateway.modelDeployments();
+    return data.map((model) => {
+      const listed = deployments.get(model.id);
+      return listed ? { ...model, deployments: listed } : model;
+    });
+  };
+
   // A key with a `models` list sees what it may call: its groups, and their models.
   app.get("/v1/models", async (request) => {
-    const answer = request.headers["anthropic-version"] === undefined ? list : anthropic;
-    if (request.principal?.models === undefined) return answer;
+    if (request.headers["anthropic-version"] !== undefined) {
+      if (request.principal?.models === undefined) return anthropic;
+      const mayUse = (model: { id: string }) => gateway.mayUseModel(request.principal, model.id);
+      return { ...anthropic, data: anthropic.data.filter(mayUse) };
+    }
     const mayUse = (model: { id: string }) => gateway.mayUseModel(request.principal, model.id);
-    return { ...answer, data: (answer.data as Array<{ id: string }>).filter(mayUse) };
+    const visible = request.principal?.models === undefined ? models : models.filter(mayUse);
+    return { ...list, data: await withDeployments(visible) };
   });
   app.get<{ Params: { id: string } }>("/v1/models/:id", async (request, reply) => {
     const { id } = request.params;
@@ -46,6 +62,7 @@ export function registerOpenAiModelsRoute(app: FastifyInstance, gateway: Gateway
     if (!model) {
       throw new GatewayError("GW_ERR_UNKNOWN_MODEL", `Unknown model "${id}".`, { param: "model" });
     }
-    return model;
+    const [withLive] = await withDeployments([model]);
+    return withLive;
   });
 }

@@ -29,6 +29,25 @@ const listedModelSchema = z.object({
     cached_input: z.number(),
     cache_write: z.number(),
   }),
+  deployments: z
+    .array(
+      z.object({
+        provider: z.string(),
+        provider_model_id: z.string(),
+        available: z.boolean(),
+        circuit: z.enum(["closed", "open", "half_open"]),
+        weight: z.number(),
+        in_flight: z.number().describe("calls under way in this gateway process"),
+        ttft_ms: z.number().nullable().describe("recent time to first token, null before the first"),
+        served: z.number().describe("requests answered since this gateway process started"),
+        traffic_share: z.number().describe("share of the model's answered requests, 0 to 1, this process"),
+        rate_limited_until: z
+          .string()
+          .nullable()
+          .describe("until when the provider's rate-limit headers hold it back"),
+      }),
+    )
+    .describe("the accounts, regions or platforms serving this model; a chain step balances over them"),
 });
 
 const outputSchema = memoizeJsonSchema(
@@ -55,7 +74,7 @@ export function registerListModelsTool(server: McpServer, gateway: Gateway): voi
     {
       title: "List model groups",
       description:
-        "Lists every model group with its failover chain, and the catalog's other models: each model's provider, whether its key is configured, circuit state, context window, max output and price per million tokens (USD).",
+        "Lists every model group with its failover chain, and the catalog's other models: each model's provider, whether its key is configured, circuit state, context window, max output and price per million tokens (USD), and the deployments (accounts, regions) a chain step balances over, with their circuit, calls under way, time to first token and share of traffic.",
       inputSchema,
       outputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
@@ -69,7 +88,7 @@ export function registerListModelsTool(server: McpServer, gateway: Gateway): voi
             `${group.name}: ${group.models
               .map(
                 (m) =>
-                  `${m.model} (${m.provider}${m.available ? "" : ", no key"}${m.circuit === "closed" ? "" : `, ${m.circuit}`})`,
+                  `${m.model} (${m.deployments.map((d) => d.provider).join(" + ")}${m.available ? "" : ", no key"}${m.circuit === "closed" ? "" : `, ${m.circuit}`})`,
               )
               .join(" -> ")}`,
         );

@@ -49,6 +49,7 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
     body,
     dispatcher,
     signal: options.signal,
+    onResponseHeaders: options.onResponseHeaders,
     extractErrorMessage: extractAnthropicErrorMessage,
   });
 

@@ -58,6 +58,7 @@ export function createBedrockAdapter(settings: ProviderSettings): ProviderAdapte
       body,
       dispatcher,
       signal: options.signal,
+      onResponseHeaders: options.onResponseHeaders,
       extractErrorMessage: extractBedrockErrorMessage,
     };
   };

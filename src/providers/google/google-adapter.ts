@@ -1,6 +1,6 @@
 import type { ChatRequest } from "../../core/chat.js";
 import type { ModelSpec } from "../../core/model-catalog.js";
-import type { ProviderAdapter, ProviderSettings } from "../../core/provider-adapter.js";
+import type { ProviderAdapter, ProviderCallOptions, ProviderSettings } from "../../core/provider-adapter.js";
 import { UpstreamError } from "../../core/upstream-error.js";
 import { createUpstreamDispatcher } from "../shared/create-upstream-dispatcher.js";
 import { parseUpstreamBody } from "../shared/parse-upstream-body.js";
@@ -28,13 +28,14 @@ export function createGoogleAdapter(settings: ProviderSettings): ProviderAdapter
   const baseUrl = settings.baseUrl.replace(/\/+$/, "");
   const dispatcher = createUpstreamDispatcher(settings.timeouts);
   const headers: Record<string, string> = settings.apiKey ? { "x-goog-api-key": settings.apiKey } : {};
-  const upstream = (url: string, body: unknown, signal: AbortSignal): UpstreamRequest => ({
+  const upstream = (url: string, body: unknown, options: ProviderCallOptions): UpstreamRequest => ({
     provider,
     url,
     headers,
     body,
     dispatcher,
-    signal,
+    signal: options.signal,
+    onResponseHeaders: options.onResponseHeaders,
     extractErrorMessage: extractGoogleErrorMessage,
   });
   const urlFor = (model: ModelSpec, method: string) =>
@@ -49,7 +50,7 @@ export function createGoogleAdapter(settings: ProviderSettings): ProviderAdapter
     async chat(model, request, options) {
       const url = urlFor(model, "generateContent");
       const body = requestBody(model, request);
-      const json = await withGoogleRetryDelay(postJson(upstream(url, body, options.signal)));
+      const json = await withGoogleRetryDelay(postJson(upstream(url, body, options)));
       const response = parseUpstreamBody(googleGenerateContentResponseSchema, json, { provider, url });
       return convertGoogleResponse(response, { provider, url, modelId: model.providerModelId });
     },
@@ -57,7 +58,7 @@ export function createGoogleAdapter(settings: ProviderSettings): ProviderAdapter
     async streamChat(model, request, options) {
       const url = `${urlFor(model, "streamGenerateContent")}?alt=sse`;
       const body = requestBody(model, request);
-      const events = await withGoogleRetryDelay(postForEvents(upstream(url, body, options.signal)));
+      const events = await withGoogleRetryDelay(postForEvents(upstream(url, body, options)));
       return convertGoogleStream(events, { provider, url, modelId: model.providerModelId });
     },
 
@@ -67,7 +68,7 @@ export function createGoogleAdapter(settings: ProviderSettings): ProviderAdapter
       const body: GoogleCountTokensRequest = {
         generateContentRequest: { model: googleModelName(model.providerModelId), ...prompt },
       };
-      const json = await withGoogleRetryDelay(postJson(upstream(url, body, options.signal)));
+      const json = await withGoogleRetryDelay(postJson(upstream(url, body, options)));
       return parseUpstreamBody(googleCountTokensResponseSchema, json, { provider, url }).totalTokens;
     },
 
@@ -81,7 +82,7 @@ export function createGoogleAdapter(settings: ProviderSettings): ProviderAdapter
           ...(request.dimensions ? { outputDimensionality: request.dimensions } : {}),
         })),
       };
-      const json = await withGoogleRetryDelay(postJson(upstream(url, body, options.signal)));
+      const json = await withGoogleRetryDelay(postJson(upstream(url, body, options)));
       const { embeddings } = parseUpstreamBody(googleBatchEmbedResponseSchema, json, { provider, url });
       if (embeddings.length !== request.input.length) {
         throw new UpstreamError({

@@ -41,6 +41,7 @@ export function createOpenAiAdapter(settings: ProviderSettings): ProviderAdapter
     body: { ...native.body, model: model.providerModelId, stream },
     dispatcher,
     signal: options.signal,
+    onResponseHeaders: options.onResponseHeaders,
     extractErrorMessage: extractOpenAiErrorMessage,
   });
 

@@ -1,6 +1,6 @@
 import type { ChatCompletionChunk, ChatRequest } from "../../core/chat.js";
 import type { ModelSpec } from "../../core/model-catalog.js";
-import type { ProviderAdapter, ProviderSettings } from "../../core/provider-adapter.js";
+import type { ProviderAdapter, ProviderCallOptions, ProviderSettings } from "../../core/provider-adapter.js";
 import { UpstreamError } from "../../core/upstream-error.js";
 import { createUpstreamDispatcher } from "../shared/create-upstream-dispatcher.js";
 import { parseUpstreamBody } from "../shared/parse-upstream-body.js";
@@ -57,13 +57,14 @@ export function createOpenAiFamilyAdapter(
   const extractErrorMessage = dialect.extractErrorMessage ?? extractOpenAiErrorMessage;
   const normalize = dialect.normalizeBody ?? ((body: unknown) => body);
   const supportFor = (model: ModelSpec) => dialect.parameterSupportFor?.(model) ?? dialect.parameterSupport;
-  const upstream = (url: string, body: unknown, signal: AbortSignal): UpstreamRequest => ({
+  const upstream = (url: string, body: unknown, options: ProviderCallOptions): UpstreamRequest => ({
     provider,
     url,
     headers,
     body,
     dispatcher,
-    signal,
+    signal: options.signal,
+    onResponseHeaders: options.onResponseHeaders,
     extractErrorMessage,
   });
   const responseContext = (model: ModelSpec): OpenAiResponseContext => ({
@@ -95,7 +96,7 @@ export function createOpenAiFamilyAdapter(
     ...(dialect.parameterSupportFor ? { parameterSupportFor: supportFor } : {}),
 
     async chat(model, request, options) {
-      const json = await postJson(upstream(chatUrl, wireBody(model, request, false), options.signal));
+      const json = await postJson(upstream(chatUrl, wireBody(model, request, false), options));
       const response = parseUpstreamBody(openAiChatResponseSchema, normalize(json), {
         provider,
         url: chatUrl,
@@ -107,7 +108,7 @@ export function createOpenAiFamilyAdapter(
     },
 
     async streamChat(model, request, options) {
-      const events = await postForEvents(upstream(chatUrl, wireBody(model, request, true), options.signal));
+      const events = await postForEvents(upstream(chatUrl, wireBody(model, request, true), options));
       const stream = convertOpenAiStream(events, responseContext(model));
       const format = schemaToCheck(request);
       return format ? await checkedJsonStream(provider, format, stream) : stream;
@@ -121,7 +122,7 @@ export function createOpenAiFamilyAdapter(
     if (request.dimensions !== undefined) body.dimensions = request.dimensions;
     if (request.user !== undefined) body.user = request.user;
     const wire = dialect.convertEmbeddingBody ? dialect.convertEmbeddingBody(body, request) : body;
-    const json = await postJson(upstream(embeddingsUrl, wire, options.signal));
+    const json = await postJson(upstream(embeddingsUrl, wire, options));
     const response = parseUpstreamBody(openAiEmbeddingResponseSchema, json, { provider, url: embeddingsUrl });
     if (response.data.length !== request.input.length) {
       throw new UpstreamError({

@@ -1,5 +1,6 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import { type Dispatcher, request } from "undici";
+import type { ProviderCallOptions } from "../../core/provider-adapter.js";
 import { currentAttemptTraceHeaders } from "../../core/trace-scope.js";
 import { UpstreamError } from "../../core/upstream-error.js";
 import type { UpstreamDispatcher } from "./create-upstream-dispatcher.js";
@@ -18,6 +19,8 @@ export interface UpstreamRequest {
   dispatcher: UpstreamDispatcher;
   signal: AbortSignal;
   extractErrorMessage: ErrorMessageExtractor;
+  /** The caller's `ProviderCallOptions.onResponseHeaders`: told every answer's status and headers. */
+  onResponseHeaders?: ProviderCallOptions["onResponseHeaders"];
 }
 
 /** POSTs JSON and returns the parsed 2xx body; every failure is an UpstreamError. */
@@ -115,6 +118,7 @@ async function openUpstream(
   } finally {
     deadlines.pause();
   }
+  upstream.onResponseHeaders?.(response.statusCode, response.headers);
   if (response.statusCode >= 200 && response.statusCode < 300) {
     return { body: takeBodyAsItArrives(response.body), statusCode: response.statusCode, deadlines };
   }

@@ -43,6 +43,7 @@ export function createVoyageAdapter(settings: ProviderSettings): ProviderAdapter
         body,
         dispatcher,
         signal: options.signal,
+        onResponseHeaders: options.onResponseHeaders,
         extractErrorMessage: extractVoyageErrorMessage,
       });
       const response = parseUpstreamBody(voyageEmbeddingsResponseSchema, json, { provider, url });
