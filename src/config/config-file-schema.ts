@@ -61,6 +61,10 @@ export const configFileSchema = z.strictObject({
         app_url: z.url().optional(),
         /** OpenRouter's app attribution: `X-OpenRouter-Title` (and the older `X-Title`). */
         app_title: z.string().min(1).max(200).optional(),
+        /** Azure OpenAI: a dated api-version (`2024-10-21`, `2025-04-01-preview`) or `v1`. */
+        api_version: z.string().min(1).optional(),
+        /** Azure OpenAI: a Microsoft Entra ID access token, sent as a bearer token instead of `api_key`. */
+        azure_ad_token: z.string().min(1).optional(),
       }),
     )
     .optional(),

@@ -93,6 +93,12 @@ export const envSchema = z.object({
   TOGETHER_BASE_URL: urlString.optional(),
   FIREWORKS_BASE_URL: urlString.optional(),
   OLLAMA_BASE_URL: urlString.optional(),
+  // Azure OpenAI, as the official SDK's AzureOpenAI reads them (OPENAI_API_VERSION is its api-version variable).
+  AZURE_OPENAI_API_KEY: z.string().optional(),
+  AZURE_OPENAI_ENDPOINT: urlString.optional(),
+  AZURE_OPENAI_AD_TOKEN: z.string().optional(),
+  AZURE_OPENAI_API_VERSION: z.string().min(1).optional(),
+  OPENAI_API_VERSION: z.string().min(1).optional(),
   VLLM_BASE_URL: urlString.optional(),
   LMSTUDIO_BASE_URL: urlString.optional(),
 });

@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { ModelSpec } from "../core/model-catalog.js";
-import { type ProviderKind, type ProviderSettings, providerKinds } from "../core/provider-adapter.js";
+import {
+  defaultAzureOpenAiApiVersion,
+  type ProviderKind,
+  type ProviderSettings,
+  providerKinds,
+} from "../core/provider-adapter.js";
 import { buildAlertsConfig } from "./alerts-config.js";
 import { ConfigError, configErrorFromZod } from "./config-error.js";
 import { type ConfigFile, configFileSchema, identifierPattern } from "./config-file-schema.js";
@@ -271,9 +276,19 @@ function buildProviders(e: GatewayEnv, file: ConfigFile): Record<string, Provide
     const presetEnv = e as Record<string, string | undefined>;
     const baseUrl = fromFile.base_url ?? (preset && (presetEnv[preset.baseUrlEnv] ?? preset.defaultBaseUrl));
     if (!baseUrl) {
+      const orEnv = preset ? ` (or ${preset.baseUrlEnv})` : "";
       throw new ConfigError(
-        `Invalid configuration: providers.${name}.base_url is required for a custom provider of kind ${kind}`,
+        `Invalid configuration: providers.${name}.base_url${orEnv} is required for a provider of kind ${kind}`,
       );
+    }
+    if ((fromFile.api_version || fromFile.azure_ad_token) && kind !== "azure") {
+      throw new ConfigError(
+        `Invalid configuration: providers.${name}.api_version and azure_ad_token are Azure OpenAI's (kind: azure), not ${kind}'s`,
+      );
+    }
+    if (kind === "azure") {
+      providers[name] = azureProvider(name, fromFile, e, baseUrl, timeoutsFrom(e, fromFile));
+      continue;
     }
     if ((fromFile.app_url || fromFile.app_title) && kind !== "openrouter") {
       throw new ConfigError(
@@ -293,6 +308,46 @@ function buildProviders(e: GatewayEnv, file: ConfigFile): Record<string, Provide
     };
   }
   return providers;
+}
+
+/**
+ * Azure OpenAI: the entry's key or Entra ID token, else `AZURE_OPENAI_API_KEY`, else
+ * `AZURE_OPENAI_AD_TOKEN` (a token the user's tooling keeps fresh); the api-version from
+ * the entry, `AZURE_OPENAI_API_VERSION` or `OPENAI_API_VERSION` (the openai SDK's), else the
+ * latest GA. A base URL given with `/openai` or `/openai/v1` (as the v1 API's docs write it) is
+ * the resource's endpoint, the latter meaning `v1`.
+ */
+function azureProvider(
+  name: string,
+  fromFile: NonNullable<ConfigFile["providers"]>[string],
+  e: GatewayEnv,
+  baseUrl: string,
+  timeouts: ProviderSettings["timeouts"],
+): ProviderSettings {
+  if (fromFile.api_key && fromFile.azure_ad_token) {
+    throw new ConfigError(
+      `Invalid configuration: providers.${name} names both api_key and azure_ad_token; Azure takes one credential`,
+    );
+  }
+  const url = stripTrailingSlash(baseUrl);
+  const v1Path = /\/openai\/v1$/.test(url);
+  const endpoint = url.replace(/\/openai(\/v1)?$/, "");
+  const apiVersion =
+    fromFile.api_version ??
+    (v1Path ? "v1" : (e.AZURE_OPENAI_API_VERSION ?? e.OPENAI_API_VERSION ?? defaultAzureOpenAiApiVersion));
+  if (apiVersion !== "v1" && !/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(apiVersion)) {
+    throw new ConfigError(
+      `Invalid configuration: providers.${name}.api_version must be a dated version such as ${defaultAzureOpenAiApiVersion} (or 2025-04-01-preview) or v1, got "${apiVersion}"`,
+    );
+  }
+  const [apiKey, credential]: [string | undefined, "api-key" | "entra-token"] = fromFile.api_key
+    ? [fromFile.api_key, "api-key"]
+    : fromFile.azure_ad_token
+      ? [fromFile.azure_ad_token, "entra-token"]
+      : e.AZURE_OPENAI_API_KEY
+        ? [e.AZURE_OPENAI_API_KEY, "api-key"]
+        : [e.AZURE_OPENAI_AD_TOKEN, e.AZURE_OPENAI_AD_TOKEN ? "entra-token" : "api-key"];
+  return { name, kind: "azure", apiKey, baseUrl: endpoint, timeouts, azure: { apiVersion, credential } };
 }
 
 /**

@@ -123,6 +123,19 @@ export interface ProviderSettings {
   timeouts: ProviderTimeouts;
   /** Headers sent on every request besides auth (OpenRouter's app attribution). */
   headers?: Record<string, string>;
+  /** Kind `azure` only. */
+  azure?: AzureProviderSettings;
+}
+
+/** Azure OpenAI's latest generally available dated api-version (learn.microsoft.com/azure/ai-foundry/openai/reference). */
+export const defaultAzureOpenAiApiVersion = "2024-10-21";
+
+/** Azure OpenAI: which API version its deployments are called with, and what `apiKey` holds. */
+export interface AzureProviderSettings {
+  /** A dated version (`2024-10-21`, `2025-04-01-preview`) sent as `?api-version=`, or `v1` for `/openai/v1`. */
+  apiVersion: string;
+  /** `api-key`: `apiKey` is a resource key; `entra-token`: a Microsoft Entra ID access token sent as a bearer token. */
+  credential: "api-key" | "entra-token";
 }
 
 export interface ProviderTimeouts {
@@ -143,6 +156,7 @@ export const providerKinds = [
   "voyage",
   "openai-compatible",
   "mistral",
+  "azure",
   // Presets of the OpenAI-compatible adapter: each knows its base URL, key variable and refusals.
   "groq",
   "xai",

@@ -1,7 +1,8 @@
 import type { ParameterSupport } from "../core/parameter-support.js";
-import type { ProviderKind } from "../core/provider-adapter.js";
+import { defaultAzureOpenAiApiVersion, type ProviderKind } from "../core/provider-adapter.js";
 import { anthropicParameterSupport } from "./anthropic/anthropic-parameter-support.js";
 import { googleParameterSupport } from "./google/google-parameter-support.js";
+import { azureOpenAiParameterSupport } from "./openai/azure-openai-parameter-support.js";
 import { mistralParameterSupport } from "./openai/mistral-parameter-support.js";
 import { openAiPresetDialects } from "./openai/openai-compatible-presets.js";
 import {
@@ -18,6 +19,8 @@ export const parameterSupportByKind: Record<Exclude<ProviderKind, "voyage">, Par
   anthropic: anthropicParameterSupport,
   google: googleParameterSupport,
   mistral: mistralParameterSupport,
+  // The table of the default api-version; `v1` and preview versions forward what it marks unsupported.
+  azure: azureOpenAiParameterSupport(defaultAzureOpenAiApiVersion),
   groq: openAiPresetDialects.groq.parameterSupport,
   xai: openAiPresetDialects.xai.parameterSupport,
   openrouter: openAiPresetDialects.openrouter.parameterSupport,

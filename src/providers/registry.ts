@@ -1,6 +1,7 @@
 import type { ProviderAdapter, ProviderKind, ProviderSettings } from "../core/provider-adapter.js";
 import { createAnthropicAdapter } from "./anthropic/anthropic-adapter.js";
 import { createGoogleAdapter } from "./google/google-adapter.js";
+import { createAzureOpenAiAdapter } from "./openai/azure-openai-adapter.js";
 import { createDeepSeekAdapter } from "./openai/deepseek-adapter.js";
 import { createMistralAdapter } from "./openai/mistral-adapter.js";
 import { createOpenAiAdapter } from "./openai/openai-adapter.js";
@@ -16,6 +17,7 @@ const factories: Record<ProviderKind, (settings: ProviderSettings) => ProviderAd
   voyage: createVoyageAdapter,
   "openai-compatible": createOpenAiCompatibleAdapter,
   mistral: createMistralAdapter,
+  azure: createAzureOpenAiAdapter,
   groq: openAiPresetAdapterFactory("groq"),
   xai: openAiPresetAdapterFactory("xai"),
   openrouter: openAiPresetAdapterFactory("openrouter"),

@@ -1,0 +1,64 @@
+import {
+  type AzureProviderSettings,
+  defaultAzureOpenAiApiVersion,
+  type ProviderAdapter,
+  type ProviderSettings,
+} from "../../core/provider-adapter.js";
+import { extractAzureOpenAiErrorMessage } from "./azure-openai-error.js";
+import { azureOpenAiParameterSupport } from "./azure-openai-parameter-support.js";
+import { convertOpenAiUsage } from "./convert-openai-usage.js";
+import type { OpenAiChatRequestBody } from "./openai-api.js";
+import type { OpenAiDialect } from "./openai-dialect.js";
+import { createOpenAiFamilyAdapter } from "./openai-family-adapter.js";
+
+/** `stream_options` (usage on a stream's last chunk) came with 2024-09-01-preview; older versions refuse it. */
+const firstVersionWithStreamOptions = "2024-09-01";
+/** The `developer` role came with o1, in 2024-12-01-preview; older versions get those messages as `system`. */
+const firstVersionWithDeveloperRole = "2024-12-01";
+
+/**
+ * Azure OpenAI: OpenAI's Chat Completions and Embeddings on a resource's
+ * deployments. A catalog model's `provider_model_id` is the deployment name:
+ * `POST {endpoint}/openai/deployments/{deployment}/chat/completions?api-version={version}`,
+ * or with `v1`, `POST {endpoint}/openai/v1/chat/completions` with the deployment
+ * as `model`. The key goes in `api-key` (a Microsoft Entra ID token as a bearer
+ * token instead). Answers add content filter results (`prompt_filter_results`,
+ * `content_filter_results`), which are not read; a stream may open with a chunk
+ * carrying only those (openai-stream.ts skips it).
+ */
+export function azureOpenAiDialect(azure: AzureProviderSettings): OpenAiDialect {
+  const { apiVersion } = azure;
+  const isV1 = apiVersion === "v1";
+  const supportsStreamOptions = isV1 || apiVersion >= firstVersionWithStreamOptions;
+  return {
+    defaultBaseUrl: "",
+    supportsDeveloperRole: isV1 || apiVersion >= firstVersionWithDeveloperRole,
+    hasEmbeddings: true,
+    convertUsage: convertOpenAiUsage,
+    parameterSupport: azureOpenAiParameterSupport(apiVersion),
+    reasoningEffortOnlyForReasoningModels: true,
+    urlFor: (endpoint, path, model) =>
+      isV1
+        ? `${endpoint}/openai/v1/${path}`
+        : `${endpoint}/openai/deployments/${encodeURIComponent(model.providerModelId)}/${path}?api-version=${encodeURIComponent(apiVersion)}`,
+    authHeaders: (credential): Record<string, string> =>
+      azure.credential === "entra-token"
+        ? { authorization: `Bearer ${credential}` }
+        : { "api-key": credential },
+    ...(supportsStreamOptions ? {} : { convertBody: withoutStreamOptions }),
+    extractErrorMessage: extractAzureOpenAiErrorMessage,
+  };
+}
+
+export function createAzureOpenAiAdapter(settings: ProviderSettings): ProviderAdapter {
+  const azure = settings.azure ?? { apiVersion: defaultAzureOpenAiApiVersion, credential: "api-key" };
+  return createOpenAiFamilyAdapter(settings, azureOpenAiDialect(azure));
+}
+
+/** Older versions stream without usage: the gateway then counts the tokens itself. */
+function withoutStreamOptions({
+  stream_options: _refusedBeforeSeptember2024,
+  ...body
+}: OpenAiChatRequestBody): Record<string, unknown> {
+  return body;
+}
