@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ChatParameterName, chatParameterNames } from "../../src/core/parameter-support.js";
+import { azureFakeApiKey, createFakeAzureOpenAi } from "../../src/fakes/azure/fake-azure-openai.js";
 import type { FakeProvider } from "../../src/fakes/fake-provider.js";
 import { createFakeMistral } from "../../src/fakes/mistral/fake-mistral.js";
 import { openAiFlavor } from "../../src/fakes/openai/fake-openai.js";
@@ -24,6 +25,7 @@ const modelOf: Record<Kind, string> = {
   anthropic: "claude-sonnet-4",
   google: "gemini-flash",
   mistral: "mistral-small",
+  azure: "azure-model",
   groq: "groq-llama",
   xai: "grok-2",
   openrouter: "openrouter-model",
@@ -96,6 +98,7 @@ const rowRequests: Record<ChatParameterName, Body> = {
 /** What the provider must receive for every row its table marks `translated`. */
 const translations: Partial<Record<Kind, Partial<Record<ChatParameterName, Body>>>> = {
   openai: { max_tokens: { max_tokens: 77 } },
+  azure: { max_tokens: { max_tokens: 77 } },
   mistral: { seed: { random_seed: 42 } },
   deepseek: { response_format: { response_format: { type: "json_object" } } },
   anthropic: {
@@ -139,13 +142,19 @@ const modelYaml = (name: string, provider: string, id: string) => `
     max_output_tokens: 1000
     price_per_mtok: { input: 0, output: 0 }`;
 
-/** The local server, Mistral and every preset, each at its fake; preset keys come from their variables. */
-const configYaml = (local: string, mistral: string, hosts: Record<FakePresetKind, FakeProvider>) => `
+/** The local server, Mistral, Azure and every preset, each at its fake; preset keys come from their variables. */
+const configYaml = (
+  local: string,
+  mistral: string,
+  azure: string,
+  hosts: Record<FakePresetKind, FakeProvider>,
+) => `
 providers:
   local-llm: { kind: openai-compatible, api_key: "", base_url: "${local}" }
   mistral: { kind: mistral, base_url: "${mistral}" }
+  azure: { kind: azure, base_url: "${azure}" }
 ${presetKinds.map((kind) => `  ${kind}: { base_url: "${hosts[kind].baseUrl}" }`).join("\n")}
-models:${modelYaml("local-model", "local-llm", "local")}${modelYaml("mistral-small", "mistral", "mistral-small-latest")}${modelYaml("grok-3-mini", "xai", "grok-3-mini")}${presetKinds
+models:${modelYaml("local-model", "local-llm", "local")}${modelYaml("mistral-small", "mistral", "mistral-small-latest")}${modelYaml("azure-model", "azure", "gpt-4o")}${modelYaml("grok-3-mini", "xai", "grok-3-mini")}${presetKinds
   .map((kind) => modelYaml(modelOf[kind], kind, kind === "xai" ? "grok-2-1212" : `${kind}-model-id`))
   .join("")}
 `;
@@ -155,19 +164,22 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
   let client: OpenAI;
   let local: FakeProvider;
   let mistral: FakeProvider;
+  let azure: FakeProvider;
   let fakeOf: Record<Kind, FakeProvider>;
   beforeAll(async () => {
     // vLLM takes sampling extensions such as top_k; it still wants "json" in a JSON-mode prompt.
     local = await createOpenAiStyleFake({ ...openAiFlavor, refusalOf: jsonModeRefusal });
     mistral = await createFakeMistral();
+    azure = await createFakeAzureOpenAi();
     const hosts = Object.fromEntries(
       await Promise.all(presetKinds.map(async (kind) => [kind, await createFakePresetHost(kind)] as const)),
     ) as Record<FakePresetKind, FakeProvider>;
     harness = await startHarness({
-      configYaml: configYaml(local.baseUrl, mistral.baseUrl, hosts),
+      configYaml: configYaml(local.baseUrl, mistral.baseUrl, azure.baseUrl, hosts),
       env: {
         LLM_GATEWAY_MAX_RETRIES: "0",
         MISTRAL_API_KEY: "mistral-fake-key-params",
+        AZURE_OPENAI_API_KEY: azureFakeApiKey,
         GROQ_API_KEY: "groq-fake-key-params",
         XAI_API_KEY: "xai-fake-key-params",
         OPENROUTER_API_KEY: "openrouter-fake-key-params",
@@ -182,6 +194,7 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
       anthropic: harness.fakes.anthropic,
       google: harness.fakes.google,
       mistral,
+      azure,
       ...hosts,
     };
     client = new OpenAI({
