@@ -99,6 +99,11 @@ export const envSchema = z.object({
   AZURE_OPENAI_AD_TOKEN: z.string().optional(),
   AZURE_OPENAI_API_VERSION: z.string().min(1).optional(),
   OPENAI_API_VERSION: z.string().min(1).optional(),
+  // An Entra ID app's client credentials, under azure-identity's names (EnvironmentCredential).
+  AZURE_TENANT_ID: z.string().min(1).optional(),
+  AZURE_CLIENT_ID: z.string().min(1).optional(),
+  AZURE_CLIENT_SECRET: z.string().min(1).optional(),
+  AZURE_AUTHORITY_HOST: urlString.optional(),
   VLLM_BASE_URL: urlString.optional(),
   LMSTUDIO_BASE_URL: urlString.optional(),
 });

@@ -271,6 +271,43 @@ providers:
     expect(bare.providers.azure).toMatchObject({ apiKey: undefined, azure: { apiVersion: "2024-10-21" } });
   });
 
+  it("reads an Entra ID app's client credentials for Azure from the entry or azure-identity's variables", () => {
+    const path = writeConfigFile(`
+providers:
+  azure: { base_url: "https://r.openai.azure.com" }
+  azure-app: { kind: azure, base_url: "https://r.openai.azure.com", azure_tenant_id: t-file, azure_client_id: c-file, azure_client_secret: s-file-0123456789 }
+`);
+    const config = loadConfig({
+      LLM_GATEWAY_CONFIG: path,
+      AZURE_TENANT_ID: "t-env",
+      AZURE_CLIENT_ID: "c-env",
+      AZURE_CLIENT_SECRET: "s-env-0123456789",
+      AZURE_AUTHORITY_HOST: "https://login.microsoftonline.us/",
+    });
+    expect(config.providers.azure).toMatchObject({
+      apiKey: "s-env-0123456789",
+      azure: {
+        credential: "entra-client-credentials",
+        clientCredentials: {
+          tenantId: "t-env",
+          clientId: "c-env",
+          clientSecret: "s-env-0123456789",
+          authorityHost: "https://login.microsoftonline.us",
+        },
+      },
+    });
+    expect(config.providers["azure-app"]).toMatchObject({
+      apiKey: "s-file-0123456789",
+      azure: { clientCredentials: { tenantId: "t-file", clientId: "c-file" } },
+    });
+    const partial = writeConfigFile(
+      'providers:\n  azure: { base_url: "https://r.openai.azure.com", azure_client_id: c-file }\n',
+    );
+    expect(configError({ LLM_GATEWAY_CONFIG: partial })).toMatch(
+      /needs its tenant id, client id and client secret/,
+    );
+  });
+
   it("refuses an Azure entry without an endpoint, with two credentials or a malformed api-version", () => {
     const noEndpoint = writeConfigFile("providers:\n  azure: {}\n");
     expect(configError({ LLM_GATEWAY_CONFIG: noEndpoint })).toMatch(
@@ -279,7 +316,9 @@ providers:
     const both = writeConfigFile(
       'providers:\n  azure: { base_url: "https://r.openai.azure.com", api_key: k-0123456789, azure_ad_token: t-0123456789 }\n',
     );
-    expect(configError({ LLM_GATEWAY_CONFIG: both })).toMatch(/both api_key and azure_ad_token/);
+    expect(configError({ LLM_GATEWAY_CONFIG: both })).toMatch(
+      /names api_key and azure_ad_token; Azure takes one credential/,
+    );
     const badVersion = writeConfigFile(
       'providers:\n  azure: { base_url: "https://r.openai.azure.com", api_version: latest }\n',
     );

@@ -281,9 +281,10 @@ function buildProviders(e: GatewayEnv, file: ConfigFile): Record<string, Provide
         `Invalid configuration: providers.${name}.base_url${orEnv} is required for a provider of kind ${kind}`,
       );
     }
-    if ((fromFile.api_version || fromFile.azure_ad_token) && kind !== "azure") {
+    const azureFields = ["api_version", "azure_ad_token", ...clientCredentialFields] as const;
+    if (kind !== "azure" && azureFields.some((field) => fromFile[field] !== undefined)) {
       throw new ConfigError(
-        `Invalid configuration: providers.${name}.api_version and azure_ad_token are Azure OpenAI's (kind: azure), not ${kind}'s`,
+        `Invalid configuration: providers.${name}.${azureFields.join(", ")} are Azure OpenAI's (kind: azure), not ${kind}'s`,
       );
     }
     if (kind === "azure") {
@@ -324,9 +325,12 @@ function azureProvider(
   baseUrl: string,
   timeouts: ProviderSettings["timeouts"],
 ): ProviderSettings {
-  if (fromFile.api_key && fromFile.azure_ad_token) {
+  const fileClientCredentials = clientCredentialFields.some((field) => fromFile[field] !== undefined);
+  const named = [fromFile.api_key && "api_key", fromFile.azure_ad_token && "azure_ad_token"];
+  const credentialsNamed = [...named, fileClientCredentials && "azure_client_*"].filter(Boolean);
+  if (credentialsNamed.length > 1) {
     throw new ConfigError(
-      `Invalid configuration: providers.${name} names both api_key and azure_ad_token; Azure takes one credential`,
+      `Invalid configuration: providers.${name} names ${credentialsNamed.join(" and ")}; Azure takes one credential`,
     );
   }
   const url = stripTrailingSlash(baseUrl);
@@ -340,14 +344,83 @@ function azureProvider(
       `Invalid configuration: providers.${name}.api_version must be a dated version such as ${defaultAzureOpenAiApiVersion} (or 2025-04-01-preview) or v1, got "${apiVersion}"`,
     );
   }
-  const [apiKey, credential]: [string | undefined, "api-key" | "entra-token"] = fromFile.api_key
-    ? [fromFile.api_key, "api-key"]
-    : fromFile.azure_ad_token
-      ? [fromFile.azure_ad_token, "entra-token"]
-      : e.AZURE_OPENAI_API_KEY
-        ? [e.AZURE_OPENAI_API_KEY, "api-key"]
-        : [e.AZURE_OPENAI_AD_TOKEN, e.AZURE_OPENAI_AD_TOKEN ? "entra-token" : "api-key"];
-  return { name, kind: "azure", apiKey, baseUrl: endpoint, timeouts, azure: { apiVersion, credential } };
+  const settings = { name, kind: "azure" as const, baseUrl: endpoint, timeouts };
+  if (fromFile.api_key)
+    return { ...settings, apiKey: fromFile.api_key, azure: { apiVersion, credential: "api-key" } };
+  if (fromFile.azure_ad_token) {
+    return { ...settings, apiKey: fromFile.azure_ad_token, azure: { apiVersion, credential: "entra-token" } };
+  }
+  if (fileClientCredentials) {
+    const app = {
+      tenantId: fromFile.azure_tenant_id,
+      clientId: fromFile.azure_client_id,
+      clientSecret: fromFile.azure_client_secret,
+    };
+    return clientCredentialsProvider(
+      `providers.${name}`,
+      settings,
+      apiVersion,
+      app,
+      fromFile.azure_authority_host ?? e.AZURE_AUTHORITY_HOST,
+    );
+  }
+  if (e.AZURE_OPENAI_API_KEY)
+    return { ...settings, apiKey: e.AZURE_OPENAI_API_KEY, azure: { apiVersion, credential: "api-key" } };
+  if (e.AZURE_OPENAI_AD_TOKEN) {
+    return { ...settings, apiKey: e.AZURE_OPENAI_AD_TOKEN, azure: { apiVersion, credential: "entra-token" } };
+  }
+  if (e.AZURE_CLIENT_SECRET) {
+    const app = {
+      tenantId: e.AZURE_TENANT_ID,
+      clientId: e.AZURE_CLIENT_ID,
+      clientSecret: e.AZURE_CLIENT_SECRET,
+    };
+    return clientCredentialsProvider(
+      "AZURE_CLIENT_SECRET",
+      settings,
+      apiVersion,
+      app,
+      e.AZURE_AUTHORITY_HOST,
+    );
+  }
+  return { ...settings, apiKey: undefined, azure: { apiVersion, credential: "api-key" } };
+}
+
+const clientCredentialFields = [
+  "azure_tenant_id",
+  "azure_client_id",
+  "azure_client_secret",
+  "azure_authority_host",
+] as const;
+
+/** An Entra ID app whose tokens the adapter fetches; `apiKey` holds its secret, so it is treated as one (redacted, scanned for). */
+function clientCredentialsProvider(
+  where: string,
+  settings: Omit<ProviderSettings, "apiKey" | "azure">,
+  apiVersion: string,
+  app: { tenantId: string | undefined; clientId: string | undefined; clientSecret: string | undefined },
+  authorityHost: string | undefined,
+): ProviderSettings {
+  const { tenantId, clientId, clientSecret } = app;
+  if (!tenantId || !clientId || !clientSecret) {
+    throw new ConfigError(
+      `Invalid configuration: ${where}: an Entra ID app needs its tenant id, client id and client secret (azure_tenant_id, azure_client_id, azure_client_secret, or AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)`,
+    );
+  }
+  return {
+    ...settings,
+    apiKey: clientSecret,
+    azure: {
+      apiVersion,
+      credential: "entra-client-credentials",
+      clientCredentials: {
+        tenantId,
+        clientId,
+        clientSecret,
+        authorityHost: stripTrailingSlash(authorityHost ?? "https://login.microsoftonline.com"),
+      },
+    },
+  };
 }
 
 /**

@@ -134,8 +134,21 @@ export const defaultAzureOpenAiApiVersion = "2024-10-21";
 export interface AzureProviderSettings {
   /** A dated version (`2024-10-21`, `2025-04-01-preview`) sent as `?api-version=`, or `v1` for `/openai/v1`. */
   apiVersion: string;
-  /** `api-key`: `apiKey` is a resource key; `entra-token`: a Microsoft Entra ID access token sent as a bearer token. */
-  credential: "api-key" | "entra-token";
+  /**
+   * `api-key`: `apiKey` is a resource key; `entra-token`: `apiKey` is a Microsoft Entra ID access
+   * token sent as a bearer token; `entra-client-credentials`: tokens come from `clientCredentials`.
+   */
+  credential: "api-key" | "entra-token" | "entra-client-credentials";
+  clientCredentials?: AzureClientCredentials;
+}
+
+/** An Entra ID app registration (service principal) that fetches its own tokens, as azure-identity's ClientSecretCredential. */
+export interface AzureClientCredentials {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** `https://login.microsoftonline.com` unless a sovereign cloud's (or a test's) authority. */
+  authorityHost: string;
 }
 
 export interface ProviderTimeouts {

@@ -6,6 +6,10 @@ import {
   azureFakeApiKey,
   createFakeAzureOpenAi,
 } from "../../src/fakes/azure/fake-azure-openai.js";
+import {
+  createFakeEntraAuthority,
+  type FakeEntraAuthority,
+} from "../../src/fakes/azure/fake-entra-authority.js";
 import type { FakeProvider } from "../../src/fakes/fake-provider.js";
 import type { ChatResult } from "../../src/gateway/chat-types.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
@@ -13,6 +17,11 @@ import { callTool, connectMcp } from "../helpers/mcp-client.js";
 
 const entraToken = "azure-fake-entra-token-0003-do-not-log";
 const wrongKey = "azure-wrong-key-0004-do-not-log";
+const entraApp = {
+  tenantId: "11111111-2222-3333-4444-555555555555",
+  clientId: "66666666-7777-8888-9999-000000000000",
+  clientSecret: "entra-fake-client-secret-0007-do-not-log",
+};
 
 const model = (name: string, provider: string, deployment: string, kind = "chat") => `
   ${name}:
@@ -27,17 +36,25 @@ const model = (name: string, provider: string, deployment: string, kind = "chat"
  * One fake Azure resource behind several provider entries: `azure` (key from
  * AZURE_OPENAI_API_KEY, the default GA api-version), `azure-entra` (an Entra ID
  * token), `azure-v1` (the v1 API), `azure-june` (2024-06-01, without
- * stream_options) and `azure-wrong` (a key the resource refuses). `azure-first`
+ * stream_options), `azure-wrong` (a key the resource refuses) and `azure-app` (an Entra
+ * ID app whose tokens the gateway fetches from a fake authority). `azure-first`
  * fails over to OpenAI's gpt-4.1; `azure-only` has no fallback.
  */
-const configYaml = (endpoint: string) => `
+const configYaml = (endpoint: string, authority: string) => `
 providers:
   azure: { kind: azure, base_url: "${endpoint}" }
   azure-entra: { kind: azure, base_url: "${endpoint}", azure_ad_token: "${entraToken}" }
   azure-v1: { kind: azure, base_url: "${endpoint}/openai/v1" }
   azure-june: { kind: azure, base_url: "${endpoint}", api_version: "2024-06-01" }
   azure-wrong: { kind: azure, base_url: "${endpoint}", api_key: "${wrongKey}" }
-models:${model("azure-gpt-4o", "azure", "gpt-4o")}${model("entra-gpt-4o", "azure-entra", "gpt-4o")}${model("v1-gpt-4o", "azure-v1", "gpt-4o")}${model("june-gpt-4o", "azure-june", "gpt-4o")}${model("wrong-gpt-4o", "azure-wrong", "gpt-4o")}${model("azure-embed", "azure", "text-embedding-3-large", "embedding")}
+  azure-app:
+    kind: azure
+    base_url: "${endpoint}"
+    azure_tenant_id: "${entraApp.tenantId}"
+    azure_client_id: "${entraApp.clientId}"
+    azure_client_secret: "${entraApp.clientSecret}"
+    azure_authority_host: "${authority}"
+models:${model("azure-gpt-4o", "azure", "gpt-4o")}${model("entra-gpt-4o", "azure-entra", "gpt-4o")}${model("v1-gpt-4o", "azure-v1", "gpt-4o")}${model("june-gpt-4o", "azure-june", "gpt-4o")}${model("wrong-gpt-4o", "azure-wrong", "gpt-4o")}${model("app-gpt-4o", "azure-app", "gpt-4o")}${model("azure-embed", "azure", "text-embedding-3-large", "embedding")}
 model_groups:
   azure-first: [azure-gpt-4o, gpt-4.1]
   azure-only: [azure-gpt-4o]
@@ -51,12 +68,20 @@ const messages = [{ role: "user" as const, content: "Say hello" }];
 describe("Azure OpenAI through /v1 and MCP", () => {
   let harness: Harness;
   let azure: FakeProvider;
+  let authority: FakeEntraAuthority;
   let client: Client;
   let openai: OpenAI;
   beforeAll(async () => {
-    azure = await createFakeAzureOpenAi({ credentials: { apiKey: azureFakeApiKey, entraToken } });
+    authority = await createFakeEntraAuthority(entraApp);
+    azure = await createFakeAzureOpenAi({
+      credentials: {
+        apiKey: azureFakeApiKey,
+        entraToken,
+        isValidEntraToken: (token) => authority.isValidToken(token),
+      },
+    });
     harness = await startHarness({
-      configYaml: configYaml(azure.baseUrl),
+      configYaml: configYaml(azure.baseUrl, authority.url),
       env: { LLM_GATEWAY_MAX_RETRIES: "0", AZURE_OPENAI_API_KEY: azureFakeApiKey },
     });
     client = await connectMcp(harness.url);
@@ -74,9 +99,12 @@ describe("Azure OpenAI through /v1 and MCP", () => {
     await client.close();
     await harness.close();
     await azure.close();
+    await authority.close();
     // Neither the resource's key nor the token nor the refused key reached a log line.
     const logText = JSON.stringify(harness.logs);
-    for (const secret of [azureFakeApiKey, entraToken, wrongKey]) expect(logText).not.toContain(secret);
+    for (const secret of [azureFakeApiKey, entraToken, wrongKey, entraApp.clientSecret]) {
+      expect(logText).not.toContain(secret);
+    }
   });
 
   it("/v1 one answer: the deployment's path, api-version and api-key; usage booked", async () => {
@@ -239,6 +267,17 @@ describe("Azure OpenAI through /v1 and MCP", () => {
     const [call] = azure.chatCalls();
     expect(call?.headers.authorization).toBe(`Bearer ${entraToken}`);
     expect(call?.headers["api-key"]).toBeUndefined();
+  });
+
+  it("an Entra ID app: the gateway fetches a token from the authority and keeps it", async () => {
+    for (const _call of [1, 2]) {
+      const answer = await openai.chat.completions.create({ model: "app-gpt-4o", messages });
+      expect(answer.choices[0]?.message.content).toBe("Hello from fake gpt-4o");
+    }
+    const [first, second] = azure.chatCalls().map((call) => call.headers.authorization);
+    expect(first).toMatch(/^Bearer eyJ/);
+    expect(second).toBe(first);
+    expect(authority.tokenCalls()).toHaveLength(1);
   });
 
   it("the v1 API: /openai/v1 without api-version, the deployment as model", async () => {

@@ -15,6 +15,8 @@ export interface AzureFakeCredentials {
   apiKey: string;
   /** A Microsoft Entra ID access token the fake accepts as `Authorization: Bearer`. */
   entraToken?: string;
+  /** Tokens a fake authority issued and that are still valid (fake-entra-authority.ts). */
+  isValidEntraToken?(token: string): boolean;
 }
 
 const datedVersions = new Set(["2022-12-01", "2023-05-15", "2024-02-01", "2024-06-01", "2024-10-21"]);
@@ -97,8 +99,9 @@ export function azureRefusalOf(
 function authorized(call: RecordedCall, credentials: AzureFakeCredentials): boolean {
   const apiKey = call.headers["api-key"];
   if (apiKey !== undefined) return apiKey === credentials.apiKey;
-  const authorization = call.headers.authorization;
-  return credentials.entraToken !== undefined && authorization === `Bearer ${credentials.entraToken}`;
+  const token = /^Bearer (.+)$/.exec(String(call.headers.authorization ?? ""))?.[1];
+  if (token === undefined) return false;
+  return token === credentials.entraToken || credentials.isValidEntraToken?.(token) === true;
 }
 
 /** Azure's own envelope: `{error: {code, message}}`, the code a string even when it is a status. */

@@ -4,6 +4,7 @@ import {
   type ProviderAdapter,
   type ProviderSettings,
 } from "../../core/provider-adapter.js";
+import { createEntraTokenSource } from "./azure-entra-token-source.js";
 import { extractAzureOpenAiErrorMessage } from "./azure-openai-error.js";
 import { azureOpenAiParameterSupport } from "./azure-openai-parameter-support.js";
 import { convertOpenAiUsage } from "./convert-openai-usage.js";
@@ -26,7 +27,7 @@ const firstVersionWithDeveloperRole = "2024-12-01";
  * `content_filter_results`), which are not read; a stream may open with a chunk
  * carrying only those (openai-stream.ts skips it).
  */
-export function azureOpenAiDialect(azure: AzureProviderSettings): OpenAiDialect {
+export function azureOpenAiDialect(provider: string, azure: AzureProviderSettings): OpenAiDialect {
   const { apiVersion } = azure;
   const isV1 = apiVersion === "v1";
   const supportsStreamOptions = isV1 || apiVersion >= firstVersionWithStreamOptions;
@@ -41,10 +42,7 @@ export function azureOpenAiDialect(azure: AzureProviderSettings): OpenAiDialect 
       isV1
         ? `${endpoint}/openai/v1/${path}`
         : `${endpoint}/openai/deployments/${encodeURIComponent(model.providerModelId)}/${path}?api-version=${encodeURIComponent(apiVersion)}`,
-    authHeaders: (credential): Record<string, string> =>
-      azure.credential === "entra-token"
-        ? { authorization: `Bearer ${credential}` }
-        : { "api-key": credential },
+    authHeaders: authHeadersFor(provider, azure),
     ...(supportsStreamOptions ? {} : { convertBody: withoutStreamOptions }),
     extractErrorMessage: extractAzureOpenAiErrorMessage,
   };
@@ -52,7 +50,16 @@ export function azureOpenAiDialect(azure: AzureProviderSettings): OpenAiDialect 
 
 export function createAzureOpenAiAdapter(settings: ProviderSettings): ProviderAdapter {
   const azure = settings.azure ?? { apiVersion: defaultAzureOpenAiApiVersion, credential: "api-key" };
-  return createOpenAiFamilyAdapter(settings, azureOpenAiDialect(azure));
+  return createOpenAiFamilyAdapter(settings, azureOpenAiDialect(settings.name, azure));
+}
+
+function authHeadersFor(provider: string, azure: AzureProviderSettings): OpenAiDialect["authHeaders"] {
+  if (azure.credential === "api-key") return (apiKey) => ({ "api-key": apiKey });
+  if (azure.credential === "entra-token") return (token) => ({ authorization: `Bearer ${token}` });
+  if (!azure.clientCredentials)
+    throw new Error(`${provider}: entra-client-credentials without the app's credentials`);
+  const tokens = createEntraTokenSource(provider, azure.clientCredentials);
+  return async () => ({ authorization: `Bearer ${await tokens.token()}` });
 }
 
 /** Older versions stream without usage: the gateway then counts the tokens itself. */

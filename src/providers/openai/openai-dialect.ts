@@ -57,8 +57,11 @@ export interface OpenAiDialect {
    * (Azure: `{endpoint}/openai/deployments/{deployment}/chat/completions?api-version=...`).
    */
   urlFor?(baseUrl: string, endpoint: OpenAiEndpoint, model: ModelSpec): string;
-  /** The credential's headers, when it is not `Authorization: Bearer <key>` (Azure's `api-key`). */
-  authHeaders?(apiKey: string): Record<string, string>;
+  /**
+   * The credential's headers, when it is not `Authorization: Bearer <key>` (Azure's `api-key`), asked
+   * before every call: a token fetched from an authority is renewed before it expires.
+   */
+  authHeaders?(apiKey: string): Record<string, string> | Promise<Record<string, string>>;
   /** Reads the upstream's error envelope, when it is not OpenAI's. */
   extractErrorMessage?(body: unknown): string | undefined;
 }

@@ -52,19 +52,21 @@ export function createOpenAiFamilyAdapter(
     dialect.urlFor ? dialect.urlFor(baseUrl, endpoint, model) : `${baseUrl}/${endpoint}`;
   const dispatcher = createUpstreamDispatcher(settings.timeouts);
   // Local servers (vLLM, Ollama) run without a key; an empty one must not become "Bearer ".
-  const authHeaders = dialect.authHeaders
-    ? dialect.authHeaders(settings.apiKey ?? "")
-    : settings.apiKey
-      ? { authorization: `Bearer ${settings.apiKey}` }
-      : {};
-  const headers: Record<string, string> = { ...settings.headers, ...authHeaders };
+  const staticHeaders: Record<string, string> = {
+    ...settings.headers,
+    ...(settings.apiKey && !dialect.authHeaders ? { authorization: `Bearer ${settings.apiKey}` } : {}),
+  };
+  const headersForCall = async (): Promise<Record<string, string>> =>
+    dialect.authHeaders
+      ? { ...staticHeaders, ...(await dialect.authHeaders(settings.apiKey ?? "")) }
+      : staticHeaders;
   const extractErrorMessage = dialect.extractErrorMessage ?? extractOpenAiErrorMessage;
   const normalize = dialect.normalizeBody ?? ((body: unknown) => body);
   const supportFor = (model: ModelSpec) => dialect.parameterSupportFor?.(model) ?? dialect.parameterSupport;
-  const upstream = (url: string, body: unknown, signal: AbortSignal): UpstreamRequest => ({
+  const upstream = async (url: string, body: unknown, signal: AbortSignal): Promise<UpstreamRequest> => ({
     provider,
     url,
-    headers,
+    headers: await headersForCall(),
     body,
     dispatcher,
     signal,
@@ -100,7 +102,7 @@ export function createOpenAiFamilyAdapter(
 
     async chat(model, request, options) {
       const chatUrl = urlOf("chat/completions", model);
-      const json = await postJson(upstream(chatUrl, wireBody(model, request, false), options.signal));
+      const json = await postJson(await upstream(chatUrl, wireBody(model, request, false), options.signal));
       const response = parseUpstreamBody(openAiChatResponseSchema, normalize(json), {
         provider,
         url: chatUrl,
@@ -113,7 +115,9 @@ export function createOpenAiFamilyAdapter(
 
     async streamChat(model, request, options) {
       const chatUrl = urlOf("chat/completions", model);
-      const events = await postForEvents(upstream(chatUrl, wireBody(model, request, true), options.signal));
+      const events = await postForEvents(
+        await upstream(chatUrl, wireBody(model, request, true), options.signal),
+      );
       const stream = convertOpenAiStream(events, responseContext(model, chatUrl));
       const format = schemaToCheck(request);
       return format ? await checkedJsonStream(provider, format, stream) : stream;
@@ -127,7 +131,7 @@ export function createOpenAiFamilyAdapter(
     if (request.dimensions !== undefined) body.dimensions = request.dimensions;
     if (request.user !== undefined) body.user = request.user;
     const wire = dialect.convertEmbeddingBody ? dialect.convertEmbeddingBody(body, request) : body;
-    const json = await postJson(upstream(embeddingsUrl, wire, options.signal));
+    const json = await postJson(await upstream(embeddingsUrl, wire, options.signal));
     const response = parseUpstreamBody(openAiEmbeddingResponseSchema, json, { provider, url: embeddingsUrl });
     if (response.data.length !== request.input.length) {
       throw new UpstreamError({
