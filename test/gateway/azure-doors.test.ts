@@ -247,6 +247,10 @@ describe("Azure OpenAI through /v1 and MCP", () => {
       ["azure", "success"],
     ]);
     expect(structured.attempts[0]?.error).toContain("Access denied");
+    // Logged loudly: an error naming the deployment and what to check.
+    const logged = harness.logs.find((line) => String(line.msg).includes("Access denied"));
+    expect(logged).toMatchObject({ level: 50, kind: "misconfigured", status: 401 });
+    expect(String(logged?.msg)).toContain("looks misconfigured");
     expect(JSON.stringify(structured) + text).not.toContain(wrongKey);
   });
 
