@@ -295,6 +295,24 @@ describe("Azure OpenAI through /v1 and MCP", () => {
     expect(call?.body).toMatchObject({ model: "gpt-4o" });
   });
 
+  it("the Responses door passes natively to Azure's Responses API (v1), one answer and streamed", async () => {
+    const once = await openai.responses.create({ model: "v1-gpt-4o", input: "Say hello" });
+    expect(once.output_text).toContain("Hello");
+    const stream = openai.responses.stream({ model: "v1-gpt-4o", input: "Say hello" });
+    let text = "";
+    for await (const event of stream) if (event.type === "response.output_text.delta") text += event.delta;
+    expect(text).toContain("Hello");
+    const calls = azure.server.callsTo("/openai/v1/responses");
+    expect(calls).toHaveLength(2);
+    expect(calls[0]?.headers["api-key"]).toBe(azureFakeApiKey);
+    expect(calls[0]?.body).toMatchObject({ model: "gpt-4o", input: "Say hello", stream: true });
+    // A dated GA version has no Responses API: the same request is translated onto Chat Completions.
+    const translated = await openai.responses.create({ model: "azure-gpt-4o", input: "Say hello" });
+    expect(translated.output_text).toBe("Hello from fake gpt-4o");
+    expect(azure.server.callsTo("/openai/v1/responses")).toHaveLength(2);
+    expect(azure.chatCalls()[0]?.path).toBe("/openai/deployments/gpt-4o/chat/completions");
+  });
+
   it("an api-version before 2024-09-01 streams without stream_options, which it refuses", async () => {
     const answer = await openai.chat.completions.create({ model: "june-gpt-4o", messages });
     expect(answer.choices[0]?.message.content).toBe("Hello from fake gpt-4o");

@@ -70,7 +70,16 @@ export function azureRefusalOf(
   >;
   const onDeployment = deploymentPath.exec(call.path);
   const version = call.query.get("api-version");
-  if (onDeployment && !version) return azureError(404, "404", "Resource not found");
+  if ((onDeployment || call.path === "/openai/responses") && !version) {
+    return azureError(404, "404", "Resource not found");
+  }
+  if (
+    call.path === "/openai/responses" &&
+    version &&
+    !(version.endsWith("-preview") && version >= "2025-03-01")
+  ) {
+    return azureError(400, "BadRequest", "API version not supported");
+  }
   if (
     onDeployment &&
     version &&

@@ -123,6 +123,21 @@ describe("fake Azure OpenAI, read by the openai SDK's AzureOpenAI", () => {
     expect(String(refused.message)).toContain("Unrecognized request argument supplied: stream_options");
   });
 
+  it("answers the Responses API at /openai/responses with a preview api-version, and refuses it on a dated one", async () => {
+    const preview = new AzureOpenAI({
+      endpoint: fake.baseUrl,
+      apiKey: azureFakeApiKey,
+      apiVersion: "2025-04-01-preview",
+      maxRetries: 0,
+    });
+    const response = await preview.responses.create({ model: "gpt-4o", input: "Say hello" });
+    expect(response.output_text).toContain("Hello");
+    const [call] = fake.server.callsTo("/openai/responses");
+    expect(call?.query.get("api-version")).toBe("2025-04-01-preview");
+    const dated = await client.responses.create({ model: "gpt-4o", input: "Hi" }).catch((e) => e);
+    expect(dated).toMatchObject({ status: 400, code: "BadRequest" });
+  });
+
   it("scripts Azure's content filter refusal and a 429 with retry-after", async () => {
     fake.enqueueChat(
       azureContentFilterError("violence", "medium"),

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { FakeProvider } from "../fake-provider.js";
 import type { FakeSseEvent } from "../fake-upstream-server.js";
 import { openAiFlavor } from "../openai/fake-openai.js";
+import { openAiResponsesRoute } from "../openai/fake-openai-responses.js";
 import {
   createOpenAiStyleFake,
   type OpenAiStyleFlavor,
@@ -75,7 +76,14 @@ export function azureOpenAiFlavor(options: FakeAzureOpenAiOptions = {}): OpenAiS
     chatQueuePath: "/openai/v1/chat/completions",
     embeddingsPath: /^\/openai\/(deployments\/[^/]+|v1)\/embeddings$/,
     embeddingsQueuePath: "/openai/v1/embeddings",
-    extraRoutes: [],
+    // The Responses API: `/openai/v1/responses`, or `/openai/responses?api-version=` (2025-03-01-preview on).
+    extraRoutes: [
+      {
+        ...openAiResponsesRoute,
+        path: /^\/openai\/(v1\/)?responses$/,
+        refuse: (call) => azureRefusalOf(call, credentials, deployments),
+      },
+    ],
     basePath: "",
     scriptedModel: "gpt-4o-2024-11-20",
     newCompletionId: () => `chatcmpl-${randomBytes(15).toString("base64url")}`,

@@ -11,6 +11,7 @@ import { convertOpenAiUsage } from "./convert-openai-usage.js";
 import type { OpenAiChatRequestBody } from "./openai-api.js";
 import type { OpenAiDialect } from "./openai-dialect.js";
 import { createOpenAiFamilyAdapter } from "./openai-family-adapter.js";
+import { withNativeResponses } from "./with-native-responses.js";
 
 /** `stream_options` (usage on a stream's last chunk) came with 2024-09-01-preview; older versions refuse it. */
 const firstVersionWithStreamOptions = "2024-09-01";
@@ -27,7 +28,10 @@ const firstVersionWithDeveloperRole = "2024-12-01";
  * `content_filter_results`), which are not read; a stream may open with a chunk
  * carrying only those (openai-stream.ts skips it).
  */
-export function azureOpenAiDialect(provider: string, azure: AzureProviderSettings): OpenAiDialect {
+export function azureOpenAiDialect(
+  azure: AzureProviderSettings,
+  authHeaders: NonNullable<OpenAiDialect["authHeaders"]>,
+): OpenAiDialect {
   const { apiVersion } = azure;
   const isV1 = apiVersion === "v1";
   const supportsStreamOptions = isV1 || apiVersion >= firstVersionWithStreamOptions;
@@ -42,18 +46,41 @@ export function azureOpenAiDialect(provider: string, azure: AzureProviderSetting
       isV1
         ? `${endpoint}/openai/v1/${path}`
         : `${endpoint}/openai/deployments/${encodeURIComponent(model.providerModelId)}/${path}?api-version=${encodeURIComponent(apiVersion)}`,
-    authHeaders: authHeadersFor(provider, azure),
+    authHeaders,
     ...(supportsStreamOptions ? {} : { convertBody: withoutStreamOptions }),
     extractErrorMessage: extractAzureOpenAiErrorMessage,
   };
 }
 
+/**
+ * Chat and embeddings on the family adapter; with `v1` or a preview version from 2025-03-01-preview
+ * on (the dated GA versions have none), the Responses door's requests go natively to Azure's
+ * Responses API: `{endpoint}/openai/v1/responses`, or `{endpoint}/openai/responses?api-version=...`.
+ */
 export function createAzureOpenAiAdapter(settings: ProviderSettings): ProviderAdapter {
   const azure = settings.azure ?? { apiVersion: defaultAzureOpenAiApiVersion, credential: "api-key" };
-  return createOpenAiFamilyAdapter(settings, azureOpenAiDialect(settings.name, azure));
+  const authHeaders = authHeadersFor(settings.name, azure);
+  const adapter = createOpenAiFamilyAdapter(settings, azureOpenAiDialect(azure, authHeaders));
+  const { apiVersion } = azure;
+  const hasResponses = apiVersion === "v1" || (apiVersion.endsWith("-preview") && apiVersion >= "2025-03-01");
+  if (!hasResponses) return adapter;
+  const endpoint = settings.baseUrl.replace(/\/+$/, "");
+  return withNativeResponses(adapter, {
+    provider: settings.name,
+    url:
+      apiVersion === "v1"
+        ? `${endpoint}/openai/v1/responses`
+        : `${endpoint}/openai/responses?api-version=${encodeURIComponent(apiVersion)}`,
+    timeouts: settings.timeouts,
+    headers: () => authHeaders(settings.apiKey ?? ""),
+    extractErrorMessage: extractAzureOpenAiErrorMessage,
+  });
 }
 
-function authHeadersFor(provider: string, azure: AzureProviderSettings): OpenAiDialect["authHeaders"] {
+function authHeadersFor(
+  provider: string,
+  azure: AzureProviderSettings,
+): NonNullable<OpenAiDialect["authHeaders"]> {
   if (azure.credential === "api-key") return (apiKey) => ({ "api-key": apiKey });
   if (azure.credential === "entra-token") return (token) => ({ authorization: `Bearer ${token}` });
   if (!azure.clientCredentials)
