@@ -84,6 +84,16 @@ export const configFileSchema = z.strictObject({
             session_token: z.string().min(1).optional(),
           })
           .optional(),
+        /** Azure OpenAI: a dated api-version (`2024-10-21`, `2025-04-01-preview`) or `v1`. */
+        api_version: z.string().min(1).optional(),
+        /** Azure OpenAI: a Microsoft Entra ID access token, sent as a bearer token instead of `api_key`. */
+        azure_ad_token: z.string().min(1).optional(),
+        /** Azure OpenAI: an Entra ID app (service principal) whose tokens the gateway fetches and renews. */
+        azure_tenant_id: z.string().min(1).optional(),
+        azure_client_id: z.string().min(1).optional(),
+        azure_client_secret: z.string().min(1).optional(),
+        /** The Entra ID authority, `https://login.microsoftonline.com` unless a sovereign cloud's. */
+        azure_authority_host: z.url().optional(),
       }),
     )
     .optional(),

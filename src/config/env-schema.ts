@@ -93,6 +93,17 @@ export const envSchema = z.object({
   TOGETHER_BASE_URL: urlString.optional(),
   FIREWORKS_BASE_URL: urlString.optional(),
   OLLAMA_BASE_URL: urlString.optional(),
+  // Azure OpenAI, as the official SDK's AzureOpenAI reads them (OPENAI_API_VERSION is its api-version variable).
+  AZURE_OPENAI_API_KEY: z.string().optional(),
+  AZURE_OPENAI_ENDPOINT: urlString.optional(),
+  AZURE_OPENAI_AD_TOKEN: z.string().optional(),
+  AZURE_OPENAI_API_VERSION: z.string().min(1).optional(),
+  OPENAI_API_VERSION: z.string().min(1).optional(),
+  // An Entra ID app's client credentials, under azure-identity's names (EnvironmentCredential).
+  AZURE_TENANT_ID: z.string().min(1).optional(),
+  AZURE_CLIENT_ID: z.string().min(1).optional(),
+  AZURE_CLIENT_SECRET: z.string().min(1).optional(),
+  AZURE_AUTHORITY_HOST: urlString.optional(),
   VLLM_BASE_URL: urlString.optional(),
   LMSTUDIO_BASE_URL: urlString.optional(),
   // Kind bedrock (bedrock-provider-settings.ts), named as the AWS SDKs name them.

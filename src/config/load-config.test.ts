@@ -217,6 +217,118 @@ providers:
     expect(bare.providers.ollama?.baseUrl).toBe("http://gpu-box:11434/v1");
   });
 
+  it("reads Azure OpenAI entries: endpoint, key or Entra token, api-version, the v1 API", () => {
+    const path = writeConfigFile(`
+providers:
+  azure: {}
+  azure-token: { kind: azure, base_url: "https://token-res.openai.azure.com/", azure_ad_token: entra-file-token-0123 }
+  azure-v1: { kind: azure, base_url: "https://v1-res.openai.azure.com/openai/v1/", api_key: key-v1-0123456789 }
+  azure-pinned: { kind: azure, base_url: "https://pinned.openai.azure.com/openai", api_version: 2025-04-01-preview }
+`);
+    const config = loadConfig({
+      LLM_GATEWAY_CONFIG: path,
+      AZURE_OPENAI_API_KEY: "azure-env-key-0123456789",
+      AZURE_OPENAI_ENDPOINT: "https://env-res.openai.azure.com",
+      OPENAI_API_VERSION: "2024-06-01",
+    });
+    expect(config.providers.azure).toMatchObject({
+      kind: "azure",
+      apiKey: "azure-env-key-0123456789",
+      baseUrl: "https://env-res.openai.azure.com",
+      azure: { apiVersion: "2024-06-01", credential: "api-key" },
+    });
+    expect(config.providers["azure-token"]).toMatchObject({
+      apiKey: "entra-file-token-0123",
+      baseUrl: "https://token-res.openai.azure.com",
+      azure: { credential: "entra-token" },
+    });
+    expect(config.providers["azure-v1"]).toMatchObject({
+      apiKey: "key-v1-0123456789",
+      baseUrl: "https://v1-res.openai.azure.com",
+      azure: { apiVersion: "v1", credential: "api-key" },
+    });
+    expect(config.providers["azure-pinned"]).toMatchObject({
+      baseUrl: "https://pinned.openai.azure.com",
+      azure: { apiVersion: "2025-04-01-preview" },
+    });
+    // AZURE_OPENAI_API_VERSION wins over the SDK's OPENAI_API_VERSION; the GA default without either;
+    // an Entra token from the environment when there is no key.
+    const fromEnv = loadConfig({
+      LLM_GATEWAY_CONFIG: writeConfigFile("providers:\n  azure: {}\n"),
+      AZURE_OPENAI_ENDPOINT: "https://env-res.openai.azure.com",
+      AZURE_OPENAI_AD_TOKEN: "entra-env-token-0123",
+      AZURE_OPENAI_API_VERSION: "2024-10-21",
+      OPENAI_API_VERSION: "2024-06-01",
+    });
+    expect(fromEnv.providers.azure).toMatchObject({
+      apiKey: "entra-env-token-0123",
+      azure: { apiVersion: "2024-10-21", credential: "entra-token" },
+    });
+    const bare = loadConfig({
+      LLM_GATEWAY_CONFIG: writeConfigFile("providers:\n  azure: {}\n"),
+      AZURE_OPENAI_ENDPOINT: "https://env-res.openai.azure.com",
+    });
+    expect(bare.providers.azure).toMatchObject({ apiKey: undefined, azure: { apiVersion: "2024-10-21" } });
+  });
+
+  it("reads an Entra ID app's client credentials for Azure from the entry or azure-identity's variables", () => {
+    const path = writeConfigFile(`
+providers:
+  azure: { base_url: "https://r.openai.azure.com" }
+  azure-app: { kind: azure, base_url: "https://r.openai.azure.com", azure_tenant_id: t-file, azure_client_id: c-file, azure_client_secret: s-file-0123456789 }
+`);
+    const config = loadConfig({
+      LLM_GATEWAY_CONFIG: path,
+      AZURE_TENANT_ID: "t-env",
+      AZURE_CLIENT_ID: "c-env",
+      AZURE_CLIENT_SECRET: "s-env-0123456789",
+      AZURE_AUTHORITY_HOST: "https://login.microsoftonline.us/",
+    });
+    expect(config.providers.azure).toMatchObject({
+      apiKey: "s-env-0123456789",
+      azure: {
+        credential: "entra-client-credentials",
+        clientCredentials: {
+          tenantId: "t-env",
+          clientId: "c-env",
+          clientSecret: "s-env-0123456789",
+          authorityHost: "https://login.microsoftonline.us",
+        },
+      },
+    });
+    expect(config.providers["azure-app"]).toMatchObject({
+      apiKey: "s-file-0123456789",
+      azure: { clientCredentials: { tenantId: "t-file", clientId: "c-file" } },
+    });
+    const partial = writeConfigFile(
+      'providers:\n  azure: { base_url: "https://r.openai.azure.com", azure_client_id: c-file }\n',
+    );
+    expect(configError({ LLM_GATEWAY_CONFIG: partial })).toMatch(
+      /needs its tenant id, client id and client secret/,
+    );
+  });
+
+  it("refuses an Azure entry without an endpoint, with two credentials or a malformed api-version", () => {
+    const noEndpoint = writeConfigFile("providers:\n  azure: {}\n");
+    expect(configError({ LLM_GATEWAY_CONFIG: noEndpoint })).toMatch(
+      /providers\.azure\.base_url \(or AZURE_OPENAI_ENDPOINT\) is required/,
+    );
+    const both = writeConfigFile(
+      'providers:\n  azure: { base_url: "https://r.openai.azure.com", api_key: k-0123456789, azure_ad_token: t-0123456789 }\n',
+    );
+    expect(configError({ LLM_GATEWAY_CONFIG: both })).toMatch(
+      /names api_key and azure_ad_token; Azure takes one credential/,
+    );
+    const badVersion = writeConfigFile(
+      'providers:\n  azure: { base_url: "https://r.openai.azure.com", api_version: latest }\n',
+    );
+    expect(configError({ LLM_GATEWAY_CONFIG: badVersion })).toMatch(/api_version must be a dated version/);
+    const notAzure = writeConfigFile("providers:\n  groq: { api_version: 2024-10-21 }\n");
+    expect(configError({ LLM_GATEWAY_CONFIG: notAzure })).toMatch(
+      /are Azure OpenAI's \(kind: azure\), not groq's/,
+    );
+  });
+
   it("reads every preset variable from the environment", () => {
     for (const name of presetEnvNames) expect(Object.keys(envSchema.shape)).toContain(name);
     const path = writeConfigFile("providers:\n  fireworks: {}\n");

@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { DeploymentSettings, RoutingSettings } from "../core/deployment-settings.js";
 import type { ModelPricing, ModelSpec } from "../core/model-catalog.js";
-import { type ProviderKind, type ProviderSettings, providerKinds } from "../core/provider-adapter.js";
+import {
+  defaultAzureOpenAiApiVersion,
+  type ProviderKind,
+  type ProviderSettings,
+  providerKinds,
+} from "../core/provider-adapter.js";
 import { buildAlertsConfig } from "./alerts-config.js";
 import { buildBedrockProviderSettings } from "./bedrock-provider-settings.js";
 import { ConfigError, configErrorFromZod } from "./config-error.js";
@@ -288,9 +293,20 @@ function buildProviders(e: GatewayEnv, file: ConfigFile): Record<string, Provide
     const presetEnv = e as Record<string, string | undefined>;
     const baseUrl = fromFile.base_url ?? (preset && (presetEnv[preset.baseUrlEnv] ?? preset.defaultBaseUrl));
     if (!baseUrl) {
+      const orEnv = preset ? ` (or ${preset.baseUrlEnv})` : "";
       throw new ConfigError(
-        `Invalid configuration: providers.${name}.base_url is required for a custom provider of kind ${kind}`,
+        `Invalid configuration: providers.${name}.base_url${orEnv} is required for a provider of kind ${kind}`,
       );
+    }
+    const azureFields = ["api_version", "azure_ad_token", ...clientCredentialFields] as const;
+    if (kind !== "azure" && azureFields.some((field) => fromFile[field] !== undefined)) {
+      throw new ConfigError(
+        `Invalid configuration: providers.${name}.${azureFields.join(", ")} are Azure OpenAI's (kind: azure), not ${kind}'s`,
+      );
+    }
+    if (kind === "azure") {
+      providers[name] = azureProvider(name, fromFile, e, baseUrl, timeoutsFrom(e, fromFile));
+      continue;
     }
     if ((fromFile.app_url || fromFile.app_title) && kind !== "openrouter") {
       throw new ConfigError(
@@ -310,6 +326,118 @@ function buildProviders(e: GatewayEnv, file: ConfigFile): Record<string, Provide
     };
   }
   return providers;
+}
+
+/**
+ * Azure OpenAI: the entry's key or Entra ID token, else `AZURE_OPENAI_API_KEY`, else
+ * `AZURE_OPENAI_AD_TOKEN` (a token the user's tooling keeps fresh); the api-version from
+ * the entry, `AZURE_OPENAI_API_VERSION` or `OPENAI_API_VERSION` (the openai SDK's), else the
+ * latest GA. A base URL given with `/openai` or `/openai/v1` (as the v1 API's docs write it) is
+ * the resource's endpoint, the latter meaning `v1`.
+ */
+function azureProvider(
+  name: string,
+  fromFile: NonNullable<ConfigFile["providers"]>[string],
+  e: GatewayEnv,
+  baseUrl: string,
+  timeouts: ProviderSettings["timeouts"],
+): ProviderSettings {
+  const fileClientCredentials = clientCredentialFields.some((field) => fromFile[field] !== undefined);
+  const named = [fromFile.api_key && "api_key", fromFile.azure_ad_token && "azure_ad_token"];
+  const credentialsNamed = [...named, fileClientCredentials && "azure_client_*"].filter(Boolean);
+  if (credentialsNamed.length > 1) {
+    throw new ConfigError(
+      `Invalid configuration: providers.${name} names ${credentialsNamed.join(" and ")}; Azure takes one credential`,
+    );
+  }
+  const url = stripTrailingSlash(baseUrl);
+  const v1Path = /\/openai\/v1$/.test(url);
+  const endpoint = url.replace(/\/openai(\/v1)?$/, "");
+  const apiVersion =
+    fromFile.api_version ??
+    (v1Path ? "v1" : (e.AZURE_OPENAI_API_VERSION ?? e.OPENAI_API_VERSION ?? defaultAzureOpenAiApiVersion));
+  if (apiVersion !== "v1" && !/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(apiVersion)) {
+    throw new ConfigError(
+      `Invalid configuration: providers.${name}.api_version must be a dated version such as ${defaultAzureOpenAiApiVersion} (or 2025-04-01-preview) or v1, got "${apiVersion}"`,
+    );
+  }
+  const settings = { name, kind: "azure" as const, baseUrl: endpoint, timeouts };
+  if (fromFile.api_key)
+    return { ...settings, apiKey: fromFile.api_key, azure: { apiVersion, credential: "api-key" } };
+  if (fromFile.azure_ad_token) {
+    return { ...settings, apiKey: fromFile.azure_ad_token, azure: { apiVersion, credential: "entra-token" } };
+  }
+  if (fileClientCredentials) {
+    const app = {
+      tenantId: fromFile.azure_tenant_id,
+      clientId: fromFile.azure_client_id,
+      clientSecret: fromFile.azure_client_secret,
+    };
+    return clientCredentialsProvider(
+      `providers.${name}`,
+      settings,
+      apiVersion,
+      app,
+      fromFile.azure_authority_host ?? e.AZURE_AUTHORITY_HOST,
+    );
+  }
+  if (e.AZURE_OPENAI_API_KEY)
+    return { ...settings, apiKey: e.AZURE_OPENAI_API_KEY, azure: { apiVersion, credential: "api-key" } };
+  if (e.AZURE_OPENAI_AD_TOKEN) {
+    return { ...settings, apiKey: e.AZURE_OPENAI_AD_TOKEN, azure: { apiVersion, credential: "entra-token" } };
+  }
+  if (e.AZURE_CLIENT_SECRET) {
+    const app = {
+      tenantId: e.AZURE_TENANT_ID,
+      clientId: e.AZURE_CLIENT_ID,
+      clientSecret: e.AZURE_CLIENT_SECRET,
+    };
+    return clientCredentialsProvider(
+      "AZURE_CLIENT_SECRET",
+      settings,
+      apiVersion,
+      app,
+      e.AZURE_AUTHORITY_HOST,
+    );
+  }
+  return { ...settings, apiKey: undefined, azure: { apiVersion, credential: "api-key" } };
+}
+
+const clientCredentialFields = [
+  "azure_tenant_id",
+  "azure_client_id",
+  "azure_client_secret",
+  "azure_authority_host",
+] as const;
+
+/** An Entra ID app whose tokens the adapter fetches; `apiKey` holds its secret, so it is treated as one (redacted, scanned for). */
+function clientCredentialsProvider(
+  where: string,
+  settings: Omit<ProviderSettings, "apiKey" | "azure">,
+  apiVersion: string,
+  app: { tenantId: string | undefined; clientId: string | undefined; clientSecret: string | undefined },
+  authorityHost: string | undefined,
+): ProviderSettings {
+  const { tenantId, clientId, clientSecret } = app;
+  if (!tenantId || !clientId || !clientSecret) {
+    throw new ConfigError(
+      `Invalid configuration: ${where}: an Entra ID app needs its tenant id, client id and client secret (azure_tenant_id, azure_client_id, azure_client_secret, or AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)`,
+    );
+  }
+  return {
+    ...settings,
+    apiKey: clientSecret,
+    azure: {
+      apiVersion,
+      credential: "entra-client-credentials",
+      clientCredentials: {
+        tenantId,
+        clientId,
+        clientSecret,
+        authorityHost: stripTrailingSlash(authorityHost ?? "https://login.microsoftonline.com"),
+      },
+    },
+  };
 }
 
 /**

@@ -2,8 +2,8 @@ import type { ProviderKind } from "../core/provider-adapter.js";
 
 /** Where a preset kind's provider lives and which environment variables configure it. */
 export interface ProviderPreset {
-  /** The public endpoint, or the local server's default address. */
-  defaultBaseUrl: string;
+  /** The public endpoint, or the local server's default address; none where each account has its own (Azure). */
+  defaultBaseUrl?: string;
   /** Overrides `defaultBaseUrl` when the provider entry names no `base_url`. */
   baseUrlEnv: string;
   /** The key's variable when the entry names no `api_key`; local servers need none. */
@@ -21,6 +21,12 @@ export const providerPresets: Partial<Record<ProviderKind, ProviderPreset>> = {
     defaultBaseUrl: "https://api.mistral.ai/v1",
     baseUrlEnv: "MISTRAL_BASE_URL",
     apiKeyEnv: "MISTRAL_API_KEY",
+    local: false,
+  },
+  // Each Azure resource has its own endpoint (`https://<resource>.openai.azure.com`): no default.
+  azure: {
+    baseUrlEnv: "AZURE_OPENAI_ENDPOINT",
+    apiKeyEnv: "AZURE_OPENAI_API_KEY",
     local: false,
   },
   groq: {

@@ -131,6 +131,8 @@ export interface ProviderSettings {
   headers?: Record<string, string>;
   /** Kind `bedrock` only: the AWS region and how requests are authorised. */
   bedrock?: BedrockSettings;
+  /** Kind `azure` only. */
+  azure?: AzureProviderSettings;
 }
 
 /**
@@ -141,6 +143,30 @@ export interface BedrockSettings {
   region: string;
   bearerToken?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/** Azure OpenAI's latest generally available dated api-version (learn.microsoft.com/azure/ai-foundry/openai/reference). */
+export const defaultAzureOpenAiApiVersion = "2024-10-21";
+
+/** Azure OpenAI: which API version its deployments are called with, and what `apiKey` holds. */
+export interface AzureProviderSettings {
+  /** A dated version (`2024-10-21`, `2025-04-01-preview`) sent as `?api-version=`, or `v1` for `/openai/v1`. */
+  apiVersion: string;
+  /**
+   * `api-key`: `apiKey` is a resource key; `entra-token`: `apiKey` is a Microsoft Entra ID access
+   * token sent as a bearer token; `entra-client-credentials`: tokens come from `clientCredentials`.
+   */
+  credential: "api-key" | "entra-token" | "entra-client-credentials";
+  clientCredentials?: AzureClientCredentials;
+}
+
+/** An Entra ID app registration (service principal) that fetches its own tokens, as azure-identity's ClientSecretCredential. */
+export interface AzureClientCredentials {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** `https://login.microsoftonline.com` unless a sovereign cloud's (or a test's) authority. */
+  authorityHost: string;
 }
 
 export interface ProviderTimeouts {
@@ -162,6 +188,7 @@ export const providerKinds = [
   "openai-compatible",
   "mistral",
   "bedrock",
+  "azure",
   // Presets of the OpenAI-compatible adapter: each knows its base URL, key variable and refusals.
   "groq",
   "xai",

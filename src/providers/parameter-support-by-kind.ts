@@ -1,8 +1,9 @@
 import type { ParameterSupport } from "../core/parameter-support.js";
-import type { ProviderKind } from "../core/provider-adapter.js";
+import { defaultAzureOpenAiApiVersion, type ProviderKind } from "../core/provider-adapter.js";
 import { anthropicParameterSupport } from "./anthropic/anthropic-parameter-support.js";
 import { bedrockParameterSupport } from "./bedrock/bedrock-parameter-support.js";
 import { googleParameterSupport } from "./google/google-parameter-support.js";
+import { azureOpenAiParameterSupport } from "./openai/azure-openai-parameter-support.js";
 import { mistralParameterSupport } from "./openai/mistral-parameter-support.js";
 import { openAiPresetDialects } from "./openai/openai-compatible-presets.js";
 import {
@@ -20,6 +21,8 @@ export const parameterSupportByKind: Record<Exclude<ProviderKind, "voyage">, Par
   google: googleParameterSupport,
   mistral: mistralParameterSupport,
   bedrock: bedrockParameterSupport,
+  // The table of the default api-version; `v1` and preview versions forward what it marks unsupported.
+  azure: azureOpenAiParameterSupport(defaultAzureOpenAiApiVersion),
   groq: openAiPresetDialects.groq.parameterSupport,
   xai: openAiPresetDialects.xai.parameterSupport,
   openrouter: openAiPresetDialects.openrouter.parameterSupport,

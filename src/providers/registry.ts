@@ -2,6 +2,7 @@ import type { ProviderAdapter, ProviderKind, ProviderSettings } from "../core/pr
 import { createAnthropicAdapter } from "./anthropic/anthropic-adapter.js";
 import { createBedrockAdapter } from "./bedrock/bedrock-adapter.js";
 import { createGoogleAdapter } from "./google/google-adapter.js";
+import { createAzureOpenAiAdapter } from "./openai/azure-openai-adapter.js";
 import { createDeepSeekAdapter } from "./openai/deepseek-adapter.js";
 import { createMistralAdapter } from "./openai/mistral-adapter.js";
 import { createOpenAiAdapter } from "./openai/openai-adapter.js";
@@ -18,6 +19,7 @@ const factories: Record<ProviderKind, (settings: ProviderSettings) => ProviderAd
   "openai-compatible": createOpenAiCompatibleAdapter,
   mistral: createMistralAdapter,
   bedrock: createBedrockAdapter,
+  azure: createAzureOpenAiAdapter,
   groq: openAiPresetAdapterFactory("groq"),
   xai: openAiPresetAdapterFactory("xai"),
   openrouter: openAiPresetAdapterFactory("openrouter"),

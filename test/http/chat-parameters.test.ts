@@ -2,6 +2,7 @@ import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ChatParameterName, chatParameterNames } from "../../src/core/parameter-support.js";
 import { createFakeBedrock, fakeBedrockIdentity } from "../../src/fakes/bedrock/fake-bedrock.js";
+import { azureFakeApiKey, createFakeAzureOpenAi } from "../../src/fakes/azure/fake-azure-openai.js";
 import type { FakeProvider } from "../../src/fakes/fake-provider.js";
 import { createFakeMistral } from "../../src/fakes/mistral/fake-mistral.js";
 import { openAiFlavor } from "../../src/fakes/openai/fake-openai.js";
@@ -26,6 +27,7 @@ const modelOf: Record<Kind, string> = {
   google: "gemini-flash",
   mistral: "mistral-small",
   bedrock: "claude-bedrock",
+  azure: "azure-model",
   groq: "groq-llama",
   xai: "grok-2",
   openrouter: "openrouter-model",
@@ -98,6 +100,7 @@ const rowRequests: Record<ChatParameterName, Body> = {
 /** What the provider must receive for every row its table marks `translated`. */
 const translations: Partial<Record<Kind, Partial<Record<ChatParameterName, Body>>>> = {
   openai: { max_tokens: { max_tokens: 77 } },
+  azure: { max_tokens: { max_tokens: 77 } },
   mistral: { seed: { random_seed: 42 } },
   deepseek: { response_format: { response_format: { type: "json_object" } } },
   bedrock: {
@@ -173,19 +176,21 @@ const bedrockModelYaml = modelYaml(
   "us.anthropic.claude-sonnet-4-20250514-v1:0",
 ).replace("max_output_tokens: 1000", "max_output_tokens: 64000");
 
-/** The local server, Mistral, Bedrock and every preset, each at its fake; preset keys come from their variables. */
+/** The local server, Mistral, Bedrock, Azure and every preset, each at its fake; preset keys come from their variables. */
 const configYaml = (
   local: string,
   mistral: string,
   bedrock: string,
+  azure: string,
   hosts: Record<FakePresetKind, FakeProvider>,
 ) => `
 providers:
   local-llm: { kind: openai-compatible, api_key: "", base_url: "${local}" }
   mistral: { kind: mistral, base_url: "${mistral}" }
   bedrock: { kind: bedrock, base_url: "${bedrock}", bedrock: { region: us-east-1 } }
+  azure: { kind: azure, base_url: "${azure}" }
 ${presetKinds.map((kind) => `  ${kind}: { base_url: "${hosts[kind].baseUrl}" }`).join("\n")}
-models:${modelYaml("local-model", "local-llm", "local")}${modelYaml("mistral-small", "mistral", "mistral-small-latest")}${bedrockModelYaml}${modelYaml("grok-3-mini", "xai", "grok-3-mini")}${presetKinds
+models:${modelYaml("local-model", "local-llm", "local")}${modelYaml("mistral-small", "mistral", "mistral-small-latest")}${bedrockModelYaml}${modelYaml("azure-model", "azure", "gpt-4o")}${modelYaml("grok-3-mini", "xai", "grok-3-mini")}${presetKinds
   .map((kind) => modelYaml(modelOf[kind], kind, kind === "xai" ? "grok-2-1212" : `${kind}-model-id`))
   .join("")}
 `;
@@ -196,20 +201,23 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
   let local: FakeProvider;
   let mistral: FakeProvider;
   let bedrock: FakeProvider;
+  let azure: FakeProvider;
   let fakeOf: Record<Kind, FakeProvider>;
   beforeAll(async () => {
     // vLLM takes sampling extensions such as top_k; it still wants "json" in a JSON-mode prompt.
     local = await createOpenAiStyleFake({ ...openAiFlavor, refusalOf: jsonModeRefusal });
     mistral = await createFakeMistral();
     bedrock = await createFakeBedrock();
+    azure = await createFakeAzureOpenAi();
     const hosts = Object.fromEntries(
       await Promise.all(presetKinds.map(async (kind) => [kind, await createFakePresetHost(kind)] as const)),
     ) as Record<FakePresetKind, FakeProvider>;
     harness = await startHarness({
-      configYaml: configYaml(local.baseUrl, mistral.baseUrl, bedrock.baseUrl, hosts),
+      configYaml: configYaml(local.baseUrl, mistral.baseUrl, bedrock.baseUrl, azure.baseUrl, hosts),
       env: {
         LLM_GATEWAY_MAX_RETRIES: "0",
         MISTRAL_API_KEY: "mistral-fake-key-params",
+        AZURE_OPENAI_API_KEY: azureFakeApiKey,
         GROQ_API_KEY: "groq-fake-key-params",
         XAI_API_KEY: "xai-fake-key-params",
         OPENROUTER_API_KEY: "openrouter-fake-key-params",
@@ -227,6 +235,7 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
       google: harness.fakes.google,
       mistral,
       bedrock,
+      azure,
       ...hosts,
     };
     client = new OpenAI({

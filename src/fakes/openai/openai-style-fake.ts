@@ -19,8 +19,9 @@ export interface OpenAiStyleFlavor {
   /** Chat route, and one concrete path on it to queue responses under. */
   chatPath: RegExp;
   chatQueuePath: string;
-  /** Embeddings route, for upstreams that have one. */
-  embeddingsPath?: string;
+  /** Embeddings route, for upstreams that have one, and (for a pattern) one concrete path on it to queue under. */
+  embeddingsPath?: string | RegExp;
+  embeddingsQueuePath?: string;
   /** Appended to the server URL to make the base URL clients configure. */
   basePath: string;
   /** The model scripted replies report (default answers report the requested one). */
@@ -40,6 +41,14 @@ export interface OpenAiStyleFlavor {
   defaultReasoning?(model: string): string | undefined;
   /** The upstream's own request checks: a refusal message for a body it answers 400 to. */
   refusalOf?(body: Record<string, unknown>): string | undefined;
+  /** Checks of the whole call before the body's (Azure: its key, api-version and deployment): the answer to refuse it with. */
+  refuseCall?(call: RecordedCall, endpoint: "chat" | "embeddings"): FakeResponse | undefined;
+  /** The error envelope for a status, where it is not OpenAI's `{error: {message, type, param, code}}`. */
+  errorBody?(status: number, message: string): unknown;
+  /** Fields the upstream adds to a non-streamed answer (Azure's content filter results). */
+  annotateCompletion?(body: Record<string, unknown>): Record<string, unknown>;
+  /** Events the upstream adds to or changes in a stream (Azure's prompt filter chunk first). */
+  annotateStream?(events: FakeSseEvent[]): FakeSseEvent[];
 }
 
 /** FakeUsage plus the reasoning tokens o-series and DeepSeek reasoner answers report. */
@@ -83,14 +92,21 @@ export async function createOpenAiStyleFake(flavor: OpenAiStyleFlavor): Promise<
       respond: (call) => answerChat(flavor, call),
       streamed: (call, answer) => streamedCompletion(flavor, call, answer),
       refuse: (call) => {
+        const refusedCall = flavor.refuseCall?.(call, "chat");
+        if (refusedCall) return refusedCall;
         const body = typeof call.body === "object" && call.body !== null ? call.body : {};
         const refusal = flavor.refusalOf?.(body as Record<string, unknown>);
         return refusal ? openAiStyleReplies(flavor).error(400, refusal) : undefined;
       },
     },
   ];
-  if (embeddingsPath)
-    routes.push({ path: embeddingsPath, respond: (call) => answerEmbeddings(flavor, call) });
+  if (embeddingsPath) {
+    routes.push({
+      path: embeddingsPath,
+      respond: (call) => answerEmbeddings(flavor, call),
+      refuse: (call) => flavor.refuseCall?.(call, "embeddings"),
+    });
+  }
   routes.push(...(flavor.extraRoutes ?? []));
   const server = await new FakeUpstreamServer(routes).listen();
   const fake: FakeProvider = {
@@ -102,7 +118,8 @@ export async function createOpenAiStyleFake(flavor: OpenAiStyleFlavor): Promise<
     close: () => server.close(),
   };
   if (embeddingsPath) {
-    fake.enqueueEmbeddings = (...responses) => server.enqueue(embeddingsPath, ...responses);
+    const queuePath = flavor.embeddingsQueuePath ?? String(embeddingsPath);
+    fake.enqueueEmbeddings = (...responses) => server.enqueue(queuePath, ...responses);
     fake.embeddingCalls = () => server.callsTo(embeddingsPath);
   }
   return fake;
@@ -157,7 +174,7 @@ function sse(flavor: OpenAiStyleFlavor, events: FakeSseEvent[], options: FakeStr
   return {
     type: "sse",
     headers: flavor.headers(),
-    events,
+    events: flavor.annotateStream ? flavor.annotateStream(events) : events,
     chunkDelayMs: options.chunkDelayMs,
     delayMs: options.delayMs,
     cutAfter: options.cutAfter,
@@ -165,6 +182,11 @@ function sse(flavor: OpenAiStyleFlavor, events: FakeSseEvent[], options: FakeStr
 }
 
 function completionBody(flavor: OpenAiStyleFlavor, answer: FakeAnswer): unknown {
+  const body = plainCompletionBody(flavor, answer);
+  return flavor.annotateCompletion ? flavor.annotateCompletion(body) : body;
+}
+
+function plainCompletionBody(flavor: OpenAiStyleFlavor, answer: FakeAnswer): Record<string, unknown> {
   const toolCalls = answer.toolCalls ?? [];
   return {
     id: flavor.newCompletionId(),
@@ -323,10 +345,12 @@ function streamedCompletion(
     usage: wantsUsage ? (completion.usage ?? null) : null,
     usageOnFinishChunk: flavor.usageOnFinishChunk,
   });
-  return { type: "sse", headers: answer.headers, events, delayMs: answer.delayMs };
+  const annotated = flavor.annotateStream ? flavor.annotateStream(events) : events;
+  return { type: "sse", headers: answer.headers, events: annotated, delayMs: answer.delayMs };
 }
 
 function errorBody(flavor: OpenAiStyleFlavor, status: number, message: string): unknown {
+  if (flavor.errorBody) return flavor.errorBody(status, message);
   return { error: { message, ...flavor.errorLabels(status), param: null } };
 }
 

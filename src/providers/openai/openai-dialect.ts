@@ -6,6 +6,9 @@ import { convertOpenAiUsage } from "./convert-openai-usage.js";
 import type { OpenAiChatRequestBody, OpenAiEmbeddingRequestBody, OpenAiUsage } from "./openai-api.js";
 import { openAiParameterSupport } from "./openai-parameter-support.js";
 
+/** The paths a dialect serves under its base URL. */
+export type OpenAiEndpoint = "chat/completions" | "embeddings";
+
 /**
  * What sets one OpenAI-compatible upstream apart from OpenAI itself. DeepSeek
  * and the generic `openai-compatible` kind are values of this, not copies of
@@ -49,6 +52,16 @@ export interface OpenAiDialect {
    * (Mistral's content-chunk arrays become `content` and `reasoning_content`).
    */
   normalizeBody?(body: unknown): unknown;
+  /**
+   * Where a call for `model` goes, when it is not `{baseUrl}/{endpoint}`
+   * (Azure: `{endpoint}/openai/deployments/{deployment}/chat/completions?api-version=...`).
+   */
+  urlFor?(baseUrl: string, endpoint: OpenAiEndpoint, model: ModelSpec): string;
+  /**
+   * The credential's headers, when it is not `Authorization: Bearer <key>` (Azure's `api-key`), asked
+   * before every call: a token fetched from an authority is renewed before it expires.
+   */
+  authHeaders?(apiKey: string): Record<string, string> | Promise<Record<string, string>>;
   /** Reads the upstream's error envelope, when it is not OpenAI's. */
   extractErrorMessage?(body: unknown): string | undefined;
 }

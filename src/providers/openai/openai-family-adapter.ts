@@ -13,7 +13,7 @@ import {
   openAiChatResponseSchema,
   openAiEmbeddingResponseSchema,
 } from "./openai-api.js";
-import type { OpenAiDialect } from "./openai-dialect.js";
+import type { OpenAiDialect, OpenAiEndpoint } from "./openai-dialect.js";
 import { extractOpenAiErrorMessage } from "./openai-error.js";
 import { convertOpenAiStream } from "./openai-stream.js";
 
@@ -39,7 +39,8 @@ async function checkedJsonStream(
 /**
  * The one Chat Completions (+ Embeddings) implementation behind OpenAI,
  * DeepSeek and every `openai-compatible` upstream; the dialect says how they differ.
- * URLs append to the base URL as the official SDK does (`{baseUrl}/chat/completions`).
+ * URLs append to the base URL as the official SDK does (`{baseUrl}/chat/completions`),
+ * unless the dialect places them itself (Azure's per-deployment paths).
  */
 export function createOpenAiFamilyAdapter(
   settings: ProviderSettings,
@@ -47,29 +48,34 @@ export function createOpenAiFamilyAdapter(
 ): ProviderAdapter {
   const provider = settings.name;
   const baseUrl = (settings.baseUrl || dialect.defaultBaseUrl).replace(/\/+$/, "");
-  const chatUrl = `${baseUrl}/chat/completions`;
+  const urlOf = (endpoint: OpenAiEndpoint, model: ModelSpec) =>
+    dialect.urlFor ? dialect.urlFor(baseUrl, endpoint, model) : `${baseUrl}/${endpoint}`;
   const dispatcher = createUpstreamDispatcher(settings.timeouts);
   // Local servers (vLLM, Ollama) run without a key; an empty one must not become "Bearer ".
-  const headers: Record<string, string> = {
+  const staticHeaders: Record<string, string> = {
     ...settings.headers,
-    ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}),
+    ...(settings.apiKey && !dialect.authHeaders ? { authorization: `Bearer ${settings.apiKey}` } : {}),
   };
+  const headersForCall = async (): Promise<Record<string, string>> =>
+    dialect.authHeaders
+      ? { ...staticHeaders, ...(await dialect.authHeaders(settings.apiKey ?? "")) }
+      : staticHeaders;
   const extractErrorMessage = dialect.extractErrorMessage ?? extractOpenAiErrorMessage;
   const normalize = dialect.normalizeBody ?? ((body: unknown) => body);
   const supportFor = (model: ModelSpec) => dialect.parameterSupportFor?.(model) ?? dialect.parameterSupport;
-  const upstream = (url: string, body: unknown, options: ProviderCallOptions): UpstreamRequest => ({
+  const upstream = async (url: string, body: unknown, options: ProviderCallOptions): Promise<UpstreamRequest> => ({
     provider,
     url,
-    headers,
+    headers: await headersForCall(),
     body,
     dispatcher,
     signal: options.signal,
     onResponseHeaders: options.onResponseHeaders,
     extractErrorMessage,
   });
-  const responseContext = (model: ModelSpec): OpenAiResponseContext => ({
+  const responseContext = (model: ModelSpec, url: string): OpenAiResponseContext => ({
     provider,
-    url: chatUrl,
+    url,
     modelId: model.providerModelId,
     convertUsage: dialect.convertUsage,
     ...(dialect.normalizeBody ? { normalizeChunk: dialect.normalizeBody } : {}),
@@ -96,33 +102,37 @@ export function createOpenAiFamilyAdapter(
     ...(dialect.parameterSupportFor ? { parameterSupportFor: supportFor } : {}),
 
     async chat(model, request, options) {
-      const json = await postJson(upstream(chatUrl, wireBody(model, request, false), options));
+      const chatUrl = urlOf("chat/completions", model);
+      const json = await postJson(await upstream(chatUrl, wireBody(model, request, false), options));
       const response = parseUpstreamBody(openAiChatResponseSchema, normalize(json), {
         provider,
         url: chatUrl,
       });
-      const completion = convertOpenAiResponse(response, responseContext(model));
+      const completion = convertOpenAiResponse(response, responseContext(model, chatUrl));
       const format = schemaToCheck(request);
       if (format) checkJsonAnswer(provider, format, completion.choices[0]?.message.content);
       return completion;
     },
 
     async streamChat(model, request, options) {
-      const events = await postForEvents(upstream(chatUrl, wireBody(model, request, true), options));
-      const stream = convertOpenAiStream(events, responseContext(model));
+      const chatUrl = urlOf("chat/completions", model);
+      const events = await postForEvents(
+        await upstream(chatUrl, wireBody(model, request, true), options),
+      );
+      const stream = convertOpenAiStream(events, responseContext(model, chatUrl));
       const format = schemaToCheck(request);
       return format ? await checkedJsonStream(provider, format, stream) : stream;
     },
   };
   if (!dialect.hasEmbeddings) return adapter;
 
-  const embeddingsUrl = `${baseUrl}/embeddings`;
   adapter.embed = async (model, request, options) => {
+    const embeddingsUrl = urlOf("embeddings", model);
     const body: OpenAiEmbeddingRequestBody = { model: model.providerModelId, input: request.input };
     if (request.dimensions !== undefined) body.dimensions = request.dimensions;
     if (request.user !== undefined) body.user = request.user;
     const wire = dialect.convertEmbeddingBody ? dialect.convertEmbeddingBody(body, request) : body;
-    const json = await postJson(upstream(embeddingsUrl, wire, options));
+    const json = await postJson(await upstream(embeddingsUrl, wire, options));
     const response = parseUpstreamBody(openAiEmbeddingResponseSchema, json, { provider, url: embeddingsUrl });
     if (response.data.length !== request.input.length) {
       throw new UpstreamError({

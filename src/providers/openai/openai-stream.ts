@@ -51,12 +51,15 @@ export async function* convertOpenAiStream(
     const inBandError = parseOpenAiError(body);
     if (inBandError) throw createOpenAiStreamError(context.provider, context.url, inBandError, event.data);
     const upstream = parseUpstreamBody(openAiChatChunkSchema, body, context);
+    // Azure opens with a chunk of prompt filter results only (`id: ""`, `created: 0`, `choices: []`):
+    // nothing for the caller, and no id or model to take.
+    if (!started && upstream.choices.length === 0 && !upstream.usage) continue;
 
     if (!started) {
       started = true;
-      id = upstream.id ?? `chatcmpl-${randomUUID()}`;
-      created = upstream.created ?? created;
-      model = upstream.model ?? model;
+      id = upstream.id || `chatcmpl-${randomUUID()}`;
+      created = upstream.created || created;
+      model = upstream.model || model;
       yield chunk({ role: "assistant", content: "" });
     }
     const choice = upstream.choices[0];
