@@ -61,6 +61,15 @@ export const configFileSchema = z.strictObject({
         app_url: z.url().optional(),
         /** OpenRouter's app attribution: `X-OpenRouter-Title` (and the older `X-Title`). */
         app_title: z.string().min(1).max(200).optional(),
+        /** Vertex AI (kinds vertex, vertex-anthropic): Google Cloud project id. */
+        project: z.string().min(1).optional(),
+        /** Vertex AI: region (`us-east5`) or `global`. */
+        location: z
+          .string()
+          .regex(/^[a-z0-9-]+$/)
+          .optional(),
+        /** Vertex AI: a service-account JSON key file. */
+        credentials_file: z.string().min(1).optional(),
       }),
     )
     .optional(),

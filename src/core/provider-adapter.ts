@@ -123,6 +123,16 @@ export interface ProviderSettings {
   timeouts: ProviderTimeouts;
   /** Headers sent on every request besides auth (OpenRouter's app attribution). */
   headers?: Record<string, string>;
+  /** Google Cloud's Vertex AI (kinds `vertex`, `vertex-anthropic`): where, and as whom. */
+  vertex?: VertexSettings;
+}
+
+export interface VertexSettings {
+  project: string;
+  /** A region (`us-east5`) or `global`. */
+  location: string;
+  /** A service-account JSON key; without it, Application Default Credentials (gcloud, metadata server). */
+  credentialsFile?: string;
 }
 
 export interface ProviderTimeouts {
@@ -152,5 +162,8 @@ export const providerKinds = [
   "ollama",
   "vllm",
   "lmstudio",
+  // Google Cloud's Vertex AI: Gemini (generateContent) and Claude (Anthropic Messages) behind OAuth tokens.
+  "vertex",
+  "vertex-anthropic",
 ] as const;
 export type ProviderKind = (typeof providerKinds)[number];

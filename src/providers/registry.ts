@@ -1,6 +1,8 @@
 import type { ProviderAdapter, ProviderKind, ProviderSettings } from "../core/provider-adapter.js";
 import { createAnthropicAdapter } from "./anthropic/anthropic-adapter.js";
+import { createVertexAnthropicAdapter } from "./anthropic/vertex-anthropic-adapter.js";
 import { createGoogleAdapter } from "./google/google-adapter.js";
+import { createVertexGeminiAdapter } from "./google/vertex-gemini-adapter.js";
 import { createDeepSeekAdapter } from "./openai/deepseek-adapter.js";
 import { createMistralAdapter } from "./openai/mistral-adapter.js";
 import { createOpenAiAdapter } from "./openai/openai-adapter.js";
@@ -24,6 +26,8 @@ const factories: Record<ProviderKind, (settings: ProviderSettings) => ProviderAd
   ollama: openAiPresetAdapterFactory("ollama"),
   vllm: openAiPresetAdapterFactory("vllm"),
   lmstudio: openAiPresetAdapterFactory("lmstudio"),
+  vertex: createVertexGeminiAdapter,
+  "vertex-anthropic": createVertexAnthropicAdapter,
 };
 
 /** One adapter per configured provider that has a key (an empty key is allowed for self-hosted servers). */

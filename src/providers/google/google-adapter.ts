@@ -10,6 +10,7 @@ import { convertToGoogleRequest } from "./convert-to-google-request.js";
 import {
   type GoogleBatchEmbedRequest,
   type GoogleCountTokensRequest,
+  type GoogleGenerateContentRequest,
   googleBatchEmbedResponseSchema,
   googleCountTokensResponseSchema,
   googleGenerateContentResponseSchema,
@@ -19,37 +20,67 @@ import { googleParameterSupport } from "./google-parameter-support.js";
 import { convertGoogleStream } from "./google-stream.js";
 
 /**
+ * Where a Gemini adapter sends its calls and how it signs in: the Gemini API
+ * (an API key) or Vertex AI (a Google Cloud token), which speak the same
+ * generateContent bodies, streams and error envelopes.
+ */
+export interface GeminiEndpoint {
+  /** A method's URL on a model: `generateContent`, `streamGenerateContent`, `countTokens`. */
+  urlFor(modelId: string, method: string): string;
+  /** The auth headers of one request (a token may have been refreshed since the last). */
+  authHeaders(): Promise<Record<string, string>>;
+  /**
+   * countTokens' body for a prompt: the Gemini API wants it wrapped in a
+   * `generateContentRequest` naming the model, Vertex takes it bare.
+   */
+  countTokensBody(modelId: string, prompt: Omit<GoogleGenerateContentRequest, "generationConfig">): unknown;
+  /** batchEmbedContents, the Gemini API's embeddings method (Vertex has its own `predict`). */
+  batchEmbeddings: boolean;
+}
+
+/**
  * Google Gemini API (generativelanguage.googleapis.com, `v1beta`), with the
  * key in `x-goog-api-key` rather than the `?key=` query, so it never appears
  * in a URL we log or put in an error.
  */
 export function createGoogleAdapter(settings: ProviderSettings): ProviderAdapter {
-  const provider = settings.name;
   const baseUrl = settings.baseUrl.replace(/\/+$/, "");
-  const dispatcher = createUpstreamDispatcher(settings.timeouts);
   const headers: Record<string, string> = settings.apiKey ? { "x-goog-api-key": settings.apiKey } : {};
-  const upstream = (url: string, body: unknown, signal: AbortSignal): UpstreamRequest => ({
+  return createGeminiAdapter(settings, {
+    urlFor: (modelId, method) => `${baseUrl}/v1beta/${googleModelName(modelId)}:${method}`,
+    authHeaders: async () => headers,
+    countTokensBody: (modelId, prompt): GoogleCountTokensRequest => ({
+      generateContentRequest: { model: googleModelName(modelId), ...prompt },
+    }),
+    batchEmbeddings: true,
+  });
+}
+
+/** generateContent behind the internal OpenAI shape, at an endpoint. */
+export function createGeminiAdapter(settings: ProviderSettings, endpoint: GeminiEndpoint): ProviderAdapter {
+  const provider = settings.name;
+  const dispatcher = createUpstreamDispatcher(settings.timeouts);
+  const upstream = async (url: string, body: unknown, signal: AbortSignal): Promise<UpstreamRequest> => ({
     provider,
     url,
-    headers,
+    headers: await endpoint.authHeaders(),
     body,
     dispatcher,
     signal,
     extractErrorMessage: extractGoogleErrorMessage,
   });
-  const urlFor = (model: ModelSpec, method: string) =>
-    `${baseUrl}/v1beta/${googleModelName(model.providerModelId)}:${method}`;
+  const urlFor = (model: ModelSpec, method: string) => endpoint.urlFor(model.providerModelId, method);
   const requestBody = (model: ModelSpec, request: ChatRequest) =>
     convertToGoogleRequest(request, { provider, modelId: model.providerModelId });
 
-  return {
+  const adapter: ProviderAdapter = {
     name: provider,
     parameterSupport: googleParameterSupport,
 
     async chat(model, request, options) {
       const url = urlFor(model, "generateContent");
       const body = requestBody(model, request);
-      const json = await withGoogleRetryDelay(postJson(upstream(url, body, options.signal)));
+      const json = await withGoogleRetryDelay(postJson(await upstream(url, body, options.signal)));
       const response = parseUpstreamBody(googleGenerateContentResponseSchema, json, { provider, url });
       return convertGoogleResponse(response, { provider, url, modelId: model.providerModelId });
     },
@@ -57,21 +88,20 @@ export function createGoogleAdapter(settings: ProviderSettings): ProviderAdapter
     async streamChat(model, request, options) {
       const url = `${urlFor(model, "streamGenerateContent")}?alt=sse`;
       const body = requestBody(model, request);
-      const events = await withGoogleRetryDelay(postForEvents(upstream(url, body, options.signal)));
+      const events = await withGoogleRetryDelay(postForEvents(await upstream(url, body, options.signal)));
       return convertGoogleStream(events, { provider, url, modelId: model.providerModelId });
     },
 
     async countInputTokens(model, request, options) {
       const url = urlFor(model, "countTokens");
       const { generationConfig: _generation, ...prompt } = requestBody(model, request);
-      const body: GoogleCountTokensRequest = {
-        generateContentRequest: { model: googleModelName(model.providerModelId), ...prompt },
-      };
-      const json = await withGoogleRetryDelay(postJson(upstream(url, body, options.signal)));
+      const body = endpoint.countTokensBody(model.providerModelId, prompt);
+      const json = await withGoogleRetryDelay(postJson(await upstream(url, body, options.signal)));
       return parseUpstreamBody(googleCountTokensResponseSchema, json, { provider, url }).totalTokens;
     },
-
-    async embed(model, request, options) {
+  };
+  if (endpoint.batchEmbeddings) {
+    adapter.embed = async (model, request, options) => {
       const url = urlFor(model, "batchEmbedContents");
       const name = googleModelName(model.providerModelId);
       const body: GoogleBatchEmbedRequest = {
@@ -81,7 +111,7 @@ export function createGoogleAdapter(settings: ProviderSettings): ProviderAdapter
           ...(request.dimensions ? { outputDimensionality: request.dimensions } : {}),
         })),
       };
-      const json = await withGoogleRetryDelay(postJson(upstream(url, body, options.signal)));
+      const json = await withGoogleRetryDelay(postJson(await upstream(url, body, options.signal)));
       const { embeddings } = parseUpstreamBody(googleBatchEmbedResponseSchema, json, { provider, url });
       if (embeddings.length !== request.input.length) {
         throw new UpstreamError({
@@ -99,8 +129,9 @@ export function createGoogleAdapter(settings: ProviderSettings): ProviderAdapter
         usage: { prompt_tokens: tokens, total_tokens: tokens },
         usageEstimated: true,
       };
-    },
-  };
+    };
+  }
+  return adapter;
 }
 
 /** `gemini-2.5-flash` -> `models/gemini-2.5-flash`; full resource names pass as they are. */
