@@ -12,7 +12,7 @@ let claude: AnthropicVertex;
 
 beforeAll(async () => {
   fake = await createFakeVertex();
-  const googleAuth = createGoogleCloudAuth(fake.account.credentialsFile);
+  const googleAuth = await createGoogleCloudAuth(fake.account.credentialsFile);
   gemini = new GoogleGenAI({
     vertexai: true,
     project: fake.account.projectId,
@@ -120,7 +120,7 @@ describe("fake Vertex AI refuses what Vertex refuses", () => {
   const claudePath = () =>
     `${fake.baseUrl}/v1/projects/${fake.account.projectId}/locations/${fake.location}/publishers/anthropic/models/claude-sonnet-4@20250514:rawPredict`;
   const token = async () =>
-    (await createGoogleCloudAuth(fake.account.credentialsFile).getAccessToken()) ?? "";
+    (await (await createGoogleCloudAuth(fake.account.credentialsFile)).getAccessToken()) ?? "";
   const post = async (url: string, body: unknown, authorization?: string) => {
     const response = await fetch(url, {
       method: "POST",

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { GoogleAuth } from "google-auth-library";
+import type { GoogleAuth } from "google-auth-library";
 import type { VertexSettings } from "../../core/provider-adapter.js";
 import { UpstreamError } from "../../core/upstream-error.js";
 
@@ -19,11 +19,12 @@ export function createGoogleCloudAuthHeaders(
   provider: string,
   vertex: VertexSettings,
 ): () => Promise<Record<string, string>> {
-  const auth = createGoogleCloudAuth(vertex.credentialsFile);
+  let auth: Promise<GoogleAuth> | undefined;
   return async () => {
     let token: string | null | undefined;
     try {
-      token = (await auth.getAccessToken()) ?? undefined;
+      auth ??= createGoogleCloudAuth(vertex.credentialsFile);
+      token = (await (await auth).getAccessToken()) ?? undefined;
     } catch (error) {
       throw tokenError(provider, error);
     }
@@ -36,9 +37,11 @@ export function createGoogleCloudAuthHeaders(
  * The library's client for a key file. It signs its assertion for Google's
  * token endpoint and ignores the file's `token_uri`; a file naming another
  * endpoint (a private endpoint, a proxy, a test's fake) has its token
- * requests sent there.
+ * requests sent there. The library is loaded at the first token a
+ * deployment needs, so a gateway without Vertex never loads it.
  */
-export function createGoogleCloudAuth(credentialsFile: string | undefined): GoogleAuth {
+export async function createGoogleCloudAuth(credentialsFile: string | undefined): Promise<GoogleAuth> {
+  const { GoogleAuth } = await import("google-auth-library");
   if (!credentialsFile) return new GoogleAuth({ scopes: [cloudPlatformScope] });
   const credentials = JSON.parse(readFileSync(credentialsFile, "utf8")) as Parameters<
     GoogleAuth["fromJSON"]
