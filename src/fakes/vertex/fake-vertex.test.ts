@@ -1,7 +1,7 @@
 import { AnthropicVertex } from "@anthropic-ai/vertex-sdk";
 import { type GenerateContentResponse, GoogleGenAI } from "@google/genai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGoogleCloudAuth } from "../../providers/shared/google-cloud-access-token.js";
+import { createGoogleCloudAuth } from "../../providers/shared/google-cloud-auth.js";
 import { createFakeVertex, type FakeVertex } from "./fake-vertex.js";
 
 // The official SDKs in Vertex mode pointed at the fake, signing in with a
@@ -12,7 +12,7 @@ let claude: AnthropicVertex;
 
 beforeAll(async () => {
   fake = await createFakeVertex();
-  const googleAuth = await createGoogleCloudAuth(fake.account.credentialsFile);
+  const googleAuth = createGoogleCloudAuth(fake.account.credentialsFile);
   gemini = new GoogleGenAI({
     vertexai: true,
     project: fake.account.projectId,
@@ -120,7 +120,7 @@ describe("fake Vertex AI refuses what Vertex refuses", () => {
   const claudePath = () =>
     `${fake.baseUrl}/v1/projects/${fake.account.projectId}/locations/${fake.location}/publishers/anthropic/models/claude-sonnet-4@20250514:rawPredict`;
   const token = async () =>
-    (await (await createGoogleCloudAuth(fake.account.credentialsFile)).getAccessToken()) ?? "";
+    (await createGoogleCloudAuth(fake.account.credentialsFile).getAccessToken()) ?? "";
   const post = async (url: string, body: unknown, authorization?: string) => {
     const response = await fetch(url, {
       method: "POST",
