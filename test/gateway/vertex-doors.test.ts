@@ -35,7 +35,15 @@ models:
     context_window: 200000
     max_output_tokens: 64000
     price_per_mtok: { input: 3, output: 15, cached_input: 0.3, cache_write: 3.75 }
+  text-embedding-vertex:
+    kind: embedding
+    provider: vertex
+    provider_model_id: text-embedding-005
+    context_window: 2048
+    max_output_tokens: 0
+    price_per_mtok: { input: 0.025, output: 0 }
 model_groups:
+  vertex-embedding: [text-embedding-vertex]
   gemini-vertex-first: [gemini-vertex, gpt-4.1]
   gemini-vertex-only: [gemini-vertex]
   claude-vertex-first: [claude-vertex, gpt-4.1]
@@ -326,6 +334,30 @@ describe("Vertex AI (Gemini and Claude) through /v1, /v1/messages and MCP", () =
     expect(JSON.stringify(harness.logs)).toContain(
       "UNAUTHENTICATED: Request had invalid authentication credentials.",
     );
+  });
+
+  it("embeddings through both doors with predict, usage from Vertex's token counts", async () => {
+    const viaV1 = await openai.embeddings.create({
+      model: "vertex-embedding",
+      input: ["hello there", "vertex"],
+      dimensions: 256,
+    });
+    expect(viaV1.data).toHaveLength(2);
+    expect(viaV1.data[0]?.embedding).toHaveLength(256);
+    expect(viaV1.usage.prompt_tokens).toBe(5);
+    const call = vertex.calls("google").at(-1);
+    expect(call?.path).toMatch(/publishers\/google\/models\/text-embedding-005:predict$/);
+    expect(call?.body).toEqual({
+      instances: [{ content: "hello there" }, { content: "vertex" }],
+      parameters: { outputDimensionality: 256 },
+    });
+    const viaMcp = await callTool<{ embeddings: number[][] }>(client, "create_embeddings", {
+      ...caller,
+      model_group: "vertex-embedding",
+      input: "hello",
+    });
+    expect(viaMcp.isError).toBe(false);
+    expect(viaMcp.structured.embeddings[0]).toHaveLength(768);
   });
 
   it("no private key, signed assertion or access token in logs or errors", async () => {

@@ -74,6 +74,18 @@ describe("fake Vertex AI through the official SDKs", () => {
     expect(counted.totalTokens).toBeGreaterThan(0);
   });
 
+  it("embeds with predict on an embedding model, token counts included", async () => {
+    const response = await gemini.models.embedContent({
+      model: "text-embedding-005",
+      contents: ["hello", "vertex"],
+      config: { outputDimensionality: 64 },
+    });
+    expect(response.embeddings).toHaveLength(2);
+    expect(response.embeddings?.[0]?.values).toHaveLength(64);
+    expect(response.embeddings?.[0]?.statistics?.tokenCount).toBe(2);
+    expect(fake.calls("google").at(-1)?.path).toMatch(/models\/text-embedding-005:predict$/);
+  });
+
   it("answers Claude's rawPredict with Anthropic's message (@anthropic-ai/vertex-sdk)", async () => {
     const message = await claude.messages.create({
       model: "claude-sonnet-4@20250514",

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createFakeAnthropic, type FakeAnthropic } from "../anthropic/fake-anthropic.js";
+import { fakeEmbeddingVector } from "../fake-embedding-vector.js";
 import type { FakeProvider } from "../fake-provider.js";
 import { createFakeGoogle } from "../google/fake-google.js";
 import { createFakeServiceAccount, FakeGoogleOAuth, type FakeServiceAccount } from "./fake-google-oauth.js";
@@ -8,7 +9,7 @@ import { createFakeServiceAccount, FakeGoogleOAuth, type FakeServiceAccount } fr
 /*
  * A fake Vertex AI: Google's OAuth token endpoint and a project's publisher
  * models, Gemini (`publishers/google`: generateContent,
- * streamGenerateContent?alt=sse, countTokens) and Claude
+ * streamGenerateContent?alt=sse, countTokens, predict for embeddings) and Claude
  * (`publishers/anthropic`: rawPredict, streamRawPredict,
  * count-tokens:rawPredict). Vertex's own checks are made here (bearer
  * token, project and location, Claude's `anthropic_version` and no
@@ -98,6 +99,9 @@ export async function createFakeVertex(
             `Publisher Model \`projects/${project}/locations/${callLocation}/publishers/${publisher}/models/${model}\` not found.`,
           );
         }
+        if (publisher === "google" && method === "predict") {
+          return sendJson(response, ...answerEmbeddings(model as string, body));
+        }
         if (publisher === "google")
           return forwardToGemini(response, gemini, model as string, method as string, url, text);
         return forwardToClaude(response, claude, model as string, method as string, body);
@@ -123,6 +127,33 @@ export async function createFakeVertex(
       await Promise.all([gemini.close(), claude.close()]);
     },
   };
+}
+
+/**
+ * `predict` on an embedding model: a vector per instance with its token
+ * count, `outputDimensionality` honoured (text-embedding-005 answers 768
+ * dimensions, gemini-embedding-001 3072).
+ */
+function answerEmbeddings(model: string, body: unknown): [number, unknown] {
+  const { instances, parameters } = (body ?? {}) as {
+    instances?: Array<{ content?: unknown }>;
+    parameters?: { outputDimensionality?: number };
+  };
+  if (!Array.isArray(instances) || instances.length === 0) {
+    return [400, { error: { code: 400, message: "Invalid instances: empty.", status: "INVALID_ARGUMENT" } }];
+  }
+  const dimensions = parameters?.outputDimensionality ?? (model.startsWith("gemini-embedding") ? 3072 : 768);
+  const predictions = instances.map((instance) => {
+    const text = String(instance.content ?? "");
+    return {
+      embeddings: {
+        values: fakeEmbeddingVector(text, dimensions),
+        statistics: { token_count: Math.max(1, Math.ceil(text.length / 4)), truncated: false },
+      },
+    };
+  });
+  const characters = instances.reduce((total, instance) => total + String(instance.content ?? "").length, 0);
+  return [200, { predictions, metadata: { billableCharacterCount: characters } }];
 }
 
 /** Gemini on Vertex takes the Gemini API's bodies; only the path and the auth differ. */

@@ -1,4 +1,5 @@
 import type { ChatRequest } from "../../core/chat.js";
+import type { EmbeddingRequest } from "../../core/embedding.js";
 import type { ModelSpec } from "../../core/model-catalog.js";
 import type { ProviderAdapter, ProviderSettings } from "../../core/provider-adapter.js";
 import { UpstreamError } from "../../core/upstream-error.js";
@@ -14,6 +15,8 @@ import {
   googleBatchEmbedResponseSchema,
   googleCountTokensResponseSchema,
   googleGenerateContentResponseSchema,
+  type VertexPredictEmbeddingsRequest,
+  vertexPredictEmbeddingsResponseSchema,
 } from "./google-api.js";
 import { extractGoogleErrorMessage, withGoogleRetryDelay } from "./google-error.js";
 import { googleParameterSupport } from "./google-parameter-support.js";
@@ -34,8 +37,8 @@ export interface GeminiEndpoint {
    * `generateContentRequest` naming the model, Vertex takes it bare.
    */
   countTokensBody(modelId: string, prompt: Omit<GoogleGenerateContentRequest, "generationConfig">): unknown;
-  /** batchEmbedContents, the Gemini API's embeddings method (Vertex has its own `predict`). */
-  batchEmbeddings: boolean;
+  /** The embeddings method: the Gemini API's batchEmbedContents, or Vertex's `predict`. */
+  embeddings: "batchEmbedContents" | "predict";
 }
 
 /**
@@ -52,7 +55,7 @@ export function createGoogleAdapter(settings: ProviderSettings): ProviderAdapter
     countTokensBody: (modelId, prompt): GoogleCountTokensRequest => ({
       generateContentRequest: { model: googleModelName(modelId), ...prompt },
     }),
-    batchEmbeddings: true,
+    embeddings: "batchEmbedContents",
   });
 }
 
@@ -100,37 +103,66 @@ export function createGeminiAdapter(settings: ProviderSettings, endpoint: Gemini
       return parseUpstreamBody(googleCountTokensResponseSchema, json, { provider, url }).totalTokens;
     },
   };
-  if (endpoint.batchEmbeddings) {
-    adapter.embed = async (model, request, options) => {
-      const url = urlFor(model, "batchEmbedContents");
-      const name = googleModelName(model.providerModelId);
-      const body: GoogleBatchEmbedRequest = {
-        requests: request.input.map((text) => ({
-          model: name,
-          content: { parts: [{ text }] },
-          ...(request.dimensions ? { outputDimensionality: request.dimensions } : {}),
-        })),
-      };
-      const json = await withGoogleRetryDelay(postJson(await upstream(url, body, options.signal)));
-      const { embeddings } = parseUpstreamBody(googleBatchEmbedResponseSchema, json, { provider, url });
-      if (embeddings.length !== request.input.length) {
-        throw new UpstreamError({
-          provider,
-          kind: "invalid_response",
-          message: `${provider} returned ${embeddings.length} embeddings for ${request.input.length} inputs`,
-          url,
-          body: JSON.stringify(json),
-        });
-      }
-      const tokens = estimateEmbeddingTokens(request.input);
-      return {
-        model: model.providerModelId,
-        embeddings: embeddings.map((embedding) => embedding.values),
-        usage: { prompt_tokens: tokens, total_tokens: tokens },
-        usageEstimated: true,
-      };
+  adapter.embed = async (model, request, options) => {
+    const method = endpoint.embeddings === "predict" ? "predict" : "batchEmbedContents";
+    const url = urlFor(model, method);
+    const { vectors, tokens } =
+      method === "predict"
+        ? await predictEmbeddings(url, request, options.signal)
+        : await batchEmbed(url, model, request, options.signal);
+    if (vectors.length !== request.input.length) {
+      throw new UpstreamError({
+        provider,
+        kind: "invalid_response",
+        message: `${provider} returned ${vectors.length} embeddings for ${request.input.length} inputs`,
+        url,
+      });
+    }
+    const promptTokens = tokens ?? estimateEmbeddingTokens(request.input);
+    return {
+      model: model.providerModelId,
+      embeddings: vectors,
+      usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+      ...(tokens === undefined ? { usageEstimated: true } : {}),
     };
-  }
+  };
+
+  /** The Gemini API's batchEmbedContents: vectors, no token counts. */
+  const batchEmbed = async (
+    url: string,
+    model: ModelSpec,
+    request: EmbeddingRequest,
+    signal: AbortSignal,
+  ) => {
+    const name = googleModelName(model.providerModelId);
+    const body: GoogleBatchEmbedRequest = {
+      requests: request.input.map((text) => ({
+        model: name,
+        content: { parts: [{ text }] },
+        ...(request.dimensions ? { outputDimensionality: request.dimensions } : {}),
+      })),
+    };
+    const json = await withGoogleRetryDelay(postJson(await upstream(url, body, signal)));
+    const { embeddings } = parseUpstreamBody(googleBatchEmbedResponseSchema, json, { provider, url });
+    return { vectors: embeddings.map((embedding) => embedding.values), tokens: undefined };
+  };
+
+  /** Vertex's `predict` for embedding models: vectors with each input's token count. */
+  const predictEmbeddings = async (url: string, request: EmbeddingRequest, signal: AbortSignal) => {
+    const body: VertexPredictEmbeddingsRequest = {
+      instances: request.input.map((content) => ({ content })),
+      ...(request.dimensions ? { parameters: { outputDimensionality: request.dimensions } } : {}),
+    };
+    const json = await withGoogleRetryDelay(postJson(await upstream(url, body, signal)));
+    const { predictions } = parseUpstreamBody(vertexPredictEmbeddingsResponseSchema, json, { provider, url });
+    return {
+      vectors: predictions.map((prediction) => prediction.embeddings.values),
+      tokens: predictions.reduce(
+        (total, prediction) => total + (prediction.embeddings.statistics?.token_count ?? 0),
+        0,
+      ),
+    };
+  };
   return adapter;
 }
 

@@ -14,6 +14,6 @@ export function createVertexGeminiAdapter(settings: ProviderSettings): ProviderA
     urlFor: (modelId, method) => vertexModelUrl(vertexSettings, "google", modelId, method),
     authHeaders: createGoogleCloudAuthHeaders(settings.name, vertexSettings.vertex),
     countTokensBody: (_modelId, prompt) => prompt,
-    batchEmbeddings: false,
+    embeddings: "predict",
   });
 }
