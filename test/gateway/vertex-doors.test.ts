@@ -360,6 +360,22 @@ describe("Vertex AI (Gemini and Claude) through /v1, /v1/messages and MCP", () =
     expect(viaMcp.structured.embeddings[0]).toHaveLength(768);
   });
 
+  it("/v1/messages/count_tokens: counted by Vertex itself, Claude at count-tokens:rawPredict", async () => {
+    const counted = await anthropic.messages.countTokens({
+      model: "claude-vertex-only",
+      messages: [{ role: "user", content: "Say hello" }],
+    });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    const call = vertex.calls("anthropic").at(-1);
+    expect(call?.path).toBe(
+      `/v1/projects/fake-project/locations/${vertex.location}/publishers/anthropic/models/count-tokens:rawPredict`,
+    );
+    expect(call?.body).toMatchObject({
+      model: "claude-sonnet-4@20250514",
+      anthropic_version: "vertex-2023-10-16",
+    });
+  });
+
   it("no private key, signed assertion or access token in logs or errors", async () => {
     vertex.gemini.enqueueChat(vertex.gemini.replies.error(400, "bad"));
     const refused = await openai.chat.completions
