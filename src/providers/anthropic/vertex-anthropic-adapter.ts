@@ -1,5 +1,5 @@
 import type { ProviderAdapter, ProviderSettings } from "../../core/provider-adapter.js";
-import { createGoogleCloudAuthHeaders } from "../shared/google-cloud-access-token.js";
+import { createGoogleCloudAuthHeaders } from "../shared/google-cloud-auth-headers.js";
 import { extractGoogleErrorMessage } from "../shared/google-rpc-status.js";
 import { requireVertexSettings, vertexModelUrl } from "../shared/vertex-model-url.js";
 import { createMessagesAdapter } from "./anthropic-adapter.js";

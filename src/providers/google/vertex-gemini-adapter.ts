@@ -1,5 +1,5 @@
 import type { ProviderAdapter, ProviderSettings } from "../../core/provider-adapter.js";
-import { createGoogleCloudAuthHeaders } from "../shared/google-cloud-access-token.js";
+import { createGoogleCloudAuthHeaders } from "../shared/google-cloud-auth-headers.js";
 import { requireVertexSettings, vertexModelUrl } from "../shared/vertex-model-url.js";
 import { createGeminiAdapter } from "./google-adapter.js";
 

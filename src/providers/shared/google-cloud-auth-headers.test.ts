@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UpstreamError } from "../../core/upstream-error.js";
 import { createFakeServiceAccount } from "../../fakes/vertex/fake-google-oauth.js";
 import { createFakeVertex, type FakeVertex } from "../../fakes/vertex/fake-vertex.js";
-import { createGoogleCloudAuthHeaders } from "./google-cloud-access-token.js";
+import { createGoogleCloudAuthHeaders } from "./google-cloud-auth-headers.js";
 
 let fake: FakeVertex;
 beforeAll(async () => {
