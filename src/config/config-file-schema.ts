@@ -94,6 +94,15 @@ export const configFileSchema = z.strictObject({
         azure_client_secret: z.string().min(1).optional(),
         /** The Entra ID authority, `https://login.microsoftonline.com` unless a sovereign cloud's. */
         azure_authority_host: z.url().optional(),
+        /** Vertex AI (kinds vertex, vertex-anthropic): Google Cloud project id. */
+        project: z.string().min(1).optional(),
+        /** Vertex AI: region (`us-east5`) or `global`. */
+        location: z
+          .string()
+          .regex(/^[a-z0-9-]+$/)
+          .optional(),
+        /** Vertex AI: a service-account JSON key file. */
+        credentials_file: z.string().min(1).optional(),
       }),
     )
     .optional(),

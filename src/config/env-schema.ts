@@ -115,6 +115,11 @@ export const envSchema = z.object({
   AWS_BEARER_TOKEN_BEDROCK: z.string().optional(),
   AWS_ENDPOINT_URL_BEDROCK_RUNTIME: urlString.optional(),
   BEDROCK_BASE_URL: urlString.optional(),
+  // Vertex AI (kinds vertex, vertex-anthropic), the variables Google's own SDKs read.
+  GOOGLE_APPLICATION_CREDENTIALS: z.string().optional(),
+  GOOGLE_CLOUD_PROJECT: z.string().optional(),
+  GOOGLE_CLOUD_LOCATION: z.string().optional(),
+  VERTEX_BASE_URL: urlString.optional(),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;

@@ -24,6 +24,7 @@ import type { ClientKeyConfig, GatewayConfig, ProjectBudget } from "./gateway-co
 import { providerPresets } from "./provider-presets.js";
 import { responseCacheConfigFrom } from "./response-cache-config.js";
 import { tracingSettingsFrom } from "./tracing-settings.js";
+import { isVertexKind, vertexSettingsFrom } from "./vertex-settings.js";
 import { resolveWorkerCount } from "./worker-count.js";
 
 const builtInProviders = ["anthropic", "openai", "google", "deepseek", "voyage"] as const;
@@ -287,6 +288,22 @@ function buildProviders(e: GatewayEnv, file: ConfigFile): Record<string, Provide
     if (fromFile.bedrock) {
       throw new ConfigError(
         `Invalid configuration: providers.${name}.bedrock is for kind bedrock, not ${kind}`,
+      );
+    }
+    if (isVertexKind(kind)) {
+      providers[name] = {
+        name,
+        kind,
+        // Configured: the credentials are google-auth-library's to find (key file or ADC).
+        apiKey: "",
+        timeouts: timeoutsFrom(e, fromFile),
+        ...vertexSettingsFrom(name, fromFile, e),
+      };
+      continue;
+    }
+    if (fromFile.project || fromFile.location || fromFile.credentials_file) {
+      throw new ConfigError(
+        `Invalid configuration: providers.${name}.project, location and credentials_file are Vertex AI's (kind: vertex or vertex-anthropic), not ${kind}'s`,
       );
     }
     const preset = providerPresets[kind];

@@ -133,6 +133,8 @@ export interface ProviderSettings {
   bedrock?: BedrockSettings;
   /** Kind `azure` only. */
   azure?: AzureProviderSettings;
+  /** Google Cloud's Vertex AI (kinds `vertex`, `vertex-anthropic`): where, and as whom. */
+  vertex?: VertexSettings;
 }
 
 /**
@@ -169,6 +171,14 @@ export interface AzureClientCredentials {
   authorityHost: string;
 }
 
+export interface VertexSettings {
+  project: string;
+  /** A region (`us-east5`) or `global`. */
+  location: string;
+  /** A service-account JSON key; without it, Application Default Credentials (gcloud, metadata server). */
+  credentialsFile?: string;
+}
+
 export interface ProviderTimeouts {
   connectMs: number;
   /** Time to a streamed answer's response headers. */
@@ -198,5 +208,8 @@ export const providerKinds = [
   "ollama",
   "vllm",
   "lmstudio",
+  // Google Cloud's Vertex AI: Gemini (generateContent) and Claude (Anthropic Messages) behind OAuth tokens.
+  "vertex",
+  "vertex-anthropic",
 ] as const;
 export type ProviderKind = (typeof providerKinds)[number];

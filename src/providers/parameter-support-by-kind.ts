@@ -31,4 +31,6 @@ export const parameterSupportByKind: Record<Exclude<ProviderKind, "voyage">, Par
   ollama: openAiPresetDialects.ollama.parameterSupport,
   vllm: openAiPresetDialects.vllm.parameterSupport,
   lmstudio: openAiPresetDialects.lmstudio.parameterSupport,
+  vertex: googleParameterSupport,
+  "vertex-anthropic": anthropicParameterSupport,
 };

@@ -1,7 +1,9 @@
 import type { ProviderAdapter, ProviderKind, ProviderSettings } from "../core/provider-adapter.js";
 import { createAnthropicAdapter } from "./anthropic/anthropic-adapter.js";
+import { createVertexAnthropicAdapter } from "./anthropic/vertex-anthropic-adapter.js";
 import { createBedrockAdapter } from "./bedrock/bedrock-adapter.js";
 import { createGoogleAdapter } from "./google/google-adapter.js";
+import { createVertexGeminiAdapter } from "./google/vertex-gemini-adapter.js";
 import { createAzureOpenAiAdapter } from "./openai/azure-openai-adapter.js";
 import { createDeepSeekAdapter } from "./openai/deepseek-adapter.js";
 import { createMistralAdapter } from "./openai/mistral-adapter.js";
@@ -28,6 +30,8 @@ const factories: Record<ProviderKind, (settings: ProviderSettings) => ProviderAd
   ollama: openAiPresetAdapterFactory("ollama"),
   vllm: openAiPresetAdapterFactory("vllm"),
   lmstudio: openAiPresetAdapterFactory("lmstudio"),
+  vertex: createVertexGeminiAdapter,
+  "vertex-anthropic": createVertexAnthropicAdapter,
 };
 
 /** One adapter per configured provider that has a key (an empty key is allowed for self-hosted servers). */

@@ -12,6 +12,7 @@ import {
 } from "../../src/fakes/openai/fake-openai-compatible-presets.js";
 import { jsonModeRefusal } from "../../src/fakes/openai/openai-request-checks.js";
 import { createOpenAiStyleFake } from "../../src/fakes/openai/openai-style-fake.js";
+import { createFakeVertex, type FakeVertex } from "../../src/fakes/vertex/fake-vertex.js";
 import { parameterSupportByKind } from "../../src/providers/parameter-support-by-kind.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 
@@ -36,6 +37,8 @@ const modelOf: Record<Kind, string> = {
   ollama: "ollama-model",
   vllm: "vllm-model",
   lmstudio: "lmstudio-model",
+  vertex: "vertex-gemini-flash",
+  "vertex-anthropic": "vertex-claude-sonnet-4",
 };
 
 const presetKinds: FakePresetKind[] = [
@@ -161,12 +164,16 @@ const translations: Partial<Record<Kind, Partial<Record<ChatParameterName, Body>
   },
 };
 
-const modelYaml = (name: string, provider: string, id: string) => `
+// Vertex speaks the Gemini API's and Anthropic's bodies: the same translations.
+translations.vertex = translations.google;
+translations["vertex-anthropic"] = translations.anthropic;
+
+const modelYaml = (name: string, provider: string, id: string, maxOutputTokens = 1000) => `
   ${name}:
     provider: ${provider}
     provider_model_id: ${id}
     context_window: 8000
-    max_output_tokens: 1000
+    max_output_tokens: ${maxOutputTokens}
     price_per_mtok: { input: 0, output: 0 }`;
 
 /** Claude on Bedrock writes up to 64k tokens, room for a thinking budget. */
@@ -174,23 +181,27 @@ const bedrockModelYaml = modelYaml(
   "claude-bedrock",
   "bedrock",
   "us.anthropic.claude-sonnet-4-20250514-v1:0",
-).replace("max_output_tokens: 1000", "max_output_tokens: 64000");
+  64_000,
+);
 
-/** The local server, Mistral, Bedrock, Azure and every preset, each at its fake; preset keys come from their variables. */
+/** The local server, Mistral, Bedrock, Azure, every preset and Vertex, each at its fake; preset keys come from their variables. */
 const configYaml = (
   local: string,
   mistral: string,
   bedrock: string,
   azure: string,
   hosts: Record<FakePresetKind, FakeProvider>,
+  vertex: FakeVertex,
 ) => `
 providers:
   local-llm: { kind: openai-compatible, api_key: "", base_url: "${local}" }
   mistral: { kind: mistral, base_url: "${mistral}" }
   bedrock: { kind: bedrock, base_url: "${bedrock}", bedrock: { region: us-east-1 } }
   azure: { kind: azure, base_url: "${azure}" }
+  vertex-gemini: { kind: vertex, base_url: "${vertex.baseUrl}", location: ${vertex.location}, credentials_file: "${vertex.account.credentialsFile}" }
+  vertex-claude: { kind: vertex-anthropic, base_url: "${vertex.baseUrl}", location: ${vertex.location}, credentials_file: "${vertex.account.credentialsFile}" }
 ${presetKinds.map((kind) => `  ${kind}: { base_url: "${hosts[kind].baseUrl}" }`).join("\n")}
-models:${modelYaml("local-model", "local-llm", "local")}${modelYaml("mistral-small", "mistral", "mistral-small-latest")}${bedrockModelYaml}${modelYaml("azure-model", "azure", "gpt-4o")}${modelYaml("grok-3-mini", "xai", "grok-3-mini")}${presetKinds
+models:${modelYaml("vertex-gemini-flash", "vertex-gemini", "gemini-2.5-flash")}${modelYaml("vertex-claude-sonnet-4", "vertex-claude", "claude-sonnet-4@20250514", 64_000)}${modelYaml("local-model", "local-llm", "local")}${modelYaml("mistral-small", "mistral", "mistral-small-latest")}${bedrockModelYaml}${modelYaml("azure-model", "azure", "gpt-4o")}${modelYaml("grok-3-mini", "xai", "grok-3-mini")}${presetKinds
   .map((kind) => modelYaml(modelOf[kind], kind, kind === "xai" ? "grok-2-1212" : `${kind}-model-id`))
   .join("")}
 `;
@@ -202,6 +213,7 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
   let mistral: FakeProvider;
   let bedrock: FakeProvider;
   let azure: FakeProvider;
+  let vertex: FakeVertex;
   let fakeOf: Record<Kind, FakeProvider>;
   beforeAll(async () => {
     // vLLM takes sampling extensions such as top_k; it still wants "json" in a JSON-mode prompt.
@@ -209,11 +221,12 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
     mistral = await createFakeMistral();
     bedrock = await createFakeBedrock();
     azure = await createFakeAzureOpenAi();
+    vertex = await createFakeVertex();
     const hosts = Object.fromEntries(
       await Promise.all(presetKinds.map(async (kind) => [kind, await createFakePresetHost(kind)] as const)),
     ) as Record<FakePresetKind, FakeProvider>;
     harness = await startHarness({
-      configYaml: configYaml(local.baseUrl, mistral.baseUrl, bedrock.baseUrl, azure.baseUrl, hosts),
+      configYaml: configYaml(local.baseUrl, mistral.baseUrl, bedrock.baseUrl, azure.baseUrl, hosts, vertex),
       env: {
         LLM_GATEWAY_MAX_RETRIES: "0",
         MISTRAL_API_KEY: "mistral-fake-key-params",
@@ -237,6 +250,8 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
       bedrock,
       azure,
       ...hosts,
+      vertex: vertex.gemini,
+      "vertex-anthropic": vertex.claude,
     };
     client = new OpenAI({
       apiKey: "unused-without-client-keys",
@@ -254,8 +269,10 @@ describe("every Chat Completions parameter, per provider, as its capability tabl
     await Promise.all(
       Object.keys(modelOf)
         .slice(5)
+        .filter((kind) => kind !== "vertex" && kind !== "vertex-anthropic")
         .map((kind) => fakeOf[kind as Kind].close()),
     );
+    await vertex.close();
     await local.close();
   });
 

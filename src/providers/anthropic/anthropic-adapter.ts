@@ -9,6 +9,7 @@ import type {
   ProviderSettings,
 } from "../../core/provider-adapter.js";
 import { createUpstreamDispatcher } from "../shared/create-upstream-dispatcher.js";
+import type { ErrorMessageExtractor } from "../shared/create-upstream-error.js";
 import { parseUpstreamBody } from "../shared/parse-upstream-body.js";
 import { postForEvents, postJson, type UpstreamRequest } from "../shared/post-json.js";
 import {
@@ -26,31 +27,62 @@ import { convertToAnthropicRequest } from "./convert-to-anthropic-request.js";
 import { hoistAnthropicSystemMessages } from "./hoist-anthropic-system-messages.js";
 
 /**
+ * Where an Anthropic Messages adapter sends its calls and how it signs in:
+ * Anthropic's API (a key, the version as a header) or Claude on Vertex AI (a
+ * Google Cloud token, the model in the URL, the version in the body).
+ */
+export interface AnthropicEndpoint {
+  /** The Messages URL for a model, streamed or not. */
+  messagesUrl(modelId: string, stream: boolean): string;
+  countTokensUrl: string;
+  /** Auth and version headers of one request (a token may have been refreshed since the last). */
+  headers(): Promise<Record<string, string>>;
+  /** The Messages body as this endpoint takes it. */
+  messagesBody(body: Record<string, unknown>): Record<string, unknown>;
+  countTokensBody(body: Record<string, unknown>): Record<string, unknown>;
+}
+
+/**
  * The Anthropic Messages API behind the internal OpenAI shape. `baseUrl` is
  * what the official SDK takes (default https://api.anthropic.com), without `/v1`.
  */
 export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdapter {
-  const provider = settings.name;
-  const dispatcher = createUpstreamDispatcher(settings.timeouts);
   const url = `${settings.baseUrl.replace(/\/+$/, "")}/v1/messages`;
-  const countTokensUrl = `${url}/count_tokens`;
   const headers: Record<string, string> = { "anthropic-version": anthropicApiVersion };
   if (settings.apiKey) headers["x-api-key"] = settings.apiKey;
+  return createMessagesAdapter(settings, {
+    messagesUrl: () => url,
+    countTokensUrl: `${url}/count_tokens`,
+    headers: async () => headers,
+    messagesBody: (body) => body,
+    countTokensBody: (body) => body,
+  });
+}
 
-  const upstreamRequest = (
-    body: unknown,
+/** Anthropic Messages behind the internal OpenAI shape, at an endpoint; the Messages door's requests pass whole. */
+export function createMessagesAdapter(
+  settings: ProviderSettings,
+  endpoint: AnthropicEndpoint,
+  extractErrorMessage: ErrorMessageExtractor = extractAnthropicErrorMessage,
+): ProviderAdapter {
+  const provider = settings.name;
+  const dispatcher = createUpstreamDispatcher(settings.timeouts);
+  const countTokensUrl = endpoint.countTokensUrl;
+
+  const upstreamRequest = async (
+    body: Record<string, unknown>,
     options: ProviderCallOptions,
-    to = url,
+    to: string,
     extraHeaders: Record<string, string> = {},
-  ): UpstreamRequest => ({
+  ): Promise<UpstreamRequest> => ({
     provider,
     url: to,
-    headers: { ...extraHeaders, ...headers },
+    headers: { ...extraHeaders, ...(await endpoint.headers()) },
     body,
     dispatcher,
     signal: options.signal,
     onResponseHeaders: options.onResponseHeaders,
-    extractErrorMessage: extractAnthropicErrorMessage,
+    extractErrorMessage,
   });
 
   /**
@@ -63,12 +95,12 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
     native: NativeRequest,
     options: ProviderCallOptions,
     stream: boolean,
-  ): UpstreamRequest => {
+  ): Promise<UpstreamRequest> => {
     const body = { ...native.body, model: model.providerModelId, stream };
     return upstreamRequest(
-      model.midConversationSystemMessages ? body : hoistAnthropicSystemMessages(body),
+      endpoint.messagesBody(model.midConversationSystemMessages ? body : hoistAnthropicSystemMessages(body)),
       options,
-      url,
+      endpoint.messagesUrl(model.providerModelId, stream),
       native.headers,
     );
   };
@@ -78,7 +110,8 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
     nativeProtocol: "anthropic-messages",
 
     async chatNative(model: ModelSpec, native: NativeRequest, options: ProviderCallOptions) {
-      const response = await postJson(nativeUpstreamRequest(model, native, options, false));
+      const url = endpoint.messagesUrl(model.providerModelId, false);
+      const response = await postJson(await nativeUpstreamRequest(model, native, options, false));
       const completion = convertAnthropicMessage(
         parseUpstreamBody(anthropicMessageResponseSchema, response, { provider, url }),
       );
@@ -90,10 +123,10 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
       native: NativeRequest,
       options: NativeStreamOptions,
     ): Promise<AsyncIterable<NativeStreamPart>> {
-      const events = await postForEvents(nativeUpstreamRequest(model, native, options, true));
+      const events = await postForEvents(await nativeUpstreamRequest(model, native, options, true));
       return pairAnthropicNativeStream(
         events,
-        { provider, url, model: model.providerModelId },
+        { provider, url: endpoint.messagesUrl(model.providerModelId, true), model: model.providerModelId },
         { assembleBody: options.assembleBody },
       );
     },
@@ -104,8 +137,11 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
       request: ChatRequest,
       options: ProviderCallOptions,
     ): Promise<ChatCompletion> {
+      const url = endpoint.messagesUrl(model.providerModelId, false);
       const body = convertToAnthropicRequest(provider, model, request, options.autoCacheBreakpoints);
-      const response = await postJson(upstreamRequest(body, options));
+      const response = await postJson(
+        await upstreamRequest(endpoint.messagesBody({ ...body }), options, url),
+      );
       return convertAnthropicMessage(
         parseUpstreamBody(anthropicMessageResponseSchema, response, { provider, url }),
       );
@@ -122,7 +158,8 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
       };
       // Leaving the loop early returns parseSse's read of the body, which
       // destroys it and with it the upstream request.
-      const events = await postForEvents(upstreamRequest(body, options));
+      const url = endpoint.messagesUrl(model.providerModelId, true);
+      const events = await postForEvents(await upstreamRequest(endpoint.messagesBody(body), options, url));
       return convertAnthropicStream(events, { provider, url, model: model.providerModelId });
     },
 
@@ -136,7 +173,9 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
       } = convertToAnthropicRequest(provider, model, request);
       // Fields left undefined are not serialised.
       const body: AnthropicCountTokensRequestBody = { model: modelId, messages, system, tools, tool_choice };
-      const response = await postJson(upstreamRequest(body, options, countTokensUrl));
+      const response = await postJson(
+        await upstreamRequest(endpoint.countTokensBody({ ...body }), options, countTokensUrl),
+      );
       return parseUpstreamBody(anthropicCountTokensResponseSchema, response, {
         provider,
         url: countTokensUrl,

@@ -138,3 +138,20 @@ export interface GoogleBatchEmbedRequest {
 export const googleBatchEmbedResponseSchema = z.object({
   embeddings: z.array(z.object({ values: z.array(z.number()) })),
 });
+
+/** Vertex AI's `predict` for embedding models (text-embedding-005, gemini-embedding-001). */
+export interface VertexPredictEmbeddingsRequest {
+  instances: Array<{ content: string }>;
+  parameters?: { outputDimensionality: number };
+}
+
+export const vertexPredictEmbeddingsResponseSchema = z.object({
+  predictions: z.array(
+    z.object({
+      embeddings: z.object({
+        values: z.array(z.number()),
+        statistics: z.object({ token_count: z.number().nullish() }).nullish(),
+      }),
+    }),
+  ),
+});
