@@ -1,8 +1,8 @@
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ChatParameterName, chatParameterNames } from "../../src/core/parameter-support.js";
-import { createFakeBedrock, fakeBedrockIdentity } from "../../src/fakes/bedrock/fake-bedrock.js";
 import { azureFakeApiKey, createFakeAzureOpenAi } from "../../src/fakes/azure/fake-azure-openai.js";
+import { createFakeBedrock, fakeBedrockIdentity } from "../../src/fakes/bedrock/fake-bedrock.js";
 import type { FakeProvider } from "../../src/fakes/fake-provider.js";
 import { createFakeMistral } from "../../src/fakes/mistral/fake-mistral.js";
 import { openAiFlavor } from "../../src/fakes/openai/fake-openai.js";

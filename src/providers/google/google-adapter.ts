@@ -63,7 +63,11 @@ export function createGoogleAdapter(settings: ProviderSettings): ProviderAdapter
 export function createGeminiAdapter(settings: ProviderSettings, endpoint: GeminiEndpoint): ProviderAdapter {
   const provider = settings.name;
   const dispatcher = createUpstreamDispatcher(settings.timeouts);
-  const upstream = async (url: string, body: unknown, options: ProviderCallOptions): Promise<UpstreamRequest> => ({
+  const upstream = async (
+    url: string,
+    body: unknown,
+    options: ProviderCallOptions,
+  ): Promise<UpstreamRequest> => ({
     provider,
     url,
     headers: await endpoint.authHeaders(),

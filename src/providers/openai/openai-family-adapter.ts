@@ -63,7 +63,11 @@ export function createOpenAiFamilyAdapter(
   const extractErrorMessage = dialect.extractErrorMessage ?? extractOpenAiErrorMessage;
   const normalize = dialect.normalizeBody ?? ((body: unknown) => body);
   const supportFor = (model: ModelSpec) => dialect.parameterSupportFor?.(model) ?? dialect.parameterSupport;
-  const upstream = async (url: string, body: unknown, options: ProviderCallOptions): Promise<UpstreamRequest> => ({
+  const upstream = async (
+    url: string,
+    body: unknown,
+    options: ProviderCallOptions,
+  ): Promise<UpstreamRequest> => ({
     provider,
     url,
     headers: await headersForCall(),
@@ -116,9 +120,7 @@ export function createOpenAiFamilyAdapter(
 
     async streamChat(model, request, options) {
       const chatUrl = urlOf("chat/completions", model);
-      const events = await postForEvents(
-        await upstream(chatUrl, wireBody(model, request, true), options),
-      );
+      const events = await postForEvents(await upstream(chatUrl, wireBody(model, request, true), options));
       const stream = convertOpenAiStream(events, responseContext(model, chatUrl));
       const format = schemaToCheck(request);
       return format ? await checkedJsonStream(provider, format, stream) : stream;
