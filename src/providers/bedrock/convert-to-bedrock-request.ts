@@ -1,6 +1,6 @@
 import type { ChatRequest, ResponseFormat, ToolChoice } from "../../core/chat.js";
-import type { ReasoningEffort } from "../../core/chat-parameters.js";
 import type { ModelSpec } from "../../core/model-catalog.js";
+import { claudeThinkingBudget } from "../shared/claude-thinking-budget.js";
 import type { BedrockConverseRequestBody, BedrockTool, BedrockToolChoice } from "./bedrock-api.js";
 import { addBedrockAutoCachePoints, checkBedrockCachePoints } from "./bedrock-cache-points.js";
 import { createBedrockRequestError } from "./bedrock-error.js";
@@ -9,15 +9,6 @@ import { convertToBedrockMessages } from "./convert-to-bedrock-messages.js";
 
 /** The forced tool a JSON `response_format` becomes; its input is the answer. */
 export const bedrockJsonToolName = "json_response";
-
-/** Extended-thinking budgets for Claude, the same as the Anthropic adapter's. */
-const thinkingBudgets: Record<Exclude<ReasoningEffort, "none">, number> = {
-  minimal: 1024,
-  low: 1024,
-  medium: 8192,
-  high: 24_576,
-  xhigh: 32_768,
-};
 
 /** An OpenAI chat request -> the Converse body for `model` (its id goes in the URL). */
 export function convertToBedrockRequest(
@@ -87,17 +78,9 @@ function convertThinking(
   }
   const effort = request.reasoning_effort;
   if (effort === undefined || effort === "none") return undefined;
-  // max_tokens counts thinking too and must exceed the budget: the answer's allowance plus the budget.
-  const answerTokens = request.max_tokens ?? model.maxOutputTokens;
-  const maxTokens = Math.min(model.maxOutputTokens, answerTokens + thinkingBudgets[effort]);
-  const budget = Math.min(thinkingBudgets[effort], maxTokens - 1);
-  if (budget < 1024) {
-    throw createBedrockRequestError(
-      provider,
-      `reasoning_effort needs max_tokens above 1024 thinking tokens, and ${model.name} writes at most ${model.maxOutputTokens}`,
-    );
-  }
-  return { thinking: { type: "enabled", budget_tokens: budget }, maxTokens };
+  const budget = claudeThinkingBudget(model, effort, request.max_tokens);
+  if ("refusal" in budget) throw createBedrockRequestError(provider, budget.refusal);
+  return { thinking: { type: "enabled", budget_tokens: budget.budgetTokens }, maxTokens: budget.maxTokens };
 }
 
 function convertTools(
