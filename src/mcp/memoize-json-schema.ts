@@ -56,8 +56,8 @@ export function compactJsonSchema(
  * above). Stateless MCP over HTTP builds a server per request, and the SDK
  * converts a tool's output schema to JSON Schema on every `tools/call` (its
  * memo lives on the per-request server): zod's converter was a large share of
- * an MCP call's CPU. `listed` replaces the listing of some properties with a
- * shorter one (the schema still validates them in full).
+ * an MCP call's CPU. `listed` replaces the listing of some properties, at any
+ * depth, with a shorter one (the schema still validates them in full).
  */
 export function memoizeJsonSchema<Schema extends z.ZodType>(
   schema: Schema,
@@ -74,14 +74,24 @@ export function memoizeJsonSchema<Schema extends z.ZodType>(
       if (converted === undefined) {
         const unlisted = io === "output" ? unlistedOutputKeywords : unlistedKeywords;
         converted = compactJsonSchema(convert[io](options), unlisted) as Record<string, unknown>;
-        const properties = converted.properties as Record<string, unknown> | undefined;
-        for (const [name, replacement] of Object.entries(listed)) {
-          if (properties && name in properties) properties[name] = replacement;
-        }
+        replaceListedProperties(converted, listed);
         cache.set(key, converted);
       }
       return converted;
     };
   schema["~standard"] = { ...standard, jsonSchema: { input: memoized("input"), output: memoized("output") } };
   return schema;
+}
+
+/** Every property named in `listed`, wherever it sits in objects and arrays, listed as given. */
+function replaceListedProperties(schema: unknown, listed: Record<string, unknown>): void {
+  if (typeof schema !== "object" || schema === null) return;
+  const { properties, items } = schema as { properties?: Record<string, unknown>; items?: unknown };
+  if (properties) {
+    for (const name of Object.keys(properties)) {
+      if (Object.hasOwn(listed, name)) properties[name] = listed[name];
+      else replaceListedProperties(properties[name], listed);
+    }
+  }
+  replaceListedProperties(items, listed);
 }

@@ -29,25 +29,20 @@ const listedModelSchema = z.object({
     cached_input: z.number(),
     cache_write: z.number(),
   }),
-  deployments: z
-    .array(
-      z.object({
-        provider: z.string(),
-        provider_model_id: z.string(),
-        available: z.boolean(),
-        circuit: z.enum(["closed", "open", "half_open"]),
-        weight: z.number(),
-        in_flight: z.number().describe("calls under way in this gateway process"),
-        ttft_ms: z.number().nullable().describe("recent time to first token, null before the first"),
-        served: z.number().describe("requests answered since this gateway process started"),
-        traffic_share: z.number().describe("share of the model's answered requests, 0 to 1, this process"),
-        rate_limited_until: z
-          .string()
-          .nullable()
-          .describe("until when the provider's rate-limit headers hold it back"),
-      }),
-    )
-    .describe("the accounts, regions or platforms serving this model; a chain step balances over them"),
+  deployments: z.array(
+    z.object({
+      provider: z.string(),
+      provider_model_id: z.string(),
+      available: z.boolean(),
+      circuit: z.enum(["closed", "open", "half_open"]),
+      weight: z.number(),
+      in_flight: z.number(),
+      ttft_ms: z.number().nullable(),
+      served: z.number(),
+      traffic_share: z.number(),
+      rate_limited_until: z.string().nullable(),
+    }),
+  ),
 });
 
 const outputSchema = memoizeJsonSchema(
@@ -58,12 +53,19 @@ const outputSchema = memoizeJsonSchema(
       .optional()
       .describe("catalog models in no group, callable by `model`"),
   }),
-  // Listed once: the entries are shaped as a group's.
   {
+    // Listed once: the entries are shaped as a group's.
     other_models: {
       type: "array",
       items: { type: "object" },
       description: "catalog models in no group, callable by `model`; entries shaped as groups[].models[]",
+    },
+    // Named rather than listed: the tool list's tokens are every client's context.
+    deployments: {
+      type: "array",
+      items: { type: "object" },
+      description:
+        "the platforms serving the model, balanced within its chain step: {provider, provider_model_id, available, circuit, weight, in_flight, ttft_ms, served, traffic_share, rate_limited_until}",
     },
   },
 );
@@ -74,7 +76,7 @@ export function registerListModelsTool(server: McpServer, gateway: Gateway): voi
     {
       title: "List model groups",
       description:
-        "Lists every model group with its failover chain, and the catalog's other models: each model's provider, whether its key is configured, circuit state, context window, max output and price per million tokens (USD), and the deployments (accounts, regions) a chain step balances over, with their circuit, calls under way, time to first token and share of traffic.",
+        "Lists every model group with its failover chain, and the catalog's other models: each model's provider, whether its key is configured, circuit state, context window, max output, price per million tokens (USD) and deployments.",
       inputSchema,
       outputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
