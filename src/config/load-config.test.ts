@@ -206,7 +206,7 @@ providers:
         "x-title": "Our agents",
       },
     });
-    expect(config.providers.together?.baseUrl).toBe("https://api.together.xyz/v1");
+    expect(config.providers.together?.baseUrl).toBe("https://api.together.ai/v1");
     expect(config.providers.ollama).toMatchObject({ apiKey: "", baseUrl: "http://10.0.0.9:11434/v1" });
     expect(config.providers["my-vllm"]).toMatchObject({ apiKey: "", baseUrl: "http://10.0.0.5:8000/v1" });
     expect(config.providers.lmstudio).toMatchObject({ apiKey: "", baseUrl: "http://127.0.0.1:1234/v1" });

@@ -48,7 +48,7 @@ export const providerPresets: Partial<Record<ProviderKind, ProviderPreset>> = {
     local: false,
   },
   together: {
-    defaultBaseUrl: "https://api.together.xyz/v1",
+    defaultBaseUrl: "https://api.together.ai/v1",
     baseUrlEnv: "TOGETHER_BASE_URL",
     apiKeyEnv: "TOGETHER_API_KEY",
     local: false,

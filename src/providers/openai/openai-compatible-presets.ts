@@ -53,7 +53,7 @@ export const openAiPresetDialects: Record<OpenAiPresetKind, OpenAiDialect> = {
   },
   together: {
     ...presetBase,
-    defaultBaseUrl: "https://api.together.xyz/v1",
+    defaultBaseUrl: "https://api.together.ai/v1",
     parameterSupport: hostedOpenModelParameterSupport,
     hasEmbeddings: true,
   },
