@@ -1,10 +1,10 @@
-import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FakeAnthropic } from "../../src/fakes/anthropic/fake-anthropic.js";
 import { openAiResponsesPath, openAiResponsesReplies } from "../../src/fakes/openai/fake-openai-responses.js";
+import { findCodexBinary, runCodex as runCodexIn, writeCodexConfig } from "../helpers/codex.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 
 /**
@@ -32,23 +32,7 @@ describe.skipIf(!codexBinary)("Codex CLI through the Responses door", () => {
     mkdirSync(join(workDir, "home"));
     mkdirSync(join(workDir, "project"));
     writeFileSync(join(workDir, "project", "notes.txt"), `${notesText}\n`);
-    writeFileSync(
-      join(workDir, "home", "config.toml"),
-      [
-        'model = "agentic"',
-        'model_provider = "gw"',
-        "[model_providers.gw]",
-        'name = "gw"',
-        `base_url = "${harness.url}/v1"`,
-        'env_key = "GW_KEY"',
-        'wire_api = "responses"',
-        "request_max_retries = 0",
-        "stream_max_retries = 0",
-        'http_headers = { "x-agent-id" = "codex" }',
-        'env_http_headers = { "x-project-id" = "GW_PROJECT" }',
-        "",
-      ].join("\n"),
-    );
+    writeCodexConfig(join(workDir, "home"), harness.url, "agentic");
   });
   afterEach(() => {
     for (const fake of Object.values(harness.fakes)) fake.server.reset();
@@ -58,31 +42,7 @@ describe.skipIf(!codexBinary)("Codex CLI through the Responses door", () => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  const runCodex = (project: string) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(
-        codexBinary as string,
-        ["exec", "--skip-git-repo-check", "--sandbox", "read-only", "What does notes.txt say?"],
-        {
-          cwd: join(workDir, "project"),
-          timeout: 120_000,
-          env: {
-            PATH: process.env.PATH ?? "",
-            // A private home: the run reads nothing of this machine's.
-            HOME: join(workDir, "home"),
-            CODEX_HOME: join(workDir, "home"),
-            GW_KEY: "unused-without-client-keys",
-            GW_PROJECT: project,
-          },
-        },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
-      // `codex exec` reads more prompt from a stdin that is not a terminal until it closes.
-      child.stdin?.end();
-    });
+  const runCodex = (project: string) => runCodexIn(codexBinary as string, workDir, project);
 
   const usageOf = async (project: string) =>
     (await (await fetch(`${harness.url}/v1/usage?project_id=${project}&period=all`)).json()) as {
@@ -187,19 +147,4 @@ if (!codexBinary) {
     "codex.test.ts skipped: the Codex CLI binary is missing (npm install -D @openai/codex installs " +
       `@openai/codex-${process.platform}-${process.arch} as an optional dependency).`,
   );
-}
-
-/** The native binary of the platform package, which the wrapper's bin script would start. */
-function findCodexBinary(): string | undefined {
-  const modules = new URL("../../node_modules/@openai/", import.meta.url).pathname;
-  const arch = process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch;
-  const triples =
-    process.platform === "linux"
-      ? [`${arch}-unknown-linux-musl`, `${arch}-unknown-linux-gnu`]
-      : [`${arch}-apple-darwin`, `${arch}-pc-windows-msvc`];
-  return triples
-    .map((triple) =>
-      join(modules, `codex-${process.platform}-${process.arch}`, "vendor", triple, "bin", "codex"),
-    )
-    .find((path) => existsSync(path));
 }
