@@ -10,6 +10,7 @@ import {
 } from "../../src/fakes/bedrock/fake-bedrock.js";
 import { claudeCodeEnv, findClaudeBinary } from "../helpers/claude-code.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
+import { allTimeUsageOf } from "../helpers/sdk-clients.js";
 
 /**
  * Claude Code (`claude -p`) with Anthropic down, as a team with a Bedrock
@@ -105,15 +106,7 @@ deployments:
       expect(JSON.stringify(calls[1]?.body)).toContain("PERSIMMON-42");
       expect(openai.chatCalls()).toHaveLength(0);
 
-      const usage = (await (
-        await fetch(`${harness.url}/v1/usage?project_id=proj-claude-code-bedrock&period=all`)
-      ).json()) as {
-        requests: number;
-        input_tokens: number;
-        output_tokens: number;
-        cost_usd: number;
-        by_model: object;
-      };
+      const usage = await allTimeUsageOf(harness.url, "proj-claude-code-bedrock");
       // claude-opus-4-5 at $5 / $25 per million tokens: (6100 x 5 + 52 x 25) / 1e6
       expect(usage).toMatchObject({ requests: 2, input_tokens: 6100, output_tokens: 52, cost_usd: 0.0318 });
       expect(Object.keys(usage.by_model)).toEqual(["claude-opus-4-5"]);

@@ -7,6 +7,7 @@ import type { FakeProvider } from "../../src/fakes/fake-provider.js";
 import { openAiResponsesPath, openAiResponsesReplies } from "../../src/fakes/openai/fake-openai-responses.js";
 import { findCodexBinary, runCodex, writeCodexConfig } from "../helpers/codex.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
+import { allTimeUsageOf } from "../helpers/sdk-clients.js";
 
 /**
  * Codex CLI (`codex exec`, `wire_api = "responses"`) with OpenAI down, as a
@@ -83,15 +84,7 @@ model_groups:
     expect(openai.server.callsTo(openAiResponsesPath).length).toBeLessThanOrEqual(2);
     expect(anthropic.chatCalls()).toHaveLength(0);
 
-    const usage = (await (
-      await fetch(`${harness.url}/v1/usage?project_id=proj-codex-azure&period=all`)
-    ).json()) as {
-      requests: number;
-      input_tokens: number;
-      output_tokens: number;
-      cost_usd: number;
-      by_model: object;
-    };
+    const usage = await allTimeUsageOf(harness.url, "proj-codex-azure");
     // gpt-4.1 at $2 input, $8 output per million tokens: (10200 x 2 + 42 x 8) / 1e6
     expect(usage).toMatchObject({ requests: 2, input_tokens: 10_200, output_tokens: 42 });
     expect(usage.cost_usd).toBeCloseTo(0.020736, 9);

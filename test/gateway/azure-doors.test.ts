@@ -14,6 +14,7 @@ import type { FakeProvider } from "../../src/fakes/fake-provider.js";
 import type { ChatResult } from "../../src/gateway/chat-types.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { callTool, connectMcp } from "../helpers/mcp-client.js";
+import { openAiClientFor } from "../helpers/sdk-clients.js";
 
 const entraToken = "azure-fake-entra-token-0003-do-not-log";
 const wrongKey = "azure-wrong-key-0004-do-not-log";
@@ -85,12 +86,7 @@ describe("Azure OpenAI through /v1 and MCP", () => {
       env: { LLM_GATEWAY_MAX_RETRIES: "0", AZURE_OPENAI_API_KEY: azureFakeApiKey },
     });
     client = await connectMcp(harness.url);
-    openai = new OpenAI({
-      apiKey: "unused-without-client-keys",
-      baseURL: `${harness.url}/v1`,
-      maxRetries: 0,
-      defaultHeaders: { "x-project-id": caller.project_id, "x-agent-id": caller.agent_id },
-    });
+    openai = openAiClientFor(harness.url, caller);
   });
   afterEach(() => {
     for (const fake of [...Object.values(harness.fakes), azure]) fake.server.reset();

@@ -1,4 +1,3 @@
-import Anthropic from "@anthropic-ai/sdk";
 import type { Client } from "@modelcontextprotocol/client";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +9,7 @@ import {
 import type { ChatResult } from "../../src/gateway/chat-types.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { callTool, connectMcp } from "../helpers/mcp-client.js";
+import { anthropicClientFor, openAiClientFor } from "../helpers/sdk-clients.js";
 
 /**
  * AWS Bedrock through both doors. `claude-sonnet-4-bedrock` is Claude Sonnet 4
@@ -80,12 +80,7 @@ describe("AWS Bedrock through /v1 and MCP", () => {
       },
     });
     client = await connectMcp(harness.url);
-    openai = new OpenAI({
-      apiKey: "unused-without-client-keys",
-      baseURL: `${harness.url}/v1`,
-      maxRetries: 0,
-      defaultHeaders: { "x-project-id": caller.project_id, "x-agent-id": caller.agent_id },
-    });
+    openai = openAiClientFor(harness.url, caller);
   });
   afterEach(() => {
     for (const fake of [...Object.values(harness.fakes), bedrock]) fake.server.reset();
@@ -487,12 +482,7 @@ describe("AWS Bedrock through /v1 and MCP", () => {
     bedrock.enqueueChat(
       bedrock.replies.stream(["Claude ", "on Bedrock"], { usage: { inputTokens: 11, outputTokens: 4 } }),
     );
-    const claude = new Anthropic({
-      apiKey: "unused-without-client-keys",
-      baseURL: harness.url,
-      maxRetries: 0,
-      defaultHeaders: { "x-project-id": caller.project_id, "x-agent-id": caller.agent_id },
-    });
+    const claude = anthropicClientFor(harness.url, caller);
     const stream = claude.messages.stream({
       model: "sonnet-anywhere",
       max_tokens: 200,

@@ -1,6 +1,6 @@
-import Anthropic from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import type { Client } from "@modelcontextprotocol/client";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { azureFakeApiKey, createFakeAzureOpenAi } from "../../src/fakes/azure/fake-azure-openai.js";
 import {
@@ -13,6 +13,7 @@ import { createFakeVertex, type FakeVertex } from "../../src/fakes/vertex/fake-v
 import type { ChatResult } from "../../src/gateway/chat-types.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { callTool, connectMcp } from "../helpers/mcp-client.js";
+import { anthropicClientFor, openAiClientFor } from "../helpers/sdk-clients.js";
 import { registerTestSecrets } from "../helpers/test-log-files.js";
 
 /*
@@ -73,19 +74,8 @@ describe("the same model on several platforms: failover between them", () => {
         AWS_SECRET_ACCESS_KEY: fakeBedrockIdentity.accessKeys[0]?.secretAccessKey ?? "",
       },
     });
-    const headers = { "x-project-id": caller.project_id, "x-agent-id": caller.agent_id };
-    openai = new OpenAI({
-      apiKey: "unused-without-client-keys",
-      baseURL: `${harness.url}/v1`,
-      maxRetries: 0,
-      defaultHeaders: headers,
-    });
-    anthropic = new Anthropic({
-      apiKey: "unused-without-client-keys",
-      baseURL: harness.url,
-      maxRetries: 0,
-      defaultHeaders: headers,
-    });
+    openai = openAiClientFor(harness.url, caller);
+    anthropic = anthropicClientFor(harness.url, caller);
     client = await connectMcp(harness.url);
   });
   afterEach(() => {

@@ -1,5 +1,5 @@
 import type { Client } from "@modelcontextprotocol/client";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createFakeAnthropic } from "../../src/fakes/anthropic/fake-anthropic.js";
 import type { FakeProvider } from "../../src/fakes/fake-provider.js";
@@ -9,6 +9,7 @@ import type { ChatResult } from "../../src/gateway/chat-types.js";
 import type { ListedModel, ModelListing } from "../../src/gateway/list-models.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { callTool, connectMcp } from "../helpers/mcp-client.js";
+import { openAiClientFor } from "../helpers/sdk-clients.js";
 
 /*
  * Two deployments of claude-sonnet-4 (the built-in `anthropic` provider and a second Anthropic
@@ -63,12 +64,7 @@ function failWith(fake: FakeProvider, status: number): void {
 }
 
 function clientFor(harness: Harness): OpenAI {
-  return new OpenAI({
-    apiKey: "unused-without-client-keys",
-    baseURL: `${harness.url}/v1`,
-    maxRetries: 0,
-    defaultHeaders: { "x-project-id": caller.project_id, "x-agent-id": caller.agent_id },
-  });
+  return openAiClientFor(harness.url, caller);
 }
 
 const hello = [{ role: "user" as const, content: "Say hello" }];

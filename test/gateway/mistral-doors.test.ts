@@ -6,6 +6,7 @@ import { createFakeMistral } from "../../src/fakes/mistral/fake-mistral.js";
 import type { ChatResult } from "../../src/gateway/chat-types.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { callTool, connectMcp } from "../helpers/mcp-client.js";
+import { openAiClientFor } from "../helpers/sdk-clients.js";
 
 /**
  * Mistral through both doors: `mistral-first` is Mistral, then gpt-4.1, so a
@@ -50,12 +51,7 @@ describe("Mistral through /v1 and MCP", () => {
       env: { LLM_GATEWAY_MAX_RETRIES: "0", MISTRAL_API_KEY: "mistral-fake-key-0006-do-not-log" },
     });
     client = await connectMcp(harness.url);
-    openai = new OpenAI({
-      apiKey: "unused-without-client-keys",
-      baseURL: `${harness.url}/v1`,
-      maxRetries: 0,
-      defaultHeaders: { "x-project-id": caller.project_id, "x-agent-id": caller.agent_id },
-    });
+    openai = openAiClientFor(harness.url, caller);
   });
   afterEach(() => {
     for (const fake of [...Object.values(harness.fakes), mistral]) fake.server.reset();

@@ -9,6 +9,7 @@ import {
 import type { ChatResult } from "../../src/gateway/chat-types.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { callTool, connectMcp } from "../helpers/mcp-client.js";
+import { openAiClientFor } from "../helpers/sdk-clients.js";
 
 const kinds = ["groq", "xai", "openrouter", "ollama"] as const satisfies readonly FakePresetKind[];
 
@@ -70,12 +71,7 @@ describe("presets of the OpenAI-compatible adapter, through both doors", () => {
       },
     });
     client = await connectMcp(harness.url);
-    openai = new OpenAI({
-      apiKey: "unused-without-client-keys",
-      baseURL: `${harness.url}/v1`,
-      maxRetries: 0,
-      defaultHeaders: { "x-project-id": caller.project_id, "x-agent-id": caller.agent_id },
-    });
+    openai = openAiClientFor(harness.url, caller);
   });
   afterEach(() => {
     for (const fake of [...Object.values(harness.fakes), ...Object.values(hosts)]) fake.server.reset();

@@ -1,4 +1,4 @@
-import Anthropic from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import type { Client } from "@modelcontextprotocol/client";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import { createFakeVertex, type FakeVertex } from "../../src/fakes/vertex/fake-v
 import type { ChatResult } from "../../src/gateway/chat-types.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { callTool, connectMcp } from "../helpers/mcp-client.js";
+import { anthropicClientFor, openAiClientFor } from "../helpers/sdk-clients.js";
 import { registerTestSecrets } from "../helpers/test-log-files.js";
 
 /**
@@ -68,19 +69,8 @@ describe("Vertex AI (Gemini and Claude) through /v1, /v1/messages and MCP", () =
     registerTestSecrets("vertex-doors", { VERTEX_PRIVATE_KEY: vertex.account.privateKeyPem });
     harness = await startHarness({ configYaml: configYaml(vertex), env: { LLM_GATEWAY_MAX_RETRIES: "0" } });
     client = await connectMcp(harness.url);
-    const headers = { "x-project-id": caller.project_id, "x-agent-id": caller.agent_id };
-    openai = new OpenAI({
-      apiKey: "unused-without-client-keys",
-      baseURL: `${harness.url}/v1`,
-      maxRetries: 0,
-      defaultHeaders: headers,
-    });
-    anthropic = new Anthropic({
-      apiKey: "unused-without-client-keys",
-      baseURL: harness.url,
-      maxRetries: 0,
-      defaultHeaders: headers,
-    });
+    openai = openAiClientFor(harness.url, caller);
+    anthropic = anthropicClientFor(harness.url, caller);
   });
   afterEach(() => {
     for (const fake of [...Object.values(harness.fakes), vertex.gemini, vertex.claude]) fake.server.reset();
