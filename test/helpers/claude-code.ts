@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
@@ -37,4 +38,30 @@ export function claudeCodeEnv(options: {
     DISABLE_TELEMETRY: "1",
     CLAUDE_CODE_MAX_RETRIES: "0",
   };
+}
+
+/** `claude -p` with JSON output in `cwd`, against a gateway, booked to `projectId`. */
+export function runClaudeCode(
+  binary: string,
+  options: { cwd: string; home: string; gatewayUrl: string; projectId: string; args: string[] },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      binary,
+      [...options.args, "--output-format", "json"],
+      {
+        cwd: options.cwd,
+        timeout: 120_000,
+        env: claudeCodeEnv({
+          home: options.home,
+          gatewayUrl: options.gatewayUrl,
+          projectId: options.projectId,
+        }),
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
 }
