@@ -4,7 +4,7 @@ import type { ChatCompletionChunk, ChatUsage, FinishReason, ToolCallDelta } from
 import { UpstreamError } from "../../core/upstream-error.js";
 import { parseUpstreamBody, parseUpstreamJson } from "../shared/parse-upstream-body.js";
 import { finishReasonOf, newToolCallId, type OpenAiResponseContext } from "./convert-openai-response.js";
-import { type OpenAiChatChunk, openAiChatChunkSchema } from "./openai-api.js";
+import { type OpenAiChatChunk, openAiChatChunkSchema, plainOpenAiChatChunk } from "./openai-api.js";
 import { createOpenAiStreamError, parseOpenAiError } from "./openai-error.js";
 
 type Delta = ChatCompletionChunk["choices"][number]["delta"];
@@ -50,7 +50,7 @@ export async function* convertOpenAiStream(
     const body = context.normalizeChunk ? context.normalizeChunk(parsed) : parsed;
     const inBandError = parseOpenAiError(body);
     if (inBandError) throw createOpenAiStreamError(context.provider, context.url, inBandError, event.data);
-    const upstream = parseUpstreamBody(openAiChatChunkSchema, body, context);
+    const upstream = plainOpenAiChatChunk(body) ?? parseUpstreamBody(openAiChatChunkSchema, body, context);
     // Azure opens with a chunk of prompt filter results only (`id: ""`, `created: 0`, `choices: []`):
     // nothing for the caller, and no id or model to take.
     if (!started && upstream.choices.length === 0 && !upstream.usage) continue;

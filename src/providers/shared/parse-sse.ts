@@ -20,10 +20,11 @@ export async function* parseSse(source: SseSource): AsyncGenerator<EventSourceMe
   const credentials = source.credentials ?? [];
   // Redacted per whole event, so a key split across network chunks is still found.
   const parser = createParser({
-    onEvent: (event) =>
-      pending.push(
-        credentials.length > 0 ? { ...event, data: redactCredentials(event.data, credentials) } : event,
-      ),
+    onEvent: (event) => {
+      // Nearly every event holds no key: copied only when one is found.
+      const data = credentials.length > 0 ? redactCredentials(event.data, credentials) : event.data;
+      pending.push(data === event.data ? event : { ...event, data });
+    },
   });
   const decoder = new TextDecoder();
   try {

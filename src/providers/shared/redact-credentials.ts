@@ -36,6 +36,8 @@ export function credentialsIn(headers: Record<string, string>): string[] {
  */
 export function redactCredentials(text: string, credentials: readonly string[]): string {
   let redacted = text;
-  for (const credential of credentials) redacted = redacted.replaceAll(credential, "[redacted]");
+  for (const credential of credentials) {
+    if (redacted.includes(credential)) redacted = redacted.replaceAll(credential, "[redacted]");
+  }
   return redacted;
 }
