@@ -12,17 +12,20 @@ export function cacheWriteTtl(
   request: ChatRequest,
   providerOptions: PromptCacheOptions,
 ): "none" | "5m" | "1h" {
-  const breakpoints = [
-    ...(request.tools ?? []).map((tool) => tool.cache_control),
-    ...request.messages.flatMap((message) => [
-      message.cache_control,
-      ...(Array.isArray(message.content)
-        ? message.content.map((part) => (part.type === "text" ? part.cache_control : undefined))
-        : []),
-    ]),
-  ].filter((breakpoint) => breakpoint !== undefined);
-  if (breakpoints.some((breakpoint) => breakpoint.ttl === "1h")) return "1h";
-  return breakpoints.length > 0 || providerOptions.autoCacheBreakpoints ? "5m" : "none";
+  // A loop, not flatMap and filter: this runs for every chat request.
+  let marked = false;
+  const note = (breakpoint: { ttl?: string } | undefined) => {
+    if (breakpoint === undefined) return false;
+    marked = true;
+    return breakpoint.ttl === "1h";
+  };
+  for (const tool of request.tools ?? []) if (note(tool.cache_control)) return "1h";
+  for (const message of request.messages) {
+    if (note(message.cache_control)) return "1h";
+    if (!Array.isArray(message.content)) continue;
+    for (const part of message.content) if (part.type === "text" && note(part.cache_control)) return "1h";
+  }
+  return marked || providerOptions.autoCacheBreakpoints ? "5m" : "none";
 }
 
 /** The opt-in of DESIGN's prompt caching: by the group routed to, or by the calling project. */

@@ -54,7 +54,8 @@ export async function buildApp({
         "connection limit reached: closed idle or still-arriving connections to admit new ones (refused: none was free)",
       ),
   });
-  app.addHook("onRequest", async (request, reply) => {
+  // Callback hooks, not async ones: they run for every request, and a promise each is measurable.
+  app.addHook("onRequest", (request, reply, done) => {
     // The gateway's own id answers as x-request-id; a client's own id is logged beside it and echoed.
     reply.header("x-request-id", request.id);
     request.clientRequestId = clientRequestIdOf(request.raw);
@@ -74,9 +75,11 @@ export async function buildApp({
         clientClosed: !reply.raw.writableFinished,
       }),
     );
+    done();
   });
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     metrics.httpResponded(request.method, request.routeOptions.url ?? "unmatched", reply.statusCode);
+    done();
   });
   if (tracer) registerRequestTracing(app, tracer);
   registerCloseRefusedConnections(app);

@@ -22,13 +22,14 @@ const publicPaths = [/^\/health$/, /^\/metrics$/, /^\/mcp\/tools$/, /^\/dashboar
  */
 export function registerAuthentication(app: FastifyInstance, keys: ClientKeys): void {
   if (!keys.enabled) return;
-  app.addHook("onRequest", async (request, reply) => {
+  // A callback hook, not an async one: it runs for every request, and a refusal answers without `done`.
+  app.addHook("onRequest", (request, reply, done) => {
     const path = request.url.split("?")[0] ?? "";
-    if (publicPaths.some((pattern) => pattern.test(path))) return;
+    if (publicPaths.some((pattern) => pattern.test(path))) return done();
     const presented = presentedKey(request);
-    if (presented === undefined) return refuse(request, reply, "missing");
+    if (presented === undefined) return void refuse(request, reply, "missing");
     const authentication = keys.authenticate(presented);
-    if (!authentication.ok) return refuse(request, reply, authentication.reason);
+    if (!authentication.ok) return void refuse(request, reply, authentication.reason);
     const { principal } = authentication;
     request.principal = principal;
     (request.raw as AuthInfoCarrier).auth = {
@@ -37,6 +38,7 @@ export function registerAuthentication(app: FastifyInstance, keys: ClientKeys): 
       scopes: [],
       extra: { principal },
     };
+    done();
   });
 }
 

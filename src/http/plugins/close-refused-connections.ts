@@ -7,9 +7,10 @@ import type { FastifyInstance } from "fastify";
  * keep its socket until the body timeout.
  */
 export function registerCloseRefusedConnections(app: FastifyInstance): void {
-  app.addHook("onSend", async (request, reply) => {
+  app.addHook("onSend", (request, reply, payload, done) => {
     if (reply.statusCode === 401 || reply.statusCode === 403 || !request.raw.complete) {
       reply.header("connection", "close");
     }
+    done(null, payload);
   });
 }
