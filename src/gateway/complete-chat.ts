@@ -311,26 +311,25 @@ async function answerStreaming(
   const accumulator = new ChatStreamAccumulator();
   const id = `chatcmpl-${caller.requestId}`;
   let nativeBody: unknown;
-  const forward = async ({ chunk, native, nativeBody: body }: StreamStep) => {
+  // Not async: a caller who wants one answer has nothing to wait for, and a promise per chunk showed.
+  const forward = ({ chunk, native, nativeBody: body }: StreamStep): void | Promise<void> => {
     if (body !== undefined) nativeBody = body;
     if (chunk) {
       accumulator.add(chunk);
       if (progress) progress.received(chunkText(chunk));
     }
-    if (native) {
-      await options.onNativeEvents?.(native);
-      return;
-    }
+    if (native) return options.onNativeEvents?.(native);
     if (!chunk || !onChunk) return;
     chunk.id = id;
     chunk.model = deployment.model.name;
-    await onChunk(chunk);
+    return onChunk(chunk);
   };
   let failure: unknown;
   try {
     for (const chunk of routed.value.head) await forward(chunk);
     for (let next = await routed.value.rest.next(); !next.done; next = await routed.value.rest.next()) {
-      await forward(next.value);
+      const forwarded = forward(next.value);
+      if (forwarded) await forwarded;
     }
     permit?.success();
   } catch (error) {
@@ -399,8 +398,21 @@ async function openStream(
   return { head, rest };
 }
 
-async function* translatedSteps(chunks: AsyncIterable<ChatCompletionChunk>): AsyncGenerator<StreamStep> {
-  for await (const chunk of chunks) yield { chunk, carriesContent: chunkCarriesContent(chunk) };
+/** Each chunk as a step; a mapping iterator, not a generator: one promise per chunk instead of three. */
+function translatedSteps(chunks: AsyncIterable<ChatCompletionChunk>): AsyncIterable<StreamStep> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  const step = (next: IteratorResult<ChatCompletionChunk>): IteratorResult<StreamStep> =>
+    next.done
+      ? { done: true, value: undefined }
+      : { done: false, value: { chunk: next.value, carriesContent: chunkCarriesContent(next.value) } };
+  const steps: AsyncIterator<StreamStep> = {
+    next: () => iterator.next().then(step),
+    return: async () => {
+      await iterator.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+  return { [Symbol.asyncIterator]: () => steps };
 }
 
 async function* nativeSteps(parts: AsyncIterable<NativeStreamPart>): AsyncGenerator<StreamStep> {
