@@ -1,14 +1,13 @@
 import type { EventSourceMessage } from "eventsource-parser";
-import { type Dispatcher, request } from "undici";
 import type { ProviderCallOptions } from "../../core/provider-adapter.js";
 import { currentAttemptTraceHeaders } from "../../core/trace-scope.js";
 import { UpstreamError } from "../../core/upstream-error.js";
 import type { UpstreamDispatcher } from "./create-upstream-dispatcher.js";
 import { createUpstreamError, type ErrorMessageExtractor } from "./create-upstream-error.js";
+import { dispatchUpstream, type UpstreamResponse } from "./dispatch-upstream.js";
 import { mapNetworkError } from "./map-network-error.js";
 import { parseSse } from "./parse-sse.js";
 import { credentialsIn, redactCredentials } from "./redact-credentials.js";
-import { takeBodyAsItArrives } from "./take-body-as-it-arrives.js";
 import { UpstreamDeadlines } from "./upstream-deadlines.js";
 
 export interface UpstreamRequest {
@@ -96,11 +95,11 @@ async function openUpstream(
   timeouts: { awaitingWholeAnswer?: boolean } = {},
 ): Promise<{ body: AsyncIterable<Uint8Array>; statusCode: number; deadlines: UpstreamDeadlines }> {
   const deadlines = new UpstreamDeadlines(upstream.signal, upstream.dispatcher.timeouts);
-  let response: Dispatcher.ResponseData;
+  let response: UpstreamResponse;
   try {
     deadlines.awaitFirstByte(timeouts.awaitingWholeAnswer === true);
-    response = await request(upstream.url, {
-      method: "POST",
+    response = await dispatchUpstream({
+      url: upstream.url,
       // The attempt span's W3C context, when traced: the provider's own traces join the caller's.
       headers: { "content-type": "application/json", ...currentAttemptTraceHeaders(), ...upstream.headers },
       body: typeof upstream.body === "string" ? upstream.body : JSON.stringify(upstream.body),
@@ -120,7 +119,7 @@ async function openUpstream(
   }
   upstream.onResponseHeaders?.(response.statusCode, response.headers);
   if (response.statusCode >= 200 && response.statusCode < 300) {
-    return { body: takeBodyAsItArrives(response.body), statusCode: response.statusCode, deadlines };
+    return { body: response.body, statusCode: response.statusCode, deadlines };
   }
   let bodyText = "";
   try {
