@@ -4,6 +4,9 @@ import {
   type CircuitRecord,
   closedCircuitRecord,
   isTrialGrant,
+  opensCircuit,
+  settleOnce,
+  transitionOf,
 } from "../routing/apply-circuit-operation.js";
 import type {
   CircuitBreaker,
@@ -11,7 +14,6 @@ import type {
   CircuitSettings,
   CircuitSnapshot,
 } from "../routing/circuit-breaker.js";
-import { opensCircuit, settleOnce, transitionOf } from "../routing/redis-circuit-breaker.js";
 import { type CircuitNews, circuitTopic } from "./primary-circuits.js";
 import type { WorkerLink } from "./worker-link.js";
 

@@ -1,4 +1,4 @@
-import type { CircuitState } from "./circuit-breaker.js";
+import type { CircuitPermit, CircuitState, CircuitTransition } from "./circuit-breaker.js";
 
 /**
  * One deployment's circuit as the shared breaker keeps it: in Redis (times on
@@ -159,4 +159,58 @@ export function applyCircuitOperation(
 /** The grants of `acquire_trial` that make the caller the trial. */
 export function isTrialGrant(outcome: CircuitOutcome): boolean {
   return outcome === "trial_after_cooldown" || outcome === "trial" || outcome === "trial_taken_over";
+}
+
+// Shared by the Redis breaker and the cluster's IPC breaker, here so the IPC one loads no ioredis.
+
+/** The transitions `LocalCircuitBreaker` reports, worded the same. */
+export function transitionOf(
+  outcome: CircuitOutcome,
+  record: CircuitRecord,
+  reason: string,
+): Omit<CircuitTransition, "key"> | undefined {
+  switch (outcome) {
+    case "opened":
+      return {
+        from: "closed",
+        to: "open",
+        reason: `${record.consecutiveFailures} consecutive failures, last: ${reason}`,
+      };
+    case "trial_after_cooldown":
+      return { from: "open", to: "half_open", reason: "cooldown elapsed; letting one trial request through" };
+    case "closed_by_trial":
+      return { from: "half_open", to: "closed", reason: "trial request succeeded" };
+    case "reopened":
+      return { from: "half_open", to: "open", reason: `trial request failed: ${reason}` };
+    default:
+      return undefined;
+  }
+}
+
+export function opensCircuit(outcome: CircuitOutcome | undefined): boolean {
+  return outcome === "opened" || outcome === "reopened";
+}
+
+export function settleOnce(
+  isTrial: boolean,
+  outcomes: { success(): void; failure(reason: string): Promise<boolean>; release(): void },
+): CircuitPermit {
+  let settled = false;
+  const once =
+    <A extends unknown[]>(outcome: (...args: A) => void) =>
+    (...args: A) => {
+      if (settled) return;
+      settled = true;
+      outcome(...args);
+    };
+  return {
+    isTrial,
+    success: once(outcomes.success),
+    failure: (reason) => {
+      if (settled) return Promise.resolve(false);
+      settled = true;
+      return outcomes.failure(reason);
+    },
+    release: once(outcomes.release),
+  };
 }

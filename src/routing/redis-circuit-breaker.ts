@@ -8,13 +8,15 @@ import {
   type CircuitRecord,
   closedCircuitRecord,
   isTrialGrant,
+  opensCircuit,
+  settleOnce,
+  transitionOf,
 } from "./apply-circuit-operation.js";
 import type {
   CircuitBreaker,
   CircuitPermit,
   CircuitSettings,
   CircuitSnapshot,
-  CircuitTransition,
 } from "./circuit-breaker.js";
 import {
   parseRedisCircuitReply,
@@ -428,60 +430,8 @@ export class RedisCircuitBreaker implements CircuitBreaker {
   }
 }
 
-/** The transitions `LocalCircuitBreaker` reports, worded the same. */
-export function transitionOf(
-  outcome: CircuitOutcome,
-  record: CircuitRecord,
-  reason: string,
-): Omit<CircuitTransition, "key"> | undefined {
-  switch (outcome) {
-    case "opened":
-      return {
-        from: "closed",
-        to: "open",
-        reason: `${record.consecutiveFailures} consecutive failures, last: ${reason}`,
-      };
-    case "trial_after_cooldown":
-      return { from: "open", to: "half_open", reason: "cooldown elapsed; letting one trial request through" };
-    case "closed_by_trial":
-      return { from: "half_open", to: "closed", reason: "trial request succeeded" };
-    case "reopened":
-      return { from: "half_open", to: "open", reason: `trial request failed: ${reason}` };
-    default:
-      return undefined;
-  }
-}
-
-export function opensCircuit(outcome: CircuitOutcome | undefined): boolean {
-  return outcome === "opened" || outcome === "reopened";
-}
-
 function isCurrent(record: CircuitRecord, generation: number): boolean {
   return record.state === "closed" && record.generation === generation;
-}
-
-export function settleOnce(
-  isTrial: boolean,
-  outcomes: { success(): void; failure(reason: string): Promise<boolean>; release(): void },
-): CircuitPermit {
-  let settled = false;
-  const once =
-    <A extends unknown[]>(outcome: (...args: A) => void) =>
-    (...args: A) => {
-      if (settled) return;
-      settled = true;
-      outcome(...args);
-    };
-  return {
-    isTrial,
-    success: once(outcomes.success),
-    failure: (reason) => {
-      if (settled) return Promise.resolve(false);
-      settled = true;
-      return outcomes.failure(reason);
-    },
-    release: once(outcomes.release),
-  };
 }
 
 async function quit(client: Redis | Cluster): Promise<void> {
