@@ -1,6 +1,6 @@
-import { request } from "undici";
 import type { AzureClientCredentials } from "../../core/provider-adapter.js";
 import { UpstreamError } from "../../core/upstream-error.js";
+import { loadUndici } from "../shared/load-undici.js";
 import { redactCredentials } from "../shared/redact-credentials.js";
 
 /** The scope Azure OpenAI's tokens are issued for (learn.microsoft.com/azure/ai-foundry/openai/how-to/managed-identity). */
@@ -49,6 +49,7 @@ export function createEntraTokenSource(
         ...(status !== undefined ? { status } : {}),
         cause,
       });
+    const { request } = await loadUndici();
     let response: Awaited<ReturnType<typeof request>>;
     try {
       response = await request(url, {

@@ -4,7 +4,8 @@ import { currentAttemptTraceHeaders } from "../../core/trace-scope.js";
 import { UpstreamError } from "../../core/upstream-error.js";
 import type { UpstreamDispatcher } from "./create-upstream-dispatcher.js";
 import { createUpstreamError, type ErrorMessageExtractor } from "./create-upstream-error.js";
-import { dispatchUpstream, type UpstreamResponse } from "./dispatch-upstream.js";
+import type { UpstreamResponse } from "./dispatch-upstream.js";
+import { loadUndici } from "./load-undici.js";
 import { mapNetworkError } from "./map-network-error.js";
 import { parseSse } from "./parse-sse.js";
 import { credentialsIn, redactCredentials } from "./redact-credentials.js";
@@ -98,12 +99,14 @@ async function openUpstream(
   let response: UpstreamResponse;
   try {
     deadlines.awaitFirstByte(timeouts.awaitingWholeAnswer === true);
+    // undici and the pool are loaded at the first call (start-up loads neither), within its deadline.
+    const [{ dispatchUpstream }, dispatcher] = await Promise.all([loadUndici(), upstream.dispatcher.agent()]);
     response = await dispatchUpstream({
       url: upstream.url,
       // The attempt span's W3C context, when traced: the provider's own traces join the caller's.
       headers: { "content-type": "application/json", ...currentAttemptTraceHeaders(), ...upstream.headers },
       body: typeof upstream.body === "string" ? upstream.body : JSON.stringify(upstream.body),
-      dispatcher: upstream.dispatcher,
+      dispatcher,
       signal: deadlines.signal,
     });
   } catch (error) {

@@ -6,6 +6,7 @@ import type { ProviderTimeouts } from "../../core/provider-adapter.js";
 import { createFakeAnthropic, type FakeAnthropic } from "../../fakes/anthropic/fake-anthropic.js";
 import { ControlledStream } from "../../fakes/fake-upstream-server.js";
 import { createAnthropicAdapter } from "../anthropic/anthropic-adapter.js";
+import { loadUndici } from "./load-undici.js";
 
 const model = defaultCatalog()["claude-haiku"] as ModelSpec;
 const request: ChatRequest = { messages: [{ role: "user", content: "Hi" }] };
@@ -20,6 +21,8 @@ const tolerance = 50;
 let fake: FakeAnthropic;
 beforeAll(async () => {
   fake = await createFakeAnthropic();
+  // A process's first upstream call loads undici (start-up does not): these tests time deadlines, not that.
+  await loadUndici();
 });
 afterAll(() => fake.close());
 beforeEach(() => fake.server.reset());
