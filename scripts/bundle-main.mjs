@@ -40,6 +40,7 @@ const checkedImportMetaUsers = new Set([
   "compose-gateway.js", // ../package.json: the same from dist/ and from dist/*.js
   "config/load-config.js", // createRequire: resolves node_modules the same from dist/
   "dashboard/dashboard-assets.js", // looks in ./dashboard/assets/ too
+  "http/lazy-schema-compilers.js", // createRequire: resolves fastify the same from dist/
   "usage/usage-commit-thread.js", // its worker is bundled beside it, below
 ]);
 
@@ -58,7 +59,15 @@ const result = await build({
   platform: "node",
   target: "node20",
   chunkNames: "main.bundle-[name]-[hash]",
-  external: ["better-sqlite3", "pino", "pino-pretty"],
+  external: [
+    "better-sqlite3",
+    "pino",
+    "pino-pretty",
+    // Fastify's schema compilers, which the app loads only for a route with a JSON schema (there is
+    // none): outside the bundle, start-up does not even parse them (http/lazy-schema-compilers.ts).
+    "@fastify/ajv-compiler",
+    "@fastify/fast-json-stringify-compiler",
+  ],
   // CommonJS packages in the bundle require Node's built-ins.
   banner: {
     js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);',

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Composition } from "../compose-gateway.js";
 import type { GatewayConfig } from "../config/gateway-config.js";
 import { guardConnections } from "./guard-connections.js";
+import { lazySchemaCompilers } from "./lazy-schema-compilers.js";
 import { defaultMaxConnections, readOpenFileLimit } from "./max-connections.js";
 import { registerAuthentication } from "./plugins/authenticate.js";
 import { registerCloseRefusedConnections } from "./plugins/close-refused-connections.js";
@@ -36,6 +37,7 @@ export async function buildApp({
     // The request log observer writes one line per finished request; Fastify's own two would repeat it.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    schemaController: { compilersFactory: lazySchemaCompilers },
     forceCloseConnections: "idle",
     // Receiving a request is bounded (slowloris); answering it is not: streams last as long as they need.
     requestTimeout: gateway.config.bodyTimeoutMs,
