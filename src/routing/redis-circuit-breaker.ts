@@ -12,12 +12,7 @@ import {
   settleOnce,
   transitionOf,
 } from "./apply-circuit-operation.js";
-import type {
-  CircuitBreaker,
-  CircuitPermit,
-  CircuitSettings,
-  CircuitSnapshot,
-} from "./circuit-breaker.js";
+import type { CircuitBreaker, CircuitPermit, CircuitSettings, CircuitSnapshot } from "./circuit-breaker.js";
 import {
   parseRedisCircuitReply,
   redisCircuitArguments,
