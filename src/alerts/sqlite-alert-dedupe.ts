@@ -1,6 +1,6 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openSqliteFile } from "../usage/open-sqlite-file.js";
 import type { AlertDedupe } from "./alert-dedupe.js";
 
 const schema = `
@@ -22,11 +22,11 @@ export class SqliteAlertDedupe implements AlertDedupe {
 
   constructor(options: { dataDir: string; now?: () => number }) {
     const now = options.now ?? (() => Date.now());
-    mkdirSync(options.dataDir, { recursive: true });
-    this.#db = new Database(join(options.dataDir, "alerts.sqlite"));
-    this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("busy_timeout = 1000");
-    this.#db.exec(schema);
+    this.#db = openSqliteFile(join(options.dataDir, "alerts.sqlite"), {
+      synchronous: "FULL",
+      busyTimeoutMs: 1000,
+      schema,
+    });
     const expire = this.#db.prepare<[number]>("DELETE FROM alert_claims WHERE expires_at_ms <= ?");
     const insert = this.#db.prepare<[string, number]>(
       "INSERT INTO alert_claims (key, expires_at_ms) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",

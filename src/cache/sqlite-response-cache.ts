@@ -1,7 +1,7 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type { CachedAnswer, CacheVector, ResponseCacheStore } from "../core/response-cache.js";
+import { openSqliteFile } from "../usage/open-sqlite-file.js";
 import { cosineSimilarity, embeddingFromBuffer, embeddingToBuffer } from "./cosine-similarity.js";
 
 export interface SqliteResponseCacheOptions {
@@ -67,12 +67,11 @@ export class SqliteResponseCache implements ResponseCacheStore {
   constructor(options: SqliteResponseCacheOptions) {
     this.#maxBytes = options.maxBytes;
     this.#now = options.now ?? Date.now;
-    mkdirSync(options.dataDir, { recursive: true });
-    this.#db = new Database(join(options.dataDir, "response-cache.sqlite"));
-    this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("synchronous = OFF");
-    this.#db.pragma("busy_timeout = 1000");
-    this.#db.exec(schema);
+    this.#db = openSqliteFile(join(options.dataDir, "response-cache.sqlite"), {
+      synchronous: "OFF",
+      busyTimeoutMs: 1000,
+      schema,
+    });
     this.#select = this.#db.prepare(
       "SELECT answer, expires_ms AS expiresMs FROM cache_entries WHERE key = ?",
     );

@@ -1,6 +1,5 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type {
   ConversationAppend,
   ConversationStore,
@@ -8,6 +7,7 @@ import type {
   ConversationTurn,
   StoredConversation,
 } from "../core/conversation.js";
+import { openSqliteFile } from "../usage/open-sqlite-file.js";
 
 export interface SqliteConversationStoreOptions {
   /** `conversations.sqlite` is created in it, beside the usage store's file. */
@@ -61,14 +61,13 @@ export class SqliteConversationStore implements ConversationStore {
 
   constructor(options: SqliteConversationStoreOptions) {
     this.#ttlMs = options.ttlMs;
-    mkdirSync(options.dataDir, { recursive: true });
-    this.#db = new Database(join(options.dataDir, "conversations.sqlite"));
-    this.#db.pragma("journal_mode = WAL");
     // One commit per call on the event loop: NORMAL skips its fsync (WAL still survives a process crash;
     // a power loss may forget the latest turns, which a conversation can afford and a booking cannot).
-    this.#db.pragma("synchronous = NORMAL");
-    this.#db.pragma("busy_timeout = 5000");
-    this.#db.exec(schema);
+    this.#db = openSqliteFile(join(options.dataDir, "conversations.sqlite"), {
+      synchronous: "NORMAL",
+      busyTimeoutMs: 5000,
+      schema,
+    });
     const upsert = this.#db.prepare(
       `INSERT INTO conversations VALUES (?, ?, ?, 1, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET model = excluded.model, turn_count = turn_count + 1,

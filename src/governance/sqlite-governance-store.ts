@@ -1,6 +1,6 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openSqliteFile } from "../usage/open-sqlite-file.js";
 import type {
   GovernanceSettingsStore,
   GovernanceSnapshot,
@@ -40,11 +40,11 @@ export class SqliteGovernanceStore implements GovernanceSettingsStore {
   readonly #deleteLimits: (projectId: string, agentId: string) => boolean;
 
   constructor(options: SqliteGovernanceStoreOptions) {
-    mkdirSync(options.dataDir, { recursive: true });
-    this.#db = new Database(join(options.dataDir, "governance.sqlite"));
-    this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("busy_timeout = 5000");
-    this.#db.exec(schema);
+    this.#db = openSqliteFile(join(options.dataDir, "governance.sqlite"), {
+      synchronous: "FULL",
+      busyTimeoutMs: 5000,
+      schema,
+    });
     this.#selectVersion = this.#db.prepare("SELECT version FROM settings_version WHERE id = 1");
     const bump = this.#db.prepare("UPDATE settings_version SET version = version + 1 WHERE id = 1");
     const selectKeys = this.#db.prepare<[], { record: string }>(

@@ -1,6 +1,6 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openSqliteFile } from "../usage/open-sqlite-file.js";
 import { assertNanoUsd, budgetWindow } from "./budget-limits.js";
 import { assertKeyId, type KeySpend, type KeySpendBooking, type KeySpendLedger } from "./key-spend-ledger.js";
 
@@ -44,11 +44,11 @@ export class SqliteKeySpendLedger implements KeySpendLedger {
 
   constructor(options: SqliteKeySpendLedgerOptions) {
     this.#bookedIdTtlMs = options.bookedIdTtlMs ?? dayMs;
-    mkdirSync(options.dataDir, { recursive: true });
-    this.#db = new Database(join(options.dataDir, "key-spend.sqlite"));
-    this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("busy_timeout = 5000");
-    this.#db.exec(schema);
+    this.#db = openSqliteFile(join(options.dataDir, "key-spend.sqlite"), {
+      synchronous: "FULL",
+      busyTimeoutMs: 5000,
+      schema,
+    });
     const insertRequest = this.#db.prepare(
       "INSERT INTO key_spend_requests VALUES (?, ?) ON CONFLICT (request_id) DO NOTHING",
     );

@@ -1,7 +1,7 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type { JobOutcome, JobRecord, JobStatus, JobStore } from "../core/background-job.js";
+import { openSqliteFile } from "../usage/open-sqlite-file.js";
 
 export interface SqliteJobStoreOptions {
   /** `jobs.sqlite` is created in it, beside the usage store's file. */
@@ -58,14 +58,13 @@ export class SqliteJobStore implements JobStore {
 
   constructor(options: SqliteJobStoreOptions) {
     this.#ttlMs = options.ttlMs;
-    mkdirSync(options.dataDir, { recursive: true });
-    this.#db = new Database(join(options.dataDir, "jobs.sqlite"));
-    this.#db.pragma("journal_mode = WAL");
     // A heartbeat a few seconds apart per running job: NORMAL skips the fsync of each (WAL survives a
     // process crash, which is what a job's state must outlive).
-    this.#db.pragma("synchronous = NORMAL");
-    this.#db.pragma("busy_timeout = 5000");
-    this.#db.exec(schema);
+    this.#db = openSqliteFile(join(options.dataDir, "jobs.sqlite"), {
+      synchronous: "NORMAL",
+      busyTimeoutMs: 5000,
+      schema,
+    });
     const deleteExpired = this.#db.prepare("DELETE FROM jobs WHERE updated_at_ms <= ?");
     const insert = this.#db.prepare(
       "INSERT INTO jobs VALUES (?, ?, 'running', '', NULL, NULL, NULL, 0, ?, ?)",

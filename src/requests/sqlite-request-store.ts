@@ -1,7 +1,7 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type { RequestPage, RequestQuery, RequestRecord, RequestStore } from "../core/request-record.js";
+import { openSqliteFile } from "../usage/open-sqlite-file.js";
 
 export interface SqliteRequestStoreOptions {
   /** `requests.sqlite` is created in it, beside the usage store's file. */
@@ -64,13 +64,12 @@ export class SqliteRequestStore implements RequestStore {
   constructor(options: SqliteRequestStoreOptions) {
     this.#retentionMs = options.retentionMs;
     this.#maxRows = options.maxRows;
-    mkdirSync(options.dataDir, { recursive: true });
-    this.#db = new Database(join(options.dataDir, "requests.sqlite"));
-    this.#db.pragma("journal_mode = WAL");
     // An explorer row lost to a power cut is acceptable; an fsync per request is not.
-    this.#db.pragma("synchronous = NORMAL");
-    this.#db.pragma("busy_timeout = 5000");
-    this.#db.exec(schema);
+    this.#db = openSqliteFile(join(options.dataDir, "requests.sqlite"), {
+      synchronous: "NORMAL",
+      busyTimeoutMs: 5000,
+      schema,
+    });
     const keyedTable = this.#db
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'requests'")
       .get();

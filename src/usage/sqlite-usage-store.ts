@@ -1,9 +1,8 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type { StoreHealth, UsageQuery, UsageRecord, UsageStore, UsageSummary } from "../core/usage-record.js";
 import { refuseBooking } from "./assert-valid-usage-record.js";
-import { openUsageWriteConnection } from "./sqlite-usage-batch-writer.js";
+import { openSqliteFile } from "./open-sqlite-file.js";
 import {
   assertHourAlignedQuery,
   summarizeUsageBuckets,
@@ -127,13 +126,11 @@ export class SqliteUsageStore implements UsageStore {
     this.#maxBatchSize = options.maxBatchSize ?? 1_000;
     this.#commitWindowMs = options.commitWindowMs ?? 5;
     this.#logger = options.logger ?? silentUsageLogger;
-    mkdirSync(options.dataDir, { recursive: true });
     const path = join(options.dataDir, "usage.sqlite");
     // Several processes may share the file (a CLI next to the server); wait for their locks.
     const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
-    this.#db = new Database(path);
-    openUsageWriteConnection(this.#db, busyTimeoutMs);
-    this.#db.exec(schema);
+    // As the commit thread's connection (openUsageWriteConnection): every commit fsync'd.
+    this.#db = openSqliteFile(path, { synchronous: "FULL", busyTimeoutMs, schema });
     migrateUsageSchema(this.#db);
     const selectBuckets = `SELECT ${bucketColumns} FROM usage_hourly
       WHERE project_id = ? AND hour_start_ms >= ? AND hour_start_ms < ?`;
