@@ -245,7 +245,7 @@ function readConfigFile(path: string): ConfigFile {
   } catch (error) {
     throw new ConfigError(`LLM_GATEWAY_CONFIG: ${path} is not valid YAML: ${(error as Error).message}`);
   }
-  const parsed = configFileSchema.safeParse(raw);
+  const parsed = configFileSchema().safeParse(raw);
   if (!parsed.success) throw configErrorFromZod(path, parsed.error);
   return parsed.data;
 }
