@@ -12,7 +12,7 @@
 // (Node >= 22.1; the cache directory is Node's default under the OS temp dir) and then imports
 // the bundle: the cache has to be on before the bundle is compiled.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
 const root = new URL("../", import.meta.url);
@@ -44,6 +44,36 @@ const checkedImportMetaUsers = new Set([
   "usage/usage-commit-thread.js", // its worker is bundled beside it, below
 ]);
 
+/*
+ * zod's `z.locales`: error messages in 49 languages, 357 kB of the 755 kB zod brings to every start,
+ * where only English is used (zod sets it itself; nothing here or in a dependency reads
+ * `z.locales` or `z.core.locales`). In the bundle both have English alone. Fails the build if zod moves the file.
+ */
+const englishZodLocaleOnly = {
+  name: "english-zod-locale-only",
+  setup(pluginBuild) {
+    let replaced = 0;
+    pluginBuild.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+      // zod/v4/classic/external.js (z.locales) and zod/v4/core/index.js (z.core.locales).
+      if (!/node_modules\/zod\/v4\/(classic|core)\/[^/]+$/.test(args.importer.replaceAll("\\", "/")))
+        return undefined;
+      replaced++;
+      return {
+        path: fileURLToPath(new URL("../locales/en.js", pathToFileURL(args.importer))),
+        namespace: "zod-locales",
+      };
+    });
+    pluginBuild.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: fileURLToPath(new URL("./", pathToFileURL(args.path))),
+    }));
+    pluginBuild.onEnd(() => {
+      if (replaced === 0)
+        throw new Error("zod's locales index moved: update englishZodLocaleOnly in scripts/bundle-main.mjs");
+    });
+  },
+};
+
 const result = await build({
   absWorkingDir: fileURLToPath(root),
   entryPoints: {
@@ -72,6 +102,7 @@ const result = await build({
   banner: {
     js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);',
   },
+  plugins: [englishZodLocaleOnly],
   sourcemap: "linked",
   metafile: true,
   logLevel: "warning",
