@@ -5,8 +5,8 @@
 //
 // Every output file sits in dist/ itself, so `import.meta.url` names a file of dist/ as
 // main.js's would (compose-gateway reads ../package.json from it). Left outside the bundle:
-// better-sqlite3 (a native addon) and pino with its pretty printer (its transports run
-// node_modules files in worker threads).
+// better-sqlite3 (a native addon) and pino's pretty printer (pino's transport runs it in a worker
+// thread, by path). pino itself is bundled: loading its files one by one took ~15 ms of each start.
 //
 // dist/main.js becomes a small entry that turns on Node's compile cache where there is one
 // (Node >= 22.1; the cache directory is Node's default under the OS temp dir) and then imports
@@ -40,6 +40,7 @@ const checkedImportMetaUsers = new Set([
   "compose-gateway.js", // ../package.json: the same from dist/ and from dist/*.js
   "config/load-config.js", // createRequire: resolves node_modules the same from dist/
   "dashboard/dashboard-assets.js", // looks in ./dashboard/assets/ too
+  "logging/create-logger.js", // createRequire: resolves pino's transport files the same from dist/
   "http/lazy-schema-compilers.js", // createRequire: resolves fastify the same from dist/
   "usage/usage-commit-thread.js", // its worker is bundled beside it, below
 ]);
@@ -91,7 +92,7 @@ const result = await build({
   chunkNames: "main.bundle-[name]-[hash]",
   external: [
     "better-sqlite3",
-    "pino",
+    // Run by pino's transport in a worker thread, by path (logging/create-logger.ts names it).
     "pino-pretty",
     // Fastify's schema compilers, which the app loads only for a route with a JSON schema (there is
     // none): outside the bundle, start-up does not even parse them (http/lazy-schema-compilers.ts).

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import pino, { type Logger } from "pino";
 
 export interface LoggerOptions {
@@ -73,10 +74,26 @@ export function createLogger(options: LoggerOptions): Logger {
     },
   };
   if (options.pretty) {
+    nameTransportFiles();
     return pino({
       ...base,
       transport: { target: "pino-pretty", options: { destination: options.destination, colorize: true } },
     });
   }
   return pino(base, pino.destination({ fd: options.destination, sync: false }));
+}
+
+/**
+ * The files pino's pretty transport runs in its worker thread, named through pino's hook for bundlers
+ * (`__bundlerPathsOverrides`): bundled into dist/ (scripts/bundle-main.mjs), pino and thread-stream
+ * cannot find them beside their own code. The same files pino finds by itself when it is not bundled.
+ */
+function nameTransportFiles(): void {
+  const fromPino = createRequire(createRequire(import.meta.url).resolve("pino"));
+  const hook = globalThis as { __bundlerPathsOverrides?: Record<string, string> };
+  hook.__bundlerPathsOverrides = {
+    ...hook.__bundlerPathsOverrides,
+    "thread-stream-worker": fromPino.resolve("thread-stream/lib/worker.js"),
+    "pino-pretty": createRequire(import.meta.url).resolve("pino-pretty"),
+  };
 }
