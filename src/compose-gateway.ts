@@ -86,7 +86,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
   const link = clusterWorkerLink();
   const observers: GatewayObserver[] = [requestLog];
   const observer = new ObserverList(observers);
-  const deployments = new Deployments(config, createProviderAdapters(config.providers));
+  const deployments = new Deployments(config, await createProviderAdapters(config.providers));
   const circuitSettings: CircuitSettings = {
     failureThreshold: config.circuit.failureThreshold,
     cooldownMs: config.circuit.cooldownMs,

@@ -21,7 +21,7 @@ export async function countTokensCommand(
     throw new CliUsageError("count-tokens takes one text argument; quote it, or pipe it in");
   const text = positional[0] === undefined || positional[0] === "-" ? await readStdin() : positional[0];
   const result = await countTokens({ text, model: flags.model }, config.catalog, new TokenCounter(), {
-    deployments: new Deployments(config, createProviderAdapters(config.providers)),
+    deployments: new Deployments(config, await createProviderAdapters(config.providers)),
     // A failed provider count is said on stderr; stdout keeps the one result line.
     logger: pino({ level: "warn" }, pino.destination(2)),
   });

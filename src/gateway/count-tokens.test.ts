@@ -154,7 +154,7 @@ describe("countTokens with the providers' own counting endpoints", () => {
     });
     const logger = pino({ level: "warn" }, { write: (line: string) => warnings.push(JSON.parse(line)) });
     counting = {
-      deployments: new Deployments(config, createProviderAdapters(config.providers)),
+      deployments: new Deployments(config, await createProviderAdapters(config.providers)),
       logger,
     };
   });

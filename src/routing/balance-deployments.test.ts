@@ -45,9 +45,9 @@ function scripted(...values: number[]): () => number {
   return () => values[Math.min(index++, values.length - 1)] as number;
 }
 
-function deploymentsWith(yaml: string, random: () => number = Math.random, now = () => 1_000_000) {
+async function deploymentsWith(yaml: string, random: () => number = Math.random, now = () => 1_000_000) {
   const config = configFrom(yaml);
-  return new Deployments(config, createProviderAdapters(config.providers), random, now);
+  return new Deployments(config, await createProviderAdapters(config.providers), random, now);
 }
 
 const providersOf = (list: Array<{ provider: { name: string } }>) => list.map((d) => d.provider.name);
@@ -71,8 +71,8 @@ describe("config: deployments and routing", () => {
     expect(loadConfig({}).routing).toEqual({ strategy: "weighted", modelGroups: {} });
   });
 
-  it("keeps the circuit key provider/model, and the catalog model's own object for an unchanged deployment", () => {
-    const deployments = deploymentsWith(twoAccounts);
+  it("keeps the circuit key provider/model, and the catalog model's own object for an unchanged deployment", async () => {
+    const deployments = await deploymentsWith(twoAccounts);
     const [home, eu] = deployments.deploymentsOf("claude-sonnet-4");
     expect(home?.key).toBe("anthropic/claude-sonnet-4");
     expect(eu?.key).toBe("anthropic-eu/claude-sonnet-4");
@@ -115,8 +115,8 @@ describe("config: deployments and routing", () => {
 });
 
 describe("balancing within a chain step", () => {
-  it("returns the flat list: step 1's deployments ordered, then step 2's", () => {
-    const deployments = deploymentsWith(
+  it("returns the flat list: step 1's deployments ordered, then step 2's", async () => {
+    const deployments = await deploymentsWith(
       twoAccounts.replace("least_busy", "weighted").replace("dual: cheapest", "dual: weighted"),
       scripted(0.1),
     );
@@ -128,8 +128,8 @@ describe("balancing within a chain step", () => {
     ]);
   });
 
-  it("weighted: picks in proportion to weight (3:1), the rest after", () => {
-    const deployments = deploymentsWith(twoAccounts.replace("dual: cheapest", "dual: weighted"));
+  it("weighted: picks in proportion to weight (3:1), the rest after", async () => {
+    const deployments = await deploymentsWith(twoAccounts.replace("dual: cheapest", "dual: weighted"));
     const list = [...deployments.deploymentsOf("claude-sonnet-4")];
     const inputs = {
       strategy: "weighted" as const,
@@ -143,8 +143,8 @@ describe("balancing within a chain step", () => {
     expect(providersOf(list)).toEqual(["anthropic-eu", "anthropic"]);
   });
 
-  it("least_latency: the lowest time to first token first; an unmeasured deployment first, to measure it", () => {
-    const deployments = deploymentsWith(twoAccounts);
+  it("least_latency: the lowest time to first token first; an unmeasured deployment first, to measure it", async () => {
+    const deployments = await deploymentsWith(twoAccounts);
     const [home, eu] = deployments.deploymentsOf("claude-sonnet-4");
     const list = [home, eu] as NonNullable<typeof home>[];
     const inputs = {
@@ -161,8 +161,8 @@ describe("balancing within a chain step", () => {
     expect(providersOf(list)).toEqual(["anthropic", "anthropic-eu"]);
   });
 
-  it("least_busy: fewest calls under way per unit of weight", () => {
-    const deployments = deploymentsWith(twoAccounts);
+  it("least_busy: fewest calls under way per unit of weight", async () => {
+    const deployments = await deploymentsWith(twoAccounts);
     const [home, eu] = deployments.deploymentsOf("claude-sonnet-4");
     const list = [home, eu] as NonNullable<typeof home>[];
     const inputs = {
@@ -180,8 +180,8 @@ describe("balancing within a chain step", () => {
     expect(providersOf(list)).toEqual(["anthropic-eu", "anthropic"]);
   });
 
-  it("cheapest: the lowest price for the request's tokens", () => {
-    const deployments = deploymentsWith(twoAccounts);
+  it("cheapest: the lowest price for the request's tokens", async () => {
+    const deployments = await deploymentsWith(twoAccounts);
     const targets = deployments.targetsFor({ modelGroup: "dual" }, "chat", {
       inputTokens: 1000,
       outputTokens: 100,
@@ -193,9 +193,9 @@ describe("balancing within a chain step", () => {
     ]);
   });
 
-  it("sends a deployment its provider's headers hold back to the back of the step, until the reset", () => {
+  it("sends a deployment its provider's headers hold back to the back of the step, until the reset", async () => {
     let now = Date.parse("2026-12-07T04:00:00Z");
-    const deployments = deploymentsWith(twoAccounts, Math.random, () => now);
+    const deployments = await deploymentsWith(twoAccounts, Math.random, () => now);
     const [, eu] = deployments.deploymentsOf("claude-sonnet-4");
     eu?.load.noteResponseHeaders(200, {
       "anthropic-ratelimit-requests-remaining": "0",
@@ -265,8 +265,8 @@ describe("rate-limit headers", () => {
     expect(readRateLimitHeaders(200, { "content-type": "application/json" }, now)).toBeUndefined();
   });
 
-  it("holds a deployment back only while it lacks what this request needs", () => {
-    const deployments = deploymentsWith(twoAccounts, Math.random, () => now);
+  it("holds a deployment back only while it lacks what this request needs", async () => {
+    const deployments = await deploymentsWith(twoAccounts, Math.random, () => now);
     const [home] = deployments.deploymentsOf("claude-sonnet-4");
     const load = (home as NonNullable<typeof home>).load;
     load.noteResponseHeaders(200, {

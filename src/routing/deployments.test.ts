@@ -4,7 +4,7 @@ import { createProviderAdapters } from "../providers/registry.js";
 import { Deployments } from "./deployments.js";
 
 const config = loadConfig({ OPENAI_API_KEY: "sk-deployments-test" });
-const deployments = new Deployments(config, createProviderAdapters(config.providers));
+const deployments = new Deployments(config, await createProviderAdapters(config.providers));
 
 describe("Deployments", () => {
   it("resolves a group to its chain and a catalog model to itself", () => {
