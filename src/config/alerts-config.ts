@@ -38,46 +38,48 @@ export interface AlertsConfig {
   };
 }
 
-const webhookUrl = z
-  .string()
-  .refine(isHttpUrl, { error: (issue) => `expected an http(s) URL, got ${describeUrl(issue.input)}` });
-const fraction = z.number().gt(0, "must be more than 0").max(10, "must be at most 10 (1000 %)");
+/** The config file's `alerts:` section, built with the file's schema (only when there is a file). */
+export function alertsFileSchema() {
+  const webhookUrl = z
+    .string()
+    .refine(isHttpUrl, { error: (issue) => `expected an http(s) URL, got ${describeUrl(issue.input)}` });
+  const fraction = z.number().gt(0, "must be more than 0").max(10, "must be at most 10 (1000 %)");
 
-/** The config file's `alerts:` section. */
-export const alertsFileSchema = z.strictObject({
-  webhook_urls: z.array(webhookUrl).max(10, "at most 10 webhooks").optional(),
-  kinds: z.array(z.enum(alertKinds)).min(1, "list at least one kind, or leave kinds out").optional(),
-  budget_thresholds: z.array(fraction).min(1).max(10).optional(),
-  key_expiry_warning_hours: z
-    .number()
-    .positive()
-    .max(366 * 24)
-    .optional(),
-  error_rate: z
-    .strictObject({
-      threshold: z.number().gt(0, "must be more than 0").max(1, "must be at most 1").optional(),
-      window_seconds: z.number().int().min(10).max(86_400).optional(),
-      min_attempts: z.number().int().min(1).max(1_000_000).optional(),
-    })
-    .optional(),
-  cooldown_seconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(7 * 86_400)
-    .optional(),
-  delivery: z
-    .strictObject({
-      timeout_seconds: z.number().positive().max(120).optional(),
-      max_attempts: z.number().int().min(1).max(20).optional(),
-      base_backoff_ms: z.number().int().min(0).max(600_000).optional(),
-      max_backoff_ms: z.number().int().min(0).max(3_600_000).optional(),
-      queue_size: z.number().int().min(1).max(100_000).optional(),
-    })
-    .optional(),
-});
+  return z.strictObject({
+    webhook_urls: z.array(webhookUrl).max(10, "at most 10 webhooks").optional(),
+    kinds: z.array(z.enum(alertKinds)).min(1, "list at least one kind, or leave kinds out").optional(),
+    budget_thresholds: z.array(fraction).min(1).max(10).optional(),
+    key_expiry_warning_hours: z
+      .number()
+      .positive()
+      .max(366 * 24)
+      .optional(),
+    error_rate: z
+      .strictObject({
+        threshold: z.number().gt(0, "must be more than 0").max(1, "must be at most 1").optional(),
+        window_seconds: z.number().int().min(10).max(86_400).optional(),
+        min_attempts: z.number().int().min(1).max(1_000_000).optional(),
+      })
+      .optional(),
+    cooldown_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400)
+      .optional(),
+    delivery: z
+      .strictObject({
+        timeout_seconds: z.number().positive().max(120).optional(),
+        max_attempts: z.number().int().min(1).max(20).optional(),
+        base_backoff_ms: z.number().int().min(0).max(600_000).optional(),
+        max_backoff_ms: z.number().int().min(0).max(3_600_000).optional(),
+        queue_size: z.number().int().min(1).max(100_000).optional(),
+      })
+      .optional(),
+  });
+}
 
-export type AlertsFile = z.infer<typeof alertsFileSchema>;
+export type AlertsFile = z.infer<ReturnType<typeof alertsFileSchema>>;
 
 /** The environment variables of alerts (each wins over the file's field). */
 export interface AlertsEnv {

@@ -250,9 +250,9 @@ function buildConfigFileSchema() {
       })
       .optional(),
     /** Webhook alerts (see README "Alerts"). */
-    alerts: alertsFileSchema.optional(),
+    alerts: alertsFileSchema().optional(),
     /** The response cache (see README "Response cache"). */
-    cache: cacheFileSchema,
+    cache: cacheFileSchema(),
     client_keys: z
       .array(
         z.strictObject({

@@ -29,47 +29,49 @@ export interface ResponseCacheConfig {
   projects: Record<string, Partial<CacheRules> & { semantic?: SemanticCacheRules }>;
 }
 
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{1,128}$/, "expected 1-128 characters of [A-Za-z0-9._:-]");
-const ttlSeconds = z
-  .number()
-  .int()
-  .min(1)
-  .max(366 * 86_400);
+/** The config file's `cache:` section (see README "Response cache"), built with the file's schema. */
+export function cacheFileSchema() {
+  const identifier = z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,128}$/, "expected 1-128 characters of [A-Za-z0-9._:-]");
+  const ttlSeconds = z
+    .number()
+    .int()
+    .min(1)
+    .max(366 * 86_400);
 
-const rulesShape = {
-  enabled: z.boolean().optional(),
-  ttl_seconds: ttlSeconds.optional(),
-  cache_nondeterministic: z.boolean().optional(),
-  cache_tool_calls: z.boolean().optional(),
-};
+  const rulesShape = {
+    enabled: z.boolean().optional(),
+    ttl_seconds: ttlSeconds.optional(),
+    cache_nondeterministic: z.boolean().optional(),
+    cache_tool_calls: z.boolean().optional(),
+  };
 
-/** The config file's `cache:` section (see README "Response cache"). */
-export const cacheFileSchema = z
-  .strictObject({
-    ...rulesShape,
-    max_megabytes: z.number().positive().max(1_000_000).optional(),
-    shared_across_projects: z.boolean().optional(),
-    model_groups: z.record(identifier, z.strictObject(rulesShape)).optional(),
-    projects: z
-      .record(
-        identifier,
-        z.strictObject({
-          ...rulesShape,
-          semantic: z
-            .strictObject({
-              threshold: z.number().gt(0).max(1),
-              model_group: identifier.optional(),
-            })
-            .optional(),
-        }),
-      )
-      .optional(),
-  })
-  .optional();
+  return z
+    .strictObject({
+      ...rulesShape,
+      max_megabytes: z.number().positive().max(1_000_000).optional(),
+      shared_across_projects: z.boolean().optional(),
+      model_groups: z.record(identifier, z.strictObject(rulesShape)).optional(),
+      projects: z
+        .record(
+          identifier,
+          z.strictObject({
+            ...rulesShape,
+            semantic: z
+              .strictObject({
+                threshold: z.number().gt(0).max(1),
+                model_group: identifier.optional(),
+              })
+              .optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional();
+}
 
-export type CacheFileSection = z.infer<typeof cacheFileSchema>;
+export type CacheFileSection = z.infer<ReturnType<typeof cacheFileSchema>>;
 
 export interface CacheEnv {
   LLM_GATEWAY_CACHE?: boolean;
