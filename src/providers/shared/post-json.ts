@@ -5,7 +5,6 @@ import { UpstreamError } from "../../core/upstream-error.js";
 import type { UpstreamDispatcher } from "./create-upstream-dispatcher.js";
 import { createUpstreamError, type ErrorMessageExtractor } from "./create-upstream-error.js";
 import type { UpstreamResponse } from "./dispatch-upstream.js";
-import { loadUndici } from "./load-undici.js";
 import { mapNetworkError } from "./map-network-error.js";
 import { parseSse } from "./parse-sse.js";
 import { credentialsIn, redactCredentials } from "./redact-credentials.js";
@@ -95,18 +94,19 @@ async function openUpstream(
   upstream: UpstreamRequest,
   timeouts: { awaitingWholeAnswer?: boolean } = {},
 ): Promise<{ body: AsyncIterable<Uint8Array>; statusCode: number; deadlines: UpstreamDeadlines }> {
+  // undici and the pool are loaded at the provider's first call (start-up loads neither), before its
+  // deadlines start: they time the provider, not our loading.
+  const { agent, undici } = upstream.dispatcher.loaded ?? (await upstream.dispatcher.load());
   const deadlines = new UpstreamDeadlines(upstream.signal, upstream.dispatcher.timeouts);
   let response: UpstreamResponse;
   try {
     deadlines.awaitFirstByte(timeouts.awaitingWholeAnswer === true);
-    // undici and the pool are loaded at the first call (start-up loads neither), within its deadline.
-    const [{ dispatchUpstream }, dispatcher] = await Promise.all([loadUndici(), upstream.dispatcher.agent()]);
-    response = await dispatchUpstream({
+    response = await undici.dispatchUpstream({
       url: upstream.url,
       // The attempt span's W3C context, when traced: the provider's own traces join the caller's.
       headers: { "content-type": "application/json", ...currentAttemptTraceHeaders(), ...upstream.headers },
       body: typeof upstream.body === "string" ? upstream.body : JSON.stringify(upstream.body),
-      dispatcher,
+      dispatcher: agent,
       signal: deadlines.signal,
     });
   } catch (error) {
