@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { boundHeapGrowth } from "./bound-heap-growth.js";
 import { AdminApiError, type CommandIo } from "./cli/admin-client.js";
 import { CliFailure, CliUsageError } from "./cli/parse-flags.js";
 import { composeGateway } from "./compose-gateway.js";
@@ -152,6 +153,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
   }
+  boundHeapGrowth(process.execArgv);
   const composition = await composeGateway(config, logger);
   const { gateway } = composition;
 

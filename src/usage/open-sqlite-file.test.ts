@@ -17,6 +17,8 @@ it("makes a new file (and its directory) in WAL mode, at the asked level, its sc
   expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
   expect(db.pragma("synchronous", { simple: true })).toBe(2);
   expect(db.pragma("busy_timeout", { simple: true })).toBe(1234);
+  // A small page cache (negative: KiB), not better-sqlite3's 16 MB, which filled RSS as files grew.
+  expect(db.pragma("cache_size", { simple: true })).toBe(-1024);
   // Checkpointed: the first page (WAL mode, schema) is in the file, not only in its WAL.
   const header = readFileSync(path).subarray(0, 20);
   expect(header.subarray(0, 15).toString("latin1")).toBe("SQLite format 3");

@@ -26,8 +26,20 @@ export function openSqliteFile(path: string, options: SqliteFileOptions): Databa
   if (isNew) db.pragma("synchronous = OFF");
   db.pragma("journal_mode = WAL");
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`);
+  keepSmallPageCache(db);
   db.exec(options.schema);
   db.pragma(`synchronous = ${options.synchronous}`);
   if (isNew && options.synchronous !== "OFF") db.pragma("wal_checkpoint(PASSIVE)");
   return db;
+}
+
+/**
+ * Each connection's page cache, in KiB: SQLite's pages stay in the OS's file cache anyway, and
+ * better-sqlite3's default of 16 MB a connection filled as the request and usage files grew, adding
+ * ~30 MB of RSS over 100,000 requests with no CPU saved (issue 21, measured at 32 connections).
+ */
+const pageCacheKib = 1024;
+
+export function keepSmallPageCache(db: Database.Database): void {
+  db.pragma(`cache_size = -${pageCacheKib}`);
 }

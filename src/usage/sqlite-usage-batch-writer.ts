@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { UsageRecord } from "../core/usage-record.js";
+import { keepSmallPageCache } from "./open-sqlite-file.js";
 import { recordTotals, totalsFields, type UsageBucket } from "./summarize-usage-buckets.js";
 import { floorToHour } from "./usage-period.js";
 
@@ -86,4 +87,5 @@ export function openUsageWriteConnection(db: Database.Database, busyTimeoutMs: n
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+  keepSmallPageCache(db);
 }
