@@ -51,6 +51,11 @@ export interface ProviderCallOptions {
    * rate-limit headers, taken by the shared HTTP code so no adapter parses them.
    */
   onResponseHeaders?: (status: number, headers: Record<string, string | string[] | undefined>) => void;
+  /**
+   * `traceparent` (and `tracestate`) of this attempt's span, when the request is traced: sent
+   * upstream, so the provider's own traces join the caller's.
+   */
+  traceHeaders?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -1,12 +1,10 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-
 /**
- * The seam between the gateway and tracing. The HTTP door runs each traced
- * request inside a `RequestTraceScope`; the router asks it for one
- * `AttemptTrace` per provider call and runs the call inside it, so the
- * upstream request carries that attempt's `traceparent`. With tracing off no
- * scope is ever entered: the storages stay disabled and every lookup below is
- * a cheap `undefined`.
+ * The seam between the gateway and tracing. The HTTP door gives each traced
+ * request's caller a `RequestTraceScope`; the router asks it for one
+ * `AttemptTrace` per provider call and hands the call that attempt's headers,
+ * so the upstream request carries its `traceparent`. Passed by hand, not in an
+ * AsyncLocalStorage: on Node 20 and 22 that turns on async hooks for every
+ * promise of the process, which cost more than the spans themselves (issue 21).
  */
 export interface RequestTraceScope {
   /** An MCP `tools/call`: names the span, and `params._meta.traceparent` (when given) becomes its parent. */
@@ -39,24 +37,4 @@ export interface AttemptTrace {
   /** The W3C headers the provider gets: this attempt span's context. */
   readonly headers: Readonly<Record<string, string>>;
   end(result: AttemptEnd): void;
-}
-
-const requestScopes = new AsyncLocalStorage<RequestTraceScope>();
-const attemptScopes = new AsyncLocalStorage<AttemptTrace>();
-
-export function runInRequestTrace<T>(scope: RequestTraceScope, run: () => T): T {
-  return requestScopes.run(scope, run);
-}
-
-export function currentRequestTrace(): RequestTraceScope | undefined {
-  return requestScopes.getStore();
-}
-
-export function runInAttemptTrace<T>(attempt: AttemptTrace | undefined, run: () => T): T {
-  return attempt ? attemptScopes.run(attempt, run) : run();
-}
-
-/** `traceparent` (and `tracestate`) for the upstream call being made now; undefined when untraced. */
-export function currentAttemptTraceHeaders(): Readonly<Record<string, string>> | undefined {
-  return attemptScopes.getStore()?.headers;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { RequestTraceScope } from "../core/trace-scope.js";
 import type { Door } from "../core/usage-record.js";
 import { assertMayCall, type Principal } from "./principal.js";
 
@@ -13,6 +14,8 @@ export interface Caller {
   clientRequestId?: string;
   /** The client key's holder; undefined without client keys. */
   principal?: Principal;
+  /** The request's trace, when tracing is on: its provider attempts become spans under it. */
+  trace?: RequestTraceScope;
 }
 
 /**
@@ -30,6 +33,7 @@ export function createCaller(identity: {
   /** The gateway-minted id of the HTTP request this caller's one call answers. */
   requestId?: string;
   clientRequestId?: string;
+  trace?: RequestTraceScope;
 }): Caller {
   assertMayCall(identity.principal, identity.projectId, identity.agentId);
   return {
@@ -39,5 +43,6 @@ export function createCaller(identity: {
     requestId: identity.requestId ?? randomUUID(),
     ...(identity.clientRequestId !== undefined ? { clientRequestId: identity.clientRequestId } : {}),
     principal: identity.principal,
+    ...(identity.trace !== undefined ? { trace: identity.trace } : {}),
   };
 }

@@ -199,17 +199,18 @@ async function answerChat(
 ): Promise<ChatOutcome> {
   if (!options.onChunk && !streamsFromProvider(context, input, request)) {
     const started = performance.now();
-    const routeOptions = routeOptionsFor(context, input, request, options);
+    const routeOptions = routeOptionsFor(context, input, request, caller, options);
     const underWay = new CallsUnderWay(options.signal, options.progress);
     const routed = await context.router
       .route(
         targets,
         underWay.track(
-          (deployment, signal) =>
-            nativeCallFor(deployment, input.native)?.chat({ signal }) ??
+          (deployment, signal, traceHeaders) =>
+            nativeCallFor(deployment, input.native)?.chat({ signal, traceHeaders }) ??
             deployment.adapter
               .chat(deployment.model, request, {
                 signal,
+                traceHeaders,
                 ...providerOptions,
                 onResponseHeaders: deployment.load.noteResponseHeaders,
               })
@@ -270,16 +271,17 @@ async function answerStreaming(
   providerOptions: PromptCacheOptions,
 ): Promise<ChatOutcome> {
   const started = performance.now();
-  const routeOptions = routeOptionsFor(context, input, request, options);
+  const routeOptions = routeOptionsFor(context, input, request, caller, options);
   const { onChunk, progress } = options;
   const underWay = new CallsUnderWay(options.signal, progress);
   const { routed, abandoned } = await routeHedged(
     context.router,
     targets,
-    underWay.track(async (deployment, signal) => {
+    underWay.track(async (deployment, signal, traceHeaders) => {
       const callStarted = performance.now();
       const opened = await openStream(deployment, request, input.native, {
         signal,
+        traceHeaders,
         ...providerOptions,
         onResponseHeaders: deployment.load.noteResponseHeaders,
         assembleBody: !onChunk && !options.onNativeEvents,
@@ -379,6 +381,7 @@ async function openStream(
       ? nativeSteps(
           await nativeCall.stream({
             signal: providerOptions.signal,
+            traceHeaders: providerOptions.traceHeaders,
             onResponseHeaders: deployment.load.noteResponseHeaders,
             assembleBody,
           }),
@@ -547,11 +550,13 @@ function routeOptionsFor(
   context: ChatContext,
   input: ChatInput,
   request: ChatRequest,
+  caller: Caller,
   options: ChatCallOptions,
 ) {
   const untranslatable = unsupportedBy(input.native);
   return {
     signal: options.signal,
+    trace: caller.trace,
     deadlineAt: Date.now() + context.requestTimeoutMs,
     // Skipped: a deployment the door's request cannot be translated to, or whose provider cannot honour a parameter.
     unsupportedBy: (deployment: Deployment) =>
@@ -643,11 +648,11 @@ class CallsUnderWay {
   }
 
   track<T>(call: DeploymentCall<T>): DeploymentCall<T> {
-    return async (deployment, signal) => {
+    return async (deployment, signal, traceHeaders) => {
       this.deployments.add(deployment);
       this.progress?.calling(deployment);
       try {
-        return await call(deployment, signal);
+        return await call(deployment, signal, traceHeaders);
       } catch (error) {
         // A call that failed on its own is not the caller's to pay; one the caller cut short is.
         if (!this.callerSignal.aborted) this.deployments.delete(deployment);

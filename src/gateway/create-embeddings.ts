@@ -76,7 +76,7 @@ async function embedRouted(
   const started = performance.now();
   const routed = await context.router.route(
     targets,
-    async (deployment, attemptSignal) => {
+    async (deployment, attemptSignal, traceHeaders) => {
       if (!deployment.adapter.embed) {
         throw new GatewayError(
           "GW_ERR_INVALID_REQUEST",
@@ -85,10 +85,11 @@ async function embedRouted(
       }
       return deployment.adapter.embed(deployment.model, request, {
         signal: attemptSignal,
+        traceHeaders,
         onResponseHeaders: deployment.load.noteResponseHeaders,
       });
     },
-    { signal, deadlineAt: Date.now() + context.requestTimeoutMs },
+    { signal, deadlineAt: Date.now() + context.requestTimeoutMs, trace: caller.trace },
   );
   const latencyMs = Math.round(performance.now() - started);
   const inputTokens = routed.value.usage.prompt_tokens;

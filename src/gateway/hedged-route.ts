@@ -102,10 +102,10 @@ function trackedRoute<T>(
   tracked.settled = router
     .route(
       targets,
-      async (deployment, signal) => {
+      async (deployment, signal, traceHeaders) => {
         tracked.calling = deployment;
         try {
-          return await call(deployment, signal);
+          return await call(deployment, signal, traceHeaders);
         } finally {
           if (tracked.calling === deployment && !controller.signal.aborted) tracked.calling = undefined;
         }

@@ -17,7 +17,7 @@ export function nativeCallFor(deployment: Deployment, native: NativeChatInput | 
   if (!chatNative || !streamNative) return undefined;
   const request = native.request;
   return {
-    chat: (options: { signal: AbortSignal }) =>
+    chat: (options: Pick<NativeStreamOptions, "signal" | "traceHeaders">) =>
       chatNative.call(adapter, deployment.model, request, {
         ...options,
         onResponseHeaders: deployment.load.noteResponseHeaders,

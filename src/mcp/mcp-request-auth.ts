@@ -1,4 +1,5 @@
 import type { ServerContext } from "@modelcontextprotocol/server";
+import type { RequestTraceScope } from "../core/trace-scope.js";
 import type { Principal } from "../gateway/principal.js";
 import type { McpCallIds } from "./tool-schemas.js";
 
@@ -13,6 +14,8 @@ export interface McpRequestAuth {
   principal?: Principal;
   callSignal?: AbortSignal;
   callIds?: McpCallIds;
+  /** The HTTP request's trace, when tracing is on: the calls' provider attempts become its spans. */
+  trace?: RequestTraceScope;
 }
 
 /** The door's hand-over to the request `ctx` belongs to (empty over stdio). */

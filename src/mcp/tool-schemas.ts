@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { identifierSchema } from "../core/chat-schema.js";
+import type { RequestTraceScope } from "../core/trace-scope.js";
 import { type Caller, createCaller } from "../gateway/caller.js";
 import { assertMayCall, type Principal } from "../gateway/principal.js";
 
@@ -55,6 +56,7 @@ export function mcpCaller(
   args: { project_id: string; agent_id: string },
   principal: Principal | undefined,
   callIds?: McpCallIds,
+  trace?: RequestTraceScope,
 ): Caller {
   return createCaller({
     projectId: args.project_id,
@@ -62,6 +64,7 @@ export function mcpCaller(
     door: "mcp",
     principal,
     ...callIds,
+    trace,
   });
 }
 

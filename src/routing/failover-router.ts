@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { GatewayError } from "../core/gateway-error.js";
-import { type AttemptEnd, currentRequestTrace, runInAttemptTrace } from "../core/trace-scope.js";
+import type { AttemptEnd, RequestTraceScope } from "../core/trace-scope.js";
 import { isUpstreamError, UpstreamError } from "../core/upstream-error.js";
 import { type Attempt, describeAttempts } from "./attempt.js";
 import type { CircuitBreaker, CircuitPermit } from "./circuit-breaker.js";
@@ -33,6 +33,8 @@ export interface RouteOptions {
    * with the reason in `attempts`.
    */
   unsupportedBy?: (deployment: Deployment) => string | undefined;
+  /** The request's trace, when traced: each attempt is a span, its headers handed to the call. */
+  trace?: RequestTraceScope;
 }
 
 export interface Routed<T> {
@@ -46,6 +48,8 @@ export interface Routed<T> {
 export type DeploymentCall<T> = (
   deployment: Deployment & { adapter: NonNullable<Deployment["adapter"]> },
   signal: AbortSignal,
+  /** The attempt span's `traceparent` (and `tracestate`) for the upstream request; undefined when untraced. */
+  traceHeaders?: Readonly<Record<string, string>>,
 ) => Promise<T>;
 
 /**
@@ -111,7 +115,7 @@ export class FailoverRouter {
           }
           const started = performance.now();
           const traced = attempts.length;
-          const attemptTrace = currentRequestTrace()?.startAttempt({
+          const attemptTrace = options.trace?.startAttempt({
             provider: deployment.provider.name,
             providerKind: deployment.provider.kind,
             model: deployment.model.name,
@@ -125,7 +129,7 @@ export class FailoverRouter {
           load.inFlight++;
           let stillInFlight = false;
           try {
-            const value = await runInAttemptTrace(attemptTrace, () => call(deployment, signal));
+            const value = await call(deployment, signal, attemptTrace?.headers);
             attempts.push(attemptOf(deployment, "success", performance.now() - started));
             load.served++;
             if (!options.deferSettle) {

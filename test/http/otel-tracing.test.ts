@@ -217,6 +217,23 @@ describe("OpenTelemetry traces, exported to a real OTLP/HTTP receiver", () => {
     expect(traceparentOf(anthropic.server.calls[1]).traceId).toBe(responsesTraceId);
   });
 
+  it("an embeddings call: its attempt span under the request span, traceparent sent upstream", async () => {
+    const response = await fetch(new URL("/v1/embeddings", harness.url), {
+      method: "POST",
+      headers: { "content-type": "application/json", traceparent: callerTraceparent },
+      body: JSON.stringify({ model: "embedding", input: "trace me" }),
+    });
+    expect(response.status).toBe(200);
+    const sent = traceparentOf(harness.fakes.openai.server.calls[0]);
+    expect(sent.traceId).toBe(callerTraceId);
+    const spans = await spansWhen(harness, receiver, (all) => all.some((span) => span.spanId === sent.spanId));
+    const attempt = spans.find((span) => span.spanId === sent.spanId);
+    const request = spans.find((span) => span.traceId === callerTraceId && span.kind === SERVER);
+    expect(attempt?.kind).toBe(CLIENT);
+    expect(attempt?.parentSpanId).toBe(request?.spanId);
+    expect(request?.parentSpanId).toBe(callerSpanId);
+  });
+
   it("an MCP tools/call takes its parent from params._meta.traceparent", async () => {
     const { anthropic } = harness.fakes;
     anthropic.enqueueChat(anthropic.replies.text("Hello over MCP", { inputTokens: 7, outputTokens: 3 }));

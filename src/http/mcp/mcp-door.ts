@@ -5,7 +5,7 @@ import type { FastifyRequest } from "fastify";
 import type { Gateway } from "../../gateway/gateway.js";
 import { createMcpServer } from "../../mcp/create-mcp-server.js";
 import { listToolDefinitions } from "../../mcp/list-tool-definitions.js";
-import { withCallSignal } from "../plugins/authenticate.js";
+import { withCallSignal, withRequestTrace } from "../plugins/authenticate.js";
 import { answerRpcError } from "./answer-rpc-error.js";
 import { invalidMcpParams } from "./check-mcp-params.js";
 import { flushEventStreamHead } from "./flush-event-stream-head.js";
@@ -57,6 +57,7 @@ export function createMcpDoor(gateway: Gateway): McpDoor {
     if (request.method !== "POST" || !isJsonContentType(request.headers["content-type"])) {
       return serve(request.raw, response);
     }
+    if (request.requestTrace) withRequestTrace(request.raw, request.requestTrace);
     const body = await readJsonBody(request.raw, config.bodyLimitBytes);
     if (body.kind === "too_large")
       return answerRpcError(response, 413, null, -32600, "Request body too large");

@@ -49,6 +49,7 @@ export function callerFromRequest(request: FastifyRequest, door: Door = "openai"
     principal: request.principal,
     requestId: request.id,
     clientRequestId: request.clientRequestId,
+    trace: request.requestTrace,
   });
 }
 

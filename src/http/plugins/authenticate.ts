@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { RequestTraceScope } from "../../core/trace-scope.js";
 import type { ClientKeys } from "../../gateway/client-keys.js";
 import type { McpRequestAuth } from "../../mcp/mcp-request-auth.js";
 import type { McpCallIds } from "../../mcp/tool-schemas.js";
@@ -51,10 +52,19 @@ interface AuthInfoCarrier {
  * principal: in the request's `authInfo.extra`, which tools read back with `mcpRequestAuth`.
  */
 export function withCallSignal(request: IncomingMessage, signal: AbortSignal, callIds?: McpCallIds): void {
+  handToMcpTools(request, { callSignal: signal, callIds });
+}
+
+/** Hands the MCP request's trace to its tools (every call of a batch too), as `withCallSignal` does. */
+export function withRequestTrace(request: IncomingMessage, trace: RequestTraceScope): void {
+  handToMcpTools(request, { trace });
+}
+
+function handToMcpTools(request: IncomingMessage, extra: McpRequestAuth): void {
   const carrier = request as AuthInfoCarrier;
   carrier.auth = {
     ...(carrier.auth ?? { token: "", clientId: "", scopes: [] }),
-    extra: { ...carrier.auth?.extra, callSignal: signal, callIds },
+    extra: { ...carrier.auth?.extra, ...extra },
   };
 }
 

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { runInRequestTrace } from "../../core/trace-scope.js";
 import type { GatewayTracer } from "../../observability/tracing/gateway-tracer.js";
 import type { RequestTrace } from "../../observability/tracing/request-trace.js";
 
@@ -29,8 +28,8 @@ function header(request: FastifyRequest, name: string): string | undefined {
 }
 
 /**
- * Runs each door request inside its trace scope (so the router's attempts
- * find it), with the caller's W3C `traceparent`/`tracestate` as parent.
+ * Begins each door request's trace, with the caller's W3C `traceparent`/`tracestate` as parent;
+ * the door hands it to the use case with the caller, so the router's attempts find it.
  * Registered only when tracing is on.
  */
 export function registerRequestTracing(app: FastifyInstance, tracer: GatewayTracer): void {
@@ -47,8 +46,7 @@ export function registerRequestTracing(app: FastifyInstance, tracer: GatewayTrac
     request.requestTrace = trace;
     // 'close' also covers hijacked answers (streams, MCP) and clients that went away.
     reply.raw.once("close", () => trace.httpAnswered(reply.raw.statusCode));
-    // The rest of this request's hooks and its handler run inside the scope.
-    runInRequestTrace(trace, done);
+    done();
   });
   app.addHook("preHandler", (request, _reply, done) => {
     const route = request.routeOptions.url;

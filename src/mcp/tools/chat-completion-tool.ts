@@ -97,8 +97,8 @@ export function registerChatCompletionTool(server: McpServer, gateway: Gateway):
         ...request
       } = args;
       try {
-        const { principal, callSignal, callIds } = mcpRequestAuth(ctx);
-        const caller = mcpCaller(args, principal, callIds);
+        const { principal, callSignal, callIds, trace } = mcpRequestAuth(ctx);
+        const caller = mcpCaller(args, principal, callIds, trace);
         const signal = callAbortSignal(ctx.mcpReq.signal, callSignal);
         assertBackgroundArguments(args);
         assertFanOutArguments(args);

@@ -50,8 +50,8 @@ export function registerCreateEmbeddingsTool(server: McpServer, gateway: Gateway
     },
     async (args, ctx) => {
       try {
-        const { principal, callSignal, callIds } = mcpRequestAuth(ctx);
-        const caller = mcpCaller(args, principal, callIds);
+        const { principal, callSignal, callIds, trace } = mcpRequestAuth(ctx);
+        const caller = mcpCaller(args, principal, callIds, trace);
         const result = await gateway.embed(
           {
             input: typeof args.input === "string" ? [args.input] : args.input,

@@ -82,6 +82,7 @@ export function createMessagesAdapter(
     dispatcher,
     signal: options.signal,
     onResponseHeaders: options.onResponseHeaders,
+    traceHeaders: options.traceHeaders,
     extractErrorMessage,
   });
 

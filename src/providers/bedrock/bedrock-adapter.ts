@@ -59,6 +59,7 @@ export function createBedrockAdapter(settings: ProviderSettings): ProviderAdapte
       dispatcher,
       signal: options.signal,
       onResponseHeaders: options.onResponseHeaders,
+      traceHeaders: options.traceHeaders,
       extractErrorMessage: extractBedrockErrorMessage,
     };
   };

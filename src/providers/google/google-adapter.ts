@@ -75,6 +75,7 @@ export function createGeminiAdapter(settings: ProviderSettings, endpoint: Gemini
     dispatcher,
     signal: options.signal,
     onResponseHeaders: options.onResponseHeaders,
+    traceHeaders: options.traceHeaders,
     extractErrorMessage: extractGoogleErrorMessage,
   });
   const urlFor = (model: ModelSpec, method: string) => endpoint.urlFor(model.providerModelId, method);

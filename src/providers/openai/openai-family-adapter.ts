@@ -75,6 +75,7 @@ export function createOpenAiFamilyAdapter(
     dispatcher,
     signal: options.signal,
     onResponseHeaders: options.onResponseHeaders,
+    traceHeaders: options.traceHeaders,
     extractErrorMessage,
   });
   const responseContext = (model: ModelSpec, url: string): OpenAiResponseContext => ({

@@ -47,6 +47,7 @@ export function withNativeResponses(
     dispatcher,
     signal: options.signal,
     onResponseHeaders: options.onResponseHeaders,
+    traceHeaders: options.traceHeaders,
     extractErrorMessage: target.extractErrorMessage,
   });
 

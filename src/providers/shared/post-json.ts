@@ -1,6 +1,5 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { ProviderCallOptions } from "../../core/provider-adapter.js";
-import { currentAttemptTraceHeaders } from "../../core/trace-scope.js";
 import { UpstreamError } from "../../core/upstream-error.js";
 import type { UpstreamDispatcher } from "./create-upstream-dispatcher.js";
 import { createUpstreamError, type ErrorMessageExtractor } from "./create-upstream-error.js";
@@ -20,6 +19,8 @@ export interface UpstreamRequest {
   extractErrorMessage: ErrorMessageExtractor;
   /** The caller's `ProviderCallOptions.onResponseHeaders`: told every answer's status and headers. */
   onResponseHeaders?: ProviderCallOptions["onResponseHeaders"];
+  /** The caller's `ProviderCallOptions.traceHeaders`: the attempt span's W3C context. */
+  traceHeaders?: ProviderCallOptions["traceHeaders"];
 }
 
 /** POSTs JSON and returns the parsed 2xx body; every failure is an UpstreamError. */
@@ -104,7 +105,7 @@ async function openUpstream(
     response = await undici.dispatchUpstream({
       url: upstream.url,
       // The attempt span's W3C context, when traced: the provider's own traces join the caller's.
-      headers: { "content-type": "application/json", ...currentAttemptTraceHeaders(), ...upstream.headers },
+      headers: { "content-type": "application/json", ...upstream.traceHeaders, ...upstream.headers },
       body: typeof upstream.body === "string" ? upstream.body : JSON.stringify(upstream.body),
       dispatcher: agent,
       signal: deadlines.signal,

@@ -44,6 +44,7 @@ export function createVoyageAdapter(settings: ProviderSettings): ProviderAdapter
         dispatcher,
         signal: options.signal,
         onResponseHeaders: options.onResponseHeaders,
+        traceHeaders: options.traceHeaders,
         extractErrorMessage: extractVoyageErrorMessage,
       });
       const response = parseUpstreamBody(voyageEmbeddingsResponseSchema, json, { provider, url });
