@@ -55,7 +55,11 @@ function censorSecretFields(value: Record<string, unknown>): Record<string, unkn
   // An error keeps its prototype and its own message and stack (not enumerable), for pino's serializer.
   const copy =
     value instanceof Error
-      ? Object.create(Object.getPrototypeOf(value), Object.getOwnPropertyDescriptors(value))
+      ? Object.create(Object.getPrototypeOf(value), {
+          ...Object.getOwnPropertyDescriptors(value),
+          // On Node 24 `stack` is an accessor that reads the error it is called on: copied, it reads nothing.
+          stack: { value: value.stack, writable: true, configurable: true, enumerable: false },
+        })
       : { ...value };
   for (const name of secretFields) if (Object.hasOwn(copy, name)) copy[name] = censor;
   return copy;
