@@ -226,7 +226,9 @@ describe("OpenTelemetry traces, exported to a real OTLP/HTTP receiver", () => {
     expect(response.status).toBe(200);
     const sent = traceparentOf(harness.fakes.openai.server.calls[0]);
     expect(sent.traceId).toBe(callerTraceId);
-    const spans = await spansWhen(harness, receiver, (all) => all.some((span) => span.spanId === sent.spanId));
+    const spans = await spansWhen(harness, receiver, (all) =>
+      all.some((span) => span.spanId === sent.spanId),
+    );
     const attempt = spans.find((span) => span.spanId === sent.spanId);
     const request = spans.find((span) => span.traceId === callerTraceId && span.kind === SERVER);
     expect(attempt?.kind).toBe(CLIENT);
