@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { timeOrderedUuid } from "../core/time-ordered-id.js";
 import type { RequestTraceScope } from "../core/trace-scope.js";
 import type { Door } from "../core/usage-record.js";
 import { assertMayCall, type Principal } from "./principal.js";
@@ -40,7 +40,7 @@ export function createCaller(identity: {
     projectId: identity.projectId,
     agentId: identity.agentId,
     door: identity.door,
-    requestId: identity.requestId ?? randomUUID(),
+    requestId: identity.requestId ?? timeOrderedUuid(),
     ...(identity.clientRequestId !== undefined ? { clientRequestId: identity.clientRequestId } : {}),
     principal: identity.principal,
     ...(identity.trace !== undefined ? { trace: identity.trace } : {}),

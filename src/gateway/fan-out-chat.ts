@@ -1,6 +1,7 @@
-import { randomInt, randomUUID } from "node:crypto";
+import { randomInt } from "node:crypto";
 import type { ChatMessage } from "../core/chat.js";
 import { GatewayError, isGatewayError } from "../core/gateway-error.js";
+import { timeOrderedUuid } from "../core/time-ordered-id.js";
 import type { Caller } from "./caller.js";
 import type { ChatCallOptions, ChatInput, ChatOutcome, ChatResult } from "./chat-types.js";
 import type { Principal } from "./principal.js";
@@ -120,7 +121,7 @@ async function askOne(
   signal: AbortSignal,
 ): Promise<FanOutEntry> {
   // Its own request id: each entry is booked as its own usage record.
-  const own: Caller = { ...caller, requestId: randomUUID() };
+  const own: Caller = { ...caller, requestId: timeOrderedUuid() };
   try {
     const { result } = await dependencies.completeChat(input, own, { signal });
     return { asked, ok: true, result };

@@ -1,5 +1,5 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { timeOrderedUuid } from "../core/time-ordered-id.js";
 
 const safeRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -8,10 +8,10 @@ const safeRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
  * `x-request-id`, because it is also the usage record's id and a reused
  * client id must not dedupe two real bookings. It is the `x-request-id`
  * response header, the `requestId` of the request's log line, and the suffix
- * of a non-streamed body's `id`.
+ * of a non-streamed body's `id`. Time-ordered (UUID v7), so the rows it keys append.
  */
 export function requestIdFor(): string {
-  return randomUUID();
+  return timeOrderedUuid();
 }
 
 /**
