@@ -129,9 +129,13 @@ async function fitHistory(
   };
 }
 
-/** 144 random bits: ids cannot be guessed, so holding one is what lets a caller continue. */
+/**
+ * 144 random bits: ids cannot be guessed, so holding one is what lets a caller continue. Led by the
+ * millisecond it began (base 36, fixed width), so a new conversation's rows append to the store's
+ * keys instead of landing on a random page each: half the CPU of a first turn's write (issue 21).
+ */
 function newConversationId(): string {
-  return randomId("conv_", 18);
+  return randomId(`conv_${Date.now().toString(36).padStart(9, "0")}`, 18);
 }
 
 function unknownConversation(id: string): GatewayError {

@@ -46,7 +46,7 @@ describe("chat_completion conversations", () => {
       messages: [{ role: "user", content: "Capital of France?" }],
     });
     expect(first.isError).toBe(false);
-    expect(first.structured.conversation_id).toMatch(/^conv_[\w-]{24}$/);
+    expect(first.structured.conversation_id).toMatch(/^conv_[0-9a-z]{9}[\w-]{24}$/);
     expect(first.text).toContain(first.structured.conversation_id);
 
     harness.fakes.anthropic.enqueueChat(harness.fakes.anthropic.replies.text("About 2.1 million."));
@@ -103,7 +103,7 @@ describe("chat_completion conversations", () => {
       },
       cost_usd: answer.cost,
       latency_ms: expect.any(Number),
-      conversation_id: expect.stringMatching(/^conv_[\w-]{24}$/),
+      conversation_id: expect.stringMatching(/^conv_[0-9a-z]{9}[\w-]{24}$/),
       id: expect.stringMatching(/^chatcmpl-/),
     });
     const gemini = { model: "gemini-2.5-pro", provider: "google", content: schema, input: 14, output: 31 };
