@@ -10,7 +10,7 @@ const hexOf = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStar
  * the usage records and the request explorer's rows; random (v4) ids put each insert on a random
  * index page, so every commit dirtied a page per row, while ids that grow with time fill the last
  * pages (issue 21). Ids are as unique as before; they are not secrets (conversation ids, which are,
- * stay wholly random). Random bits come from a pool refilled from the CSPRNG 4 KiB at a time.
+ * keep 144 random bits after their time). Random bits come from a pool refilled 4 KiB at a time.
  */
 export function timeOrderedUuid(nowMs: number = Date.now()): string {
   if (offset + 16 > poolSize) {
