@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { identifierSchema } from "../core/chat-schema.js";
-import type { RequestTraceScope } from "../core/trace-scope.js";
 import { type Caller, createCaller } from "../gateway/caller.js";
 import { assertMayCall, type Principal } from "../gateway/principal.js";
+import type { McpRequestAuth } from "./mcp-request-auth.js";
 
 /**
  * Every tool identifies its caller (DESIGN.md): project and agent. Undescribed: the names say it,
@@ -49,14 +49,13 @@ export interface McpCallIds {
 }
 
 /**
- * The caller of one MCP tool call, checked against the client key: with the id of the HTTP
- * request carrying it when it is that request's only call, else a fresh request id per call.
+ * The caller of one MCP tool call, checked against the client key, from what the door handed
+ * over: with the id of the HTTP request carrying it when it is that request's only call (else a
+ * fresh request id per call), and the request's trace when tracing is on.
  */
 export function mcpCaller(
   args: { project_id: string; agent_id: string },
-  principal: Principal | undefined,
-  callIds?: McpCallIds,
-  trace?: RequestTraceScope,
+  { principal, callIds, trace }: Pick<McpRequestAuth, "principal" | "callIds" | "trace">,
 ): Caller {
   return createCaller({
     projectId: args.project_id,

@@ -72,6 +72,25 @@ describe("OpenTelemetry traces, exported to a real OTLP/HTTP receiver", () => {
     await receiver.close();
   });
 
+  /**
+   * The provider's call carried the caller's trace, with the span id of an attempt span whose
+   * parent is the request span; returns the request span.
+   */
+  async function expectAttemptInCallerTrace(
+    call: RecordedCall | undefined,
+  ): Promise<ReceivedSpan | undefined> {
+    const sent = traceparentOf(call);
+    expect(sent.traceId).toBe(callerTraceId);
+    const spans = await spansWhen(harness, receiver, (all) =>
+      all.some((span) => span.spanId === sent.spanId),
+    );
+    const attempt = spans.find((span) => span.spanId === sent.spanId);
+    const request = spans.find((span) => span.traceId === callerTraceId && span.kind === SERVER);
+    expect(attempt?.kind).toBe(CLIENT);
+    expect(attempt?.parentSpanId).toBe(request?.spanId);
+    return request;
+  }
+
   it("a failover: the caller's trace, one request span, two attempt spans, traceparent sent to each provider", async () => {
     const { anthropic, openai } = harness.fakes;
     anthropic.enqueueChat(anthropic.replies.error(529, "Overloaded"));
@@ -224,15 +243,7 @@ describe("OpenTelemetry traces, exported to a real OTLP/HTTP receiver", () => {
       body: JSON.stringify({ model: "embedding", input: "trace me" }),
     });
     expect(response.status).toBe(200);
-    const sent = traceparentOf(harness.fakes.openai.server.calls[0]);
-    expect(sent.traceId).toBe(callerTraceId);
-    const spans = await spansWhen(harness, receiver, (all) =>
-      all.some((span) => span.spanId === sent.spanId),
-    );
-    const attempt = spans.find((span) => span.spanId === sent.spanId);
-    const request = spans.find((span) => span.traceId === callerTraceId && span.kind === SERVER);
-    expect(attempt?.kind).toBe(CLIENT);
-    expect(attempt?.parentSpanId).toBe(request?.spanId);
+    const request = await expectAttemptInCallerTrace(harness.fakes.openai.server.calls[0]);
     expect(request?.parentSpanId).toBe(callerSpanId);
   });
 
@@ -279,6 +290,39 @@ describe("OpenTelemetry traces, exported to a real OTLP/HTTP receiver", () => {
         (span) => span.attributes["http.route"] === "/mcp" && !span.attributes["gen_ai.tool.name"],
       ),
     ).toEqual([]);
+  });
+
+  it("an MCP batch's tools/call: its attempt span joins the POST's trace, traceparent upstream", async () => {
+    const { anthropic } = harness.fakes;
+    anthropic.enqueueChat(anthropic.replies.text("Hello from a batch", { inputTokens: 5, outputTokens: 3 }));
+    const response = await fetch(new URL("/mcp", harness.url), {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2025-03-26",
+        traceparent: callerTraceparent,
+      },
+      body: JSON.stringify([
+        {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: {
+            name: "chat_completion",
+            arguments: {
+              project_id: "proj-batch",
+              agent_id: "agent-1",
+              model_group: "reasoning",
+              messages: [{ role: "user", content: "Hello" }],
+            },
+          },
+        },
+      ]),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("Hello from a batch");
+    await expectAttemptInCallerTrace(anthropic.server.calls[0]);
   });
 });
 

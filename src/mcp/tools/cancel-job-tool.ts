@@ -22,7 +22,7 @@ export function registerCancelJobTool(server: McpServer, gateway: Gateway): void
     },
     async (args, ctx) => {
       try {
-        const caller = mcpCaller(args, mcpRequestAuth(ctx).principal);
+        const caller = mcpCaller(args, { principal: mcpRequestAuth(ctx).principal });
         return await jobToolResult(gateway, caller, await gateway.cancelJob(args.job_id, caller));
       } catch (error) {
         return toolFailure(error, gateway.logger);

@@ -97,9 +97,9 @@ export function registerChatCompletionTool(server: McpServer, gateway: Gateway):
         ...request
       } = args;
       try {
-        const { principal, callSignal, callIds, trace } = mcpRequestAuth(ctx);
-        const caller = mcpCaller(args, principal, callIds, trace);
-        const signal = callAbortSignal(ctx.mcpReq.signal, callSignal);
+        const handOver = mcpRequestAuth(ctx);
+        const caller = mcpCaller(args, handOver);
+        const signal = callAbortSignal(ctx.mcpReq.signal, handOver.callSignal);
         assertBackgroundArguments(args);
         assertFanOutArguments(args);
         if (background)

@@ -59,7 +59,7 @@ export function registerCountTokensTool(server: McpServer, gateway: Gateway): vo
       try {
         const result = await gateway.countTokens(
           { text: args.text, messages: args.messages, model: args.model },
-          mcpCaller(args, mcpRequestAuth(ctx).principal),
+          mcpCaller(args, { principal: mcpRequestAuth(ctx).principal }),
         );
         return toolSuccess(
           result,

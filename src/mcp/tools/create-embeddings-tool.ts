@@ -50,8 +50,8 @@ export function registerCreateEmbeddingsTool(server: McpServer, gateway: Gateway
     },
     async (args, ctx) => {
       try {
-        const { principal, callSignal, callIds, trace } = mcpRequestAuth(ctx);
-        const caller = mcpCaller(args, principal, callIds, trace);
+        const handOver = mcpRequestAuth(ctx);
+        const caller = mcpCaller(args, handOver);
         const result = await gateway.embed(
           {
             input: typeof args.input === "string" ? [args.input] : args.input,
@@ -60,7 +60,7 @@ export function registerCreateEmbeddingsTool(server: McpServer, gateway: Gateway
             dimensions: args.dimensions,
           },
           caller,
-          callAbortSignal(ctx.mcpReq.signal, callSignal),
+          callAbortSignal(ctx.mcpReq.signal, handOver.callSignal),
         );
         return toolSuccess(
           result,

@@ -37,7 +37,7 @@ export function registerGetJobTool(server: McpServer, gateway: Gateway): void {
     },
     async (args, ctx) => {
       try {
-        const caller = mcpCaller(args, mcpRequestAuth(ctx).principal);
+        const caller = mcpCaller(args, { principal: mcpRequestAuth(ctx).principal });
         const job = await gateway.getJob(args.job_id, caller, args.wait_seconds * 1000, ctx.mcpReq.signal);
         return await jobToolResult(gateway, caller, job);
       } catch (error) {
