@@ -22,12 +22,20 @@ const eventStreamHead = {
 /** The SDK's SSE keep-alive: a comment this often while a response stays open (its default). */
 const keepAliveMs = 15_000;
 
+/**
+ * How long the head may wait for the answer to go out with it, in one write instead of two (a
+ * cache hit, a short call). Far below any client's patience for a response that has not started
+ * (Claude Code's is 60 s).
+ */
+const headWaitMs = 20;
+
 interface Exchange {
   readonly id: string | number;
   readonly response: ServerResponse;
   /** Frames sent before the head was written (an error the SDK answers synchronously). */
   early: string[] | undefined;
   keepAlive: NodeJS.Timeout | undefined;
+  headFlush: NodeJS.Timeout | undefined;
   readonly onResponseClose: () => void;
   readonly settle: (answered: boolean) => void;
 }
@@ -61,6 +69,7 @@ export class ExchangeTransport implements Transport {
         response,
         early: [],
         keepAlive: undefined,
+        headFlush: undefined,
         onResponseClose: () => {
           if (this.#exchange === exchange) void this.close();
         },
@@ -84,8 +93,6 @@ export class ExchangeTransport implements Transport {
         return;
       }
       response.writeHead(200, eventStreamHead);
-      // Sent now, not with the first frame: a client gives up on a response that has not started.
-      response.flushHeaders();
       const early = exchange.early ?? [];
       exchange.early = undefined;
       if (this.#exchange !== exchange) {
@@ -94,6 +101,8 @@ export class ExchangeTransport implements Transport {
         return;
       }
       if (early.length > 0) response.write(early.join(""));
+      // Sent soon even when no frame is: a client gives up on a response that has not started.
+      else exchange.headFlush = setTimeout(() => response.flushHeaders(), headWaitMs);
       exchange.keepAlive = setInterval(() => response.write(": keepalive\n\n"), keepAliveMs);
       exchange.keepAlive.unref();
     });
@@ -123,7 +132,11 @@ export class ExchangeTransport implements Transport {
     }
     if (!isResponse) {
       if (exchange.early) exchange.early.push(frame);
-      else if (frame) exchange.response.write(frame);
+      else if (frame) {
+        // The frame takes the head with it.
+        clearTimeout(exchange.headFlush);
+        exchange.response.write(frame);
+      }
       return;
     }
     this.#detach(exchange);
@@ -145,6 +158,7 @@ export class ExchangeTransport implements Transport {
   #detach(exchange: Exchange): void {
     this.#exchange = undefined;
     clearInterval(exchange.keepAlive);
+    clearTimeout(exchange.headFlush);
     exchange.response.off("close", exchange.onResponseClose);
   }
 }
