@@ -163,6 +163,26 @@ describe("OpenTelemetry traces, exported to a real OTLP/HTTP receiver", () => {
     );
   });
 
+  it("a caller's trace marked not sampled: the provider gets it, still not sampled, and no span is exported", async () => {
+    const { anthropic } = harness.fakes;
+    const unsampledTraceId = "0af7651916cd43dd8448eb211c80319c";
+    anthropic.enqueueChat(anthropic.replies.text("Unsampled", { inputTokens: 2, outputTokens: 1 }));
+    const response = await chat(harness.url, { traceparent: `00-${unsampledTraceId}-${callerSpanId}-00` });
+    expect(response.status).toBe(200);
+    const sent = anthropic.server.calls[0]?.headers.traceparent;
+    expect(sent).toMatch(new RegExp(`^00-${unsampledTraceId}-[0-9a-f]{16}-00$`));
+    expect(sent).not.toContain(callerSpanId);
+    // A sampled request after it: once its spans are exported, the batch before it was too.
+    anthropic.enqueueChat(anthropic.replies.text("Sampled", { inputTokens: 2, outputTokens: 1 }));
+    expect((await chat(harness.url, { traceparent: callerTraceparent })).status).toBe(200);
+    const spans = await spansWhen(
+      harness,
+      receiver,
+      (all) => all.filter((span) => span.traceId === callerTraceId).length >= 2,
+    );
+    expect(spans.filter((span) => span.traceId === unsampledTraceId)).toEqual([]);
+  });
+
   it("without a caller's traceparent the request span is a root, and providers still get its trace", async () => {
     const { anthropic } = harness.fakes;
     anthropic.enqueueChat(anthropic.replies.text("Hi", { inputTokens: 3, outputTokens: 1 }));
