@@ -11,7 +11,7 @@ import type {
 import { createUpstreamDispatcher } from "../shared/create-upstream-dispatcher.js";
 import type { ErrorMessageExtractor } from "../shared/create-upstream-error.js";
 import { parseUpstreamBody } from "../shared/parse-upstream-body.js";
-import { postForEvents, postJson, type UpstreamRequest } from "../shared/post-json.js";
+import { forwardedCallOptions, postForEvents, postJson, type UpstreamRequest } from "../shared/post-json.js";
 import {
   type AnthropicCountTokensRequestBody,
   anthropicApiVersion,
@@ -80,9 +80,7 @@ export function createMessagesAdapter(
     headers: { ...extraHeaders, ...(await endpoint.headers()) },
     body,
     dispatcher,
-    signal: options.signal,
-    onResponseHeaders: options.onResponseHeaders,
-    traceHeaders: options.traceHeaders,
+    ...forwardedCallOptions(options),
     extractErrorMessage,
   });
 

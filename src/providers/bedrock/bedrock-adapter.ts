@@ -5,7 +5,7 @@ import { randomId } from "../../core/random-id.js";
 import { isUpstreamError } from "../../core/upstream-error.js";
 import { createUpstreamDispatcher } from "../shared/create-upstream-dispatcher.js";
 import { parseUpstreamBody } from "../shared/parse-upstream-body.js";
-import { postForBytes, postJson, type UpstreamRequest } from "../shared/post-json.js";
+import { forwardedCallOptions, postForBytes, postJson, type UpstreamRequest } from "../shared/post-json.js";
 import {
   type BedrockConverseRequestBody,
   type BedrockCountTokensRequestBody,
@@ -57,9 +57,7 @@ export function createBedrockAdapter(settings: ProviderSettings): ProviderAdapte
       headers: { ...settings.headers, ...(await sign(new URL(url), body)) },
       body,
       dispatcher,
-      signal: options.signal,
-      onResponseHeaders: options.onResponseHeaders,
-      traceHeaders: options.traceHeaders,
+      ...forwardedCallOptions(options),
       extractErrorMessage: extractBedrockErrorMessage,
     };
   };

@@ -5,7 +5,7 @@ import type { ProviderAdapter, ProviderCallOptions, ProviderSettings } from "../
 import { UpstreamError } from "../../core/upstream-error.js";
 import { createUpstreamDispatcher } from "../shared/create-upstream-dispatcher.js";
 import { parseUpstreamBody } from "../shared/parse-upstream-body.js";
-import { postForEvents, postJson, type UpstreamRequest } from "../shared/post-json.js";
+import { forwardedCallOptions, postForEvents, postJson, type UpstreamRequest } from "../shared/post-json.js";
 import { convertGoogleResponse } from "./convert-google-response.js";
 import { convertToGoogleRequest } from "./convert-to-google-request.js";
 import {
@@ -73,9 +73,7 @@ export function createGeminiAdapter(settings: ProviderSettings, endpoint: Gemini
     headers: await endpoint.authHeaders(),
     body,
     dispatcher,
-    signal: options.signal,
-    onResponseHeaders: options.onResponseHeaders,
-    traceHeaders: options.traceHeaders,
+    ...forwardedCallOptions(options),
     extractErrorMessage: extractGoogleErrorMessage,
   });
   const urlFor = (model: ModelSpec, method: string) => endpoint.urlFor(model.providerModelId, method);

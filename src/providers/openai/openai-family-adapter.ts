@@ -4,7 +4,7 @@ import type { ProviderAdapter, ProviderCallOptions, ProviderSettings } from "../
 import { UpstreamError } from "../../core/upstream-error.js";
 import { createUpstreamDispatcher } from "../shared/create-upstream-dispatcher.js";
 import { parseUpstreamBody } from "../shared/parse-upstream-body.js";
-import { postForEvents, postJson, type UpstreamRequest } from "../shared/post-json.js";
+import { forwardedCallOptions, postForEvents, postJson, type UpstreamRequest } from "../shared/post-json.js";
 import { checkJsonAnswer } from "./check-json-answer.js";
 import { convertOpenAiResponse, type OpenAiResponseContext } from "./convert-openai-response.js";
 import { convertToOpenAiRequest } from "./convert-to-openai-request.js";
@@ -73,9 +73,7 @@ export function createOpenAiFamilyAdapter(
     headers: await headersForCall(),
     body,
     dispatcher,
-    signal: options.signal,
-    onResponseHeaders: options.onResponseHeaders,
-    traceHeaders: options.traceHeaders,
+    ...forwardedCallOptions(options),
     extractErrorMessage,
   });
   const responseContext = (model: ModelSpec, url: string): OpenAiResponseContext => ({

@@ -8,7 +8,7 @@ import type {
 import { createUpstreamDispatcher } from "../shared/create-upstream-dispatcher.js";
 import type { ErrorMessageExtractor } from "../shared/create-upstream-error.js";
 import { parseUpstreamBody } from "../shared/parse-upstream-body.js";
-import { postForEvents, postJson, type UpstreamRequest } from "../shared/post-json.js";
+import { forwardedCallOptions, postForEvents, postJson, type UpstreamRequest } from "../shared/post-json.js";
 import { convertOpenAiResponsesBody } from "./convert-openai-responses-body.js";
 import { openAiResponseBodySchema } from "./openai-responses-api.js";
 import { pairOpenAiResponsesStream } from "./openai-responses-native-stream.js";
@@ -45,9 +45,7 @@ export function withNativeResponses(
     headers: await target.headers(),
     body: { ...native.body, model: model.providerModelId, stream },
     dispatcher,
-    signal: options.signal,
-    onResponseHeaders: options.onResponseHeaders,
-    traceHeaders: options.traceHeaders,
+    ...forwardedCallOptions(options),
     extractErrorMessage: target.extractErrorMessage,
   });
 

@@ -23,6 +23,17 @@ export interface UpstreamRequest {
   traceHeaders?: ProviderCallOptions["traceHeaders"];
 }
 
+/** The parts of a provider call's options that every upstream request carries: its cancellation, its answer's headers, its trace. */
+export function forwardedCallOptions(
+  options: ProviderCallOptions,
+): Pick<UpstreamRequest, "signal" | "onResponseHeaders" | "traceHeaders"> {
+  return {
+    signal: options.signal,
+    onResponseHeaders: options.onResponseHeaders,
+    traceHeaders: options.traceHeaders,
+  };
+}
+
 /** POSTs JSON and returns the parsed 2xx body; every failure is an UpstreamError. */
 export async function postJson(upstream: UpstreamRequest): Promise<unknown> {
   const wholeAnswer = { awaitingWholeAnswer: true };

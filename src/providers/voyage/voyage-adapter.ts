@@ -2,7 +2,7 @@ import type { ProviderAdapter, ProviderSettings } from "../../core/provider-adap
 import { UpstreamError } from "../../core/upstream-error.js";
 import { createUpstreamDispatcher } from "../shared/create-upstream-dispatcher.js";
 import { parseUpstreamBody } from "../shared/parse-upstream-body.js";
-import { postJson } from "../shared/post-json.js";
+import { forwardedCallOptions, postJson } from "../shared/post-json.js";
 import { type VoyageEmbeddingsRequest, voyageEmbeddingsResponseSchema } from "./voyage-api.js";
 import { extractVoyageErrorMessage } from "./voyage-error.js";
 
@@ -42,9 +42,7 @@ export function createVoyageAdapter(settings: ProviderSettings): ProviderAdapter
         headers,
         body,
         dispatcher,
-        signal: options.signal,
-        onResponseHeaders: options.onResponseHeaders,
-        traceHeaders: options.traceHeaders,
+        ...forwardedCallOptions(options),
         extractErrorMessage: extractVoyageErrorMessage,
       });
       const response = parseUpstreamBody(voyageEmbeddingsResponseSchema, json, { provider, url });
