@@ -9,7 +9,7 @@ export interface BenchProcess {
   stop(): Promise<void>;
 }
 
-const clockTicksPerSecond = 100;
+export const clockTicksPerSecond = 100;
 
 /** User + system CPU seconds a process has used so far (/proc/<pid>/stat, 10 ms resolution). */
 export function cpuSeconds(pid: number): number {

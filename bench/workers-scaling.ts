@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { loadFor, type Target } from "./bench-load.js";
-import { type BenchProcess, cpuSeconds, spawnGateway } from "./bench-processes.js";
+import { type BenchProcess, clockTicksPerSecond, cpuSeconds, spawnGateway } from "./bench-processes.js";
 import type { Row } from "./bench-table.js";
 
 /**
@@ -47,20 +48,22 @@ export async function measureWorkerScaling(options: {
   for (const { workers, process } of gateways) {
     await loadFor(targetOf(process), { connections: 8, amount: options.warmup * 3 * workers });
   }
-  const totals = new Map<number, { requests: number; seconds: number; cpuSeconds: number }>();
+  const totals = new Map<number, LoadTotals>();
   for (let round = 0; round < options.rounds; round++) {
     options.log(`round ${round + 1}/${options.rounds}: 1 vs 2 workers at ${options.connections} connections`);
     const order = round % 2 === 0 ? gateways : [...gateways].reverse();
     for (const { workers, process } of order) {
       const cpuBefore = treeCpuSeconds(process.pid);
+      const machineBefore = machineBusySeconds();
       const result = await loadFor(targetOf(process), {
         connections: options.connections,
         seconds: options.seconds,
       });
-      const sum = totals.get(workers) ?? { requests: 0, seconds: 0, cpuSeconds: 0 };
+      const sum = totals.get(workers) ?? { requests: 0, seconds: 0, cpuSeconds: 0, machineBusySeconds: 0 };
       sum.requests += result.requests;
       sum.seconds += result.seconds;
       sum.cpuSeconds += treeCpuSeconds(process.pid) - cpuBefore;
+      sum.machineBusySeconds += machineBusySeconds() - machineBefore;
       totals.set(workers, sum);
     }
   }
@@ -78,14 +81,49 @@ export async function measureWorkerScaling(options: {
     note: `chat at ${options.connections} connections, serve --workers ${workers}`,
   }));
   const scaling = rps(2) / rps(1);
+  const ceiling = machineCeiling(totals.get(1));
   return {
     rows,
     target: {
       name: "RPS scaling 1->2 workers >= 1.8x",
       met: scaling >= 1.8,
-      detail: `${scaling.toFixed(2)}x (${rps(2).toFixed(0)} vs ${rps(1).toFixed(0)} req/s; the load generator and the fake upstream share the cores)`,
+      detail: `${scaling.toFixed(2)}x (${rps(2).toFixed(0)} vs ${rps(1).toFixed(0)} req/s); ${ceiling}`,
     },
   };
+}
+
+/**
+ * The most two workers could scale on this machine, from the 1-worker run: each request also costs
+ * the load generator's and the fake upstream's CPU, on the same cores. Were each request to cost the
+ * machine what it did at 1 worker, all cores busy would serve 1 / (the busy fraction) times as many.
+ */
+function machineCeiling(oneWorker: LoadTotals | undefined): string {
+  if (!oneWorker || oneWorker.requests === 0) return "no 1-worker run";
+  const cores = availableParallelism();
+  const busyFraction = oneWorker.machineBusySeconds / (cores * oneWorker.seconds);
+  const micros = (seconds: number) => (seconds * 1e6).toFixed(0);
+  return (
+    `at 1 worker the ${cores} cores were ${(busyFraction * 100).toFixed(0)} % busy, ` +
+    `${micros(oneWorker.machineBusySeconds / oneWorker.requests)} us of machine CPU a request ` +
+    `(the gateway's ${micros(oneWorker.cpuSeconds / oneWorker.requests)}, the rest the load generator ` +
+    `and the fake upstream): this machine allows at most ${(1 / busyFraction).toFixed(2)}x`
+  );
+}
+
+/** CPU seconds every core of the machine has spent busy since boot (/proc/stat: all but idle, iowait and time stolen by the hypervisor). */
+function machineBusySeconds(): number {
+  const [, ...ticks] = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq] = ticks.map(Number);
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)) / clockTicksPerSecond;
+}
+
+interface LoadTotals {
+  requests: number;
+  seconds: number;
+  /** The gateway's: its primary and every worker. */
+  cpuSeconds: number;
+  /** The whole machine's, every process on it. */
+  machineBusySeconds: number;
 }
 
 /** CPU seconds of a process and its children (a cluster primary's workers). */
