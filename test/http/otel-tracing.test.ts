@@ -346,6 +346,71 @@ describe("OpenTelemetry traces, exported to a real OTLP/HTTP receiver", () => {
   });
 });
 
+describe("OTEL_TRACES_SAMPLER", () => {
+  /** A gateway sampling as `env` says, exporting to its own receiver. */
+  async function withSampler(
+    env: Record<string, string>,
+    run: (harness: Harness, receiver: OtlpReceiver) => Promise<void>,
+  ): Promise<void> {
+    const receiver = await OtlpReceiver.start();
+    const harness = await startHarness({
+      env: { LLM_GATEWAY_MAX_RETRIES: "0", OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...env },
+    });
+    try {
+      await run(harness, receiver);
+    } finally {
+      await harness.close();
+      await receiver.close();
+    }
+  }
+
+  /** One chat call answered by the first provider; returns the traceparent the provider got. */
+  async function tracedCall(harness: Harness, headers: Record<string, string> = {}): Promise<string> {
+    const { anthropic } = harness.fakes;
+    anthropic.server.reset();
+    anthropic.enqueueChat(anthropic.replies.text("Hi", { inputTokens: 2, outputTokens: 1 }));
+    expect((await chat(harness.url, headers)).status).toBe(200);
+    return String(anthropic.server.calls[0]?.headers.traceparent);
+  }
+
+  it("always_off exports nothing, even of a trace its caller sampled, and tells the provider so", async () => {
+    await withSampler({ OTEL_TRACES_SAMPLER: "always_off" }, async (harness, receiver) => {
+      const sent = await tracedCall(harness, { traceparent: callerTraceparent });
+      expect(sent).toMatch(new RegExp(`^00-${callerTraceId}-[0-9a-f]{16}-00$`));
+      await harness.tracer?.flush();
+      expect(receiver.posts).toEqual([]);
+    });
+  });
+
+  it("traceidratio 1 samples a trace its caller did not: it does not follow the parent", async () => {
+    await withSampler(
+      { OTEL_TRACES_SAMPLER: "traceidratio", OTEL_TRACES_SAMPLER_ARG: "1" },
+      async (harness, receiver) => {
+        const sent = await tracedCall(harness, { traceparent: `00-${callerTraceId}-${callerSpanId}-00` });
+        expect(sent).toMatch(new RegExp(`^00-${callerTraceId}-[0-9a-f]{16}-01$`));
+        const spans = await spansWhen(harness, receiver, (all) => all.some((span) => span.kind === SERVER));
+        expect(spans.find((span) => span.kind === SERVER)?.traceId).toBe(callerTraceId);
+      },
+    );
+  });
+
+  it("parentbased_traceidratio 0 follows a caller's sampled trace and samples no root of its own", async () => {
+    await withSampler(
+      { OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0" },
+      async (harness, receiver) => {
+        const root = await tracedCall(harness);
+        expect(root).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+        expect(await tracedCall(harness, { traceparent: callerTraceparent })).toMatch(/-01$/);
+        const spans = await spansWhen(harness, receiver, (all) =>
+          all.some((span) => span.traceId === callerTraceId && span.kind === SERVER),
+        );
+        expect(spans.filter((span) => root.includes(span.traceId))).toEqual([]);
+        expect(spans.every((span) => span.traceId === callerTraceId)).toBe(true);
+      },
+    );
+  });
+});
+
 describe("OpenTelemetry content capture", () => {
   let receiver: OtlpReceiver;
   let harness: Harness;
