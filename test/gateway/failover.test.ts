@@ -316,9 +316,9 @@ describe("failover through the MCP door", () => {
 
     it("six requests whose own deadline passes leave the circuit closed", async () => {
       const { anthropic } = harness.fakes;
-      // Streamed headers after 250 ms (inside the first-byte timeout), the first token only after the 1 s deadline.
+      // Streamed headers after 50 ms (well inside the 300 ms first-byte timeout), the first token only after the 1 s deadline.
       for (let i = 0; i < 6; i++) {
-        anthropic.enqueueChat(anthropic.replies.stream(["late"], { delayMs: 250, chunkDelayMs: 1_500 }));
+        anthropic.enqueueChat(anthropic.replies.stream(["late"], { delayMs: 50, chunkDelayMs: 1_500 }));
       }
       for (let i = 0; i < 6; i++) {
         const response = await streamedChat(harness.url);
