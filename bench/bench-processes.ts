@@ -51,6 +51,10 @@ export interface GatewaySpawn {
   cpuProfileDir?: string;
   /** Run the gateway with this many file descriptors at most (`ulimit -n`), as a small server would. */
   fdLimit?: number;
+  /** A command the gateway runs under (valgrind and its options); it keeps the gateway's pid. */
+  wrapper?: string[];
+  /** How long /health may take to answer (15 s unless given). */
+  startUpTimeoutMs?: number;
 }
 
 /** `node dist/main.js` on a free port, as operators run it; resolves once /health answers. */
@@ -58,10 +62,15 @@ export async function spawnGateway(options: GatewaySpawn): Promise<BenchProcess 
   const port = await freePort();
   const log = openSync(options.logPath, "a");
   const execArgv = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const command = [process.execPath, ...execArgv, join(options.root, "dist/main.js")];
+  const command = [
+    ...(options.wrapper ?? []),
+    process.execPath,
+    ...execArgv,
+    join(options.root, "dist/main.js"),
+  ];
   const [file, args] =
     options.fdLimit === undefined
-      ? [process.execPath, command.slice(1)]
+      ? [command[0] as string, command.slice(1)]
       : ["/bin/sh", ["-c", `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, ...command]];
   const child = spawn(file, args, {
     env: {
@@ -75,10 +84,11 @@ export async function spawnGateway(options: GatewaySpawn): Promise<BenchProcess 
   closeSync(log);
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  for (let tries = 0; ; tries++) {
+  const startUpDeadline = performance.now() + (options.startUpTimeoutMs ?? 15_000);
+  for (;;) {
     if (child.exitCode !== null) throw new Error(`gateway exited early; see ${options.logPath}`);
     if (await answers(`${url}/health`)) break;
-    if (tries > 300) throw new Error(`gateway did not start; see ${options.logPath}`);
+    if (performance.now() > startUpDeadline) throw new Error(`gateway did not start; see ${options.logPath}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {

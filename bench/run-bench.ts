@@ -3,6 +3,16 @@ import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type LoadResult, loadFor, sequentialLatencies, streamTimings, type Target } from "./bench-load.js";
 import { type BenchProcess, forkScript, rssBytes, spawnGateway } from "./bench-processes.js";
+import {
+  cachedChatBody,
+  chatBody,
+  clientKey,
+  jsonHeaders,
+  mcpBody,
+  mcpHeaders,
+  messages,
+  streamBody,
+} from "./bench-requests.js";
 import { formatTable, mean, percentile, type Row } from "./bench-table.js";
 import { type ReplayedWorkload, replayWorkload } from "./cache-workload.js";
 import { measureStartUp, startUpRow, startUpTarget } from "./start-up.js";
@@ -62,33 +72,6 @@ const quickPlan: Plan = {
 };
 
 const root = resolve(import.meta.dirname, "..");
-const clientKey = "bench-client-key-0123456789abcdef";
-const messages = [{ role: "user", content: "Say hello to the benchmark." }];
-const chatBody = JSON.stringify({ model: "gpt-4.1", messages });
-// temperature 0: deterministic, so the gateway's response cache answers every repeat.
-const cachedChatBody = JSON.stringify({ model: "gpt-4.1", messages, temperature: 0 });
-const streamBody = JSON.stringify({
-  model: "gpt-4.1",
-  messages,
-  stream: true,
-  stream_options: { include_usage: true },
-});
-const mcpBody = JSON.stringify({
-  jsonrpc: "2.0",
-  id: 1,
-  method: "tools/call",
-  params: {
-    name: "chat_completion",
-    arguments: { project_id: "bench", agent_id: "bench-agent", model: "gpt-4.1", messages },
-  },
-});
-const jsonHeaders = { "content-type": "application/json", authorization: `Bearer ${clientKey}` };
-const mcpHeaders = {
-  ...jsonHeaders,
-  accept: "application/json, text/event-stream",
-  "mcp-protocol-version": "2025-06-18",
-};
-
 function parseOptions(argv: string[]): BenchOptions {
   const options: BenchOptions = { quick: false, soak: 100_000, cpuProfile: false };
   let soakGiven = false;
