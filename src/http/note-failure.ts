@@ -1,15 +1,21 @@
 import type { FastifyRequest } from "fastify";
 import { isGatewayError } from "../core/gateway-error.js";
+import { ClientClosedError } from "./abort-on-client-close.js";
 
 /**
  * Records the GW_ERR_* code an answer carries, for the request's one log
  * line. Only an unexpected error (not the gateway's own, or its internal
  * error) is logged here, with its stack: an expected failure such as every
- * provider failing is already a warn line of the request log.
+ * provider failing is already a warn line of the request log, and so is a
+ * client that went away (GW_ERR_CLIENT_CLOSED), whose abort ends up here.
  */
 export function noteFailure(request: FastifyRequest, error: unknown, fallbackCode?: string): void {
   if (isGatewayError(error) && error.code !== "GW_ERR_INTERNAL") {
     request.errorCode = error.code;
+    return;
+  }
+  if (error instanceof ClientClosedError) {
+    request.errorCode = "GW_ERR_CLIENT_CLOSED";
     return;
   }
   if (fallbackCode !== undefined) {

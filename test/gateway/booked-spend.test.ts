@@ -105,6 +105,16 @@ describe("spend booked when a call is cut or abandoned", () => {
         });
         expect(row?.input_tokens).toBeGreaterThan(0);
         expect(openai.chatCalls()).toHaveLength(0);
+        // Leaving is the client's choice, not the gateway's fault: one warn line, no error line with a stack.
+        await expect
+          .poll(() =>
+            harness.logs.some(
+              (line) => line.project === project && line.errorCode === "GW_ERR_CLIENT_CLOSED",
+            ),
+          )
+          .toBe(true);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(harness.logs.filter((line) => Number(line.level) >= 50)).toEqual([]);
       });
     }
   }
