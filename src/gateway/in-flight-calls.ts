@@ -1,4 +1,5 @@
 import type { CancellationBus } from "../core/cancellation-bus.js";
+import { ClientAbortError } from "../core/client-abort-error.js";
 
 /** What the registry answers about one cancellation. */
 export type CancelOutcome = "cancelled" | "ambiguous" | "forwarded" | "unknown";
@@ -28,7 +29,7 @@ export class InFlightCalls {
     registered.add(controller);
     return {
       signal: controller.signal,
-      abort: () => controller.abort(new Error("the client closed the response stream")),
+      abort: () => controller.abort(new ClientAbortError("the client closed the response stream")),
       finish: () => {
         registered.delete(controller);
         if (registered.size === 0 && this.calls.get(key) === registered) this.calls.delete(key);
@@ -52,7 +53,8 @@ export class InFlightCalls {
     const registered = this.calls.get(key);
     if (!registered || registered.size === 0) return "unknown";
     if (registered.size > 1) return "ambiguous";
-    for (const controller of registered) controller.abort(new Error("the client cancelled the request"));
+    for (const controller of registered)
+      controller.abort(new ClientAbortError("the client cancelled the request"));
     return "cancelled";
   }
 }

@@ -1,11 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-
-/** Why a request's signal aborted: its client went away. Not a fault of the gateway's. */
-export class ClientClosedError extends Error {
-  constructor() {
-    super("the client closed the connection");
-  }
-}
+import { ClientAbortError } from "../core/client-abort-error.js";
 
 /**
  * A signal that aborts when the client goes away before the answer is done,
@@ -14,7 +8,8 @@ export class ClientClosedError extends Error {
 export function abortOnClientClose(request: IncomingMessage, response: ServerResponse): AbortSignal {
   const controller = new AbortController();
   const onClose = () => {
-    if (!response.writableFinished) controller.abort(new ClientClosedError());
+    if (!response.writableFinished)
+      controller.abort(new ClientAbortError("the client closed the connection"));
   };
   response.once("close", onClose);
   request.once("aborted", onClose);

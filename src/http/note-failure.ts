@@ -1,6 +1,6 @@
 import type { FastifyRequest } from "fastify";
+import { ClientAbortError } from "../core/client-abort-error.js";
 import { isGatewayError } from "../core/gateway-error.js";
-import { ClientClosedError } from "./abort-on-client-close.js";
 
 /**
  * Records the GW_ERR_* code an answer carries, for the request's one log
@@ -14,7 +14,7 @@ export function noteFailure(request: FastifyRequest, error: unknown, fallbackCod
     request.errorCode = error.code;
     return;
   }
-  if (error instanceof ClientClosedError) {
+  if (error instanceof ClientAbortError) {
     request.errorCode = "GW_ERR_CLIENT_CLOSED";
     return;
   }

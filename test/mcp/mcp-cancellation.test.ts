@@ -160,6 +160,45 @@ describe("MCP cancellation over raw HTTP", () => {
       .toBe(1);
   });
 
+  it("a call whose client closes its response before any answer is a warn line, not an unexpected error", async () => {
+    const { openai } = harness.fakes;
+    openai.server.reset();
+    openai.enqueueChat({ type: "hang" });
+    const controller = new AbortController();
+    const response = fetch(new URL("/mcp", harness.url), {
+      method: "POST",
+      headers: rpcHeaders,
+      signal: controller.signal,
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 43,
+        method: "tools/call",
+        params: {
+          name: "chat_completion",
+          arguments: {
+            project_id: "left-early",
+            agent_id: "a",
+            model: "gpt-4.1-mini",
+            messages: [{ role: "user", content: "Hi" }],
+          },
+        },
+      }),
+    }).catch(() => undefined);
+    await expect.poll(() => openai.chatCalls().length).toBe(1);
+    // The response's head went out 20 ms in; closing it now is the client leaving before the answer.
+    controller.abort();
+    await response;
+    await expect
+      .poll(() =>
+        harness.logs.some(
+          (line) => line.project === "left-early" && line.errorCode === "GW_ERR_CLIENT_CLOSED",
+        ),
+      )
+      .toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(harness.logs.filter((line) => Number(line.level) >= 50)).toEqual([]);
+  });
+
   it("a cancellation naming no call in flight changes nothing", async () => {
     expect((await cancel(harness.url, 999)).status).toBe(202);
     expect(harness.gateway.inFlight.size).toBe(0);
