@@ -122,10 +122,12 @@ describe("deployments: balancing within a chain step (openai SDK on /v1)", () =>
   }
 
   it("weighted 3:1 gives about 75/25", async () => {
-    await sequential("by-weight", 60);
-    const share = shares("weighted 3:1", 60);
-    expect(share.home).toBeGreaterThan(0.6);
-    expect(share.home).toBeLessThan(0.9);
+    // Draws are random: with 160 of them these bounds fail a correct 3:1 once in ~2,600 runs (60
+    // draws and 0.6-0.9 failed 1 %), and pass weights ignored (50/50) once in ~1,800.
+    await sequential("by-weight", 160);
+    const share = shares("weighted 3:1", 160);
+    expect(share.home).toBeGreaterThan(0.63);
+    expect(share.home).toBeLessThan(0.87);
   });
 
   it("least_latency sends nearly everything to the fast deployment", async () => {
@@ -163,7 +165,8 @@ describe("deployments: balancing within a chain step (openai SDK on /v1)", () =>
       ["anthropic-eu", expect.any(String), true, "closed"],
     ]);
     const [home, away] = sonnet.deployments;
-    expect((home?.served ?? 0) + (away?.served ?? 0)).toBe(140);
+    // Every call of the phases above: weighted 160, least_latency 30, least_busy 30, cheapest 20.
+    expect((home?.served ?? 0) + (away?.served ?? 0)).toBe(240);
     expect((home?.traffic_share ?? 0) + (away?.traffic_share ?? 0)).toBeCloseTo(1, 2);
     // Both measured (the order is least_latency's test: concurrent waves since then skew the averages).
     expect(home?.ttft_ms).toBeGreaterThan(0);
