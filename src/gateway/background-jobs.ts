@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { JobOutcome, JobRecord, JobStore } from "../core/background-job.js";
 import type { CancellationBus } from "../core/cancellation-bus.js";
+import { ClientAbortError } from "../core/client-abort-error.js";
 import { type ErrorCode, errorCodes } from "../core/error-codes.js";
 import { GatewayError, isGatewayError } from "../core/gateway-error.js";
 
@@ -216,10 +217,12 @@ class RunningJob {
 
   stop(reason: "cancelled" | "shutdown"): void {
     this.stopReason ??= reason;
+    // The call's request is booked and logged with the reason's code: its client ended it, or the
+    // replica stopped under it.
     this.#controller.abort(
-      new Error(
-        `the background job was ${reason === "cancelled" ? "cancelled" : "stopped by the gateway's shutdown"}`,
-      ),
+      reason === "cancelled"
+        ? new ClientAbortError("the client cancelled the background job")
+        : new GatewayError("GW_ERR_JOB_LOST", "the background job was stopped by the gateway's shutdown"),
     );
   }
 

@@ -195,7 +195,8 @@ export class Gateway {
       this.observer.requestFinished(finished);
       return outcome;
     } catch (error) {
-      const finished = finishedWithError(caller, shape, error, Math.round(performance.now() - started));
+      const latencyMs = Math.round(performance.now() - started);
+      const finished = finishedWithError(caller, shape, error, latencyMs, options.signal);
       if (this.config.requestExplorer.keepBodies) {
         finished.requestBody = input.messages;
         finished.answerText = partialTextOf(error);
@@ -327,7 +328,8 @@ export class Gateway {
       this.observer.requestFinished(finished);
       return result;
     } catch (error) {
-      const finished = finishedWithError(caller, shape, error, Math.round(performance.now() - started));
+      const latencyMs = Math.round(performance.now() - started);
+      const finished = finishedWithError(caller, shape, error, latencyMs, signal);
       if (this.config.requestExplorer.keepBodies) finished.requestBody = input.input;
       this.observer.requestFinished(finished);
       throw error;

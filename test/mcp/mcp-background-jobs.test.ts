@@ -5,6 +5,7 @@ import type { Client } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeProvider } from "../../src/fakes/fake-provider.js";
 import { createFakeOpenAi } from "../../src/fakes/openai/fake-openai.js";
+import { expectClientLeftLoggedAsWarnOnly } from "../helpers/client-left-logs.js";
 import { type Harness, startHarness } from "../helpers/gateway-harness.js";
 import { callTool, connectMcp } from "../helpers/mcp-client.js";
 import { spawnGateway } from "../helpers/spawn-gateway.js";
@@ -160,6 +161,8 @@ describe("background calls on the MCP door", () => {
     const booked = await usageOf(client, project.project_id);
     expect(booked.output_tokens).toBeGreaterThan(0);
     expect(booked.output_tokens).toBeLessThan(40);
+    // The cancelled call is its client's doing: one warn line GW_ERR_CLIENT_CLOSED, no error.
+    await expectClientLeftLoggedAsWarnOnly(harness, project.project_id);
     // Cancelling again, or reading it, answers the same final state.
     const again = await callTool<JobState>(client, "cancel_job", {
       ...project,
@@ -312,6 +315,10 @@ describe("a gateway process shut down with SIGTERM while a job runs", () => {
     expect(answered.text).toMatch(/^GW_ERR_JOB_LOST: The gateway replica running this job shut down/);
     expect(await stopped).toBe(0);
     expect(openai.chatCalls()[0]?.clientClosedEarly).toBe(true);
+    // The job's call is logged as lost with its replica, not as a client that left or a fault.
+    expect(
+      first.logs.filter((line) => line.project === caller.project_id).map((line) => line.errorCode),
+    ).toEqual(["GW_ERR_JOB_LOST"]);
     await client.close();
 
     const second = await spawnGateway(env());
