@@ -10,6 +10,7 @@ import { parseWorkerSetting, resolveWorkerCount } from "./config/worker-count.js
 import { isGatewayError } from "./core/gateway-error.js";
 import { buildApp, maxConnectionsOf } from "./http/build-app.js";
 import { createLogger } from "./logging/create-logger.js";
+import { StartUpTimings } from "./start-up-timings.js";
 
 const usage = `Usage: llm-gateway [command]
 
@@ -77,6 +78,7 @@ const oneShotCommands: Record<string, (args: string[], config: GatewayConfig) =>
 };
 
 async function main(argv: string[]): Promise<void> {
+  const startUp = new StartUpTimings();
   const command = argv[0] ?? "serve";
   if (command === "--help" || command === "-h") {
     process.stdout.write(`${usage}\n`);
@@ -91,6 +93,7 @@ async function main(argv: string[]): Promise<void> {
   let config: GatewayConfig;
   try {
     config = loadConfig();
+    startUp.mark("config");
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`llm-gateway: ${error.message}\n`);
@@ -155,6 +158,7 @@ async function main(argv: string[]): Promise<void> {
   }
   boundHeapGrowth(process.execArgv);
   const composition = await composeGateway(config, logger);
+  startUp.mark("compose");
   const { gateway } = composition;
 
   if (stdio) {
@@ -178,9 +182,16 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const app = await buildApp(composition);
+  startUp.mark("app");
   const address = await app.listen({ host: config.host, port: config.port });
+  startUp.mark("listen");
   logger.info(
-    { address, version: gateway.version, maxConnections: maxConnectionsOf(config) },
+    {
+      address,
+      version: gateway.version,
+      maxConnections: maxConnectionsOf(config),
+      startUpMs: startUp.phases,
+    },
     `llm-gateway listening on ${address}`,
   );
   let stopping = false;

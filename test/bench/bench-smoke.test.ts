@@ -56,6 +56,10 @@ describe("npm run bench", () => {
     expect(startUp.count).toBe(3);
     expect(startUp.p50).toBeGreaterThan(0);
     expect(startUp.note).toMatch(/v\d+\.\d+\.\d+/);
+    // Where the time went, as the gateway's listening line gives it.
+    expect(startUp.note).toMatch(
+      /node \d+, modules \d+, config \d+, compose \d+, app \d+, listen \d+, total \d+/,
+    );
     // The traced gateway really exported: its receiver counted spans.
     const tracing = report.rows.find((row: { scenario: string }) => row.scenario === "tracing on vs off");
     expect(tracing.cpuMicrosPerRequest).toBeGreaterThan(0);
