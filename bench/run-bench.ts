@@ -115,6 +115,7 @@ async function main(): Promise<void> {
   const resultsDir = join(root, "bench-results");
   const work = mkdtempSync(join(tmpdir(), "llmgw-bench-"));
   const processes: BenchProcess[] = [];
+  let failed = false;
   try {
     // First, while no other process of the bench runs: the gateway (and the baseline) cold, interleaved.
     log(`start-up: ${plan.startUps} cold starts`);
@@ -418,9 +419,14 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`\nwritten to ${out}\n`);
     if (options.cpuProfile) process.stdout.write(`gateway CPU profile in ${profileDir} (written at exit)\n`);
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     for (const child of processes.reverse()) await child.stop();
-    rmSync(work, { recursive: true, force: true });
+    // A failed run's logs say why (each gateway's, the fakes'): kept for reading.
+    if (failed) process.stderr.write(`bench: the processes' logs are kept in ${work}\n`);
+    else rmSync(work, { recursive: true, force: true });
   }
 }
 
