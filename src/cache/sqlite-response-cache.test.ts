@@ -82,4 +82,22 @@ describe("SqliteResponseCache", () => {
     await cache.close();
     expect(usedTimes()).toEqual({ a: 3_000 });
   });
+
+  it("a write of the uses that fails (another process holds the file past the timeout) loses only them", async () => {
+    let now = 1_000;
+    const cache = new SqliteResponseCache({ dataDir, maxBytes: 1_000_000, now: () => now });
+    await cache.set("a", makeCachedAnswer("A"), 60_000);
+    now = 2_000;
+    await cache.get("a");
+    const holder = new Database(join(dataDir, "response-cache.sqlite"));
+    holder.exec("BEGIN IMMEDIATE");
+    try {
+      // Waits the cache's 1 s busy timeout, then closes without the use.
+      await cache.close();
+    } finally {
+      holder.exec("ROLLBACK");
+      holder.close();
+    }
+    expect(usedTimes()).toEqual({ a: 1_000 });
+  });
 });

@@ -1,4 +1,4 @@
-import { ClientAbortError } from "../core/client-abort-error.js";
+import { failureCodeOf } from "../core/client-abort-error.js";
 import { isGatewayError } from "../core/gateway-error.js";
 import type { Attempt } from "../routing/attempt.js";
 import type { Caller } from "./caller.js";
@@ -29,8 +29,7 @@ export function finishedWithResult(
 /**
  * A request that failed: refused, every provider failed, its client left, or a stream broke
  * after tokens (then the delivered part was booked and is reported here). `signal` is the call's:
- * when its client ended it, whatever error the abort surfaced as (the reason itself, or a reader's
- * or undici's own) is GW_ERR_CLIENT_CLOSED; any other error is the gateway's own fault.
+ * it tells a client that left from a fault of the gateway's (`failureCodeOf`).
  */
 export function finishedWithError(
   caller: Caller,
@@ -45,19 +44,12 @@ export function finishedWithError(
     caller,
     shape,
     partial ? "partial" : "error",
-    errorCodeOf(error, signal),
+    failureCodeOf(error, signal),
     partial,
     partial?.attempts ?? (details?.attempts as Attempt[] | undefined) ?? [],
     latencyMs,
     { estimated: false },
   );
-}
-
-function errorCodeOf(error: unknown, signal: AbortSignal): string {
-  if (isGatewayError(error)) return error.code;
-  if (error instanceof ClientAbortError || signal.reason instanceof ClientAbortError)
-    return "GW_ERR_CLIENT_CLOSED";
-  return "GW_ERR_INTERNAL";
 }
 
 /** One literal of a fixed shape (no spreads): it is built once per request, on the hot path. */

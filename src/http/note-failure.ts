@@ -1,6 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import { ClientAbortError } from "../core/client-abort-error.js";
-import { isGatewayError } from "../core/gateway-error.js";
+import { failureCodeOf } from "../core/client-abort-error.js";
 
 /**
  * Records the GW_ERR_* code an answer carries, for the request's one log
@@ -10,12 +9,9 @@ import { isGatewayError } from "../core/gateway-error.js";
  * client that went away (GW_ERR_CLIENT_CLOSED), whose abort ends up here.
  */
 export function noteFailure(request: FastifyRequest, error: unknown, fallbackCode?: string): void {
-  if (isGatewayError(error) && error.code !== "GW_ERR_INTERNAL") {
-    request.errorCode = error.code;
-    return;
-  }
-  if (error instanceof ClientAbortError) {
-    request.errorCode = "GW_ERR_CLIENT_CLOSED";
+  const code = failureCodeOf(error);
+  if (code !== "GW_ERR_INTERNAL") {
+    request.errorCode = code;
     return;
   }
   if (fallbackCode !== undefined) {
