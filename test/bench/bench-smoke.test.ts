@@ -44,6 +44,16 @@ describe("npm run bench", () => {
     expect(gateway.cpuMicrosPerRequest).toBeGreaterThan(0);
     expect(gateway.rssUnderLoadMb).toBeGreaterThan(0);
     expect(gateway.addedMeanRatioToFloor).toEqual(expect.any(Number));
+    // The floor on the prescribed stack answered the same load, so the gap splits into the stack's and ours.
+    const stackFloor = report.rows.find(
+      (row: { scenario: string; target: string }) => row.scenario === "chat" && row.target === "stack floor",
+    );
+    expect(stackFloor.requestsPerSecond).toBeGreaterThan(0);
+    expect(stackFloor.cpuMicrosPerRequest).toBeGreaterThan(0);
+    expect(stackFloor.addedRatioToFloor).toEqual(expect.any(Number));
+    expect(
+      report.targets.find((target: { name: string }) => target.name.startsWith("CPU per request")).detail,
+    ).toMatch(/the stack floor \d+\.\d\dx/);
     expect(run.stdout).toContain(`Node ${process.version}`);
     expect(report.soak.rss).toHaveLength(11);
     expect(report.targets).toHaveLength(17);
