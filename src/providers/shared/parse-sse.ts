@@ -1,6 +1,7 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { mapNetworkError } from "./map-network-error.js";
 import { redactCredentials } from "./redact-credentials.js";
+import { Utf8ChunkDecoder } from "./utf8-chunk-decoder.js";
 
 export interface SseSource {
   provider: string;
@@ -26,16 +27,16 @@ export async function* parseSse(source: SseSource): AsyncGenerator<EventSourceMe
       pending.push(data === event.data ? event : { ...event, data });
     },
   });
-  const decoder = new TextDecoder();
+  const decoder = new Utf8ChunkDecoder();
   try {
     for await (const chunk of source.body) {
-      parser.feed(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
+      parser.feed(typeof chunk === "string" ? chunk : decoder.write(chunk));
       while (pending.length > 0) yield pending.shift() as EventSourceMessage;
     }
   } catch (error) {
     throw mapNetworkError(source.provider, source.url, error, source.signal);
   }
-  parser.feed(decoder.decode());
+  parser.feed(decoder.end());
   parser.reset({ consume: true });
   while (pending.length > 0) yield pending.shift() as EventSourceMessage;
 }

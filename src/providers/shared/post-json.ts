@@ -8,6 +8,7 @@ import { mapNetworkError } from "./map-network-error.js";
 import { parseSse } from "./parse-sse.js";
 import { credentialsIn, redactCredentials } from "./redact-credentials.js";
 import { UpstreamDeadlines } from "./upstream-deadlines.js";
+import { Utf8ChunkDecoder } from "./utf8-chunk-decoder.js";
 
 export interface UpstreamRequest {
   provider: string;
@@ -40,11 +41,11 @@ export async function postJson(upstream: UpstreamRequest): Promise<unknown> {
   const { body, statusCode, deadlines } = await openUpstream(upstream, wholeAnswer);
   let text = "";
   try {
-    const decoder = new TextDecoder();
+    const decoder = new Utf8ChunkDecoder();
     for await (const chunk of deadlines.watch(body)) {
-      text += decoder.decode(chunk, { stream: true });
+      text += decoder.write(chunk);
     }
-    text += decoder.decode();
+    text += decoder.end();
   } catch (error) {
     throw mapNetworkError(upstream.provider, upstream.url, error, upstream.signal, wholeAnswer);
   }
