@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { maxJsonSchemaDepth, maxMessages, nestsWithin } from "../../core/chat-schema.js";
+import { SparseObjectSchema } from "../sparse-object-schema.js";
 import { systemMessagePlacementIssue } from "./system-message-placement.js";
 
 /**
@@ -164,8 +165,11 @@ export const anthropicMessagesRequestSchema = z.looseObject({
 });
 
 export type AnthropicMessagesRequest = z.infer<typeof anthropicMessagesRequestSchema>;
+/** What POST /v1/messages parses: the schema, by the fields a body sends. */
+export const anthropicMessagesRequestBody = new SparseObjectSchema(anthropicMessagesRequestSchema);
 
 /** count_tokens takes the prompt fields only. */
 export const anthropicCountTokensRequestSchema = z.looseObject(promptShape);
+export const anthropicCountTokensRequestBody = new SparseObjectSchema(anthropicCountTokensRequestSchema);
 
 export type AnthropicCountTokensRequest = z.infer<typeof anthropicCountTokensRequestSchema>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { maxMessages } from "../../core/chat-schema.js";
+import { SparseObjectSchema } from "../sparse-object-schema.js";
 
 /**
  * The Responses API request (https://platform.openai.com/docs/api-reference/responses/create)
@@ -130,3 +131,5 @@ export const responsesRequestSchema = z.looseObject({
   top_logprobs: z.number().nullish(),
 });
 export type ResponsesRequest = z.infer<typeof responsesRequestSchema>;
+/** What POST /v1/responses parses: the schema, by the fields a body sends. */
+export const responsesRequestBody = new SparseObjectSchema(responsesRequestSchema);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Gateway } from "../../gateway/gateway.js";
-import { anthropicCountTokensRequestSchema } from "../anthropic/anthropic-messages-schema.js";
+import { anthropicCountTokensRequestBody } from "../anthropic/anthropic-messages-schema.js";
 import { convertPrompt } from "../anthropic/convert-messages-request.js";
 import { callerFromRequest } from "../openai/caller-from-request.js";
 import { parseBody } from "../openai/parse-body.js";
@@ -14,7 +14,7 @@ import { parseBody } from "../openai/parse-body.js";
  */
 export function registerAnthropicCountTokensRoute(app: FastifyInstance, gateway: Gateway): void {
   app.post("/v1/messages/count_tokens", async (request) => {
-    const body = parseBody(anthropicCountTokensRequestSchema, request.body);
+    const body = parseBody(anthropicCountTokensRequestBody, request.body);
     const prompt = convertPrompt(body);
     const messages = prompt.tools?.length
       ? [{ role: "system" as const, content: JSON.stringify(prompt.tools) }, ...prompt.messages]

@@ -3,7 +3,7 @@ import type { Gateway } from "../../gateway/gateway.js";
 import { type CacheDirectives, cacheDirectivesFromHeader } from "../../gateway/response-cache.js";
 import { abortOnClientClose } from "../abort-on-client-close.js";
 import { renderAnthropicError } from "../anthropic/anthropic-error.js";
-import { anthropicMessagesRequestSchema } from "../anthropic/anthropic-messages-schema.js";
+import { anthropicMessagesRequestBody } from "../anthropic/anthropic-messages-schema.js";
 import { convertMessagesResponse } from "../anthropic/convert-messages-response.js";
 import { toMessagesChatInput } from "../anthropic/messages-chat-input.js";
 import { MessagesStreamWriter } from "../anthropic/messages-stream-writer.js";
@@ -19,7 +19,7 @@ import { SseWriter } from "../openai/sse-writer.js";
  */
 export function registerAnthropicMessagesRoute(app: FastifyInstance, gateway: Gateway): void {
   app.post("/v1/messages", async (request, reply) => {
-    const body = parseBody(anthropicMessagesRequestSchema, request.body);
+    const body = parseBody(anthropicMessagesRequestBody, request.body);
     const caller = callerFromRequest(request, "anthropic");
     const input = {
       ...toMessagesChatInput(body, request.body as Record<string, unknown>, request.headers),

@@ -8,14 +8,14 @@ import { answeredHeaders, committedHeaders, writeErrorBeforeStream } from "../ga
 import { noteFailure } from "../note-failure.js";
 import { callerFromRequest } from "../openai/caller-from-request.js";
 import { renderOpenAiError } from "../openai/openai-error.js";
-import { openAiChatRequestSchema } from "../openai/openai-request-schemas.js";
+import { openAiChatRequestBody } from "../openai/openai-request-schemas.js";
 import { parseBody } from "../openai/parse-body.js";
 import { SseWriter } from "../openai/sse-writer.js";
 
 /** POST /v1/chat/completions: OpenAI's API over the shared chat use case. */
 export function registerOpenAiChatRoute(app: FastifyInstance, gateway: Gateway): void {
   app.post("/v1/chat/completions", async (request, reply) => {
-    const body = parseBody(openAiChatRequestSchema, request.body);
+    const body = parseBody(openAiChatRequestBody, request.body);
     const caller = callerFromRequest(request);
     const {
       model,

@@ -10,7 +10,7 @@ import { parseBody } from "../openai/parse-body.js";
 import { SseWriter } from "../openai/sse-writer.js";
 import { convertResponsesResponse, type ResponseFrame } from "../responses/convert-responses-response.js";
 import { toResponsesChatInput } from "../responses/responses-chat-input.js";
-import { responsesRequestSchema } from "../responses/responses-request-schema.js";
+import { responsesRequestBody } from "../responses/responses-request-schema.js";
 import { ResponsesStreamWriter } from "../responses/responses-stream-writer.js";
 
 type CompleteChatArguments = Parameters<Gateway["completeChat"]>;
@@ -22,7 +22,7 @@ type CompleteChatArguments = Parameters<Gateway["completeChat"]>;
  */
 export function registerOpenAiResponsesRoute(app: FastifyInstance, gateway: Gateway): void {
   app.post("/v1/responses", async (request, reply) => {
-    const body = parseBody(responsesRequestSchema, request.body);
+    const body = parseBody(responsesRequestBody, request.body);
     const caller = callerFromRequest(request);
     const translated = toResponsesChatInput(body, request.body as Record<string, unknown>);
     const input = { ...translated.input, ...gateway.resolveModel(body.model) };
