@@ -30,6 +30,48 @@ describe("SqliteResponseCache", () => {
     await second.close();
   });
 
+  /** Deletes rows as another process would (its own eviction), behind this process's back. */
+  function deleteElsewhere(key: string): void {
+    const db = new Database(join(dataDir, "response-cache.sqlite"));
+    try {
+      db.prepare("DELETE FROM cache_entries WHERE key = ?").run(key);
+    } finally {
+      db.close();
+    }
+  }
+
+  it("answers what it read or wrote last from memory, each hit its own copy, until the entry's TTL ends", async () => {
+    let now = 1_000;
+    const cache = new SqliteResponseCache({ dataDir, maxBytes: 1_000_000, now: () => now });
+    await cache.set("written", makeCachedAnswer("W"), 60_000);
+    const reader = new SqliteResponseCache({ dataDir, maxBytes: 1_000_000, now: () => now });
+    expect((await reader.get("written"))?.completion.choices[0]?.message.content).toBe("W");
+    // Another process's eviction: both still answer from memory, as the answer it was.
+    deleteElsewhere("written");
+    const first = await cache.get("written");
+    expect(first?.completion.choices[0]?.message.content).toBe("W");
+    expect((await reader.get("written"))?.completion.choices[0]?.message.content).toBe("W");
+    // A caller changing its answer changes nobody else's.
+    if (first?.completion.choices[0]) first.completion.choices[0].message.content = "changed";
+    expect((await cache.get("written"))?.completion.choices[0]?.message.content).toBe("W");
+    now = 61_000;
+    expect(await cache.get("written")).toBeUndefined();
+    expect(await reader.get("written")).toBeUndefined();
+    await reader.close();
+    await cache.close();
+  });
+
+  it("forgets from memory what its own eviction took from the file", async () => {
+    // Long keys count in the file's bound, not in memory's: the file evicts while memory would keep both.
+    const [oldKey, newKey] = ["o".repeat(800), "n".repeat(800)];
+    const cache = new SqliteResponseCache({ dataDir, maxBytes: 5_000 });
+    await cache.set(oldKey, makeCachedAnswer("O".repeat(1_000)), 60_000);
+    await cache.set(newKey, makeCachedAnswer("N".repeat(2_000)), 60_000);
+    expect(await cache.get(oldKey)).toBeUndefined();
+    expect((await cache.get(newKey))?.completion.choices[0]?.message.content).toBe("N".repeat(2_000));
+    await cache.close();
+  });
+
   /** used_ms of each entry, as another connection to the file reads it. */
   function usedTimes(): Record<string, number> {
     const db = new Database(join(dataDir, "response-cache.sqlite"), { readonly: true });

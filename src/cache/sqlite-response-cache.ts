@@ -3,6 +3,7 @@ import type Database from "better-sqlite3";
 import type { CachedAnswer, CacheVector, ResponseCacheStore } from "../core/response-cache.js";
 import { openSqliteFile } from "../usage/open-sqlite-file.js";
 import { cosineSimilarity, embeddingFromBuffer, embeddingToBuffer } from "./cosine-similarity.js";
+import { RecentAnswers } from "./recent-answers.js";
 
 export interface SqliteResponseCacheOptions {
   /** `response-cache.sqlite` is created in it. */
@@ -47,6 +48,9 @@ interface VectorRow {
  */
 const usesWriteDelayMs = 1_000;
 
+/** Room for the answers read or written last, answered from memory (at most the cache's own bound). */
+const recentAnswersMaxBytes = 4 * 1024 * 1024;
+
 /**
  * The embedded response cache: one SQLite file in the data dir, bounded by
  * `maxBytes` with least-recently-used eviction (a read marks its entry used;
@@ -55,6 +59,9 @@ const usesWriteDelayMs = 1_000;
  * fsync (`synchronous = OFF`): a crash may lose recent entries, never a
  * booking. Semantic lookups compare every embedding of one prefix hash
  * (brute force: a prefix holds the paraphrases of one conversation, few).
+ * The answers this process read or wrote last are also kept in memory
+ * (`RecentAnswers`): an entry another process evicted may still be answered
+ * here until its TTL ends, as the answer it was.
  */
 export class SqliteResponseCache implements ResponseCacheStore {
   readonly backend = "sqlite" as const;
@@ -68,17 +75,19 @@ export class SqliteResponseCache implements ResponseCacheStore {
   readonly #selectPrefix: Database.Statement<[string], VectorRow>;
   readonly #totalBytes: Database.Statement<[], { total: number | null; count: number }>;
   readonly #deleteExpired: Database.Statement<[number]>;
-  readonly #evictOldest: Database.Statement<[number]>;
+  readonly #evictOldest: Database.Statement<[number], { key: string }>;
   /** Bytes stored, as this process last counted them plus what it wrote since; recounted before evicting. */
   #estimatedBytes: number;
   /** Entries read since the uses were last written, with when. */
   readonly #unwrittenUses = new Map<string, number>();
   #usesWrite: NodeJS.Timeout | undefined;
   readonly #writeUses: (uses: Array<[string, number]>) => void;
+  readonly #recent: RecentAnswers;
 
   constructor(options: SqliteResponseCacheOptions) {
     this.#maxBytes = options.maxBytes;
     this.#now = options.now ?? Date.now;
+    this.#recent = new RecentAnswers(Math.min(options.maxBytes, recentAnswersMaxBytes));
     this.#db = openSqliteFile(join(options.dataDir, "response-cache.sqlite"), {
       synchronous: "OFF",
       busyTimeoutMs: 1000,
@@ -100,7 +109,7 @@ export class SqliteResponseCache implements ResponseCacheStore {
     this.#totalBytes = this.#db.prepare("SELECT SUM(bytes) AS total, COUNT(*) AS count FROM cache_entries");
     this.#deleteExpired = this.#db.prepare("DELETE FROM cache_entries WHERE expires_ms <= ?");
     this.#evictOldest = this.#db.prepare(
-      "DELETE FROM cache_entries WHERE key IN (SELECT key FROM cache_entries ORDER BY used_ms LIMIT ?)",
+      "DELETE FROM cache_entries WHERE key IN (SELECT key FROM cache_entries ORDER BY used_ms LIMIT ?) RETURNING key",
     );
     this.#estimatedBytes = this.#totalBytes.get()?.total ?? 0;
     this.#writeUses = this.#db.transaction((uses: Array<[string, number]>) => {
@@ -109,15 +118,20 @@ export class SqliteResponseCache implements ResponseCacheStore {
   }
 
   async get(key: string): Promise<CachedAnswer | undefined> {
-    const row = this.#select.get(key);
-    if (!row) return undefined;
     const now = this.#now();
-    if (row.expiresMs <= now) {
-      this.#delete.run(key);
-      return undefined;
+    let text = this.#recent.get(key, now);
+    if (text === undefined) {
+      const row = this.#select.get(key);
+      if (!row) return undefined;
+      if (row.expiresMs <= now) {
+        this.#delete.run(key);
+        return undefined;
+      }
+      text = row.answer;
+      this.#recent.remember(key, text, row.expiresMs);
     }
     this.#markUsed(key, now);
-    return JSON.parse(row.answer) as CachedAnswer;
+    return JSON.parse(text) as CachedAnswer;
   }
 
   async set(key: string, answer: CachedAnswer, ttlMs: number, vector?: CacheVector): Promise<void> {
@@ -139,6 +153,7 @@ export class SqliteResponseCache implements ResponseCacheStore {
       now + ttlMs,
       now,
     );
+    this.#recent.remember(key, text, now + ttlMs);
     this.#estimatedBytes += bytes;
     if (this.#estimatedBytes > this.#maxBytes) this.#evict(now);
   }
@@ -195,7 +210,9 @@ export class SqliteResponseCache implements ResponseCacheStore {
     while (total > target && count > 0) {
       // As many as the excess takes at the average entry's size: short writes, no overshoot.
       const step = Math.max(1, Math.ceil((total - target) / (total / count)));
-      if (this.#evictOldest.run(step).changes === 0) break;
+      const evicted = this.#evictOldest.all(step);
+      for (const { key } of evicted) this.#recent.forget(key);
+      if (evicted.length === 0) break;
       ({ total, count } = this.#counted());
     }
     this.#estimatedBytes = total;

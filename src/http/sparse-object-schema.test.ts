@@ -77,7 +77,8 @@ describe("SparseObjectSchema", () => {
       Array.from({ length: 10 }, (_, index) => [`f${index}`, z.number().max(5).optional()]),
     );
     const sparse = new SparseObjectSchema(z.object({ id: z.string(), ...optional }), (value, context) => {
-      if (value.f0 !== undefined && value.f1 !== undefined)
+      const fields = value as Record<string, unknown>;
+      if (fields.f0 !== undefined && fields.f1 !== undefined)
         context.addIssue({ code: "custom", message: "f0 or f1" });
     });
     // 1,024 subsets of the ten optional fields, four times the 256 kept; every third value is out of range.
