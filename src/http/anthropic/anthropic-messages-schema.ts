@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { maxJsonSchemaDepth, maxMessages, nestsWithin } from "../../core/chat-schema.js";
-import { SparseObjectSchema } from "../sparse-object-schema.js";
+import { SparseObjectSchema } from "../../core/sparse-object-schema.js";
 import { systemMessagePlacementIssue } from "./system-message-placement.js";
 
 /**

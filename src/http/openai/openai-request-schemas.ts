@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { chatParametersShape } from "../../core/chat-parameters.js";
 import { chatOptionsShape } from "../../core/chat-schema.js";
-import { SparseObjectSchema } from "../sparse-object-schema.js";
+import { SparseObjectSchema } from "../../core/sparse-object-schema.js";
 
 /**
  * OpenAI's request bodies: every Chat Completions parameter, validated as

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { maxMessages } from "../../core/chat-schema.js";
-import { SparseObjectSchema } from "../sparse-object-schema.js";
+import { SparseObjectSchema } from "../../core/sparse-object-schema.js";
 
 /**
  * The Responses API request (https://platform.openai.com/docs/api-reference/responses/create)

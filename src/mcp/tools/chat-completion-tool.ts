@@ -21,55 +21,58 @@ import { memoizeJsonSchema } from "../memoize-json-schema.js";
 import { ProgressNotifier } from "../progress-notifier.js";
 import { toolFailure } from "../tool-result.js";
 import { callAbortSignal, callerShape, mcpCaller, spendingToolAnnotations } from "../tool-schemas.js";
+import { validateByFieldsSent } from "../validate-by-fields-sent.js";
 import { answerBackground, assertBackgroundArguments, backgroundShape } from "./chat-background.js";
 import { answerFanOut, assertFanOutArguments, fanOutShape } from "./chat-fan-out.js";
 
-const inputSchema = memoizeJsonSchema(
-  z.object({
-    ...callerShape,
-    ...chatOptionsShape,
-    model_group: identifierSchema.optional().describe("Model group to route to (default reasoning)."),
-    model: z
-      .string()
-      .min(1)
-      .max(128)
-      .optional()
-      .describe("A concrete catalog model instead of a group; no failover unless `fallbacks` is given."),
-    fallbacks: z
-      .array(z.string().min(1).max(128))
-      .max(8)
-      .optional()
-      .describe("Models to fail over to after `model`."),
-    stream: z
-      .boolean()
-      .optional()
-      .describe("Send token deltas as progress notifications (needs a progressToken)."),
-    conversation_id: z
-      .string()
-      .min(1)
-      .max(100)
-      .optional()
-      .describe("Continue this conversation (any model may answer); omitted, a new one starts."),
-    cache: z
-      .enum(["default", "no-cache", "no-store"])
-      .optional()
-      .describe("Response cache: no-cache skips reading it, no-store reading and keeping."),
-    ...fanOutShape,
-    ...backgroundShape,
-    // Only the parameters agents reach for: the tool list stays small, /v1 takes them all.
-    seed: z.number().int().optional().describe("Sampling seed (best effort)."),
-    reasoning_effort: z
-      .enum(["none", "minimal", "low", "medium", "high"])
-      .optional()
-      .describe("How long the model thinks first (Claude: extended-thinking budget)."),
-  }),
-  {
-    messages: listedMessages,
-    tools: listedTools,
-    tool_choice: listedToolChoice,
-    response_format: listedResponseFormat,
-    thinking: listedThinking,
-  },
+const inputSchema = validateByFieldsSent(
+  memoizeJsonSchema(
+    z.object({
+      ...callerShape,
+      ...chatOptionsShape,
+      model_group: identifierSchema.optional().describe("Model group to route to (default reasoning)."),
+      model: z
+        .string()
+        .min(1)
+        .max(128)
+        .optional()
+        .describe("A concrete catalog model instead of a group; no failover unless `fallbacks` is given."),
+      fallbacks: z
+        .array(z.string().min(1).max(128))
+        .max(8)
+        .optional()
+        .describe("Models to fail over to after `model`."),
+      stream: z
+        .boolean()
+        .optional()
+        .describe("Send token deltas as progress notifications (needs a progressToken)."),
+      conversation_id: z
+        .string()
+        .min(1)
+        .max(100)
+        .optional()
+        .describe("Continue this conversation (any model may answer); omitted, a new one starts."),
+      cache: z
+        .enum(["default", "no-cache", "no-store"])
+        .optional()
+        .describe("Response cache: no-cache skips reading it, no-store reading and keeping."),
+      ...fanOutShape,
+      ...backgroundShape,
+      // Only the parameters agents reach for: the tool list stays small, /v1 takes them all.
+      seed: z.number().int().optional().describe("Sampling seed (best effort)."),
+      reasoning_effort: z
+        .enum(["none", "minimal", "low", "medium", "high"])
+        .optional()
+        .describe("How long the model thinks first (Claude: extended-thinking budget)."),
+    }),
+    {
+      messages: listedMessages,
+      tools: listedTools,
+      tool_choice: listedToolChoice,
+      response_format: listedResponseFormat,
+      thinking: listedThinking,
+    },
+  ),
 );
 
 export function registerChatCompletionTool(server: McpServer, gateway: Gateway): void {

@@ -6,12 +6,12 @@ type Refinement<T> = (value: T, context: z.RefinementCtx<T>) => void;
 const maxSubsets = 256;
 
 /**
- * A request body schema parsed by the fields the body has. zod parses an object by walking every
- * field of its shape, present or not: the chat request's 37 fields, of which a call sends a few,
- * cost ~8 % of a chat request's CPU under load (issue 21). This parses each body with the shape
- * picked to the fields it sends plus the required ones (made once per subset of fields and kept),
- * then runs the object's refinement: the same output, the same issues in the same order, as
- * `fields.superRefine(refine)`, which `whole` is.
+ * An object schema parsed by the fields a value has (a door's request body, a tool call's
+ * arguments). zod parses an object by walking every field of its shape, present or not: the chat
+ * request's 37 fields, of which a call sends a few, cost ~8 % of a chat request's CPU under load
+ * (issue 21). This parses each value with the shape picked to the fields it has plus the required
+ * ones (made once per subset of fields and kept), then runs the object's refinement: the same
+ * output, the same issues in the same order, as `fields.superRefine(refine)`, which `whole` is.
  */
 export class SparseObjectSchema<Shape extends z.ZodRawShape, Output = z.output<z.ZodObject<Shape>>> {
   readonly whole: z.ZodType<Output>;
@@ -36,18 +36,19 @@ export class SparseObjectSchema<Shape extends z.ZodRawShape, Output = z.output<z
   }
 
   safeParse(body: unknown): z.ZodSafeParseResult<Output> {
-    if (typeof body !== "object" || body === null || Array.isArray(body)) return this.whole.safeParse(body);
+    return (this.schemaFor(body) ?? this.whole).safeParse(body);
+  }
+
+  /** The schema picked to `body`'s fields; undefined for a body that is no object, or past the subsets kept. */
+  schemaFor(body: unknown): z.ZodType<Output> | undefined {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
     let subset = "";
     for (const name of this.#names) {
       if (this.#alwaysPicked.has(name) || Object.hasOwn(body, name)) subset += `${name},`;
     }
-    return this.#schemaFor(subset).safeParse(body);
-  }
-
-  #schemaFor(subset: string): z.ZodType<Output> {
     const known = this.#bySubset.get(subset);
     if (known) return known;
-    if (this.#bySubset.size >= maxSubsets) return this.whole;
+    if (this.#bySubset.size >= maxSubsets) return undefined;
     const mask = Object.fromEntries(
       subset
         .split(",")
