@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,7 +37,8 @@ const duration = new Histogram({
   labelNames: ["door", "provider", "model", "outcome"],
   registers: [registry],
 });
-const db = new Database(join(mkdtempSync(join(tmpdir(), "stack-floor-")), "usage.sqlite"));
+const dataDir = mkdtempSync(join(tmpdir(), "stack-floor-"));
+const db = new Database(join(dataDir, "usage.sqlite"));
 db.pragma("journal_mode = WAL");
 db.pragma("synchronous = NORMAL");
 db.exec(
@@ -86,4 +87,11 @@ app.post("/v1/chat/completions", async (request, reply) => {
 });
 await app.listen({ port: 0, host: "127.0.0.1" });
 process.send?.({ port: (app.server.address() as AddressInfo).port });
-process.on("disconnect", () => process.exit(0));
+// The bench stops it with SIGTERM; a bench that died leaves it disconnected.
+const stop = () => {
+  db.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  process.exit(0);
+};
+process.on("SIGTERM", stop);
+process.on("disconnect", stop);
