@@ -7,7 +7,7 @@ import Fastify from "fastify";
 import { pino } from "pino";
 import { Counter, Histogram, Registry } from "prom-client";
 import { Pool } from "undici";
-import { openAiChatRequestSchema } from "../src/http/openai/openai-request-schemas.js";
+import { openAiChatRequestBody } from "../src/http/openai/openai-request-schemas.js";
 import { clientKey } from "./bench-requests.js";
 
 /*
@@ -67,7 +67,7 @@ app.post("/v1/chat/completions", async (request, reply) => {
   const started = performance.now();
   const project = keys.get(request.headers.authorization?.slice("Bearer ".length) ?? "");
   if (!project) return reply.code(401).send({ error: { message: "unknown key" } });
-  const parsed = openAiChatRequestSchema.safeParse(request.body);
+  const parsed = openAiChatRequestBody.whole.safeParse(request.body);
   if (!parsed.success) return reply.code(400).send({ error: { message: parsed.error.issues[0]?.message } });
   const answer = await pool.request({
     method: "POST",

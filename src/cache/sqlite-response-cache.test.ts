@@ -30,15 +30,19 @@ describe("SqliteResponseCache", () => {
     await second.close();
   });
 
-  /** Deletes rows as another process would (its own eviction), behind this process's back. */
-  function deleteElsewhere(key: string): void {
+  /** Runs `use` on a connection of its own to the cache's file, as another process would. */
+  function elsewhere<T>(use: (db: Database.Database) => T): T {
     const db = new Database(join(dataDir, "response-cache.sqlite"));
     try {
-      db.prepare("DELETE FROM cache_entries WHERE key = ?").run(key);
+      return use(db);
     } finally {
       db.close();
     }
   }
+
+  /** Deletes an entry as another process would (its own eviction), behind this process's back. */
+  const deleteElsewhere = (key: string) =>
+    elsewhere((db) => db.prepare("DELETE FROM cache_entries WHERE key = ?").run(key));
 
   it("answers what it read or wrote last from memory, each hit its own copy, until the entry's TTL ends", async () => {
     let now = 1_000;
@@ -74,16 +78,14 @@ describe("SqliteResponseCache", () => {
 
   /** used_ms of each entry, as another connection to the file reads it. */
   function usedTimes(): Record<string, number> {
-    const db = new Database(join(dataDir, "response-cache.sqlite"), { readonly: true });
-    try {
-      const rows = db.prepare("SELECT key, used_ms AS usedMs FROM cache_entries").all() as Array<{
-        key: string;
-        usedMs: number;
-      }>;
-      return Object.fromEntries(rows.map((row) => [row.key, row.usedMs]));
-    } finally {
-      db.close();
-    }
+    const rows = elsewhere(
+      (db) =>
+        db.prepare("SELECT key, used_ms AS usedMs FROM cache_entries").all() as Array<{
+          key: string;
+          usedMs: number;
+        }>,
+    );
+    return Object.fromEntries(rows.map((row) => [row.key, row.usedMs]));
   }
 
   it("writes a hit's use later, with the others of its second, not one write a hit; closing writes what waits", async () => {

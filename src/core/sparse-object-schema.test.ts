@@ -12,6 +12,35 @@ describe("SparseObjectSchema", () => {
     expect(sparse.safeParse({ note: "n" }).success).toBe(false);
   });
 
+  it("runs no schema of a field the body leaves out, where the whole schema runs them all", () => {
+    let runs = 0;
+    const counted = z
+      .number()
+      .optional()
+      .transform((value) => {
+        runs++;
+        return value;
+      });
+    const sparse = new SparseObjectSchema(z.object({ id: z.string(), note: counted }));
+    runs = 0;
+    expect(sparse.whole.safeParse({ id: "a" })).toEqual({ success: true, data: { id: "a" } });
+    expect(runs).toBe(1);
+    expect(sparse.safeParse({ id: "a" })).toEqual({ success: true, data: { id: "a" } });
+    expect(runs).toBe(1);
+    expect(sparse.safeParse({ id: "a", note: 5 })).toEqual({ success: true, data: { id: "a", note: 5 } });
+    expect(runs).toBe(2);
+  });
+
+  it("needs a key zod needs though its field accepts undefined (unknown, any, custom)", () => {
+    const sparse = new SparseObjectSchema(
+      z.object({ id: z.string(), raw: z.unknown(), any: z.any(), mine: z.custom(() => true) }),
+    );
+    for (const body of [{ id: "a" }, { id: "a", raw: 1 }, { id: "a", raw: 1, any: null, mine: 0 }]) {
+      expect(sparse.safeParse(body)).toEqual(sparse.whole.safeParse(body));
+    }
+    expect(sparse.safeParse({ id: "a" }).success).toBe(false);
+  });
+
   it("parses bodies past the subsets it keeps by the whole schema, with the same results", () => {
     const optional = Object.fromEntries(
       Array.from({ length: 10 }, (_, index) => [`f${index}`, z.number().max(5).optional()]),

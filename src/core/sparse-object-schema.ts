@@ -27,12 +27,7 @@ export class SparseObjectSchema<Shape extends z.ZodRawShape, Output = z.output<z
     this.#refine = refine;
     this.whole = (refine ? fields.superRefine(refine as never) : fields) as unknown as z.ZodType<Output>;
     this.#names = Object.keys(fields.shape);
-    this.#alwaysPicked = new Set(
-      this.#names.filter((name) => {
-        const absent = (fields.shape[name] as z.ZodType).safeParse(undefined);
-        return !absent.success || absent.data !== undefined;
-      }),
-    );
+    this.#alwaysPicked = fieldsAnAbsentKeyCounts(fields);
   }
 
   safeParse(body: unknown): z.ZodSafeParseResult<Output> {
@@ -62,4 +57,21 @@ export class SparseObjectSchema<Shape extends z.ZodRawShape, Output = z.output<z
     this.#bySubset.set(subset, schema);
     return schema;
   }
+}
+
+/**
+ * The fields whose absence the object itself answers for: required ones (an issue) and defaulted
+ * ones (a value). Asked of zod's own parse of `{}`, as whether a key may be absent depends on the
+ * field's wrappers, not only on what it makes of `undefined` (`z.unknown()` accepts `undefined`,
+ * yet its key is required).
+ */
+function fieldsAnAbsentKeyCounts(fields: z.ZodObject): Set<string> {
+  const absent = fields.safeParse({});
+  if (absent.success) return new Set(Object.keys(absent.data));
+  const required = new Set(absent.error.issues.map((issue) => String(issue.path[0])));
+  const rest = fields.omit(Object.fromEntries([...required].map((name) => [name, true])) as never);
+  const defaulted = rest.safeParse({});
+  // Unexplained issues: every field is picked, which is the whole schema's parse.
+  if (!defaulted.success) return new Set(Object.keys(fields.shape));
+  return new Set([...required, ...Object.keys(defaulted.data as object)]);
 }

@@ -35,7 +35,17 @@ describe("validateByFieldsSent", () => {
 
   it("runs no schema of a field the call left out, where the whole schema runs them all", async () => {
     let runs = 0;
-    const counted = () => z.object({ id: z.string(), note: z.custom((value) => ++runs > 0 && value !== 1) });
+    const counted = () =>
+      z.object({
+        id: z.string(),
+        note: z
+          .number()
+          .optional()
+          .transform((value) => {
+            runs++;
+            return value;
+          }),
+      });
     const whole = counted();
     const sparse = validateByFieldsSent(counted());
     runs = 0;

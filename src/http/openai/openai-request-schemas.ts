@@ -49,7 +49,6 @@ function refineOpenAiChatRequest(
 
 /** What POST /v1/chat/completions parses (by the fields a body sends); `.whole` is the zod schema. */
 export const openAiChatRequestBody = new SparseObjectSchema(openAiChatRequestFields, refineOpenAiChatRequest);
-export const openAiChatRequestSchema = openAiChatRequestBody.whole;
 
 export type OpenAiChatRequest = z.output<typeof openAiChatRequestFields>;
 
